@@ -1,0 +1,11 @@
+/** @pagelab/analysis: observation logs -> metric tables (RxJS), charts (Plot -> SVG/PNG) and reports. */
+export { writeReport, type WriteReportOptions, type WrittenReport } from './report/writeReport.js';
+export { loadRun, type LoadedRun, type DesignRun } from './report/load.js';
+export { headlineRows, type HeadlineRow, type HeadlineCell } from './report/headline.js';
+export { renderCharts, topSitesWithOther, type RenderOptions } from './charts/charts.js';
+export { svgToPng } from './charts/png.js';
+export type { ChartData, RenderedChart } from './charts/data.js';
+export { DESIGN_PALETTE, designColor } from './charts/style.js';
+export { readObservations, readObservationLines, type ObservationLine } from './io/readObservations.js';
+export * from './pipelines/index.js';
+export type { Metrics, Sample, Observation, Summary, OutcomeCount, CompareManifest, ObservationHeader } from './types.js';

@@ -1,0 +1,28 @@
+import { describe, it } from 'vitest';
+import { thinSamples } from './thinSamples.js';
+import { scheduler } from '../testing/marbles.js';
+
+const s = (seq: number) => ({ seq });
+
+describe('thinSamples', () => {
+  it('keeps the first item, the last of each bucket and the final item', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const src = cold('abcdef|', { a: s(0), b: s(3), c: s(9), d: s(10), e: s(25), f: s(27) });
+      // buckets of 10: [0] first, {3,9} -> 9 emitted when 10 arrives, {10} emitted when 25 arrives, 27 final
+      expectObservable(src.pipe(thinSamples(10))).toBe('a--cd-(f|)', { a: s(0), c: s(9), d: s(10), f: s(27) });
+    });
+  });
+
+  it('emits a single sample once', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|', { a: s(5) }).pipe(thinSamples(100))).toBe('-a|', { a: s(5) });
+    });
+  });
+
+  it('passes everything through with a bucket of 1', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const values = { a: s(1), b: s(2), c: s(3) };
+      expectObservable(cold('abc|', values).pipe(thinSamples(1))).toBe('abc|', values);
+    });
+  });
+});

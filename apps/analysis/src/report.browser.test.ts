@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from './report/writeReport.js';
+import { writeFixtureRun } from './testing/fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts');
+/** launch flags of TOOLCHAIN.md §6 */
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+];
+
+// Set PAGELAB_SKIP_BROWSER=1 to skip on a machine without Chromium; otherwise a missing browser fails loudly.
+const DATA_MARKS = ['bar', 'rect', 'area', 'line']
+  .map((m) => `g[aria-label="${m}"] ${m === 'area' || m === 'line' ? 'path' : 'rect'}`)
+  .concat('g[aria-label="dot"] circle')
+  .join(', ');
+
+describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in headless Chromium', () => {
+  let browser: BrowserContext | undefined;
+  let profile: string | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (or set PAGELAB_SKIP_BROWSER=1)`);
+    }
+    // a fresh profile each run; playwright takes it as userDataDir rather than a --user-data-dir flag
+    profile = mkdtempSync(join(tmpdir(), 'pagelab-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('renders every chart and one headline row per design, fetching nothing', async () => {
+    const runDir = writeFixtureRun();
+    const out = await writeReport(runDir, { command: 'pagelab report ' + runDir });
+    const url = pathToFileURL(out.html).href;
+
+    const page = await browser!.newPage();
+    await page.setViewportSize({ width: 1024, height: 900 });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url, { waitUntil: 'load' });
+
+    const charts = page.locator('figure.chart');
+    expect(await charts.count()).toBe(5);
+    for (const fig of await charts.all()) {
+      const svg = fig.locator('svg').first();
+      const box = await svg.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(300);
+      expect(box?.height ?? 0).toBeGreaterThan(150);
+      // data marks (not axes or grid): bars and single-sample waste as rect, areas and lines as path, single coverage samples as circle
+      const marks = fig.locator(DATA_MARKS);
+      expect(await marks.count()).toBeGreaterThan(0);
+      const drawn = await marks.evaluateAll((els) =>
+        els.filter((e) => {
+          const b = (e as SVGGraphicsElement).getBBox();
+          return b.width > 0 || b.height > 0;
+        }).length,
+      );
+      expect(drawn).toBeGreaterThan(0);
+      expect(await fig.locator('g.legend rect').count()).toBeGreaterThan(0);
+      expect((await fig.locator('figcaption').innerText()).length).toBeGreaterThan(20);
+    }
+
+    const rows = page.locator('#headline tbody tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.locator('th').allInnerTexts()).toEqual(['linux-3.13', 'linux-4.5', 'linux-6.10']);
+
+    expect(requests).toEqual([url]);
+    expect(errors).toEqual([]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+});

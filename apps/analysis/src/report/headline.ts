@@ -1,0 +1,89 @@
+import { deltaOf, type Delta } from '../pipelines/deltaVsBaseline.js';
+import { fmtInt, fmtMiB, fmtRate, signed } from '../charts/format.js';
+import { MiB } from '../metrics.js';
+import type { Summary } from '../types.js';
+
+/** Which direction is better, for colouring a delta. */
+type Better = 'lower' | 'higher';
+
+export interface HeadlineCell {
+  value: number;
+  delta: Delta;
+  text: string;
+  /** "baseline" on the first row, else the signed change vs the baseline */
+  deltaText: string;
+  /** whether the change is an improvement, a regression or neither */
+  verdict: 'better' | 'worse' | 'same' | 'baseline';
+}
+
+export interface HeadlineRow {
+  design: string;
+  events: number;
+  waste: HeadlineCell;
+  peakWaste: HeadlineCell;
+  lockedOps: HeadlineCell;
+  lockedOpsPer1k: number;
+  splitFailures: HeadlineCell;
+  splitAttempts: number;
+  /** fraction 0..1 */
+  hugeCoverage: HeadlineCell;
+  expectationsFailed: number;
+  invariantViolations: number;
+}
+
+export const HEADLINE_COLUMNS = [
+  { key: 'waste', title: 'waste (end of run)' },
+  { key: 'peakWaste', title: 'peak waste' },
+  { key: 'lockedOps', title: 'locked ops' },
+  { key: 'splitFailures', title: 'split_huge_page failures' },
+  { key: 'hugeCoverage', title: 'huge-page coverage (end of run)' },
+] as const;
+
+function rel(d: Delta): string {
+  if (d.delta === 0) return '';
+  if (d.relative === undefined) return ' (from 0)';
+  const p = d.relative * 100;
+  return ` (${p >= 0 ? '+' : '−'}${Math.abs(p) < 10 ? Math.abs(p).toFixed(1) : Math.abs(p).toFixed(0)}%)`;
+}
+
+function cell(value: number, base: number, isBaseline: boolean, better: Better, text: (v: number) => string, deltaText: (d: Delta) => string): HeadlineCell {
+  const delta = deltaOf(value, base);
+  const verdict = isBaseline ? 'baseline' : delta.delta === 0 ? 'same' : (delta.delta < 0) === (better === 'lower') ? 'better' : 'worse';
+  return { value, delta, text: text(value), deltaText: isBaseline ? 'baseline' : deltaText(delta), verdict };
+}
+
+/** One row per design, each metric with its delta against the first (baseline) design. */
+export function headlineRows(designs: ReadonlyArray<{ name: string; summary: Summary }>): HeadlineRow[] {
+  const base = designs[0]?.summary;
+  if (base === undefined) return [];
+  const splitFailed = (s: Summary): number => s.outcomes['split_page']?.failed ?? 0;
+  return designs.map(({ name, summary: s }, i) => {
+    const b = i === 0;
+    const m = s.metrics;
+    const split = s.outcomes['split_page'];
+    return {
+      design: name,
+      events: s.events,
+      waste: cell(m.wasteBytes, base.metrics.wasteBytes, b, 'lower', fmtMiB, (d) => signed(fmtMiB(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
+      peakWaste: cell(m.peakWasteBytes, base.metrics.peakWasteBytes, b, 'lower', fmtMiB, (d) => signed(fmtMiB(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
+      lockedOps: cell(m.lockedOps, base.metrics.lockedOps, b, 'lower', fmtInt, (d) => signed(fmtInt(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
+      lockedOpsPer1k: s.events > 0 ? (m.lockedOps * 1000) / s.events : 0,
+      splitFailures: cell(splitFailed(s), splitFailed(base), b, 'lower', fmtInt, (d) => signed(fmtInt(Math.abs(d.delta)), d.delta < 0, d.delta === 0)),
+      splitAttempts: (split?.ok ?? 0) + (split?.failed ?? 0),
+      hugeCoverage: cell(m.hugeCoverage, base.metrics.hugeCoverage, b, 'higher', (v) => `${(v * 100).toFixed(1)}%`, (d) =>
+        signed(`${Math.abs(d.delta * 100).toFixed(1)} pp`, d.delta < 0, d.delta === 0),
+      ),
+      expectationsFailed: s.expectations.failed,
+      invariantViolations: s.invariantViolations,
+    };
+  });
+}
+
+/** Secondary text under a headline value (rate or attempts). */
+export function headlineNote(row: HeadlineRow, key: (typeof HEADLINE_COLUMNS)[number]['key']): string {
+  if (key === 'lockedOps') return `${fmtRate(row.lockedOpsPer1k)} per 1k events`;
+  if (key === 'splitFailures') return `of ${fmtInt(row.splitAttempts)} attempts`;
+  return '';
+}
+
+export { MiB };

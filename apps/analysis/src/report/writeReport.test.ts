@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFixtureRun } from '../testing/fixture.js';
+import { writeReport } from './writeReport.js';
+
+describe('writeReport', () => {
+  it('writes a self-contained report.html, report.md with PNG charts and summary.csv into the run directory', async () => {
+    const dir = writeFixtureRun({ events: 4000, sampleEvery: 100 });
+    const out = await writeReport(dir, { command: 'pagelab report RUN' });
+    const html = readFileSync(out.html, 'utf8');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|src=|@import|url\((?!#)/i);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    expect((html.match(/<tr data-design=/g) ?? []).length).toBe(3);
+    for (const label of ['pagelab version', 'designs', 'workload', 'seed', 'log sha256', 'command line', 'report command']) expect(html).toContain(`<dt>${label}</dt>`);
+
+    const md = readFileSync(out.markdown, 'utf8');
+    const pngs = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    expect(pngs).toHaveLength(5);
+    for (const p of pngs) {
+      expect(p.startsWith('charts/')).toBe(true);
+      expect(readFileSync(join(dir, p)).subarray(1, 4).toString()).toBe('PNG');
+    }
+
+    const csv = readFileSync(out.csv, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(1 + 3);
+    expect(csv[1]!.startsWith('linux-3.13,1,4000,')).toBe(true);
+  });
+
+  it('puts deltas against the first design in the headline and matches the summaries', async () => {
+    const dir = writeFixtureRun({ events: 3000, designs: [{ name: 'linux-4.5', profile: 'head-refcount' }, { name: 'linux-3.13', profile: 'tail-refcount' }] });
+    const out = await writeReport(dir);
+    const html = readFileSync(out.html, 'utf8');
+    const rows = html.match(/<tr data-design="[^"]+">.*?<\/tr>/g) ?? [];
+    expect(rows[0]).toContain('linux-4.5');
+    expect(rows[0]).toContain('baseline');
+    expect(rows[1]).toMatch(/class="delta (better|worse|same)"/);
+    const [header, , second] = readFileSync(out.csv, 'utf8').trim().split('\n');
+    const cols = header!.split(',');
+    const v = second!.split(',');
+    const s45 = JSON.parse(readFileSync(join(dir, 'linux-4.5', 'summary.json'), 'utf8'));
+    const s313 = JSON.parse(readFileSync(join(dir, 'linux-3.13', 'summary.json'), 'utf8'));
+    expect(Number(v[cols.indexOf('waste_delta_bytes')])).toBe(s313.metrics.wasteBytes - s45.metrics.wasteBytes);
+    expect(html).not.toContain('warning');
+  });
+
+  it('renders a design with a single sample and a design with no waste', async () => {
+    const dir = writeFixtureRun({
+      events: 2000,
+      designs: [
+        { name: 'linux-3.13', profile: 'tail-refcount', zeroWaste: true },
+        { name: 'linux-6.10', profile: 'folio', singleSample: true },
+      ],
+    });
+    const out = await writeReport(dir);
+    const html = readFileSync(out.html, 'utf8');
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    expect(html).toContain('single sample');
+    expect(html).toContain('no waste at any sample');
+    expect(existsSync(join(dir, 'charts', 'waste.png'))).toBe(true);
+  });
+
+  it('says which file is wrong when the run directory is incomplete', async () => {
+    const dir = writeFixtureRun({ events: 100, designs: [{ name: 'a', dir: 'missing', profile: 'folio' }] });
+    const { rmSync } = await import('node:fs');
+    rmSync(join(dir, 'missing', 'summary.json'));
+    await expect(writeReport(dir)).rejects.toThrow(/missing\/summary\.json: cannot read \(ENOENT\)/);
+  });
+});

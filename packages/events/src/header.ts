@@ -1,0 +1,52 @@
+// Line 1 of a workload log (contracts.md §1): the machine, the initial
+// tunables and the workload's identity. The design is not here, so one log
+// replays under any design.
+import * as t from 'io-ts';
+import { HPAGE_PMD_SIZE, Integer, JsonObject, MAX_NUMNODES, MIB_4, NonEmptyString, PageSize, constant, intRange, integer } from './primitives.js';
+import { object } from './object.js';
+import { Settings } from './settings.js';
+
+export const LOG_FORMAT_VERSION = 1;
+
+export const MachineMemory = integer(
+  'a positive multiple of 4 MiB (4194304)',
+  [(n) => n > 0, 'a positive byte count'],
+  [(n) => n % MIB_4 === 0, 'a multiple of 4 MiB (4194304)'],
+);
+export const CmaSize = integer(
+  'a non-negative multiple of 2 MiB (2097152)',
+  [(n) => n >= 0, 'a non-negative byte count'],
+  [(n) => n % HPAGE_PMD_SIZE === 0, 'a multiple of 2 MiB (2097152)'],
+);
+
+export const Machine = object(
+  'a machine object',
+  { memory: MachineMemory, nodes: intRange(1, MAX_NUMNODES), cma: CmaSize, swap: PageSize },
+  {},
+  {
+    noun: 'machine',
+    refine: (m) => (m.cma < m.memory ? [] : [{ key: 'cma', expected: `a CMA size below machine.memory (${m.memory})` }]),
+  },
+);
+export type Machine = t.TypeOf<typeof Machine>;
+
+export const WorkloadInfo = object(
+  'a workload object',
+  { name: NonEmptyString, seed: Integer, params: JsonObject },
+  {},
+  { noun: 'workload' },
+);
+export type WorkloadInfo = t.TypeOf<typeof WorkloadInfo>;
+
+export const LogHeader = object(
+  'a log header',
+  {
+    pagelab: constant(LOG_FORMAT_VERSION, `${LOG_FORMAT_VERSION} (the workload log format version)`),
+    machine: Machine,
+    settings: Settings,
+    workload: WorkloadInfo,
+  },
+  {},
+  { noun: 'the log header' },
+);
+export type LogHeader = t.TypeOf<typeof LogHeader>;

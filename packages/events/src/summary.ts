@@ -1,0 +1,56 @@
+// summary.json of a run directory (contracts.md §3): what scripts read.
+// Output formats accept extra fields (exact: false) so older readers keep
+// working when the engine adds a metric; the listed fields are required.
+import * as t from 'io-ts';
+import { JsonObject, JsonValue, NonEmptyString, NonNegativeInt, PositiveInt, Sha256Hex, Str } from './primitives.js';
+import { object } from './object.js';
+import { Metrics, CountsByName } from './metrics.js';
+import { WorkloadInfo } from './header.js';
+
+export const OUTCOME_NAMES = ['thp_fault', 'split_page', 'split_pmd', 'collapse', 'migrate', 'cma_alloc', 'compact', 'cow'] as const;
+export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+
+export const Outcome = object('an outcome', { ok: NonNegativeInt, failed: NonNegativeInt, reasons: CountsByName }, {}, { exact: false });
+export type Outcome = t.TypeOf<typeof Outcome>;
+
+export const Outcomes = object(
+  'an outcomes object',
+  Object.fromEntries(OUTCOME_NAMES.map((n) => [n, Outcome])) as { [K in OutcomeName]: typeof Outcome },
+  {},
+  { exact: false, noun: 'outcomes' },
+);
+export type Outcomes = t.TypeOf<typeof Outcomes>;
+
+/** A failed `expect` check: the same facts as an `expect.failed` observation. */
+export const ExpectationFailure = object(
+  'an expectation failure',
+  { seq: PositiveInt, line: PositiveInt, check: NonEmptyString, expected: JsonValue, actual: JsonValue },
+  { label: Str },
+  { exact: false },
+);
+export type ExpectationFailure = t.TypeOf<typeof ExpectationFailure>;
+
+export const Expectations = object(
+  'an expectations object',
+  { passed: NonNegativeInt, failed: NonNegativeInt, failures: t.array(ExpectationFailure, 'an array of expectation failures') },
+  {},
+  { exact: false },
+);
+
+export const Summary = object(
+  'a summary',
+  {
+    pagelab: NonEmptyString,
+    design: JsonObject,
+    workload: WorkloadInfo,
+    logSha256: Sha256Hex,
+    events: NonNegativeInt,
+    metrics: Metrics,
+    outcomes: Outcomes,
+    expectations: Expectations,
+    invariantViolations: NonNegativeInt,
+  },
+  {},
+  { exact: false, noun: 'summary.json' },
+);
+export type Summary = t.TypeOf<typeof Summary>;

@@ -1,0 +1,105 @@
+/**
+ * The axis interfaces: the decision points where designs differ. The model
+ * calls them where the kernel has the decision; a policy package implements
+ * one. Policies change frame fields only through `k.ledger` primitives.
+ */
+import type { Kernel } from './kernel.js';
+import type { MM } from './mm.js';
+
+export type AxisName = 'refcount' | 'sharedness' | 'pinned-migration' | 'shmem-truncate';
+export const AXES: readonly AxisName[] = ['refcount', 'sharedness', 'pinned-migration', 'shmem-truncate'];
+
+/** FOLL_GET (a plain reference) or FOLL_PIN (a DMA pin, counted apart where the era can). */
+export type GupKind = 'get' | 'pin';
+
+/** Why a split_huge_page attempt failed (thp_split_page_failed{reason}). */
+export type SplitFailure = 'pinned' | 'extra_ref' | 'no_anon_vma' | 'hwpoison' | 'locked';
+export type SplitResult = { ok: true } | { ok: false; reason: SplitFailure };
+
+/**
+ * refcount axis: how references on a THP are counted, what get/put on a tail
+ * page does, and how split works.
+ */
+export interface RefcountPolicy {
+  readonly id: string;
+  /** Whether a compound page may be mapped by PTEs (B/C yes; A no: any PMD change splits the page). */
+  readonly pteMappedThp: boolean;
+  /** get_page() on any page (head, tail or small), e.g. direct-io's extra references. */
+  getPage(k: Kernel, pfn: number): void;
+  /** put_page() on any page; frees the folio when the last reference goes. */
+  putPage(k: Kernel, pfn: number): void;
+  /**
+   * GUP grab of `nr` consecutive subpages starting at `pfn`, all in one folio,
+   * on the fast (irq-off, lockless) or slow (under the page-table lock) path.
+   */
+  gupGrab(k: Kernel, pfn: number, nr: number, kind: GupKind, fast: boolean, pmdLeaf: boolean): void;
+  /** Release of one GUP reference on a subpage (put_page / unpin_user_page). */
+  gupRelease(k: Kernel, pfn: number, kind: GupKind): void;
+  /** split_huge_pmd on the PMD mapping `addr` in `mm` (A: splits the whole compound page). */
+  splitHugePmd(k: Kernel, mm: MM, addr: number): void;
+  /** split_huge_page: the caller holds a reference on the folio. */
+  splitHugePage(k: Kernel, head: number): SplitResult;
+}
+
+/** sharedness axis: "is this folio mapped by more than one process?". */
+export interface SharednessPolicy {
+  readonly id: string;
+  /** Called after the common rmap update when a large folio gains mappings (nr PTEs, or a PMD). */
+  addLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean): void;
+  /** Called after the common rmap update when a large folio loses mappings. */
+  removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean): void;
+  /** khugepaged's per-PTE question: does the page `pfn` (mapped by this PTE) count as shared? */
+  mappedShared(k: Kernel, pfn: number): boolean;
+}
+
+/** pinned-migration axis (issue: next axes): what compaction / CMA do with pinned or driver-owned pages. */
+export interface PinnedMigrationPolicy {
+  readonly id: string;
+  /** A driver page met by compaction/CMA: migrate it, reclaim it, or leave it (then the range fails). */
+  migrateDriverPage(k: Kernel, pfn: number): 'migrated' | 'reclaimed' | 'busy';
+  /** Extra cost paid when a driver registers / releases a pinned page. */
+  onDriverPin(k: Kernel, pfn: number, pinned: boolean): void;
+}
+
+/** shmem-truncate axis (issue: next axes): a partial hole punch inside a shmem THP. */
+export interface ShmemTruncatePolicy {
+  readonly id: string;
+  /** Whether a punch that covers only part of the huge folio tries to split it. `split` is the punch_hole_split mode. */
+  splitOnPartialPunch(k: Kernel, head: number, splitRequested: boolean): boolean;
+  /** Whether khugepaged may collapse this shmem range back after it was split by a punch. */
+  mayRecollapse(k: Kernel, fileId: number, index: number): boolean;
+}
+
+export interface DesignPolicies {
+  refcount: RefcountPolicy;
+  sharedness: SharednessPolicy;
+  pinnedMigration: PinnedMigrationPolicy;
+  shmemTruncate: ShmemTruncatePolicy;
+}
+
+/** The policy object of each axis. */
+export interface AxisPolicy {
+  refcount: RefcountPolicy;
+  sharedness: SharednessPolicy;
+  'pinned-migration': PinnedMigrationPolicy;
+  'shmem-truncate': ShmemTruncatePolicy;
+}
+
+/**
+ * What a policy package exports (its default export and `descriptor`): the
+ * registry discovers it, `pagelab policies` lists it, designs instantiate it.
+ * `params` is an io-ts codec (any `{ decode, is, name }` with the io-ts shape)
+ * whose decoded value is handed to `create`; `defaults` must decode.
+ */
+export interface PolicyDescriptor<A extends AxisName = AxisName, P = Record<string, unknown>> {
+  readonly id: string;
+  readonly axis: A;
+  readonly title: string;
+  /** What it models: a seed thread file or a kernel version, e.g. "Linux 3.13 (T313), seeds/002". */
+  readonly models: string;
+  readonly params: import('io-ts').Type<P, unknown, unknown>;
+  readonly defaults: P;
+  /** One line per parameter, for `pagelab policies`. */
+  readonly paramDocs?: Readonly<Record<string, string>>;
+  create(params: P): AxisPolicy[A];
+}

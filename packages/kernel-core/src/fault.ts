@@ -1,0 +1,247 @@
+/**
+ * Anonymous faults and copy-on-write (mm/memory.c, mm/huge_memory.c):
+ * do_anonymous_page, do_huge_pmd_anonymous_page, do_wp_page,
+ * do_huge_pmd_wp_page and do_swap_page, driven by `touch` events.
+ */
+import type { Kernel } from './kernel.js';
+import { ModelInputError } from './errors.js';
+import { P1, pageMapcount } from './folio.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
+import { site } from './ledger.js';
+import { type MM, type PageTable, type Vma, pmdBase, pteIndex } from './mm.js';
+import { mkPte, ptePfn, ptePresent, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
+import { ZERO_PFN, addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes } from './rmap.js';
+import { shmemFault } from './shmem.js';
+
+const PTL = site('pte_lockptr');
+const PMD_LOCK = site('pmd_lock');
+const COW_GET = site('do_wp_page');
+
+/** Whether a THP may back this PMD range of the VMA (thp_vma_allowable_order). */
+export function thpAllowed(k: Kernel, vma: Vma, base: number): boolean {
+  const mode = vma.kind === 'anon' ? k.settings['thp.enabled'] : k.settings['thp.shmem_enabled'];
+  if (mode === 'never' || vma.nohugepage) return false;
+  if ((mode === 'madvise' || mode === 'advise') && !vma.hugepage) return false;
+  return base >= vma.start && base + HPAGE_PMD_SIZE <= vma.end;
+}
+
+function vmaFor(mm: MM, addr: number, write: boolean): Vma {
+  const vma = mm.findVma(addr);
+  if (!vma) throw new ModelInputError('addr', `an address inside a mapping of pid ${mm.pid}`, addr);
+  if (write && !vma.write) throw new ModelInputError('write', `a writable mapping at ${addr} (mprotected read-only)`, write);
+  return vma;
+}
+
+/**
+ * touch: read or write every page of [addr, addr+len). A write stores `value`
+ * (or a fresh content token) into the page the process sees afterwards.
+ */
+export function touch(k: Kernel, mm: MM, addr: number, len: number, write: boolean, value?: number): void {
+  for (let a = addr; a < addr + len; a += PAGE_SIZE) {
+    const vma = vmaFor(mm, a, write);
+    if (vma.kind === 'shmem') {
+      shmemFault(k, mm, vma, a, write, value);
+      continue;
+    }
+    const pfn = faultInAnon(k, mm, vma, a, write);
+    if (pfn < 0) continue; // out of memory: the access is dropped, recorded as an outcome
+    if (write) {
+      const tok = value ?? k.nextToken();
+      k.frames.content[pfn] = tok;
+      mm.pt(a)!.shadow[pteIndex(a)] = tok;
+    }
+  }
+}
+
+/**
+ * Makes `addr` present (and writable for a write) and returns the pfn the
+ * process now sees there, or -1 when memory ran out. Used by touch and GUP.
+ */
+export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: boolean): number {
+  const pt = mm.ptAlloc(addr);
+  const i = pteIndex(addr);
+  for (;;) {
+    if (pt.pmd > 0) {
+      if (write && !pteWrite(pt.pmd)) {
+        hugeWpFault(k, mm, vma, addr, pt);
+        continue; // the PMD was reused, replaced, or split: look again
+      }
+      pt.pmd |= PTE_YOUNG;
+      return ptePfn(pt.pmd) + i;
+    }
+    const v = pt.ptes[i]!;
+    if (v === 0) {
+      if (write && pt.used === 0 && thpAllowed(k, vma, pmdBase(addr)) && hugeAnonFault(k, mm, vma, addr, pt)) continue;
+      if (!write) {
+        // do_anonymous_page read: map the shared zero page, no reference taken.
+        pt.ptes[i] = mkPte(ZERO_PFN, false);
+        pt.used++;
+        return ZERO_PFN;
+      }
+      const p = k.allocUserFolio(0, k.homeNode(mm), true);
+      if (p < 0) return oom(k, mm, addr);
+      newAnonPage(k, mm, vma, addr, p, 0);
+      k.ledger.spinLock(PTL);
+      pt.ptes[i] = mkPte(p, true);
+      pt.used++;
+      addRmapPtes(k, mm, p, 1);
+      k.ledger.spinUnlock();
+      return p;
+    }
+    if (pteSwap(v)) {
+      if (!swapIn(k, mm, vma, addr, pt, write)) return oom(k, mm, addr);
+      continue;
+    }
+    if (write && !pteWrite(v)) {
+      if (!wpPage(k, mm, vma, addr, pt)) return oom(k, mm, addr);
+      continue;
+    }
+    pt.ptes[i] = v | PTE_YOUNG;
+    return ptePfn(v);
+  }
+}
+
+function oom(k: Kernel, mm: MM, addr: number): number {
+  k.outcomes.record('fault', false, 'oom');
+  k.emit({ type: 'oom', pid: mm.pid, addr });
+  return -1;
+}
+
+/** folio_add_new_anon_rmap's setup: anon_vma, linear index, anon-exclusive. */
+function newAnonPage(k: Kernel, mm: MM, vma: Vma, addr: number, head: number, order: number): void {
+  const f = k.frames;
+  let av = vma.anonVma;
+  if (!av) {
+    av = k.newAnonVma(mm);
+    vma.chain.push(av);
+  }
+  f.mapping[head] = av.id;
+  f.index[head] = vma.pgoffOf(addr - (order ? addr % HPAGE_PMD_SIZE : 0));
+  f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
+}
+
+/** do_huge_pmd_anonymous_page: allocate and PMD-map a THP; false = fall back to 4 KiB. */
+function hugeAnonFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): boolean {
+  const head = k.allocUserFolio(HPAGE_PMD_ORDER, k.homeNode(mm), true);
+  if (head < 0) {
+    k.outcomes.record('thp_fault', false, 'no_order9_block');
+    k.emit({ type: 'thp_fault_fallback', pid: mm.pid, addr: pmdBase(addr) });
+    return false;
+  }
+  newAnonPage(k, mm, vma, pmdBase(addr), head, HPAGE_PMD_ORDER);
+  k.ledger.spinLock(PMD_LOCK);
+  pt.pmd = mkPte(head, true);
+  addRmapPmd(k, mm, head);
+  k.ledger.spinUnlock();
+  k.outcomes.record('thp_fault', true);
+  return true;
+}
+
+/** do_swap_page: bring the page back from its swap slot. */
+function swapIn(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, write: boolean): boolean {
+  const i = pteIndex(addr);
+  const slot = swapSlot(pt.ptes[i]!);
+  const p = k.allocUserFolio(0, k.homeNode(mm), true);
+  if (p < 0) return false;
+  const exclusive = k.swap.count[slot] === 1;
+  newAnonPage(k, mm, vma, addr, p, 0);
+  if (!exclusive) k.frames.flags[p] = k.frames.flags[p]! & ~(1 << PG.anon_exclusive);
+  k.frames.content[p] = k.swap.content[slot]!;
+  k.ledger.spinLock(PTL);
+  pt.ptes[i] = mkPte(p, write && exclusive);
+  addRmapPtes(k, mm, p, 1);
+  k.ledger.spinUnlock();
+  k.swap.put(slot);
+  mm.swapEnts--;
+  // Other processes still referring to the slot fault their own copy in later.
+  return true;
+}
+
+/** Whether a write may reuse the mapped page in place (wp_can_reuse_anon_folio and its ancestors). */
+function canReusePage(k: Kernel, pfn: number): boolean {
+  const f = k.frames;
+  const head = f.head(pfn);
+  if (k.params.anonExclusive) {
+    if (f.test(pfn, PG.anon_exclusive)) return true;
+    // Large folios are never reused page by page (6.x); small ones when nobody else holds a reference.
+    return f.order(head) === 0 && f.refcount[head] === 1;
+  }
+  // <= 5.18: reuse_swap_page / page_mapcount() == 1 (GUP references are not looked at).
+  return pageMapcount(f, pfn) === 1;
+}
+
+/** do_wp_page: write fault on a present read-only PTE. */
+function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): boolean {
+  const f = k.frames;
+  const i = pteIndex(addr);
+  const old = ptePfn(pt.ptes[i]!);
+  if (old !== ZERO_PFN && canReusePage(k, old)) {
+    f.flags[old] = f.flags[old]! | (1 << PG.anon_exclusive);
+    pt.ptes[i] = pt.ptes[i]! | PTE_WRITE | PTE_YOUNG;
+    k.outcomes.record('cow', true, 'reuse');
+    return true;
+  }
+  const p = k.allocUserFolio(0, k.homeNode(mm), true);
+  if (p < 0) return false;
+  newAnonPage(k, mm, vma, addr, p, 0);
+  if (old !== ZERO_PFN) {
+    f.content[p] = f.content[old]!;
+    k.ledger.copyPage();
+  }
+  k.ledger.spinLock(PTL);
+  pt.ptes[i] = mkPte(p, true);
+  addRmapPtes(k, mm, p, 1);
+  if (old !== ZERO_PFN) {
+    removeRmapPtes(k, mm, old, 1);
+    k.folioPutRefs(f.head(old), 1, COW_GET);
+  }
+  k.ledger.spinUnlock();
+  k.outcomes.record('cow', true, old === ZERO_PFN ? 'zero_page' : 'copy');
+  return true;
+}
+
+/** do_huge_pmd_wp_page: write fault on a read-only huge PMD. */
+function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): void {
+  const f = k.frames;
+  const head = ptePfn(pt.pmd);
+  const exclusive = k.params.anonExclusive
+    ? f.test(head, PG.anon_exclusive) || f.refcount[head] === 1
+    : f.entireMapcount[head + P1] === 1 && onlyPmdMapped(k, head);
+  if (exclusive) {
+    f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
+    pt.pmd |= PTE_WRITE | PTE_YOUNG;
+    k.outcomes.record('cow', true, 'reuse_pmd');
+    return;
+  }
+  if (k.params.thpCow === 'huge') {
+    const copy = k.allocUserFolio(HPAGE_PMD_ORDER, k.homeNode(mm), true);
+    if (copy >= 0) {
+      newAnonPage(k, mm, vma, pmdBase(addr), copy, HPAGE_PMD_ORDER);
+      for (let j = 0; j < HPAGE_PMD_NR; j++) {
+        f.content[copy + j] = f.content[head + j]!;
+        k.ledger.copyPage();
+      }
+      k.ledger.spinLock(PMD_LOCK);
+      pt.pmd = mkPte(copy, true);
+      addRmapPmd(k, mm, copy);
+      removeRmapPmd(k, mm, head);
+      k.folioPutRefs(head, 1, COW_GET);
+      k.ledger.tlbFlush();
+      k.ledger.spinUnlock();
+      k.outcomes.record('cow', true, 'copy_thp');
+      k.emit({ type: 'cow_copy', pid: mm.pid, addr: pmdBase(addr), pages: HPAGE_PMD_NR });
+      return;
+    }
+    k.outcomes.record('thp_fault', false, 'cow_no_order9_block');
+  }
+  // >= 5.8 (or no THP for the copy): split the PMD and CoW one 4 KiB page.
+  k.policies.refcount.splitHugePmd(k, mm, pmdBase(addr));
+}
+
+function onlyPmdMapped(k: Kernel, head: number): boolean {
+  const f = k.frames;
+  for (let j = 0; j < HPAGE_PMD_NR; j++) if (f.mapcount[head + j] !== 0) return false;
+  return true;
+}
+
+export { ptePresent };

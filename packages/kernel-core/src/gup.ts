@@ -1,0 +1,175 @@
+/**
+ * get_user_pages / pin_user_pages (mm/gup.c) and the direct-I/O pattern
+ * built on them. The page-table walk, faulting-in and batching are common;
+ * what a grab and a release do to the folio is the refcount policy's.
+ *
+ * Fast path (gup_fast): lockless with IRQs off; a PMD-mapped THP is grabbed
+ * once for all its subpages in range. Slow path: follow_page under the page
+ * table lock, one page at a time, faulting in what is missing.
+ */
+import type { GupKind } from './axes.js';
+import { ModelInputError } from './errors.js';
+import { faultInAnon } from './fault.js';
+import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
+import type { GupHandle, Kernel } from './kernel.js';
+import { site } from './ledger.js';
+import type { MM } from './mm.js';
+import { pteIndex } from './mm.js';
+import { ptePfn, ptePresent, pteWrite } from './pte.js';
+import { ZERO_PFN } from './rmap.js';
+import { shmemFault } from './shmem.js';
+
+const GUP_PTL = site('follow_page.ptl');
+
+export interface GupRequest {
+  pid: number;
+  addr: number;
+  len: number;
+  write: boolean;
+  fast: boolean;
+  longterm: boolean;
+}
+
+/** The GUP kind this era really uses: FOLL_PIN where it exists, FOLL_GET otherwise. */
+export function eraKind(k: Kernel, kind: GupKind): GupKind {
+  return kind === 'pin' && k.params.follPin ? 'pin' : 'get';
+}
+
+/**
+ * Grabs every page of the range and returns their pfns (the zero page, never
+ * pinned, is returned but not grabbed).
+ */
+export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int32Array {
+  const n = req.len / PAGE_SIZE;
+  const pfns = new Int32Array(n);
+  if (kind === 'pin') mm.hasPinned = true;
+  let a = req.addr;
+  for (let j = 0; j < n; ) {
+    const vma = mm.findVma(a);
+    if (!vma) throw new ModelInputError('addr', `a range inside mappings of pid ${mm.pid}`, a);
+    const pt = mm.pt(a);
+    const present = pt !== undefined && (pt.pmd > 0 ? !req.write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!req.write || pteWrite(pt.ptes[pteIndex(a)]!)));
+    if (req.fast && present && pt.pmd > 0) {
+      // gup_fast_pmd_leaf: one grab for every subpage of this PMD in range.
+      const first = pteIndex(a);
+      const nr = Math.min(HPAGE_PMD_NR - first, n - j);
+      const pfn = ptePfn(pt.pmd) + first;
+      k.policies.refcount.gupGrab(k, pfn, nr, kind, true, true);
+      for (let i = 0; i < nr; i++) pfns[j + i] = pfn + i;
+      j += nr;
+      a += nr * PAGE_SIZE;
+      continue;
+    }
+    if (req.fast && present) {
+      const pfn = ptePfn(pt.ptes[pteIndex(a)]!);
+      if (pfn !== ZERO_PFN) k.policies.refcount.gupGrab(k, pfn, 1, kind, true, false);
+      pfns[j++] = pfn;
+      a += PAGE_SIZE;
+      continue;
+    }
+    // Slow path: fault in (breaking CoW for a write pin), then follow_page under the PT lock.
+    let pfn: number;
+    if (vma.kind === 'shmem') pfn = shmemFault(k, mm, vma, a, req.write);
+    else pfn = faultInAnon(k, mm, vma, a, req.write);
+    if (pfn < 0) throw new ModelInputError('len', 'a range the machine has memory to fault in', req.len);
+    k.ledger.spinLock(GUP_PTL);
+    if (pfn !== ZERO_PFN) k.policies.refcount.gupGrab(k, pfn, 1, kind, false, false);
+    k.ledger.spinUnlock();
+    pfns[j++] = pfn;
+    a += PAGE_SIZE;
+  }
+  return pfns;
+}
+
+export function gupRelease(k: Kernel, h: GupHandle): void {
+  for (let i = 0; i < h.pfns.length; i++) {
+    const pfn = h.pfns[i]!;
+    if (pfn !== ZERO_PFN) k.policies.refcount.gupRelease(k, pfn, h.kind);
+  }
+}
+
+/**
+ * A device write through the pin (unpin with dirty): new data lands in the
+ * pinned frames, and the process expects to read it at the pinned address.
+ * If the process no longer maps that frame (a CoW moved it away), the
+ * content check reports the write as lost.
+ */
+export function dmaWrite(k: Kernel, h: GupHandle): void {
+  const mm = k.mms.get(h.pid);
+  for (let i = 0; i < h.pfns.length; i++) {
+    const pfn = h.pfns[i]!;
+    if (pfn === ZERO_PFN) continue;
+    const tok = k.nextToken();
+    k.frames.content[pfn] = tok;
+    const a = h.addr + i * PAGE_SIZE;
+    const pt = mm?.pt(a);
+    if (pt && mm!.findVma(a)?.kind === 'anon') pt.shadow[pteIndex(a)] = tok;
+  }
+}
+
+/**
+ * O_DIRECT of one range, `count` times: the block layer grabs the user
+ * pages and drops them at I/O completion. Up to 5.x, fs/direct-io.c takes
+ * FOLL_GET references with gup_fast and then two more get_page() per page
+ * (submit_page_section, dio_bio_add_page) before three put_page() (S7);
+ * with FOLL_PIN (iov_iter_extract_pages) it is one pin and one unpin.
+ */
+export function dio(k: Kernel, mm: MM, addr: number, len: number, write: boolean, count: number): void {
+  const req: GupRequest = { pid: mm.pid, addr, len, write: !write, fast: true, longterm: false };
+  const pin = k.params.follPin;
+  const rc = k.policies.refcount;
+  for (let c = 0; c < count; c++) {
+    const pfns = gupRange(k, mm, req, pin ? 'pin' : 'get');
+    for (let i = 0; i < pfns.length; i++) {
+      const pfn = pfns[i]!;
+      if (pfn === ZERO_PFN) continue;
+      if (pin) {
+        rc.gupRelease(k, pfn, 'pin');
+        continue;
+      }
+      rc.getPage(k, pfn);
+      rc.getPage(k, pfn);
+      rc.putPage(k, pfn);
+      rc.putPage(k, pfn);
+      rc.gupRelease(k, pfn, 'get');
+    }
+  }
+  k.outcomes.record('dio', true);
+}
+
+const GRAB_FAST = site('gup_fast.try_grab_folio');
+const GRAB_SLOW = site('follow_page.try_grab_folio');
+const GRAB_REF = site('folio_set_referenced');
+const UNPIN = site('unpin_user_page');
+const PUT_GUP = site('put_page.gup');
+
+/**
+ * try_grab_folio(_fast) on a head-refcounted folio (4.5+): FOLL_GET adds
+ * `refs` to the head; FOLL_PIN on a large folio also adds to _pincount, on a
+ * small one adds GUP_PIN_COUNTING_BIAS per pin. The fast path on a PMD leaf
+ * also marks the folio referenced.
+ */
+export function grabFolioRefs(k: Kernel, pfn: number, refs: number, kind: GupKind, fast: boolean, pmdLeaf: boolean): void {
+  const f = k.frames;
+  const head = f.head(pfn);
+  const s = fast ? GRAB_FAST : GRAB_SLOW;
+  const large = f.order(head) >= 2;
+  if (kind === 'pin' && !large) k.ledger.atomicAdd(f.refcount, head, refs * GUP_PIN_COUNTING_BIAS, s);
+  else k.ledger.atomicAdd(f.refcount, head, refs, s);
+  if (kind === 'pin' && large) k.ledger.atomicAdd(f.pincount, head + 1, refs, s);
+  if (fast && pmdLeaf) k.ledger.setBit(f.flags, head, PG.referenced, GRAB_REF);
+}
+
+/** gup_put_folio: drop one FOLL_GET reference or one FOLL_PIN pin. */
+export function putFolioRef(k: Kernel, pfn: number, kind: GupKind): void {
+  const f = k.frames;
+  const head = f.head(pfn);
+  if (kind === 'pin') {
+    if (f.order(head) >= 2) {
+      k.ledger.atomicDec(f.pincount, head + 1, UNPIN);
+      k.folioPutRefs(head, 1, UNPIN);
+    } else k.folioPutRefs(head, GUP_PIN_COUNTING_BIAS, UNPIN);
+    return;
+  }
+  k.folioPutRefs(head, 1, PUT_GUP);
+}

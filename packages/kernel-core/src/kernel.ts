@@ -1,0 +1,255 @@
+/**
+ * The machine: frames, buddy allocator, processes, page cache, swap, LRU and
+ * the cost ledger, plus the design's policies. Each method is one workload
+ * event; the paths themselves live in modules named for what they model.
+ */
+import type { DesignPolicies } from './axes.js';
+import { Buddy, MIGRATE_MOVABLE } from './buddy.js';
+import { ModelInputError } from './errors.js';
+import { clearLargeFields } from './folio.js';
+import { Frames, HPAGE_PMD_ORDER, PAGE_SIZE, PG } from './frames.js';
+import { Ledger, site } from './ledger.js';
+import { Lru } from './lru.js';
+import { AnonVma, MM } from './mm.js';
+import { type Observation, Outcomes } from './observe.js';
+import { DEFAULT_PARAMS, DEFAULT_SETTINGS, type ModelParams, type Settings, checkSetting } from './params.js';
+import { ShmemFile } from './shmem_file.js';
+import { Swap } from './swap.js';
+import { WasteMeter } from './waste.js';
+
+export interface MachineConfig {
+  /** bytes of RAM (multiple of 4 MiB). */
+  memory: number;
+  nodes: number;
+  /** bytes of CMA area (multiple of 2 MiB). */
+  cma: number;
+  /** bytes of swap. */
+  swap: number;
+}
+
+/** A GUP reference set held by a handle (pin_user_pages / get_user_pages). */
+export interface GupHandle {
+  kind: 'get' | 'pin';
+  pid: number;
+  addr: number;
+  /** pfn of every page grabbed, in order. */
+  pfns: Int32Array;
+  longterm: boolean;
+  write: boolean;
+}
+
+/** Kernel-owned pages (driver_alloc): zbud/zswap pages, DMA buffers, contiguous ranges. */
+export interface DriverAlloc {
+  owner: string;
+  pfns: Int32Array;
+  movable: boolean;
+  contig: boolean;
+}
+
+const FREE_FOLIO = site('free_folio');
+
+export interface ExpectFailure {
+  line: number;
+  label?: string;
+  check: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+export class Kernel {
+  readonly frames: Frames;
+  readonly ledger = new Ledger();
+  readonly buddy: Buddy;
+  readonly lru: Lru;
+  readonly swap: Swap;
+  readonly settings: Settings;
+  readonly outcomes = new Outcomes();
+  readonly waste = new WasteMeter();
+  /** `expect` results: failures keep the event's line and what differed. */
+  readonly expectations = { passed: 0, failed: 0, failures: [] as ExpectFailure[] };
+  readonly mms = new Map<number, MM>();
+  readonly files = new Map<string, ShmemFile>();
+  readonly anonVmas: AnonVma[] = [];
+  readonly handles = new Map<string, GupHandle>();
+  readonly drivers = new Map<string, DriverAlloc>();
+  /** Deferred split queue: heads linked through page[2] lruNext/lruPrev. */
+  deferredHead = -1;
+  deferredLen = 0;
+  /** Monotonic content-token source: a write stores a fresh version number. */
+  private token = 0;
+  private mmIds = 0;
+  private fileIds = 0;
+  private obs: Observation[] = [];
+  /** Event index the current observations belong to (set by the engine). */
+  seq = 0;
+  /** Counters kept at map/unmap points (no scans): pages mapped by PMDs and by PTEs (user memory). */
+  pmdMappedPages = 0;
+  pteMappedPages = 0;
+  /** Frames poisoned by memory_failure and taken out of service. */
+  poisoned = 0;
+  /** Pages lost to an input error would be a model bug; invariant checks read this. */
+  readonly nodes: number;
+  readonly framesPerNode: number;
+
+  constructor(
+    readonly config: MachineConfig,
+    readonly policies: DesignPolicies,
+    readonly params: ModelParams = DEFAULT_PARAMS,
+    settings: Partial<Settings> = {},
+  ) {
+    const nr = config.memory / PAGE_SIZE;
+    if (!Number.isInteger(nr) || nr < 1024 * config.nodes) throw new ModelInputError('machine.memory', 'at least 4 MiB per node, a multiple of 4 KiB', config.memory);
+    this.frames = new Frames(nr);
+    this.nodes = config.nodes;
+    this.framesPerNode = Math.floor(nr / config.nodes);
+    this.buddy = new Buddy(this.frames, this.ledger, { nodes: config.nodes, cmaFrames: config.cma / PAGE_SIZE });
+    this.lru = new Lru(this.frames, this.ledger, config.nodes);
+    this.swap = new Swap(Math.floor(config.swap / PAGE_SIZE));
+    this.settings = { ...DEFAULT_SETTINGS };
+    for (const [key, v] of Object.entries(settings)) this.sysctl(key, v);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  emit(o: Observation): void {
+    this.obs.push({ seq: this.seq, ...o });
+  }
+  /** Observations since the last drain (the engine batches them per event). */
+  drain(): Observation[] {
+    const o = this.obs;
+    this.obs = [];
+    return o;
+  }
+  nextToken(): number {
+    return ++this.token;
+  }
+  nid(pfn: number): number {
+    return Math.min(this.nodes - 1, Math.floor(pfn / this.framesPerNode));
+  }
+  /** The node a process allocates on: processes are spread over nodes by pid. */
+  homeNode(mm: MM): number {
+    return mm.pid % this.nodes;
+  }
+  newAnonVma(mm: MM): AnonVma {
+    const av = new AnonVma(this.anonVmas.length + 1);
+    this.anonVmas.push(av);
+    av.mms.push(mm);
+    return av;
+  }
+  anonVma(id: number): AnonVma | undefined {
+    return this.anonVmas[id - 1];
+  }
+  mm(pid: number, field = 'pid'): MM {
+    const mm = this.mms.get(pid);
+    if (!mm) throw new ModelInputError(field, 'a live process (spawned and not exited)', pid);
+    return mm;
+  }
+  file(name: string): ShmemFile {
+    let f = this.files.get(name);
+    if (!f) {
+      f = new ShmemFile(++this.fileIds, name);
+      this.files.set(name, f);
+    }
+    return f;
+  }
+  fileById(id: number): ShmemFile | undefined {
+    for (const f of this.files.values()) if (f.id === id) return f;
+    return undefined;
+  }
+
+  /**
+   * Allocates a user folio (anon or shmem), order 0 or HPAGE_PMD_ORDER, movable,
+   * and puts it on the LRU. Returns the head pfn or -1. The allocation
+   * reference (refcount 1) becomes the first mapping's or the page cache's.
+   */
+  allocUserFolio(order: number, nid: number, anon: boolean): number {
+    const head = this.buddy.allocPages(order, MIGRATE_MOVABLE, nid, { comp: order > 0 });
+    if (head < 0) return -1;
+    const f = this.frames;
+    // __folio_set_anon / __SetPageSwapBacked: the folio is not visible yet, plain stores.
+    f.flags[head] = f.flags[head]! | (1 << PG.swapbacked) | (1 << (anon ? PG.anon : PG.shmem));
+    if (order >= 2) clearLargeFields(f, head);
+    this.lru.add(head, this.nid(head));
+    return head;
+  }
+
+  /** Frees a folio whose refcount reached 0 (free_compound_page / free_unref_page). */
+  freeFolio(head: number): void {
+    const f = this.frames;
+    const order = f.order(head);
+    this.lru.del(head, this.nid(head), false);
+    if (order >= 2 && f.test(head, PG.deferred)) this.deferredUnqueue(head, true);
+    const n = 1 << order;
+    for (let i = 0; i < n; i++) {
+      const p = head + i;
+      f.mapcount[p] = 0;
+      f.content[p] = 0;
+      f.mapping[p] = 0;
+      f.index[p] = 0;
+      f.refcount[p] = 0;
+      // Keep only the hwpoison bit: a poisoned frame never returns to the allocator.
+      f.flags[p] = f.flags[p]! & (1 << PG.hwpoison);
+      f.setOrder(p, order);
+    }
+    if (order >= 2) clearLargeFields(f, head);
+    this.buddy.freePages(head, order);
+  }
+
+  /** folio_put_refs on the head: frees the folio when the count reaches 0. */
+  folioPutRefs(head: number, n: number, s = FREE_FOLIO): void {
+    if (this.ledger.atomicSubAndTest(this.frames.refcount, head, n, s)) this.freeFolio(head);
+  }
+
+  // ---------------------------------------------------- deferred split queue
+
+  /** deferred_split_folio: queue a partially mapped anon THP once, under split_queue_lock. */
+  deferredSplitFolio(head: number): void {
+    const f = this.frames;
+    if (f.order(head) < 2 || f.test(head, PG.deferred)) return;
+    this.ledger.spinLockIrqSave(SPLIT_QUEUE);
+    this.ledger.setBit(f.flags, head, PG.deferred, SPLIT_QUEUE);
+    f.lruNext[head + 2] = this.deferredHead;
+    f.lruPrev[head + 2] = -1;
+    if (this.deferredHead >= 0) f.lruPrev[this.deferredHead + 2] = head;
+    this.deferredHead = head;
+    this.deferredLen++;
+    this.ledger.spinUnlockIrqRestore();
+    this.emit({ type: 'thp_deferred_split_page', pfn: head });
+  }
+  /** Removes a folio from the deferred split queue (split succeeded, or the folio is freed). */
+  deferredUnqueue(head: number, locked: boolean): void {
+    const f = this.frames;
+    if (!f.test(head, PG.deferred)) return;
+    if (locked) this.ledger.spinLockIrqSave(SPLIT_QUEUE);
+    f.flags[head] = f.flags[head]! & ~(1 << PG.deferred);
+    const p = f.lruPrev[head + 2]!, n = f.lruNext[head + 2]!;
+    if (p >= 0) f.lruNext[p + 2] = n;
+    else this.deferredHead = n;
+    if (n >= 0) f.lruPrev[n + 2] = p;
+    f.lruNext[head + 2] = -1;
+    f.lruPrev[head + 2] = -1;
+    this.deferredLen--;
+    if (locked) this.ledger.spinUnlockIrqRestore();
+  }
+
+  // ---------------------------------------------------------------- tunables
+
+  sysctl(key: string, value: unknown): void {
+    const err = checkSetting(key, value);
+    if (err) throw new ModelInputError('value', err, value);
+    (this.settings as unknown as Record<string, unknown>)[key] = value;
+  }
+
+  // --------------------------------------------------------------- processes
+
+  spawn(pid: number): MM {
+    if (this.mms.has(pid)) throw new ModelInputError('pid', 'a pid not already in use', pid);
+    const mm = new MM(pid, ++this.mmIds);
+    this.mms.set(pid, mm);
+    return mm;
+  }
+}
+
+const SPLIT_QUEUE = site('deferred_split_folio');
+
+export { HPAGE_PMD_ORDER };

@@ -1,0 +1,140 @@
+/**
+ * Processes (mm_struct), VMAs and page tables.
+ *
+ * A page table covers one PMD range (2 MiB): either a huge PMD mapping a
+ * folio, or 512 PTEs. `shadow` is not kernel state: it is the content each
+ * user page should hold (what the process wrote last), kept so the model can
+ * check that CoW, collapse, migration and DMA never lose or misdirect data.
+ */
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SHIFT, PAGE_SIZE } from './frames.js';
+
+export class PageTable {
+  readonly ptes = new Int32Array(HPAGE_PMD_NR);
+  readonly shadow = new Uint32Array(HPAGE_PMD_NR);
+  /** 0: not huge (use ptes); > 0: huge PMD (pte.ts present encoding, head pfn). */
+  pmd = 0;
+  /** Number of non-none PTEs (present or swap), to free empty tables cheaply. */
+  used = 0;
+}
+
+/** anon_vma: the reverse-map family of an anonymous range; folio->mapping points here. */
+export class AnonVma {
+  readonly mms: MM[] = [];
+  /** anon_vma->refcount (page_get_anon_vma / put_anon_vma). */
+  readonly refs = new Int32Array(1);
+  constructor(readonly id: number) {}
+}
+
+export type VmaKind = 'anon' | 'shmem';
+
+export class Vma {
+  constructor(
+    public start: number,
+    public end: number,
+    public readonly kind: VmaKind,
+    /** page offset of `start`: anon = linear page index at creation (kept across mremap); shmem = file page index. */
+    public pgoff: number,
+    public write: boolean,
+    public readonly fileId: number,
+    /** anon_vma_chain: every anon_vma whose folios this VMA may map. The last one receives new faults. */
+    public chain: AnonVma[],
+    public hugepage = false,
+    public nohugepage = false,
+    public mergeable = false,
+  ) {}
+
+  get pages(): number {
+    return (this.end - this.start) >>> PAGE_SHIFT;
+  }
+  get anonVma(): AnonVma | null {
+    return this.chain[this.chain.length - 1] ?? null;
+  }
+  /** Page offset of an address inside the VMA (linear_page_index). */
+  pgoffOf(addr: number): number {
+    return this.pgoff + (addr - this.start) / PAGE_SIZE;
+  }
+  addrOf(pgoff: number): number {
+    return this.start + (pgoff - this.pgoff) * PAGE_SIZE;
+  }
+  sameAttrs(o: Vma): boolean {
+    return (
+      this.kind === o.kind && this.write === o.write && this.fileId === o.fileId && this.hugepage === o.hugepage &&
+      this.nohugepage === o.nohugepage && this.mergeable === o.mergeable && this.chain.length === o.chain.length &&
+      this.chain.every((a, i) => a === o.chain[i])
+    );
+  }
+  clone(): Vma {
+    return new Vma(this.start, this.end, this.kind, this.pgoff, this.write, this.fileId, [...this.chain], this.hugepage, this.nohugepage, this.mergeable);
+  }
+}
+
+export class MM {
+  readonly vmas: Vma[] = [];
+  readonly pts = new Map<number, PageTable>();
+  /** RSS counters in pages (MM_ANONPAGES, MM_SHMEMPAGES, MM_SWAPENTS). */
+  rssAnon = 0;
+  rssShmem = 0;
+  swapEnts = 0;
+  /** MMF_HAS_PINNED. */
+  hasPinned = false;
+  constructor(readonly pid: number, readonly mmId: number) {}
+
+  findVma(addr: number): Vma | undefined {
+    // VMAs are few per process in these workloads; binary search keeps it O(log n).
+    let lo = 0, hi = this.vmas.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.vmas[mid]!;
+      if (addr < v.start) hi = mid - 1;
+      else if (addr >= v.end) lo = mid + 1;
+      else return v;
+    }
+    return undefined;
+  }
+  pt(addr: number): PageTable | undefined {
+    return this.pts.get(Math.floor(addr / HPAGE_PMD_SIZE));
+  }
+  ptAlloc(addr: number): PageTable {
+    const key = Math.floor(addr / HPAGE_PMD_SIZE);
+    let t = this.pts.get(key);
+    if (!t) {
+      t = new PageTable();
+      this.pts.set(key, t);
+    }
+    return t;
+  }
+  insertVma(v: Vma): void {
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i]!.start < v.start) i++;
+    this.vmas.splice(i, 0, v);
+  }
+  /** Splits VMAs so that `addr` is a VMA boundary (split_vma). */
+  splitAt(addr: number): void {
+    const v = this.findVma(addr);
+    if (!v || v.start === addr) return;
+    const tail = v.clone();
+    tail.start = addr;
+    tail.pgoff = v.pgoffOf(addr);
+    v.end = addr;
+    this.insertVma(tail);
+  }
+  /** Merges neighbours with the same attributes and contiguous offsets (vma_merge). */
+  mergeAround(start: number, end: number): void {
+    for (let i = this.vmas.length - 1; i > 0; i--) {
+      const a = this.vmas[i - 1]!, b = this.vmas[i]!;
+      if (b.start < start - PAGE_SIZE && a.end < start - PAGE_SIZE) break;
+      if (a.end === b.start && a.sameAttrs(b) && b.pgoff === a.pgoffOf(b.start) && a.end >= start && b.start <= end) {
+        a.end = b.end;
+        this.vmas.splice(i, 1);
+      }
+    }
+  }
+}
+
+/** The PMD-range base of an address. */
+export function pmdBase(addr: number): number {
+  return Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+}
+export function pteIndex(addr: number): number {
+  return Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR;
+}

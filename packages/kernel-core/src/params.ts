@@ -1,0 +1,85 @@
+/**
+ * Era parameters: kernel behaviour that changed between versions but is not
+ * an axis under study (ARCHITECTURE.md "Axes and policies"). Design presets
+ * set them; a user design may override them.
+ */
+export interface ModelParams {
+  /** CoW of a PMD-mapped THP: 'huge' copies 2 MiB (<= 5.7), 'pte' splits the PMD and copies 4 KiB (>= 5.8, commit 3917c80280c9). */
+  thpCow: 'huge' | 'pte';
+  /**
+   * Which pages khugepaged may collapse: 'exclusive' = every page small, unshared,
+   * page_count == 1 (<= 5.7, SCAN_PAGE_COMPOUND / SCAN_PAGE_COUNT); 'shared' = shared
+   * and PTE-mapped compound pages too, bounded by max_ptes_shared (>= 5.8).
+   */
+  khugepagedAccepts: 'exclusive' | 'shared';
+  /** khugepaged counts swap PTEs against max_ptes_swap (>= 4.5ish) or refuses any swap PTE (3.13/4.4). */
+  khugepagedSwapIn: boolean;
+  /** FOLL_PIN exists (pin bias for small folios, _pincount for large; ~5.7+). Without it, pin = FOLL_GET. */
+  follPin: boolean;
+  /** Compaction / CMA migrate THPs (>= 5.7, 1da2f328fa64); before, compound pages are skipped. */
+  thpMigration: boolean;
+  /** fork copies anon-exclusive pages of maybe-pinned folios eagerly (>= 5.9). */
+  forkCopiesPinned: boolean;
+  /** FOLL_LONGTERM pins migrate pages out of CMA first (~5.1+). */
+  longtermMigratesCma: boolean;
+  /** PG_anon_exclusive exists (>= 5.19): CoW reuses exclusive pages, never other subpages of a large folio. Before: reuse when mapped once. */
+  anonExclusive: boolean;
+}
+
+export const DEFAULT_PARAMS: ModelParams = {
+  thpCow: 'pte',
+  khugepagedAccepts: 'shared',
+  khugepagedSwapIn: true,
+  follPin: true,
+  thpMigration: true,
+  forkCopiesPinned: true,
+  longtermMigratesCma: true,
+  anonExclusive: true,
+};
+
+/** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
+export interface Settings {
+  'thp.enabled': 'always' | 'madvise' | 'never';
+  'thp.defrag': 'always' | 'defer' | 'madvise' | 'never';
+  'thp.shmem_enabled': 'always' | 'within_size' | 'advise' | 'never';
+  'khugepaged.max_ptes_none': number;
+  'khugepaged.max_ptes_swap': number;
+  'khugepaged.max_ptes_shared': number;
+  'khugepaged.pages_to_scan': number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  'thp.enabled': 'always',
+  'thp.defrag': 'madvise',
+  'thp.shmem_enabled': 'never',
+  'khugepaged.max_ptes_none': 511,
+  'khugepaged.max_ptes_swap': 64,
+  'khugepaged.max_ptes_shared': 256,
+  'khugepaged.pages_to_scan': 4096,
+};
+
+const ENUMS: Partial<Record<keyof Settings, readonly string[]>> = {
+  'thp.enabled': ['always', 'madvise', 'never'],
+  'thp.defrag': ['always', 'defer', 'madvise', 'never'],
+  'thp.shmem_enabled': ['always', 'within_size', 'advise', 'never'],
+};
+const RANGES: Partial<Record<keyof Settings, [number, number]>> = {
+  'khugepaged.max_ptes_none': [0, 511],
+  'khugepaged.max_ptes_swap': [0, 511],
+  'khugepaged.max_ptes_shared': [0, 511],
+  'khugepaged.pages_to_scan': [1, 1 << 24],
+};
+
+export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
+
+/** Validates one tunable as sysfs would; returns an error message or null. */
+export function checkSetting(key: string, value: unknown): string | null {
+  if (!(key in DEFAULT_SETTINGS)) return `unknown tunable "${key}", expected one of ${SETTING_KEYS.join(', ')}`;
+  const k = key as keyof Settings;
+  const e = ENUMS[k];
+  if (e) return typeof value === 'string' && e.includes(value) ? null : `${key} expects one of ${e.join(', ')}, got ${JSON.stringify(value)}`;
+  const r = RANGES[k]!;
+  return typeof value === 'number' && Number.isInteger(value) && value >= r[0] && value <= r[1]
+    ? null
+    : `${key} expects an integer in ${r[0]}..${r[1]}, got ${JSON.stringify(value)}`;
+}

@@ -1,0 +1,154 @@
+/**
+ * Reverse-map bookkeeping (mm/rmap.c) and the reverse-map walk.
+ *
+ * The common part every design since 4.5 keeps: a per-page _mapcount for PTE
+ * mappings and an entire (compound) mapcount for PMD mappings. The sharedness
+ * policy adds its own large-folio fields (_large_mapcount, MM-id slots) in the
+ * hooks, so their extra atomics show up in the ledger. References are taken
+ * separately by the caller, as in the kernel.
+ *
+ * Anon folios point at their anon_vma (`mapping`) with a linear page index
+ * (`index`); a walk visits every process of the anon_vma family and every
+ * VMA there whose offsets cover the index, and checks the page table.
+ */
+import type { Kernel } from './kernel.js';
+import { P1, pagesMapped } from './folio.js';
+import { HPAGE_PMD_NR, PG } from './frames.js';
+import { site } from './ledger.js';
+import type { MM, Vma } from './mm.js';
+import { ptePfn, ptePresent } from './pte.js';
+
+const ADD_PTE = site('folio_add_rmap_ptes');
+const ADD_PMD = site('folio_add_rmap_pmd');
+const REMOVE_PTE = site('folio_remove_rmap_ptes');
+const REMOVE_PMD = site('folio_remove_rmap_pmd');
+
+/** The shared zero page: mapped read-only, never refcounted or rmapped. */
+export const ZERO_PFN = 0;
+
+function rssAdd(k: Kernel, mm: MM, head: number, nr: number): void {
+  if (k.frames.test(head, PG.anon)) mm.rssAnon += nr;
+  else mm.rssShmem += nr;
+}
+
+/** Adds `nr` PTE mappings of consecutive pages from `pfn` (one folio) in `mm`. */
+export function addRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number): void {
+  const f = k.frames;
+  for (let i = 0; i < nr; i++) k.ledger.atomicInc(f.mapcount, pfn + i, ADD_PTE);
+  const head = f.head(pfn);
+  if (f.order(head) >= 2) k.policies.sharedness.addLargeMapping(k, head, mm, nr, false);
+  k.pteMappedPages += nr;
+  rssAdd(k, mm, head, nr);
+}
+
+/** Adds one PMD mapping of the whole folio. */
+export function addRmapPmd(k: Kernel, mm: MM, head: number): void {
+  const f = k.frames;
+  k.ledger.atomicInc(f.entireMapcount, head + P1, ADD_PMD);
+  k.policies.sharedness.addLargeMapping(k, head, mm, HPAGE_PMD_NR, true);
+  k.pmdMappedPages += HPAGE_PMD_NR;
+  rssAdd(k, mm, head, HPAGE_PMD_NR);
+}
+
+/**
+ * Removes `nr` PTE mappings. An anon large folio left partially mapped is
+ * queued for deferred split where the design maps THPs by PTEs at all.
+ */
+export function removeRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number): void {
+  const f = k.frames;
+  for (let i = 0; i < nr; i++) k.ledger.atomicDec(f.mapcount, pfn + i, REMOVE_PTE);
+  const head = f.head(pfn);
+  k.pteMappedPages -= nr;
+  rssAdd(k, mm, head, -nr);
+  if (f.order(head) >= 2) {
+    k.policies.sharedness.removeLargeMapping(k, head, mm, nr, false);
+    maybeDeferSplit(k, head);
+  }
+}
+
+export function removeRmapPmd(k: Kernel, mm: MM, head: number): void {
+  const f = k.frames;
+  k.ledger.atomicDec(f.entireMapcount, head + P1, REMOVE_PMD);
+  k.policies.sharedness.removeLargeMapping(k, head, mm, HPAGE_PMD_NR, true);
+  k.pmdMappedPages -= HPAGE_PMD_NR;
+  rssAdd(k, mm, head, -HPAGE_PMD_NR);
+  maybeDeferSplit(k, head);
+}
+
+function maybeDeferSplit(k: Kernel, head: number): void {
+  const f = k.frames;
+  if (!f.test(head, PG.anon) || f.test(head, PG.deferred) || !k.policies.refcount.pteMappedThp) return;
+  const m = pagesMapped(f, head);
+  if (m > 0 && m < f.nrPages(head)) k.deferredSplitFolio(head);
+}
+
+/** One place a folio is mapped: `addr` is where the folio's first page would be in that VMA. */
+export interface RmapVisit {
+  mm: MM;
+  vma: Vma;
+  /** address of the folio's head page in this VMA (may lie outside the VMA for partial overlaps). */
+  base: number;
+}
+
+/**
+ * rmap_walk: calls `fn` for every (process, VMA) whose range can map the
+ * folio. The caller checks the page tables (a VMA may cover the index
+ * without mapping this folio, e.g. after CoW).
+ */
+export function rmapWalk(k: Kernel, head: number, fn: (v: RmapVisit) => void): void {
+  const f = k.frames;
+  const index = f.index[head]!;
+  const nr = f.nrPages(head);
+  if (f.test(head, PG.anon)) {
+    const av = k.anonVma(f.mapping[head]!);
+    if (!av) return;
+    for (const mm of av.mms) {
+      for (const vma of mm.vmas) {
+        if (vma.kind !== 'anon' || !vma.chain.includes(av)) continue;
+        if (vma.pgoff + vma.pages <= index || vma.pgoff >= index + nr) continue;
+        fn({ mm, vma, base: vma.addrOf(index) });
+      }
+    }
+  } else {
+    const file = k.fileById(f.mapping[head]!);
+    if (!file) return;
+    for (const { mm, vma } of file.mappers) {
+      if (vma.pgoff + vma.pages <= index || vma.pgoff >= index + nr) continue;
+      fn({ mm, vma, base: vma.addrOf(index) });
+    }
+  }
+}
+
+/** A single mapping of a page found by the walk (PTE) or of the folio (PMD). */
+export interface FolioMapping {
+  mm: MM;
+  addr: number;
+  pmd: boolean;
+  pte: number;
+}
+
+/** Every current PTE/PMD mapping of the folio (page_vma_mapped_walk over rmap_walk). */
+export function folioMappings(k: Kernel, head: number): FolioMapping[] {
+  const f = k.frames;
+  const nr = f.nrPages(head);
+  const out: FolioMapping[] = [];
+  rmapWalk(k, head, ({ mm, vma, base }) => {
+    for (let i = 0; i < nr; i += 1) {
+      const a = base + i * 4096;
+      if (a < vma.start || a >= vma.end) continue;
+      const pt = mm.pt(a);
+      if (!pt) {
+        i += HPAGE_PMD_NR - 1 - (i % HPAGE_PMD_NR);
+        continue;
+      }
+      if (pt.pmd > 0) {
+        if (ptePfn(pt.pmd) === head && i === 0) out.push({ mm, addr: a, pmd: true, pte: pt.pmd });
+        i += HPAGE_PMD_NR - 1 - (i % HPAGE_PMD_NR);
+        continue;
+      }
+      const v = pt.ptes[Math.floor(a / 4096) % HPAGE_PMD_NR]!;
+      if (ptePresent(v) && ptePfn(v) === head + i) out.push({ mm, addr: a, pmd: false, pte: v });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,215 @@
+/**
+ * Split mechanics shared by the refcount policies (mm/huge_memory.c):
+ * split_huge_pmd (PMD -> 512 PTEs, never fails), the unmap / remap around
+ * split_huge_page, and turning a tail into an independent page. Who may split
+ * and how references move is the refcount policy's business; this module
+ * only does what every design does the same way, through counted primitives.
+ */
+import type { Kernel } from './kernel.js';
+import { P1, P2, P3 } from './folio.js';
+import { HPAGE_PMD_NR, PG } from './frames.js';
+import { site } from './ledger.js';
+import type { MM } from './mm.js';
+import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
+import { addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes } from './rmap.js';
+
+const PMD_LOCK = site('split_huge_pmd.pmd_lock');
+const PMD_REF = site('split_huge_pmd.refcount');
+const PMD_EXCL = site('split_huge_pmd.anon_exclusive');
+const UNMAP_PTL = site('try_to_migrate.ptl');
+const UNMAP_REF = site('try_to_migrate.put');
+const REMAP_PTL = site('remove_migration_ptes.ptl');
+const REMAP_REF = site('remove_migration_ptes.get');
+
+/**
+ * __split_huge_pmd_locked for anon THPs of designs that PTE-map THPs: one
+ * PMD reference becomes 512 PTE references, each page gains a PTE mapcount,
+ * and the PMD mapping is removed. A shmem PMD is simply dropped and refaults.
+ */
+export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
+  const pt = mm.pt(base);
+  if (!pt || pt.pmd <= 0) return;
+  const f = k.frames;
+  const head = ptePfn(pt.pmd);
+  const write = pteWrite(pt.pmd);
+  k.ledger.spinLock(PMD_LOCK);
+  k.ledger.tlbFlush(); // pmdp_invalidate
+  if (!f.test(head, PG.anon)) {
+    pt.pmd = 0;
+    removeRmapPmd(k, mm, head);
+    k.ledger.spinUnlock();
+    k.folioPutRefs(head, 1, PMD_REF);
+    k.outcomes.record('split_pmd', true);
+    return;
+  }
+  k.ledger.atomicAdd(f.refcount, head, HPAGE_PMD_NR - 1, PMD_REF);
+  for (let i = 0; i < HPAGE_PMD_NR; i++) pt.ptes[i] = mkPte(head + i, write, (pt.pmd & PTE_YOUNG) !== 0);
+  pt.used = HPAGE_PMD_NR;
+  pt.pmd = 0;
+  addRmapPtes(k, mm, head, HPAGE_PMD_NR);
+  if (k.params.anonExclusive && f.test(head, PG.anon_exclusive)) {
+    for (let i = 1; i < HPAGE_PMD_NR; i++) k.ledger.setBit(f.flags, head + i, PG.anon_exclusive, PMD_EXCL);
+  }
+  removeRmapPmd(k, mm, head);
+  k.ledger.spinUnlock();
+  k.outcomes.record('split_pmd', true);
+  k.emit({ type: 'thp_split_pmd', pid: mm.pid, addr: base, pfn: head });
+}
+
+/** A mapping taken down for a split, to be re-established on the pieces. */
+export interface SavedPte {
+  mm: MM;
+  addr: number;
+  pfn: number;
+  pte: number;
+}
+
+/**
+ * unmap_folio with TTU_SPLIT_HUGE_PMD: PMD mappings are split, then every
+ * PTE mapping of the folio is replaced by a (modelled) migration entry: its
+ * rmap and reference are dropped and the PTE is remembered for remapping.
+ */
+export function unmapFolio(k: Kernel, head: number): SavedPte[] {
+  const saved: SavedPte[] = [];
+  for (const m of folioMappings(k, head)) if (m.pmd) splitHugePmdLocked(k, m.mm, m.addr);
+  for (const m of folioMappings(k, head)) {
+    const pt = m.mm.pt(m.addr)!;
+    const i = Math.floor(m.addr / 4096) % HPAGE_PMD_NR;
+    const pfn = ptePfn(m.pte);
+    k.ledger.spinLock(UNMAP_PTL);
+    pt.ptes[i] = 0; // a migration entry: the slot stays in use
+    removeRmapPtes(k, m.mm, pfn, 1);
+    k.ledger.atomicDec(k.frames.refcount, head, UNMAP_REF);
+    k.ledger.tlbFlush();
+    k.ledger.spinUnlock();
+    saved.push({ mm: m.mm, addr: m.addr, pfn, pte: m.pte });
+  }
+  return saved;
+}
+
+/**
+ * remove_migration_ptes: map each saved PTE again, onto whatever folio its
+ * page belongs to now (the pieces after a split, or the folio itself after a
+ * failed one). Takes one reference per mapping on that folio's head.
+ */
+export function remapFolio(k: Kernel, saved: SavedPte[], toPfn?: (pfn: number) => number): void {
+  const f = k.frames;
+  for (const s of saved) {
+    const pfn = toPfn ? toPfn(s.pfn) : s.pfn;
+    const pt = s.mm.pt(s.addr)!;
+    k.ledger.spinLock(REMAP_PTL);
+    pt.ptes[Math.floor(s.addr / 4096) % HPAGE_PMD_NR] = mkPte(pfn, pteWrite(s.pte), true);
+    k.ledger.atomicInc(f.refcount, f.head(pfn), REMAP_REF);
+    addRmapPtes(k, s.mm, pfn, 1);
+    k.ledger.spinUnlock();
+  }
+}
+
+/**
+ * The struct-page part of __split_huge_page for one tail: it stops being a
+ * tail and inherits the head's identity at its offset. Plain stores: the
+ * folio is frozen (or, in design A, compound_lock'ed) while this runs. The
+ * policy does the counted parts (refcount, PG_lru, puts).
+ */
+export function makeTailIndependent(k: Kernel, head: number, i: number): void {
+  const f = k.frames;
+  const t = head + i;
+  const inherit = (1 << PG.anon) | (1 << PG.swapbacked) | (1 << PG.shmem) | (1 << PG.dirty) | (1 << PG.referenced) | (1 << PG.uptodate);
+  const keep = (1 << PG.hwpoison) | (1 << PG.anon_exclusive) | (1 << PG.pinned_owner);
+  f.flags[t] = (f.flags[t]! & keep) | (f.flags[head]! & inherit) | (1 << PG.dirty);
+  if (i === P1 || i === P2 || i === P3) {
+    // These tails carried the folio's own fields; they hold nothing of theirs.
+    f.lruNext[t] = -1;
+    f.lruPrev[t] = -1;
+  }
+  f.mapping[t] = f.mapping[head]!;
+  f.index[t] = f.index[head]! + i;
+}
+
+/** The head's part: ClearPageCompound; the head becomes an order-0 page. */
+export function clearCompoundHead(k: Kernel, head: number): void {
+  const f = k.frames;
+  f.flags[head] = f.flags[head]! & ~((1 << PG.head) | (1 << PG.deferred) | (1 << PG.double_map));
+  f.setOrder(head, 0);
+}
+
+/** The entire mapcount of a large folio (read). */
+export function entireMapcountOf(k: Kernel, head: number): number {
+  return k.frames.entireMapcount[head + P1]!;
+}
+
+const ANON_VMA_GET = site('split_huge_page.anon_vma');
+const SPLIT_LRU = site('split_huge_page.lru_lock');
+const SPLIT_QUEUE_LOCK = site('split_huge_page.split_queue_lock');
+const SPLIT_FREEZE = site('split_huge_page.freeze');
+const SPLIT_TAIL_LRU = site('lru_add_split_folio');
+const SPLIT_PUT = site('split_huge_page.put_tail');
+
+/** Page-cache references a folio holds apart from mappings (can_split_folio's extra_pins). */
+export function extraPins(k: Kernel, head: number): number {
+  const f = k.frames;
+  return f.test(head, PG.anon) && !f.test(head, PG.swapcache) ? 0 : f.nrPages(head);
+}
+
+/**
+ * split_huge_page_to_list_to_order(folio, 0) as the head-refcount kernels do
+ * it (4.5+, T612 shape): refuse early unless every reference is a mapping,
+ * the page cache's, or the caller's; unmap to migration entries; freeze the
+ * refcount at the expected value; make 512 pages; remap; drop the tails'
+ * temporary references, which frees every page nobody maps. The caller
+ * holds one reference and keeps it on the (former) head page.
+ */
+export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: false; reason: 'pinned' | 'extra_ref' | 'hwpoison' } {
+  const f = k.frames;
+  const l = k.ledger;
+  const nr = f.nrPages(head);
+  const anon = f.test(head, PG.anon);
+  const extra = extraPins(k, head);
+  const av = anon ? k.anonVma(f.mapping[head]!) : undefined;
+  if (anon && !av) return { ok: false, reason: 'extra_ref' };
+  if (av) {
+    l.atomicInc(av.refs, 0, ANON_VMA_GET); // page_get_anon_vma
+    l.downWrite(ANON_VMA_GET);
+  } else l.downRead(ANON_VMA_GET); // i_mmap_lock_read
+  const release = () => {
+    if (av) {
+      l.upWrite(ANON_VMA_GET);
+      l.atomicDec(av.refs, 0, ANON_VMA_GET); // put_anon_vma
+    } else l.upRead(ANON_VMA_GET);
+  };
+  let mapcount = f.entireMapcount[head + P1]!;
+  for (let i = 0; i < nr; i++) mapcount += f.mapcount[head + i]!;
+  if (mapcount !== f.refcount[head]! - extra - 1) {
+    release();
+    return { ok: false, reason: f.pincount[head + P1]! > 0 || f.refcount[head]! - extra - 1 - mapcount > 0 ? 'pinned' : 'extra_ref' };
+  }
+  const saved = unmapFolio(k, head);
+  l.spinLockIrqSave(SPLIT_LRU);
+  l.spinLock(SPLIT_QUEUE_LOCK);
+  if (!l.cmpxchg(f.refcount, head, 1 + extra, 0, SPLIT_FREEZE)) {
+    l.spinUnlock();
+    l.spinUnlockIrqRestore();
+    remapFolio(k, saved);
+    release();
+    return { ok: false, reason: 'extra_ref' };
+  }
+  k.deferredUnqueue(head, false);
+  l.spinUnlock();
+  const nid = k.nid(head);
+  const file = anon ? undefined : k.fileById(f.mapping[head]!);
+  const perPage = anon ? 1 : 2; // the temporary reference, plus the page cache's for file pages
+  for (let i = nr - 1; i >= 1; i--) {
+    makeTailIndependent(k, head, i);
+    f.refcount[head + i] = perPage; // page_ref_unfreeze: a plain store
+    l.setBit(f.flags, head + i, PG.lru, SPLIT_TAIL_LRU);
+    k.lru.link(head + i, nid);
+    if (file) file.cache.set(f.index[head]! + i, head + i);
+  }
+  clearCompoundHead(k, head);
+  f.refcount[head] = perPage;
+  l.spinUnlockIrqRestore();
+  remapFolio(k, saved);
+  release();
+  for (let i = 1; i < nr; i++) k.folioPutRefs(head + i, 1, SPLIT_PUT);
+  return { ok: true };
+}

@@ -1,0 +1,242 @@
+/**
+ * mmap, munmap, mprotect, mremap and the VMA-flag madvise calls
+ * (mm/mmap.c, mm/mprotect.c, mm/mremap.c, mm/madvise.c). Partial ranges split
+ * VMAs and split huge PMDs through the refcount policy.
+ */
+import type { Kernel } from './kernel.js';
+import { ModelInputError } from './errors.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE } from './frames.js';
+import { site } from './ledger.js';
+import { type MM, PageTable, Vma, pmdBase } from './mm.js';
+import { ptePfn, ptePresent, pteSwap, pteWrprotect, swapSlot } from './pte.js';
+import { ZERO_PFN, removeRmapPmd, removeRmapPtes } from './rmap.js';
+
+const ZAP_PTL = site('zap_pte_range');
+const ZAP_PMD = site('zap_huge_pmd');
+const MPROTECT = site('change_protection');
+
+export type MadviseVmaAdvice = 'hugepage' | 'nohugepage' | 'mergeable';
+
+export function mmap(k: Kernel, mm: MM, addr: number, len: number, kind: 'anon' | 'shmem', write: boolean, file?: string, offset = 0): Vma {
+  for (const v of mm.vmas) {
+    if (v.start < addr + len && addr < v.end) throw new ModelInputError('addr', `a range not overlapping an existing mapping of pid ${mm.pid} (${v.start}..${v.end})`, addr);
+  }
+  if (kind === 'shmem') {
+    if (!file) throw new ModelInputError('file', 'a shmem file name for kind "shmem"', file);
+    const sf = k.file(file);
+    const vma = new Vma(addr, addr + len, 'shmem', offset / PAGE_SIZE, write, sf.id, []);
+    mm.insertVma(vma);
+    sf.mappers.push({ mm, vma });
+    if (sf.size < offset + len) sf.size = offset + len;
+    return vma;
+  }
+  // Anonymous: the page offset is the linear index, so rmap finds the page at the same place after mremap.
+  const vma = new Vma(addr, addr + len, 'anon', addr / PAGE_SIZE, write, 0, []);
+  mm.insertVma(vma);
+  mm.mergeAround(addr, addr + len);
+  return vma;
+}
+
+/** Checks that [addr, addr+len) lies inside mappings, naming the event field otherwise. */
+export function requireMapped(mm: MM, addr: number, len: number, field = 'addr'): void {
+  for (let a = addr; a < addr + len; ) {
+    const v = mm.findVma(a);
+    if (!v) throw new ModelInputError(field, `a range inside mappings of pid ${mm.pid}`, a);
+    a = v.end;
+  }
+}
+
+/**
+ * Zaps every entry in [start, end): frees what nobody else maps. A huge PMD
+ * only partly inside the range is split first (split_huge_pmd), which in
+ * design A splits the whole compound page.
+ */
+export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
+  for (let base = pmdBase(start); base < end; base += HPAGE_PMD_SIZE) {
+    let pt = mm.pt(base);
+    if (!pt) continue;
+    const lo = Math.max(start, base), hi = Math.min(end, base + HPAGE_PMD_SIZE);
+    if (pt.pmd > 0) {
+      if (lo === base && hi === base + HPAGE_PMD_SIZE) {
+        zapHugePmd(k, mm, base, pt);
+        continue;
+      }
+      k.policies.refcount.splitHugePmd(k, mm, base);
+      pt = mm.pt(base);
+      if (!pt) continue;
+    }
+    for (let a = lo; a < hi; a += PAGE_SIZE) zapPte(k, mm, pt, a);
+    if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+  }
+}
+
+function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
+  const head = ptePfn(pt.pmd);
+  k.ledger.spinLock(ZAP_PMD);
+  pt.pmd = 0;
+  pt.shadow.fill(0);
+  removeRmapPmd(k, mm, head);
+  k.ledger.tlbFlush();
+  k.ledger.spinUnlock();
+  k.folioPutRefs(head, 1, ZAP_PMD);
+  if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+}
+
+function zapPte(k: Kernel, mm: MM, pt: PageTable, a: number): void {
+  const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
+  const v = pt.ptes[i]!;
+  pt.shadow[i] = 0;
+  if (v === 0) return;
+  pt.ptes[i] = 0;
+  pt.used--;
+  if (pteSwap(v)) {
+    k.swap.put(swapSlot(v));
+    mm.swapEnts--;
+    return;
+  }
+  const pfn = ptePfn(v);
+  if (pfn === ZERO_PFN) return;
+  k.ledger.spinLock(ZAP_PTL);
+  removeRmapPtes(k, mm, pfn, 1);
+  k.ledger.spinUnlock();
+  k.folioPutRefs(k.frames.head(pfn), 1, ZAP_PTL);
+}
+
+/** Splits VMAs at both ends of a range (split_vma) and returns the VMAs inside it. */
+export function vmasIn(mm: MM, addr: number, len: number): Vma[] {
+  requireMapped(mm, addr, len);
+  mm.splitAt(addr);
+  mm.splitAt(addr + len);
+  return mm.vmas.filter((v) => v.start >= addr && v.end <= addr + len);
+}
+
+export function munmap(k: Kernel, mm: MM, addr: number, len: number): void {
+  // munmap of a hole is not an error for the kernel; ranges partly outside mappings unmap what is there.
+  mm.splitAt(addr);
+  mm.splitAt(addr + len);
+  zapRange(k, mm, addr, addr + len);
+  for (let i = mm.vmas.length - 1; i >= 0; i--) {
+    const v = mm.vmas[i]!;
+    if (v.start >= addr && v.end <= addr + len) {
+      mm.vmas.splice(i, 1);
+      if (v.kind === 'shmem') {
+        const f = k.fileById(v.fileId)!;
+        const j = f.mappers.findIndex((m) => m.vma === v);
+        if (j >= 0) f.mappers.splice(j, 1);
+      }
+    }
+  }
+}
+
+/** Splits any huge PMD that straddles a boundary of [addr, addr+len). */
+function splitStraddlingPmds(k: Kernel, mm: MM, addr: number, len: number): void {
+  for (const edge of [addr, addr + len]) {
+    if (edge % HPAGE_PMD_SIZE === 0) continue;
+    const pt = mm.pt(edge);
+    if (pt && pt.pmd > 0) k.policies.refcount.splitHugePmd(k, mm, pmdBase(edge));
+  }
+}
+
+export function mprotect(k: Kernel, mm: MM, addr: number, len: number, write: boolean): void {
+  splitStraddlingPmds(k, mm, addr, len);
+  for (const v of vmasIn(mm, addr, len)) {
+    v.write = write;
+    if (write) continue;
+    // Write-protect what is mapped; making it writable again is left to the next write fault.
+    for (let base = pmdBase(v.start); base < v.end; base += HPAGE_PMD_SIZE) {
+      const pt = mm.pt(base);
+      if (!pt) continue;
+      k.ledger.spinLock(MPROTECT);
+      if (pt.pmd > 0) pt.pmd = pteWrprotect(pt.pmd);
+      else {
+        const lo = Math.max(v.start, base), hi = Math.min(v.end, base + HPAGE_PMD_SIZE);
+        for (let a = lo; a < hi; a += PAGE_SIZE) {
+          const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
+          if (ptePresent(pt.ptes[i]!)) pt.ptes[i] = pteWrprotect(pt.ptes[i]!);
+        }
+      }
+      k.ledger.tlbFlush();
+      k.ledger.spinUnlock();
+    }
+  }
+  mm.mergeAround(addr, addr + len);
+}
+
+export function madviseVmaFlags(k: Kernel, mm: MM, addr: number, len: number, advice: MadviseVmaAdvice): void {
+  for (const v of vmasIn(mm, addr, len)) {
+    if (advice === 'hugepage') {
+      v.hugepage = true;
+      v.nohugepage = false;
+    } else if (advice === 'nohugepage') {
+      v.nohugepage = true;
+      v.hugepage = false;
+    } else v.mergeable = true;
+  }
+  mm.mergeAround(addr, addr + len);
+}
+
+/**
+ * mremap to a new, free address: entries move with their content; huge PMDs
+ * move whole when source and destination are both PMD aligned, otherwise they
+ * are split first (move_huge_pmd vs split_huge_pmd).
+ */
+export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: number): void {
+  const moved = vmasIn(mm, addr, len);
+  for (const v of mm.vmas) {
+    if (moved.includes(v)) continue;
+    if (v.start < newAddr + len && newAddr < v.end) throw new ModelInputError('newAddr', `a free range in pid ${mm.pid}`, newAddr);
+  }
+  const aligned = addr % HPAGE_PMD_SIZE === 0 && newAddr % HPAGE_PMD_SIZE === 0;
+  if (!aligned) {
+    for (let base = pmdBase(addr); base < addr + len; base += HPAGE_PMD_SIZE) {
+      const pt = mm.pt(base);
+      if (pt && pt.pmd > 0) k.policies.refcount.splitHugePmd(k, mm, base);
+    }
+  } else splitStraddlingPmds(k, mm, addr, len);
+  const delta = newAddr - addr;
+  // Detach entries first so overlapping source/destination ranges cannot clobber each other.
+  const moves: { dst: number; pmd: number; pte: number; shadow: number; huge: boolean }[] = [];
+  for (let base = pmdBase(addr); base < addr + len; base += HPAGE_PMD_SIZE) {
+    const pt = mm.pt(base);
+    if (!pt) continue;
+    if (pt.pmd > 0) {
+      moves.push({ dst: base + delta, pmd: pt.pmd, pte: 0, shadow: 0, huge: true });
+      const sh = Array.from(pt.shadow);
+      pt.pmd = 0;
+      mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+      moves.push(...sh.map((s, i) => ({ dst: base + delta + i * PAGE_SIZE, pmd: 0, pte: 0, shadow: s, huge: false })));
+      continue;
+    }
+    const lo = Math.max(addr, base), hi = Math.min(addr + len, base + HPAGE_PMD_SIZE);
+    for (let a = lo; a < hi; a += PAGE_SIZE) {
+      const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
+      if (pt.ptes[i] === 0 && pt.shadow[i] === 0) continue;
+      moves.push({ dst: a + delta, pmd: 0, pte: pt.ptes[i]!, shadow: pt.shadow[i]!, huge: false });
+      if (pt.ptes[i] !== 0) pt.used--;
+      pt.ptes[i] = 0;
+      pt.shadow[i] = 0;
+    }
+    if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+  }
+  for (const m of moves) {
+    const pt = mm.ptAlloc(m.dst);
+    if (m.huge) pt.pmd = m.pmd;
+    else {
+      const i = Math.floor(m.dst / PAGE_SIZE) % HPAGE_PMD_NR;
+      if (m.pte !== 0) {
+        pt.ptes[i] = m.pte;
+        pt.used++;
+      }
+      pt.shadow[i] = m.shadow;
+    }
+  }
+  k.ledger.tlbFlush();
+  for (const v of moved) {
+    v.start += delta;
+    v.end += delta;
+  }
+  mm.vmas.sort((a, b) => a.start - b.start);
+  mm.mergeAround(newAddr, newAddr + len);
+}
+
+export { ptePfn };

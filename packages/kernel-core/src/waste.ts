@@ -1,0 +1,99 @@
+/**
+ * Memory waste, measured from the frames (ARCHITECTURE.md "Metrics"):
+ * frames allocated to user memory minus the frames an ideal 4 KiB kernel
+ * would need — each written, still reachable 4 KiB of data once.
+ *
+ * A frame is *needed* when it holds written data (content != 0) that is
+ * reachable: mapped by a PTE, inside a PMD-mapped folio, pinned, or in a
+ * shmem file's page cache. Every other allocated frame is waste, and so is
+ * a second frame holding data already counted (a copy of shared data). The
+ * cause comes from the frame's situation:
+ *   split-blocked       in a THP whose split failed (pinned)
+ *   unmapped-in-thp     unmapped subpage of a partially mapped THP
+ *   truncated-retained  shmem subpage punched but kept
+ *   collapse-bloat      zero-filled page mapped because a huge page covers it
+ *   duplicated-shared   a second copy of data that is reachable elsewhere
+ * Walks the LRU (every user folio) — sample-time work, not per event.
+ */
+import type { Kernel } from './kernel.js';
+import { entireMapcount } from './folio.js';
+import { PAGE_SIZE, PG } from './frames.js';
+import { PG_SPLIT_FAILED } from './vmscan.js';
+
+export const WASTE_CAUSES = ['unmapped-in-thp', 'truncated-retained', 'collapse-bloat', 'duplicated-shared', 'split-blocked'] as const;
+export type WasteCause = (typeof WASTE_CAUSES)[number];
+/** A model-only flag bit (29): this shmem page was punched (zeroed) but kept in a huge folio. */
+export const PG_PUNCHED = 29;
+
+export interface WasteReport {
+  allocatedBytes: number;
+  idealBytes: number;
+  wasteBytes: number;
+  wasteByCause: Record<WasteCause, number>;
+}
+
+export class WasteMeter {
+  private seen = new Uint8Array(1 << 16);
+  peak = 0;
+
+  measure(k: Kernel): WasteReport {
+    const f = k.frames;
+    const by = { 'unmapped-in-thp': 0, 'truncated-retained': 0, 'collapse-bloat': 0, 'duplicated-shared': 0, 'split-blocked': 0 };
+    let allocated = 0, ideal = 0, unattributed = 0;
+    this.seen.fill(0);
+    // Pages held by a GUP handle are reachable through it, mapped or not.
+    const pinned = new Set<number>();
+    for (const h of k.handles.values()) for (const p of h.pfns) pinned.add(p);
+    k.lru.forEach((head) => {
+      const nr = f.nrPages(head);
+      allocated += nr;
+      const large = nr > 1;
+      const pmdMapped = large && entireMapcount(f, head) > 0;
+      const shmem = f.test(head, PG.shmem);
+      const splitFailed = large && (f.flags[head]! >>> PG_SPLIT_FAILED) & 1;
+      for (let i = 0; i < nr; i++) {
+        const p = head + i;
+        const c = f.content[p]!;
+        const reachable = shmem || pmdMapped || mappedByPte(k, p) || (!large && f.refcount[p]! > 0) || pinned.has(p);
+        if (reachable && c !== 0) {
+          if (!this.firstSighting(c)) by['duplicated-shared']++;
+          else ideal++;
+          continue;
+        }
+        if (shmem && (f.flags[p]! >>> PG_PUNCHED) & 1) by['truncated-retained']++;
+        else if (splitFailed && !reachable) by['split-blocked']++;
+        else if (large && !reachable) by['unmapped-in-thp']++;
+        else if (large) by['collapse-bloat']++;
+        else unattributed++; // a small page holding zeroes: the ideal kernel would map the zero page
+      }
+    });
+    by['collapse-bloat'] += unattributed;
+    const waste = allocated - ideal;
+    if (waste > this.peak) this.peak = waste;
+    const wasteByCause = {} as Record<WasteCause, number>;
+    for (const c of WASTE_CAUSES) wasteByCause[c] = by[c] * PAGE_SIZE;
+    return { allocatedBytes: allocated * PAGE_SIZE, idealBytes: ideal * PAGE_SIZE, wasteBytes: waste * PAGE_SIZE, wasteByCause };
+  }
+
+  get peakBytes(): number {
+    return this.peak * PAGE_SIZE;
+  }
+
+  /** Content tokens are dense small integers (a counter), so a byte map finds repeats. */
+  private firstSighting(c: number): boolean {
+    if (c >= this.seen.length) {
+      const grown = new Uint8Array(Math.max(c + 1, this.seen.length * 2));
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    if (this.seen[c]) return false;
+    this.seen[c] = 1;
+    return true;
+  }
+}
+
+/** A PTE maps this page (design A reuses a compound tail's _mapcount for pins, and never PTE-maps tails). */
+function mappedByPte(k: Kernel, p: number): boolean {
+  const f = k.frames;
+  return f.mapcount[p]! > 0 && !(f.test(p, PG.tail) && !k.policies.refcount.pteMappedThp);
+}
