@@ -44,10 +44,14 @@ export interface RefcountPolicy {
 /** sharedness axis: "is this folio mapped by more than one process?". */
 export interface SharednessPolicy {
   readonly id: string;
-  /** Called after the common rmap update when a large folio gains mappings (nr PTEs, or a PMD). */
-  addLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean): void;
-  /** Called after the common rmap update when a large folio loses mappings. */
-  removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean): void;
+  /**
+   * Called after the common rmap update when a large folio gains mappings (nr PTEs, or a PMD).
+   * `pfn`: first page of the PTE range [pfn, pfn + nr) (PTE level only), so a policy can tell
+   * which pages went 0 -> 1 without a folio-wide recount.
+   */
+  addLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
+  /** Called after the common rmap update when a large folio loses mappings (`pfn` as above: which pages went 1 -> 0). */
+  removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
   /** khugepaged's per-PTE question: does the page `pfn` (mapped by this PTE) count as shared? */
   mappedShared(k: Kernel, pfn: number): boolean;
 }

@@ -240,6 +240,8 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): 
 
 function onlyPmdMapped(k: Kernel, head: number): boolean {
   const f = k.frames;
+  // Design A: a compound page is never PTE-mapped; its tails' _mapcount count GUP pins (3.13 page_mapcount(head) == 1 ignores them).
+  if (!k.policies.refcount.pteMappedThp) return true;
   for (let j = 0; j < HPAGE_PMD_NR; j++) if (f.mapcount[head + j] !== 0) return false;
   return true;
 }

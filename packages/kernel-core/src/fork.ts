@@ -34,10 +34,15 @@ export function fork(k: Kernel, parent: MM, childPid: number): MM {
     const cv = pv.clone();
     if (pv.kind === 'anon') {
       // anon_vma_fork: the child may map every folio of the parent's chain, and gets its own for new faults.
-      for (const av of pv.chain) av.mms.push(child);
+      for (const av of pv.chain) {
+        if (child.anonVmas.has(av)) continue;
+        av.mms.push(child);
+        child.anonVmas.add(av);
+      }
       cv.chain = [...pv.chain, k.newAnonVma(child)];
     }
     child.insertVma(cv);
+    child.movedAnon = parent.movedAnon;
     if (pv.kind === 'shmem') {
       k.fileById(pv.fileId)!.mappers.push({ mm: child, vma: cv });
       continue;
@@ -123,7 +128,7 @@ function copyPteRange(k: Kernel, parent: MM, child: MM, src: PageTable, base: nu
 /** exit_mmap: unmap everything, drop the process from its anon_vmas. GUP references outlive it. */
 export function exit(k: Kernel, mm: MM): void {
   for (const v of [...mm.vmas]) munmap(k, mm, v.start, v.end - v.start);
-  for (const av of k.anonVmas) {
+  for (const av of mm.anonVmas) {
     const i = av.mms.indexOf(mm);
     if (i >= 0) av.mms.splice(i, 1);
   }

@@ -18,6 +18,7 @@ import { pteIndex } from './mm.js';
 import { ptePfn, ptePresent, pteWrite } from './pte.js';
 import { ZERO_PFN } from './rmap.js';
 import { shmemFault } from './shmem.js';
+import { migrateLongtermUnpinnable } from './migrate.js';
 
 const GUP_PTL = site('follow_page.ptl');
 
@@ -28,6 +29,8 @@ export interface GupRequest {
   write: boolean;
   fast: boolean;
   longterm: boolean;
+  /** Internal: the FOLL_LONGTERM retry after unpinnable pages were migrated (no second migration). */
+  noMigrate?: boolean;
 }
 
 /** The GUP kind this era really uses: FOLL_PIN where it exists, FOLL_GET otherwise. */
@@ -78,6 +81,9 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
     pfns[j++] = pfn;
     a += PAGE_SIZE;
   }
+  // check_and_migrate_movable_pages: a FOLL_LONGTERM pin may not stay in CMA; migrate, then pin again (-EAGAIN).
+  if (req.longterm && k.params.longtermMigratesCma && !req.noMigrate && migrateLongtermUnpinnable(k, pfns, kind))
+    return gupRange(k, mm, { ...req, noMigrate: true }, kind);
   return pfns;
 }
 

@@ -87,6 +87,11 @@ export class Kernel {
   pteMappedPages = 0;
   /** Frames poisoned by memory_failure and taken out of service. */
   poisoned = 0;
+  /**
+   * khugepaged's per-PTE "mapped shared?" questions and where the design's
+   * sharedness policy disagreed with the precise page_mapcount(page) > 1 answer.
+   */
+  readonly sharednessDivergence = { questions: 0, falseNegatives: 0, falsePositives: 0 };
   /** Pages lost to an input error would be a model bug; invariant checks read this. */
   readonly nodes: number;
   readonly framesPerNode: number;
@@ -134,6 +139,7 @@ export class Kernel {
     const av = new AnonVma(this.anonVmas.length + 1);
     this.anonVmas.push(av);
     av.mms.push(mm);
+    mm.anonVmas.add(av);
     return av;
   }
   anonVma(id: number): AnonVma | undefined {

@@ -75,8 +75,12 @@ export class MM {
   rssAnon = 0;
   rssShmem = 0;
   swapEnts = 0;
+  /** An anon VMA was moved by mremap: its page offsets no longer equal its addresses. */
+  movedAnon = false;
   /** MMF_HAS_PINNED. */
   hasPinned = false;
+  /** anon_vmas this process belongs to (so exit leaves them without a global walk). */
+  readonly anonVmas = new Set<AnonVma>();
   constructor(readonly pid: number, readonly mmId: number) {}
 
   findVma(addr: number): Vma | undefined {

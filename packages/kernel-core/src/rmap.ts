@@ -13,7 +13,7 @@
  */
 import type { Kernel } from './kernel.js';
 import { P1, pagesMapped } from './folio.js';
-import { HPAGE_PMD_NR, PG } from './frames.js';
+import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, Vma } from './mm.js';
 import { ptePfn, ptePresent } from './pte.js';
@@ -36,7 +36,7 @@ export function addRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number): void {
   const f = k.frames;
   for (let i = 0; i < nr; i++) k.ledger.atomicInc(f.mapcount, pfn + i, ADD_PTE);
   const head = f.head(pfn);
-  if (f.order(head) >= 2) k.policies.sharedness.addLargeMapping(k, head, mm, nr, false);
+  if (f.order(head) >= 2) k.policies.sharedness.addLargeMapping(k, head, mm, nr, false, pfn);
   k.pteMappedPages += nr;
   rssAdd(k, mm, head, nr);
 }
@@ -61,7 +61,7 @@ export function removeRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number): void
   k.pteMappedPages -= nr;
   rssAdd(k, mm, head, -nr);
   if (f.order(head) >= 2) {
-    k.policies.sharedness.removeLargeMapping(k, head, mm, nr, false);
+    k.policies.sharedness.removeLargeMapping(k, head, mm, nr, false, pfn);
     maybeDeferSplit(k, head);
   }
 }
@@ -73,6 +73,20 @@ export function removeRmapPmd(k: Kernel, mm: MM, head: number): void {
   k.pmdMappedPages -= HPAGE_PMD_NR;
   rssAdd(k, mm, head, -HPAGE_PMD_NR);
   maybeDeferSplit(k, head);
+}
+
+/**
+ * Design A's __split_huge_page_map bookkeeping for one PMD mapping of a
+ * compound page being split: the PMD becomes PTEs mapping every page, whose
+ * per-page _mapcount the split already wrote under compound_lock (plain
+ * stores, as 3.13 copies page->_mapcount into each tail). Moves the
+ * mapped-page counters (RSS is unchanged) and tells the sharedness policy;
+ * no atomics. Call while the folio is still compound.
+ */
+export function rmapPmdBecomesPtes(k: Kernel, mm: MM, head: number): void {
+  k.policies.sharedness.removeLargeMapping(k, head, mm, HPAGE_PMD_NR, true);
+  k.pmdMappedPages -= HPAGE_PMD_NR;
+  k.pteMappedPages += HPAGE_PMD_NR;
 }
 
 function maybeDeferSplit(k: Kernel, head: number): void {
@@ -90,6 +104,13 @@ export interface RmapVisit {
   base: number;
 }
 
+/** rmap_walk_ksm: KSM pages are found through their stable node's rmap items (ksm.ts registers the walk). */
+type KsmWalk = (k: Kernel, head: number, fn: (v: RmapVisit) => void) => void;
+let rmapWalkKsm: KsmWalk | null = null;
+export function setRmapWalkKsm(walk: KsmWalk | null): void {
+  rmapWalkKsm = walk;
+}
+
 /**
  * rmap_walk: calls `fn` for every (process, VMA) whose range can map the
  * folio. The caller checks the page tables (a VMA may cover the index
@@ -97,12 +118,24 @@ export interface RmapVisit {
  */
 export function rmapWalk(k: Kernel, head: number, fn: (v: RmapVisit) => void): void {
   const f = k.frames;
+  if (rmapWalkKsm && f.test(head, PG.ksm)) return rmapWalkKsm(k, head, fn);
   const index = f.index[head]!;
   const nr = f.nrPages(head);
   if (f.test(head, PG.anon)) {
     const av = k.anonVma(f.mapping[head]!);
     if (!av) return;
     for (const mm of av.mms) {
+      if (!mm.movedAnon) {
+        // Anonymous page offsets are linear addresses unless a VMA was mremapped: one lookup finds the VMA.
+        const vma = mm.findVma(index * PAGE_SIZE) ?? mm.findVma((index + nr - 1) * PAGE_SIZE);
+        if (vma && vma.kind === 'anon' && vma.chain.includes(av)) fn({ mm, vma, base: vma.addrOf(index) });
+        if (nr > 1) {
+          // A large folio may straddle two VMAs (after a split_vma inside it).
+          const other = mm.findVma((index + nr - 1) * PAGE_SIZE);
+          if (other && other !== vma && other.kind === 'anon' && other.chain.includes(av)) fn({ mm, vma: other, base: other.addrOf(index) });
+        }
+        continue;
+      }
       for (const vma of mm.vmas) {
         if (vma.kind !== 'anon' || !vma.chain.includes(av)) continue;
         if (vma.pgoff + vma.pages <= index || vma.pgoff >= index + nr) continue;

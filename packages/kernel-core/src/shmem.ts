@@ -1,24 +1,84 @@
 /**
- * shmem / tmpfs (mm/shmem.c): the page cache of a file, faults through a
- * shared mapping (PMD-mapped when a huge folio backs an aligned range),
- * fallocate(PUNCH_HOLE) and truncate.
+ * shmem / tmpfs (mm/shmem.c, mm/truncate.c): the page cache of a file,
+ * faults through a shared mapping (PMD-mapped when a huge folio backs an
+ * aligned range), fallocate(PUNCH_HOLE) and truncate.
  *
  * A page-cache folio holds one reference per page for the cache (the
  * kernel's folio_ref_add(nr) in shmem_add_to_page_cache) plus one per
  * mapping, exactly as anon folios hold one per mapping.
+ *
+ * Hole punch and truncate follow shmem_fallocate / shmem_setattr: first
+ * unmap_mapping_range over the range, then shmem_undo_range. A huge folio
+ * wholly inside the range is removed whole; one only partly inside is the
+ * shmem-truncate axis' decision (semantics.md §7): zero the punched pages and
+ * keep the folio (E1, E2 without the flag), or split it and remove the now
+ * small pages (E2 with the flag, E3–E5). A failed split (any reference that
+ * is not a mapping, the cache's or ours: a GUP pin) zeroes and keeps, as the
+ * folio era does for a dirty shmem folio.
  */
 import type { Kernel } from './kernel.js';
-import { thpAllowed } from './fault.js';
+import { ModelInputError } from './errors.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import { type MM, type Vma, pmdBase, pteIndex } from './mm.js';
 import { mkPte, ptePfn } from './pte.js';
 import { addRmapPmd, addRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
+import { zapRange } from './vma_ops.js';
+import { splitAndRecord } from './vmscan.js';
+import { PG_PUNCHED } from './waste.js';
 
 const ADD_CACHE = site('shmem_add_to_page_cache');
 const SHMEM_PTL = site('shmem_fault.ptl');
 const SHMEM_MAP = site('filemap_map_pages');
+const LOOKUP = site('find_lock_entries');
+const PARTIAL = site('shmem_get_partial_folio');
+const XA_LOCK = site('filemap_remove_folio.xa_lock');
+const CACHE_PUT = site('filemap_remove_folio.put_refs');
+const BATCH_RELEASE = site('folio_batch_release');
+
+// ------------------------------------------------------------ huge policy
+
+/** i_size in pages, rounded up (the first index past EOF). */
+export function sizePages(file: ShmemFile): number {
+  return Math.ceil(file.size / PAGE_SIZE);
+}
+
+/**
+ * shmem_is_huge / shmem_huge_global_enabled: whether the huge= policy
+ * (`thp.shmem_enabled`) lets a PMD-sized folio back the aligned range of
+ * `index`. within_size: only when that folio lies inside i_size, otherwise
+ * as advise (MADV_HUGEPAGE on the VMA). VM_NOHUGEPAGE always refuses.
+ */
+export function shmemHugeEnabled(k: Kernel, vma: Vma | undefined, file: ShmemFile, index: number): boolean {
+  if (vma?.nohugepage) return false;
+  switch (k.settings['thp.shmem_enabled']) {
+    case 'always':
+      return true;
+    case 'within_size': {
+      const end = index - (index % HPAGE_PMD_NR) + HPAGE_PMD_NR; // round_up(index + 1, HPAGE_PMD_NR)
+      if (sizePages(file) >= end) return true;
+      return vma?.hugepage ?? false;
+    }
+    case 'advise':
+      return vma?.hugepage ?? false;
+    default:
+      return false;
+  }
+}
+
+/** thp_vma_suitable_order(vma, base, PMD_ORDER): the VMA covers the aligned range and its file offset lines up. */
+export function vmaSuitableForPmd(vma: Vma, base: number): boolean {
+  if (base % HPAGE_PMD_SIZE !== 0 || base < vma.start || base + HPAGE_PMD_SIZE > vma.end) return false;
+  return (vma.start / PAGE_SIZE - vma.pgoff) % HPAGE_PMD_NR === 0;
+}
+
+/** After a split by punch, a huge folio may come back at `aligned` only if the shmem-truncate policy lets it. */
+export function mayHugeAgain(k: Kernel, file: ShmemFile, aligned: number): boolean {
+  return !file.punchSplit.has(aligned) || k.policies.shmemTruncate.mayRecollapse(k, file.id, aligned);
+}
+
+// ------------------------------------------------------------------ fault
 
 /** shmem_alloc_and_add_folio: a new folio in the cache at `index` (huge at the aligned index when allowed). */
 export function shmemGetFolio(k: Kernel, file: ShmemFile, index: number, huge: boolean, nid: number): number {
@@ -34,19 +94,25 @@ export function shmemGetFolio(k: Kernel, file: ShmemFile, index: number, huge: b
   // The allocation reference plus nr - 1: the page cache holds one per page.
   k.ledger.atomicAdd(f.refcount, head, nr - 1, ADD_CACHE);
   file.cache.set(start, head);
+  if (huge) file.punchSplit.delete(start);
   return head;
 }
 
 /**
  * A read or write of one page through a shared mapping. Returns the pfn the
- * process sees, or -1 when out of memory.
+ * process sees, or -1 when out of memory or beyond EOF (SIGBUS).
  */
 export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boolean, value?: number): number {
   const file = k.fileById(vma.fileId)!;
   const index = vma.pgoffOf(addr);
   const f = k.frames;
-  const pt = mm.ptAlloc(addr);
+  const existing = mm.pt(addr);
   const i = pteIndex(addr);
+  if (index >= sizePages(file) && !(existing && (existing.pmd > 0 || existing.ptes[i]! > 0))) {
+    k.outcomes.record('fault', false, 'sigbus');
+    return -1;
+  }
+  const pt = existing ?? mm.ptAlloc(addr);
   let pfn: number;
   if (pt.pmd > 0) pfn = ptePfn(pt.pmd) + i;
   else if (pt.ptes[i]! > 0) pfn = ptePfn(pt.ptes[i]!);
@@ -54,20 +120,24 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
     let found = file.lookup(index, (p) => f.order(p));
     if (found === undefined) {
       const base = pmdBase(addr);
-      const hugeOk = thpAllowed(k, vma, base) && index % HPAGE_PMD_NR === i && !file.punchSplit.has(index - (index % HPAGE_PMD_NR)) && !anyCached(k, file, index - (index % HPAGE_PMD_NR));
+      const aligned = index - (index % HPAGE_PMD_NR);
+      const hugeOk = shmemHugeEnabled(k, vma, file, index) && vmaSuitableForPmd(vma, base) && mayHugeAgain(k, file, aligned) && !anyCached(file, aligned);
       let head = hugeOk ? shmemGetFolio(k, file, index, true, k.homeNode(mm)) : -1;
       if (hugeOk) k.outcomes.record('thp_fault', head >= 0, head >= 0 ? undefined : 'no_order9_block');
       if (head < 0) head = shmemGetFolio(k, file, index, false, k.homeNode(mm));
       if (head < 0) {
         k.outcomes.record('fault', false, 'oom');
+        if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(addr / HPAGE_PMD_SIZE));
         return -1;
       }
       found = head + (f.order(head) ? index % HPAGE_PMD_NR : 0);
     }
     pfn = found;
     const head = f.head(pfn);
-    // Map the whole huge folio by PMD when it lines up with this PMD range (do_set_pmd).
-    if (f.order(head) === HPAGE_PMD_ORDER && pt.used === 0 && thpAllowed(k, vma, pmdBase(addr)) && vma.pgoffOf(pmdBase(addr)) === f.index[head]) {
+    const base = pmdBase(addr);
+    // do_set_pmd: a PMD-sized folio lined up with this PMD range, no PTE table yet,
+    // and a VMA THP may map (only VM_NOHUGEPAGE refuses; the huge= policy was for allocation).
+    if (f.order(head) === HPAGE_PMD_ORDER && pt.used === 0 && !vma.nohugepage && vmaSuitableForPmd(vma, base) && vma.pgoffOf(base) === f.index[head]) {
       k.ledger.spinLock(SHMEM_PTL);
       pt.pmd = mkPte(head, vma.write);
       k.ledger.atomicInc(f.refcount, head, SHMEM_MAP);
@@ -86,22 +156,212 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
     const tok = value ?? k.nextToken();
     f.content[pfn] = tok;
     file.shadow.set(index, tok);
+    // Written data again: the page is no longer a punched-but-kept one.
+    f.flags[pfn] = f.flags[pfn]! & ~(1 << PG_PUNCHED);
     f.flags[f.head(pfn)] = f.flags[f.head(pfn)]! | (1 << PG.dirty);
   }
   return pfn;
 }
 
-function anyCached(k: Kernel, file: ShmemFile, start: number): boolean {
+function anyCached(file: ShmemFile, start: number): boolean {
   for (let i = 0; i < HPAGE_PMD_NR; i++) if (file.cache.has(start + i)) return true;
   return false;
 }
 
 export { HPAGE_PMD_SIZE, PAGE_SIZE };
 
-// PLACEHOLDER: being written (hole punch, truncate). Not done.
-export function fallocatePunch(_k: Kernel, _file: string, _offset: number, _len: number, _split: boolean): void {
-  throw new Error('fallocate: not implemented yet');
+// ------------------------------------------------------ punch and truncate
+
+/** What one shmem_undo_range did, for the observation. */
+interface UndoStats {
+  /** punched pages zeroed but kept inside a huge folio */
+  zeroed: number;
+  /** a split was attempted and failed */
+  splitFailed: boolean;
+  /** a partial huge folio was kept because the policy did not split it */
+  notSplit: boolean;
 }
-export function shmemTruncate(_k: Kernel, _file: string, _size: number): void {
-  throw new Error('truncate: not implemented yet');
+
+/**
+ * unmap_mapping_range(start, end): zap every mapping of file pages
+ * [start, end) in every VMA of the file. A huge PMD only partly inside is
+ * split, which for a file PMD just drops it (the rest refaults).
+ */
+export function unmapMappingRange(k: Kernel, file: ShmemFile, start: number, end: number): void {
+  for (const { mm, vma } of [...file.mappers]) {
+    const lo = Math.max(start, vma.pgoff);
+    const hi = Math.min(end, vma.pgoff + vma.pages);
+    if (lo < hi) zapRange(k, mm, vma.addrOf(lo), vma.addrOf(hi));
+  }
+}
+
+/** The folios of the cache overlapping [start, end), by ascending index (find_lock_entries' view). */
+function foliosOverlapping(k: Kernel, file: ShmemFile, start: number, end: number): number[] {
+  const f = k.frames;
+  const out: number[] = [];
+  if (end - start > file.cache.size) {
+    for (const [idx, pfn] of file.cache) if (idx < end && idx + f.nrPages(pfn) > start) out.push(pfn);
+    return out.sort((a, b) => f.index[a]! - f.index[b]!);
+  }
+  for (let idx = start; idx < end; ) {
+    const base = idx - (idx % HPAGE_PMD_NR);
+    const huge = file.cache.get(base);
+    if (huge !== undefined && f.order(huge) > 0) {
+      out.push(huge);
+      idx = base + HPAGE_PMD_NR;
+      continue;
+    }
+    const small = file.cache.get(idx);
+    if (small !== undefined) out.push(small);
+    idx++;
+  }
+  return out;
+}
+
+/** Lookup reference and folio lock, as find_lock_entries / shmem_get_partial_folio take them. */
+function lookupLock(k: Kernel, head: number, s: typeof LOOKUP): boolean {
+  const f = k.frames;
+  if (!k.ledger.atomicIncNotZero(f.refcount, head, s)) return false;
+  k.ledger.lockPage(f.flags, head, PG.locked, s);
+  return true;
+}
+
+function unlockPut(k: Kernel, head: number, s: typeof LOOKUP): void {
+  k.ledger.unlockPage(k.frames.flags, head, PG.locked, s);
+  k.folioPutRefs(head, 1, BATCH_RELEASE);
+}
+
+/**
+ * truncate_inode_folio -> filemap_remove_folio: take the folio out of the
+ * cache and drop the cache's references. The caller holds a lookup
+ * reference and the folio lock, so the folio is freed at the caller's put
+ * unless someone else (a GUP pin) still holds it.
+ */
+function deleteFromPageCache(k: Kernel, file: ShmemFile, head: number): void {
+  const f = k.frames;
+  k.ledger.spinLockIrqSave(XA_LOCK);
+  file.cache.delete(f.index[head]!);
+  // page_cache_delete: folio->mapping = NULL. A pinned leftover is no page-cache page any more.
+  f.mapping[head] = 0;
+  f.flags[head] = f.flags[head]! & ~(1 << PG.shmem);
+  k.ledger.spinUnlockIrqRestore();
+  k.folioPutRefs(head, f.nrPages(head), CACHE_PUT);
+}
+
+function truncateFolio(k: Kernel, file: ShmemFile, head: number): void {
+  if (!lookupLock(k, head, LOOKUP)) return;
+  deleteFromPageCache(k, file, head);
+  unlockPut(k, head, LOOKUP);
+}
+
+/** clear_highpage on the punched subpages [lo, hi) of a huge folio kept in the cache. */
+function zeroSubpages(k: Kernel, head: number, lo: number, hi: number): void {
+  const f = k.frames;
+  for (let i = lo; i < hi; i++) {
+    f.content[head + i] = 0;
+    f.flags[head + i] = f.flags[head + i]! | (1 << PG_PUNCHED);
+  }
+  f.flags[head] = f.flags[head]! | (1 << PG.dirty);
+}
+
+/**
+ * truncate_inode_partial_folio for a huge folio only partly inside the
+ * range (in-folio pages [lo, hi)): zero the range, then split if the policy
+ * says so. The split runs with exactly one reference of ours (the lookup
+ * reference, taken before any batch reference could be dropped: Kirill's
+ * review of the E3 patch), so it succeeds iff every other reference is a
+ * mapping or the cache's. On success the now small pages in range leave the
+ * cache; on failure the folio stays, zeroed there (dirty shmem: E5).
+ */
+function punchPartialHuge(k: Kernel, file: ShmemFile, head: number, lo: number, hi: number, splitRequested: boolean, st: UndoStats): void {
+  const f = k.frames;
+  if (!lookupLock(k, head, PARTIAL)) return;
+  zeroSubpages(k, head, lo, hi);
+  if (!k.policies.shmemTruncate.splitOnPartialPunch(k, head, splitRequested)) {
+    st.notSplit = true;
+    st.zeroed += hi - lo;
+    unlockPut(k, head, PARTIAL);
+    return;
+  }
+  const nr = f.nrPages(head);
+  const start = f.index[head]!;
+  // Tails lose model-only flag bits when they become pages of their own; remember the punched ones.
+  const punched: number[] = [];
+  for (let i = 1; i < nr; i++) if ((f.flags[head + i]! >>> PG_PUNCHED) & 1 && (i < lo || i >= hi)) punched.push(head + i);
+  if (!splitAndRecord(k, head, 'shmem_punch')) {
+    st.splitFailed = true;
+    st.zeroed += hi - lo;
+    unlockPut(k, head, PARTIAL);
+    return;
+  }
+  for (const p of punched) f.flags[p] = f.flags[p]! | (1 << PG_PUNCHED);
+  unlockPut(k, head, PARTIAL);
+  for (let i = lo; i < hi; i++) {
+    const p = file.cache.get(start + i);
+    if (p !== undefined) truncateFolio(k, file, p);
+  }
+  file.punchSplit.add(start);
+}
+
+/** shmem_undo_range over page indexes [start, end) (end may be Infinity). The range is unmapped already. */
+function shmemUndoRange(k: Kernel, file: ShmemFile, start: number, end: number, splitRequested: boolean): UndoStats {
+  const f = k.frames;
+  const st: UndoStats = { zeroed: 0, splitFailed: false, notSplit: false };
+  for (const head of foliosOverlapping(k, file, start, end)) {
+    if (f.refcount[head] === 0 || file.cache.get(f.index[head]!) !== head) continue;
+    const index = f.index[head]!;
+    const nr = f.nrPages(head);
+    if (index >= start && index + nr <= end) truncateFolio(k, file, head);
+    else punchPartialHuge(k, file, head, Math.max(start, index) - index, Math.min(end, index + nr) - index, splitRequested, st);
+  }
+  // The file reads zeroes there from now on.
+  if (end - start > file.shadow.size) {
+    for (const idx of [...file.shadow.keys()]) if (idx >= start && idx < end) file.shadow.delete(idx);
+  } else for (let idx = start; idx < end; idx++) file.shadow.delete(idx);
+  return st;
+}
+
+function fileNamed(k: Kernel, name: string): ShmemFile {
+  const file = k.files.get(name);
+  if (!file) throw new ModelInputError('file', 'a shmem file created by an earlier mmap', name);
+  return file;
+}
+
+function recordUndo(k: Kernel, name: string, st: UndoStats): void {
+  k.outcomes.record(name, st.zeroed === 0, st.zeroed === 0 ? undefined : st.splitFailed ? 'split_failed' : 'not_split');
+}
+
+/**
+ * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) on a shmem file;
+ * `splitRequested` is Yang Shi's FALLOC_FL_SPLIT_HPAGE (E2's punch_hole_split).
+ */
+export function fallocatePunch(k: Kernel, fileName: string, offset: number, len: number, splitRequested: boolean): void {
+  const file = fileNamed(k, fileName);
+  const start = Math.floor(offset / PAGE_SIZE);
+  const end = Math.ceil((offset + len) / PAGE_SIZE);
+  if (end <= start) return;
+  const free0 = k.buddy.freeFrames();
+  unmapMappingRange(k, file, start, end);
+  const st = shmemUndoRange(k, file, start, end, splitRequested);
+  k.emit({ type: 'shmem_punch', file: fileName, offset, len, freedPages: k.buddy.freeFrames() - free0, zeroedPages: st.zeroed, splitFailed: st.splitFailed });
+  recordUndo(k, 'shmem_punch', st);
+}
+
+/**
+ * truncate(2) / shmem_setattr: growing just moves i_size; shrinking moves
+ * it, unmaps everything mapped beyond it and removes every page beyond it.
+ * A huge folio straddling the new EOF is a partial punch of its tail pages.
+ */
+export function shmemTruncate(k: Kernel, fileName: string, size: number): void {
+  const file = fileNamed(k, fileName);
+  const old = file.size;
+  file.size = size;
+  if (size >= old) return;
+  const start = Math.ceil(size / PAGE_SIZE);
+  const free0 = k.buddy.freeFrames();
+  unmapMappingRange(k, file, start, Infinity);
+  const st = shmemUndoRange(k, file, start, Infinity, false);
+  for (const idx of [...file.punchSplit]) if (idx >= start) file.punchSplit.delete(idx);
+  k.emit({ type: 'shmem_truncate', file: fileName, size, oldSize: old, freedPages: k.buddy.freeFrames() - free0, zeroedPages: st.zeroed, splitFailed: st.splitFailed });
+  recordUndo(k, 'shmem_truncate', st);
 }

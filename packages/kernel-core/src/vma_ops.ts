@@ -65,7 +65,8 @@ export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
       pt = mm.pt(base);
       if (!pt) continue;
     }
-    for (let a = lo; a < hi; a += PAGE_SIZE) zapPte(k, mm, pt, a);
+    if (pt.used > 0) for (let a = lo; a < hi; a += PAGE_SIZE) zapPte(k, mm, pt, a);
+    else pt.shadow.fill(0, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
     if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
   }
 }
@@ -231,6 +232,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     }
   }
   k.ledger.tlbFlush();
+  if (moved.some((v) => v.kind === 'anon')) mm.movedAnon = true;
   for (const v of moved) {
     v.start += delta;
     v.end += delta;

@@ -1,1 +1,141 @@
-export {};
+/**
+ * sharedness = likely-mapped-shared [C610]: Linux 6.10-6.14 (T612).
+ *
+ * Bookkeeping (T612 mm/rmap.c `__folio_add_rmap` / `__folio_remove_rmap`),
+ * done here after the common per-page `_mapcount` / `_entire_mapcount`
+ * update, for folios of order >= 2:
+ *   - `_large_mapcount`: every page-table mapping of the folio, +nr per nr
+ *     PTEs, +1 per PMD: one atomic per map and per unmap;
+ *   - `_nr_pages_mapped`: pages with a nonzero PTE mapcount, plus
+ *     ENTIRELY_MAPPED while PMD-mapped: one atomic when some page went
+ *     0 -> 1 (1 -> 0), or on the first (last) PMD.
+ *
+ * The answer is `folio_likely_mapped_shared(folio)` (semantics.md §5.4 L): a
+ * per-folio guess from the total mapcount and the first subpage; it misses
+ * partially mapped shared folios whose first page is mapped at most once
+ * (the seed-003 false negative, S1) and, for anon folios, never says
+ * "shared" when no page is mapped twice.
+ */
+import * as t from 'io-ts';
+import {
+  type Kernel,
+  type MM,
+  type PolicyDescriptor,
+  type SharednessPolicy,
+  type Site,
+  P1,
+  entireMapcount,
+  site,
+  totalMapcount,
+} from '@pagelab/kernel-core';
+
+/** `_nr_pages_mapped` layout (mm/internal.h). */
+export const ENTIRELY_MAPPED = 0x800000;
+export const FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1;
+
+const ADD_NR_PAGES_MAPPED = site('folio_add_rmap.nr_pages_mapped');
+const SUB_NR_PAGES_MAPPED = site('folio_remove_rmap.nr_pages_mapped');
+const ADD_LARGE_MAPCOUNT = site('folio_add_large_mapcount');
+const SUB_LARGE_MAPCOUNT = site('folio_sub_large_mapcount');
+
+export const Params = t.type({});
+export type Params = t.TypeOf<typeof Params>;
+
+/** folio_mapcount() of a large folio: `_large_mapcount` (logical). */
+export function folioLargeMapcount(k: Kernel, head: number): number {
+  return k.frames.largeMapcount[head + P1]!;
+}
+/** The raw `_nr_pages_mapped` word (page count | ENTIRELY_MAPPED). */
+export function folioNrPagesMapped(k: Kernel, head: number): number {
+  return k.frames.nrPagesMapped[head + P1]!;
+}
+
+/**
+ * How many pages of the changed range now have PTE mapcount `now` (1 after
+ * an add: they went 0 -> 1; 0 after a remove: 1 -> 0). The rmap update has
+ * already moved each page of the range by exactly one. Without the range,
+ * recount the folio against the stored `_nr_pages_mapped`.
+ */
+function pagesCrossing(k: Kernel, head: number, nr: number, pfn: number | undefined, now: 0 | 1): number {
+  const f = k.frames;
+  let n = 0;
+  if (pfn !== undefined) {
+    for (let i = 0; i < nr; i++) if (f.mapcount[pfn + i] === now) n++;
+    return n;
+  }
+  const pages = f.nrPages(head);
+  for (let i = 0; i < pages; i++) if (f.mapcount[head + i]! > 0) n++;
+  return Math.abs(n - (f.nrPagesMapped[head + P1]! & FOLIO_PAGES_MAPPED));
+}
+
+/**
+ * The `_nr_pages_mapped` part of __folio_add_rmap: PTE level, += first [A]
+ * when first > 0; PMD level, += ENTIRELY_MAPPED [A] on the first PMD.
+ * Called after the common per-page / entire mapcount update.
+ */
+export function addNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boolean, pfn: number | undefined, s: Site = ADD_NR_PAGES_MAPPED): void {
+  const f = k.frames;
+  if (pmd) {
+    if (entireMapcount(f, head) === 1) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, ENTIRELY_MAPPED, s);
+    return;
+  }
+  const first = pagesCrossing(k, head, nr, pfn, 1);
+  if (first > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, first, s);
+}
+
+/** The `_nr_pages_mapped` part of __folio_remove_rmap (mirror of addNrPagesMapped). */
+export function subNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boolean, pfn: number | undefined, s: Site = SUB_NR_PAGES_MAPPED): void {
+  const f = k.frames;
+  if (pmd) {
+    if (entireMapcount(f, head) === 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -ENTIRELY_MAPPED, s);
+    return;
+  }
+  const last = pagesCrossing(k, head, nr, pfn, 0);
+  if (last > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -last, s);
+}
+
+/**
+ * folio_likely_mapped_shared (T612 include/linux/mm.h), asked for the folio
+ * of `pfn`: exact for small folios; for large ones a guess from the total
+ * mapcount, the entire mapcount and the first subpage.
+ */
+export function folioLikelyMappedShared(k: Kernel, pfn: number): boolean {
+  const f = k.frames;
+  const head = f.head(pfn);
+  if (f.order(head) < 2) return totalMapcount(f, head) > 1;
+  const mapcount = f.largeMapcount[head + P1]!;
+  // A single mapping implies "mapped exclusively".
+  if (mapcount <= 1) return false;
+  // If any page is mapped more than once we treat it "mapped shared".
+  if (entireMapcount(f, head) > 0 || mapcount > f.nrPages(head)) return true;
+  // Let's guess based on the first subpage.
+  return f.mapcount[head]! > 1;
+}
+
+export function createLikelyMappedShared(_params: Params = {}): SharednessPolicy {
+  return {
+    id: 'likely-mapped-shared',
+    addLargeMapping(k: Kernel, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
+      addNrPagesMapped(k, head, nr, pmd, pfn);
+      k.ledger.atomicAdd(k.frames.largeMapcount, head + P1, pmd ? 1 : nr, ADD_LARGE_MAPCOUNT);
+    },
+    removeLargeMapping(k: Kernel, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
+      k.ledger.atomicAdd(k.frames.largeMapcount, head + P1, pmd ? -1 : -nr, SUB_LARGE_MAPCOUNT);
+      subNrPagesMapped(k, head, nr, pmd, pfn);
+    },
+    mappedShared: folioLikelyMappedShared,
+  };
+}
+
+export const descriptor: PolicyDescriptor<'sharedness', Params> = {
+  id: 'likely-mapped-shared',
+  axis: 'sharedness',
+  title: 'folio_likely_mapped_shared: _large_mapcount + first-subpage guess (C610)',
+  models: 'Linux 6.10–6.14 (T612); seeds/003',
+  params: Params,
+  defaults: {},
+  paramDocs: {},
+  create: createLikelyMappedShared,
+};
+
+export default descriptor;

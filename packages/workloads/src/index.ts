@@ -1,1 +1,2 @@
-export {};
+export type { Scenario, ScenarioParamDoc } from './scenario.js';
+export { scenarios, findScenario } from './registry.js';

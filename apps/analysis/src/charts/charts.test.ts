@@ -98,6 +98,15 @@ describe('topSitesWithOther', () => {
     ]);
   });
 
+  it("shows each design's own busiest sites, not only the baseline's", () => {
+    const rows = [
+      ...['a', 'b', 'c', 'd'].map((site, i) => ({ design: 'base', site, rate: 100 - i })),
+      { design: 'new', site: 'z', rate: 5 },
+      { design: 'new', site: 'y', rate: 4 },
+    ];
+    expect(topSitesWithOther(rows, 3).sites).toEqual(['a', 'b', 'z', 'other (3 sites)']);
+  });
+
   it('does not make an "other" of a single site', () => {
     const rows = ['a', 'b', 'c'].map((site) => ({ design: 'x', site, rate: 1 }));
     expect(topSitesWithOther(rows, 2).sites).toEqual(['a', 'b', 'c']);

@@ -132,29 +132,48 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
   };
 }
 
-/** Keeps the top `n` sites by their highest rate in any design; sums the rest per design as "other". */
+/**
+ * Keeps `n` sites, taking each design's busiest sites in turn (so a design
+ * whose sites are all quieter than the baseline's still shows its own top
+ * ones), ordered by their highest rate in any design; sums the rest per design
+ * as "other".
+ */
 export function topSitesWithOther(
   rows: ReadonlyArray<{ design: string; site: string; rate: number }>,
   n: number,
 ): { rows: Array<{ design: string; site: string; rate: number }>; sites: string[]; grouped: number } {
   const peak = new Map<string, number>();
-  for (const r of rows) peak.set(r.site, Math.max(peak.get(r.site) ?? 0, r.rate));
-  const ranked = [...peak.entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  if (ranked.length <= n + 1) {
-    const sites = ranked.map(([s]) => s);
-    return { rows: rows.filter((r) => sites.includes(r.site)), sites, grouped: 0 };
+  const perDesign = new Map<string, Array<{ site: string; rate: number }>>();
+  for (const r of rows) {
+    if (r.rate <= 0) continue;
+    peak.set(r.site, Math.max(peak.get(r.site) ?? 0, r.rate));
+    (perDesign.get(r.design) ?? perDesign.set(r.design, []).get(r.design)!).push(r);
   }
-  const keep = new Set(ranked.slice(0, n).map(([s]) => s));
+  const byPeak = (a: string, b: string): number => peak.get(b)! - peak.get(a)! || a.localeCompare(b);
+  const all = [...peak.keys()].sort(byPeak);
+  if (all.length <= n + 1) return { rows: rows.filter((r) => peak.has(r.site)).map((r) => ({ ...r })), sites: all, grouped: 0 };
+  const ranked = [...perDesign.values()].map((xs) => xs.sort((a, b) => b.rate - a.rate || a.site.localeCompare(b.site)).map((x) => x.site));
+  const keep = new Set<string>();
+  for (let rank = 0; keep.size < n; rank++) {
+    let any = false;
+    for (const sites of ranked) {
+      const s = sites[rank];
+      if (s === undefined) continue;
+      any = true;
+      if (keep.size < n) keep.add(s);
+    }
+    if (!any) break;
+  }
   const other = new Map<string, number>();
   const out: Array<{ design: string; site: string; rate: number }> = [];
   for (const r of rows) {
     if (keep.has(r.site)) out.push({ ...r });
-    else other.set(r.design, (other.get(r.design) ?? 0) + r.rate);
+    else if (peak.has(r.site)) other.set(r.design, (other.get(r.design) ?? 0) + r.rate);
   }
-  const grouped = ranked.length - n;
+  const grouped = all.length - keep.size;
   const otherName = `other (${grouped} sites)`;
   for (const [design, rate] of other) out.push({ design, site: otherName, rate });
-  return { rows: out, sites: [...ranked.slice(0, n).map(([s]) => s), otherName], grouped };
+  return { rows: out, sites: [...[...keep].sort(byPeak), otherName], grouped };
 }
 
 /** Whole-run locked operations per 1,000 events, top sites, designs side by side. */
@@ -193,7 +212,7 @@ function lockedChart(data: ChartData, width: number, topN: number): RenderedChar
   return {
     id: 'locked-ops-by-site',
     title,
-    caption: `Atomic RMW instructions and lock acquisitions on page metadata per 1,000 workload events over the whole run, for the ${Math.min(topN, top.sites.length)} busiest call sites${top.grouped > 0 ? ` (the other ${top.grouped} summed as "other")` : ''}, designs side by side.`,
+    caption: `Atomic RMW instructions and lock acquisitions on page metadata per 1,000 workload events over the whole run, for the busiest call sites (each design's own busiest included)${top.grouped > 0 ? ` (the other ${top.grouped} summed as "other")` : ''}, designs side by side.`,
     svg: composeSvg({ title, legendTitle: 'design:', legend: designLegend(designs), plot, width }),
   };
 }

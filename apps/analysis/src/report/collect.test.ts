@@ -19,7 +19,7 @@ describe('collectDesign on a fixture run', () => {
       const whole = s.siteRates[0]!;
       expect(whole.seqTo).toBe(5000);
       for (const [site, n] of Object.entries(d.summary.metrics.lockedOpsBySite)) expect(whole.rates[site] ?? 0).toBeCloseTo((n * 1000) / 5000, 6);
-      expect(s.waste.length).toBeLessThanOrEqual(402);
+      expect(s.waste.length).toBeLessThanOrEqual(302);
       expect(s.waste.at(-1)!.totalBytes).toBe(d.summary.metrics.wasteBytes);
       expect(s.coverage.at(-1)!.percent).toBeCloseTo(d.summary.metrics.hugeCoverage * 100, 9);
     }

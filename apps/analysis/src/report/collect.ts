@@ -10,7 +10,7 @@ import { wasteByCause, type WastePoint } from '../pipelines/wasteByCause.js';
 import type { DesignRun, LoadedRun } from './load.js';
 
 /** Samples plotted per design at most; logs with more are thinned (last sample of each bucket). */
-export const MAX_PLOTTED_SAMPLES = 400;
+export const MAX_PLOTTED_SAMPLES = 300;
 
 export interface DesignSeries {
   waste: WastePoint[];

@@ -1,0 +1,134 @@
+/** `pagelab compare LOG|SCENARIO --designs D1,D2,...`: one log, several designs, one directory. */
+import { join, relative, resolve } from 'node:path';
+import { stableStringify, writeFileAtomic } from '@pagelab/events';
+import { DEFAULT_SAMPLE_EVERY, PAGELAB_VERSION, type RunSummary } from '@pagelab/engine';
+import { CliError, EXIT_BAD_INPUT, EXIT_OK, guarded, type LabContext } from '../context.js';
+import { loadDesigns, sampleEveryOf } from '../designs.js';
+import { formatBytes, formatCount, formatDelta, formatPercent, slug, table } from '../format.js';
+import { loadLog } from '../log-source.js';
+import { buildDirAtomically } from '../run-dir.js';
+import { writeRunFiles } from '../run-files.js';
+import { mkdir } from 'node:fs/promises';
+
+export interface CompareArgs {
+  readonly log: string;
+  /** Comma-separated at the command line; overrides contain commas too, so each element may hold several. */
+  readonly designs: readonly string[];
+  readonly out?: string;
+  readonly report?: boolean;
+  readonly sampleEvery?: string | number;
+  readonly param?: readonly string[];
+  readonly force?: boolean;
+}
+
+/**
+ * Splits `--designs` into design strings. A comma starts a new design, except
+ * that an override (`axis=...`, `param....`) after a design that already has
+ * overrides continues it: `linux-3.13:refcount=head-refcount,param.thpCow=pte,linux-5.8`
+ * is two designs; `linux-6.10,sharedness=precise-mapcount` is two as well.
+ * `--designs` may also be repeated, one design each.
+ */
+export function splitDesigns(list: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const item of list) {
+    const mine: string[] = [];
+    for (const piece of item.split(/,(?![^()]*\))/)) {
+      const p = piece.trim();
+      if (p === '') continue;
+      const prev = mine[mine.length - 1];
+      const continues = prev !== undefined && /[:=]/.test(prev) && /^([a-z-]+=|param\.)/.test(p) && !/^[a-z0-9.-]+:/.test(p);
+      if (continues) mine[mine.length - 1] = `${prev},${p}`;
+      else mine.push(p);
+    }
+    out.push(...mine);
+  }
+  return out;
+}
+
+/** The headline table: one row per design, deltas against the first. */
+export function headlineTable(rows: readonly { name: string; summary: RunSummary }[]): string {
+  const base = rows[0]!.summary;
+  const split = (s: RunSummary) => s.outcomes['split_page']?.failed ?? 0;
+  const body = rows.map(({ name, summary: s }, i) => {
+    const first = i === 0;
+    const d = (v: number, b: number, f: (n: number) => string) => (first ? '' : formatDelta(v, b, f));
+    return [
+      name,
+      formatBytes(s.metrics.wasteBytes), d(s.metrics.wasteBytes, base.metrics.wasteBytes, formatBytes),
+      formatBytes(s.metrics.peakWasteBytes), d(s.metrics.peakWasteBytes, base.metrics.peakWasteBytes, formatBytes),
+      formatCount(s.metrics.lockedOps), d(s.metrics.lockedOps, base.metrics.lockedOps, formatCount),
+      formatCount(split(s)), d(split(s), split(base), formatCount),
+      formatPercent(s.metrics.hugeCoverage), first ? '' : s.metrics.hugeCoverage === base.metrics.hugeCoverage ? '=' : `${s.metrics.hugeCoverage > base.metrics.hugeCoverage ? '+' : '-'}${(Math.abs(s.metrics.hugeCoverage - base.metrics.hugeCoverage) * 100).toFixed(1)} pt`,
+      `${s.expectations.passed}/${s.expectations.passed + s.expectations.failed}`,
+    ];
+  });
+  return table(
+    ['design', 'waste', 'Δ', 'peak waste', 'Δ', 'locked ops', 'Δ', 'split failures', 'Δ', 'huge coverage', 'Δ', 'expects ok'],
+    body,
+  );
+}
+
+export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<number> {
+  return guarded(ctx, async () => {
+    const sampleEvery = sampleEveryOf(args.sampleEvery, DEFAULT_SAMPLE_EVERY);
+    const texts = splitDesigns(args.designs);
+    if (texts.length === 0) throw new CliError('--designs: expected one or more designs separated by commas, e.g. --designs linux-3.13,linux-4.5');
+    const designs = await loadDesigns(ctx, texts);
+    const seen = new Map<string, string>();
+    for (const [i, d] of designs.entries()) {
+      const prev = seen.get(d.slug);
+      if (prev !== undefined) throw new CliError(`--designs: "${texts[i]}" is the same design as "${prev}" (${d.name}); give each design once`);
+      seen.set(d.slug, texts[i]!);
+    }
+    const log = await loadLog(ctx, args.log, args.param ?? []);
+    const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-compare-${log.sha256.slice(0, 8)}`);
+    const rows = await buildDirAtomically(
+      target,
+      async (dir) => {
+        const done: { name: string; dir: string; summary: RunSummary }[] = [];
+        for (const d of designs) {
+          const sub = join(dir, d.slug);
+          await mkdir(sub);
+          const summary = await writeRunFiles(ctx, log, d, { sampleEvery, checkInvariants: false, label: d.name }, sub);
+          done.push({ name: d.name, dir: d.slug, summary });
+        }
+        const manifest = {
+          pagelab: PAGELAB_VERSION,
+          workload: { name: log.header.workload.name, seed: log.header.workload.seed, params: log.header.workload.params },
+          logSha256: log.sha256,
+          command: ctx.commandLine,
+          designs: done.map(({ name, dir: sub }) => ({ name, dir: sub })),
+        };
+        await writeFileAtomic(join(dir, 'compare.json'), `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'workload', 'logSha256', 'command', 'designs'] })), null, 2)}\n`);
+        return done;
+      },
+      { force: args.force ?? false },
+    );
+    const shown = relative(ctx.cwd, target) || '.';
+    ctx.stdout(`${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n\nwrote ${shown}/ (compare.json and one directory per design)\n`);
+    if (args.report) {
+      const code = await writeReportFor(ctx, target);
+      if (code !== EXIT_OK) return code;
+    }
+    return EXIT_OK;
+  });
+}
+
+/** writeReport from @pagelab/analysis, imported only when asked for. */
+export async function writeReportFor(ctx: LabContext, dir: string): Promise<number> {
+  let analysis;
+  try {
+    analysis = await ctx.loadAnalysis();
+  } catch (e) {
+    ctx.stderr(`pagelab: the report needs @pagelab/analysis, which could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the run data in ${relative(ctx.cwd, dir) || '.'} is complete.\n`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    await analysis.writeReport(dir, { command: ctx.commandLine });
+  } catch (e) {
+    ctx.stderr(`pagelab: writing the report failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  ctx.stdout(`report: ${relative(ctx.cwd, join(dir, 'report.html'))} (and report.md, summary.csv, charts/)\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,119 @@
+/**
+ * LOG|SCENARIO arguments: a workload log file, validated in full before
+ * anything else happens, or a named scenario generated in memory (its params
+ * from --param) and validated the same way.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeEvents, decodeLogText, formatReport, stableStringify, validateLog, type LogHeader, type ValidationReport } from '@pagelab/events';
+import { parseValue, type LogInput } from '@pagelab/engine';
+import type { Scenario } from '@pagelab/workloads';
+import { CliError, type LabContext } from './context.js';
+
+export interface LoadedLog {
+  /** The file as given, or `scenario:NAME`. */
+  readonly source: string;
+  readonly kind: 'file' | 'scenario';
+  readonly header: LogHeader;
+  readonly sha256: string;
+  readonly events: number;
+  /** Replayable: a cold Observable over the file, or the decoded events. */
+  readonly input: LogInput;
+  /** Scenario params as given (empty for files). */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** `--param k=v` values into a record, `true`/`false`/numbers typed. */
+export function parseParams(list: readonly string[]): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    const key = item.slice(0, eq).trim();
+    if (eq <= 0 || key === '') throw new CliError(`--param "${item}": expected NAME=VALUE, e.g. --param seed=7`);
+    if (key in out) throw new CliError(`--param "${key}" is given twice`);
+    out[key] = parseValue(item.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+async function fileKind(path: string): Promise<'file' | 'dir' | 'missing' | string> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : (code ?? 'unreadable');
+  }
+}
+
+/** Reads and validates a log file: every bad line in the error. */
+export async function validateFile(ctx: LabContext, arg: string): Promise<ValidationReport> {
+  const path = resolve(ctx.cwd, arg);
+  const kind = await fileKind(path);
+  if (kind === 'dir') throw new CliError(`${arg}: is a directory, expected a workload log file (JSONL)`);
+  if (kind === 'missing') throw new CliError(`${arg}: no such file`);
+  try {
+    const report = await validateLog(path);
+    return { ...report, file: arg };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${arg}: cannot read the log (${code ?? (e instanceof Error ? e.message : String(e))})`);
+  }
+}
+
+function scenarioLog(s: Scenario, params: Record<string, string | number | boolean>): LoadedLog {
+  const known = s.params.map((p) => p.name);
+  for (const k of Object.keys(params)) {
+    if (!known.includes(k)) {
+      throw new CliError(`scenario ${s.name} has no parameter "${k}"; expected ${known.length ? `one of ${known.join(', ')}` : 'no --param at all'} (see \`pagelab scenarios\`)`);
+    }
+  }
+  let generated: ReturnType<Scenario['generate']>;
+  try {
+    generated = s.generate(params);
+  } catch (e) {
+    throw new CliError(`scenario ${s.name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const source = `scenario:${s.name}`;
+  const lines = [stableStringify(generated.header), ...generated.events.map((e) => stableStringify(e, { leadingKeys: ['type'] }))];
+  const decoded = decodeLogText(lines, { name: source });
+  if (isLeft(decoded)) {
+    throw new CliError(`scenario ${s.name} generated an invalid log (a bug in the scenario):\n${formatReport(decoded.left)}`);
+  }
+  const { header, events, sha256 } = decoded.right;
+  return { source, kind: 'scenario', header, sha256, events: events.length, input: { header, events }, params };
+}
+
+/**
+ * A LOG path or a SCENARIO name. A file is validated in full first; a bad
+ * log is refused with every bad line in the message.
+ */
+export async function loadLog(ctx: LabContext, arg: string, paramList: readonly string[] = []): Promise<LoadedLog> {
+  const params = parseParams(paramList);
+  const path = resolve(ctx.cwd, arg);
+  const kind = await fileKind(path);
+  if (kind === 'missing' && !arg.includes('/') && !arg.endsWith('.jsonl')) {
+    const scenarios = await ctx.loadScenarios();
+    const s = scenarios.find((x) => x.name === arg);
+    if (s) return scenarioLog(s, params);
+    const names = scenarios.map((x) => x.name);
+    throw new CliError(
+      `"${arg}" is neither a log file nor a scenario; expected a path to a workload log (JSONL) or one of the scenarios: ${names.length ? names.join(', ') : '(none are registered yet)'}`,
+    );
+  }
+  if (Object.keys(params).length > 0) throw new CliError(`--param applies to scenarios only, and ${arg} is a log file`);
+  const report = await validateFile(ctx, arg);
+  if (!report.ok || report.header === undefined) {
+    throw new CliError(`${arg} is not a valid workload log; nothing was run:\n${formatReport(report)}`);
+  }
+  return {
+    source: arg,
+    kind: 'file',
+    header: report.header,
+    sha256: report.sha256,
+    events: report.events,
+    input: { header: report.header, events: decodeEvents(path) },
+    params: {},
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The `pagelab` command line: commander wiring only. Each subcommand's body
+ * lives in commands/ and is imported when that subcommand runs, so `--help`
+ * works even while a model package is mid-change.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_BAD_INPUT, EXIT_OK, type LabContext } from './context.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const DESIGN_HELP = `
+DESIGN is a preset, or a preset with overrides:
+  linux-3.13 | linux-4.5 | linux-5.8 | linux-6.10 | linux-6.15 |
+  oleg-2013 | minchan-2013 | kozlowski-2013 | yangshi-2019
+  linux-3.13:refcount=head-refcount          one axis changed
+  sharedness=precise-mapcount                overrides alone start from linux-6.10
+  linux-3.13:refcount=tail-refcount(perTailLockInSplit=true)
+  linux-5.8:param.thpCow=huge                an era parameter changed
+Axes: refcount, sharedness, pinned-migration, shmem-truncate. \`pagelab policies\` lists the policies.`;
+
+export function buildProgram(ctx: LabContext, done: (code: number) => void): Command {
+  const program = new Command('pagelab')
+    .description('Replay a memory workload through a model of the Linux memory manager under one or more designs, and compare waste, locked operations and outcomes.')
+    .version('0.1.0', '-V, --version')
+    .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pagelab validate workload.jsonl
+  pagelab run workload.jsonl --design linux-4.5 --check
+  pagelab compare s1-false-negative --designs linux-5.8,linux-6.10,linux-6.15 --report
+  pagelab policies
+Exit codes: 0 ok, 1 a --check failed, 2 bad input (nothing half-written).`,
+    );
+
+  program
+    .command('validate')
+    .argument('<LOG>', 'workload log (JSONL: header line, then one event per line)')
+    .description('Check a workload log; list every bad line with its number, JSON path, expected and found value.')
+    .addHelpText('after', `
+Examples:
+  pagelab validate workload.jsonl
+  pagelab validate runs/input.jsonl || echo "fix the lines above"
+Exits 2 when any line is bad.`)
+    .action(async (log: string) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      done(await validateCommand(ctx, log));
+    });
+
+  program
+    .command('run')
+    .argument('<LOG|SCENARIO>', 'a workload log file, or a scenario name (see `pagelab scenarios`)')
+    .description('Replay one workload under one design into a run directory (observations.jsonl, summary.json, provenance.json).')
+    .requiredOption('-d, --design <DESIGN>', 'the design to replay under')
+    .option('-o, --out <DIR>', 'run directory (default runs/<workload>-<design>-<log sha256 prefix>)')
+    .option('--check', 'check model invariants at every sample; exit 1 if an expect failed or an invariant was violated')
+    .option('--sample-every <N>', 'events between metric samples', '1000')
+    .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
+    .option('--force', 'replace an existing run directory')
+    .addHelpText('after', `${DESIGN_HELP}
+
+Examples:
+  pagelab run workload.jsonl --design linux-4.5
+  pagelab run workload.jsonl --design linux-3.13:refcount=head-refcount --out runs/a-b --check
+  pagelab run s1-false-negative --design linux-6.10 --param seed=7 --sample-every 100
+The log is validated in full first; a bad log is refused and nothing is written.`)
+    .action(async (log: string, o: { design: string; out?: string; check?: boolean; sampleEvery: string; param?: string[]; force?: boolean }) => {
+      const { runCommand } = await import('./commands/run.js');
+      done(await runCommand(ctx, { log, design: o.design, sampleEvery: o.sampleEvery, check: o.check ?? false, force: o.force ?? false, param: o.param ?? [], ...(o.out !== undefined ? { out: o.out } : {}) }));
+    });
+
+  program
+    .command('compare')
+    .argument('<LOG|SCENARIO>', 'a workload log file, or a scenario name')
+    .description('Replay one workload under several designs; one sub-directory per design plus compare.json, and a headline table.')
+    .addOption(new Option('--designs <D1,D2,...>', 'designs, comma-separated (repeatable)').argParser(collect).makeOptionMandatory())
+    .option('-o, --out <DIR>', 'comparison directory (default runs/<workload>-compare-<log sha256 prefix>)')
+    .option('--report', 'also write report.html, report.md and charts (needs @pagelab/analysis)')
+    .option('--sample-every <N>', 'events between metric samples', '1000')
+    .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
+    .option('--force', 'replace an existing comparison directory')
+    .addHelpText('after', `${DESIGN_HELP}
+
+Examples:
+  pagelab compare workload.jsonl --designs linux-3.13,linux-4.5
+  pagelab compare workload.jsonl --designs linux-6.10,sharedness=precise-mapcount --report
+  pagelab compare s5-pinned-split --designs linux-3.13,oleg-2013 --out runs/a-vs-aprime
+The first design is the baseline of the deltas. An override after a design that already has
+overrides continues it (linux-3.13:refcount=head-refcount,param.thpCow=pte); repeat --designs to be explicit.`)
+    .action(async (log: string, o: { designs: string[]; out?: string; report?: boolean; sampleEvery: string; param?: string[]; force?: boolean }) => {
+      const { compareCommand } = await import('./commands/compare.js');
+      done(await compareCommand(ctx, { log, designs: o.designs, sampleEvery: o.sampleEvery, report: o.report ?? false, force: o.force ?? false, param: o.param ?? [], ...(o.out !== undefined ? { out: o.out } : {}) }));
+    });
+
+  program
+    .command('report')
+    .argument('<RUN_DIR>', 'a directory written by `pagelab compare` (or `pagelab run`)')
+    .description('Write report.html, report.md, summary.csv and charts/ into a run directory.')
+    .addHelpText('after', `
+Examples:
+  pagelab report runs/s1-false-negative-compare-1a2b3c4d
+  pagelab report runs/my-run            (a single run gets a one-design compare.json first)`)
+    .action(async (dir: string) => {
+      const { reportCommand } = await import('./commands/report.js');
+      done(await reportCommand(ctx, dir));
+    });
+
+  program
+    .command('scenarios')
+    .description('List the named workloads: parameters and defaults, source, and the designs to compare them under.')
+    .addHelpText('after', `
+Examples:
+  pagelab scenarios
+  pagelab run NAME --design linux-6.10 --param seed=3`)
+    .action(async () => {
+      const { scenariosCommand } = await import('./commands/scenarios.js');
+      done(await scenariosCommand(ctx));
+    });
+
+  program
+    .command('policies')
+    .description('List the installed policies per axis (what each models, its params) and the design presets.')
+    .addHelpText('after', `
+Examples:
+  pagelab policies
+  pagelab run LOG --design linux-3.13:refcount=tail-refcount(perTailLockInSplit=true)`)
+    .action(async () => {
+      const { policiesCommand } = await import('./commands/policies.js');
+      done(await policiesCommand(ctx));
+    });
+
+  return program;
+}
+
+/** Runs the command line (arguments after `pagelab`); resolves with the exit code. */
+export async function runCli(args: readonly string[], ctx: LabContext): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(ctx, (c) => (code = c));
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    ctx.stderr(`pagelab: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  return code;
+}

@@ -1,0 +1,102 @@
+/**
+ * The files of one run directory: observations.jsonl (header line, then one
+ * observation per line, deterministic bytes), summary.json and
+ * provenance.json. Written into a directory that buildDirAtomically renames.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { openJsonlWriter, stableStringify, writeFileAtomic } from '@pagelab/events';
+import {
+  PAGELAB_VERSION, ReplayError, designJson, observationHeaderLine, observationLine, replayBatches, summarize, summaryJson,
+  type Design, type InvariantMode, type ReplayState, type RunSummary,
+} from '@pagelab/engine';
+import { CliError, type LabContext } from './context.js';
+import type { LoadedLog } from './log-source.js';
+
+export interface RunFileOptions {
+  readonly sampleEvery: number;
+  readonly checkInvariants: InvariantMode;
+  /** Label for the progress bar (the design name in a comparison). */
+  readonly label?: string;
+}
+
+let commit: string | null | undefined;
+/** `git rev-parse HEAD`, or null outside a git checkout. */
+export function gitCommit(): string | null {
+  if (commit === undefined) {
+    try {
+      commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
+    } catch {
+      commit = null;
+    }
+  }
+  return commit;
+}
+
+function progressBar(ctx: LabContext, total: number, label: string): { tick(n: number): void; stop(): void } {
+  if (!ctx.isTTY || total === 0) return { tick: () => {}, stop: () => {} };
+  const bar = new SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+  );
+  const t0 = Date.now();
+  bar.start(total, 0, { rate: '0' });
+  let last = 0;
+  return {
+    tick: (n) => {
+      if (n - last < 256 && n !== total) return;
+      last = n;
+      const secs = Math.max(1e-3, (Date.now() - t0) / 1000);
+      bar.update(n, { rate: Math.round(n / secs).toLocaleString('en-US') });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** Replays `log` under `design`, writing the run files into `dir`. */
+export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Design, opts: RunFileOptions, dir: string): Promise<RunSummary> {
+  const meta = { design, header: log.header, logSha256: log.sha256 };
+  const writer = await openJsonlWriter(join(dir, 'observations.jsonl'));
+  const bar = progressBar(ctx, log.events, opts.label ?? design.name);
+  let state: ReplayState | undefined;
+  const t0 = Date.now();
+  try {
+    await writer.writeLine(observationHeaderLine(meta));
+    await new Promise<void>((resolveDone, reject) => {
+      replayBatches(log.input, design, {
+        sampleEvery: opts.sampleEvery,
+        checkInvariants: opts.checkInvariants,
+        source: log.source,
+        onProgress: (n) => bar.tick(n),
+        onEnd: (s) => (state = s),
+      }).subscribe({
+        // Failures surface on close(); each write's own promise is not awaited here.
+        next: (batch) => void writer.writeLines(batch.map(observationLine)).catch(() => undefined),
+        error: reject,
+        complete: resolveDone,
+      });
+    });
+    await writer.close();
+  } catch (e) {
+    await writer.abort();
+    if (e instanceof ReplayError) throw new CliError(`${e.message}. Nothing was written for design ${design.name}.`);
+    throw e;
+  } finally {
+    bar.stop();
+  }
+  const summary = summarize(state!, meta);
+  await writeFileAtomic(join(dir, 'summary.json'), summaryJson(summary));
+  const provenance = {
+    pagelab: PAGELAB_VERSION,
+    gitCommit: gitCommit(),
+    node: process.version,
+    command: ctx.commandLine,
+    createdAt: new Date().toISOString(),
+    elapsedMs: Date.now() - t0,
+    design: designJson(design),
+    log: { source: log.source, kind: log.kind, sha256: log.sha256, events: log.events, header: log.header, ...(log.kind === 'scenario' ? { params: log.params } : {}) },
+    replay: { sampleEvery: opts.sampleEvery, checkInvariants: opts.checkInvariants },
+  };
+  await writeFileAtomic(join(dir, 'provenance.json'), `${JSON.stringify(JSON.parse(stableStringify(provenance, { leadingKeys: ['pagelab', 'gitCommit', 'node', 'command'] })), null, 2)}\n`);
+  return summary;
+}

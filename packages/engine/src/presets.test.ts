@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { AXES, DEFAULT_PARAMS } from '@pagelab/kernel-core';
+import { KNOWN_POLICY_IDS, PRESETS, findPreset } from './presets.js';
+
+describe('design presets', () => {
+  it('include every era and seed proposal of the architecture', () => {
+    expect(PRESETS.map((p) => p.name)).toEqual([
+      'linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15', 'oleg-2013', 'minchan-2013', 'kozlowski-2013', 'yangshi-2019',
+    ]);
+  });
+
+  it('each pick a known policy on every axis and set every era parameter', () => {
+    for (const p of PRESETS) {
+      for (const axis of AXES) expect(KNOWN_POLICY_IDS[axis]).toContain(p.policies[axis].id);
+      expect(Object.keys(p.params).sort()).toEqual(Object.keys(DEFAULT_PARAMS).sort());
+      expect(p.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('model 3.13 as tail refcounting without FOLL_PIN or THP migration', () => {
+    const p = findPreset('linux-3.13')!;
+    expect(p.policies.refcount.id).toBe('tail-refcount');
+    expect(p.policies['shmem-truncate'].id).toBe('zero-keep');
+    expect(p.params).toMatchObject({ thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false, thpMigration: false });
+  });
+
+  it('differ from their base only where the proposal does', () => {
+    const base = findPreset('linux-3.13')!;
+    expect(findPreset('linux-4.5')!.params).toEqual({ ...base.params, khugepagedSwapIn: true });
+    expect(findPreset('oleg-2013')!.policies.refcount).toEqual({ id: 'tail-refcount', params: { perTailLockInSplit: true } });
+    expect(findPreset('minchan-2013')!.policies['pinned-migration'].id).toBe('owner-handlers');
+    expect(findPreset('kozlowski-2013')!.policies['pinned-migration'].id).toBe('reclaim-on-migrate');
+    expect(findPreset('yangshi-2019')!.policies['shmem-truncate'].id).toBe('split-on-request');
+    expect(findPreset('yangshi-2019')!.params).toEqual(findPreset('linux-5.8')!.params);
+    expect(findPreset('linux-6.15')!.policies.sharedness.id).toBe('mm-owner-tracking');
+    expect(findPreset('linux-6.10')!.params).toEqual(DEFAULT_PARAMS);
+  });
+});

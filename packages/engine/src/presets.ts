@@ -1,0 +1,163 @@
+/**
+ * Design presets: one full design per kernel era or seed proposal — a
+ * policy (with params) per axis plus the era parameters (ModelParams) that
+ * are not axes under study. Ids follow semantics.md §8.
+ */
+import type { AxisName, ModelParams } from '@pagelab/kernel-core';
+
+export interface PolicyChoice {
+  readonly id: string;
+  /** Policy params as given; the registry's codec fills defaults when the design is resolved. */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export type AxisChoices = Readonly<Record<AxisName, PolicyChoice>>;
+
+export interface Preset {
+  readonly name: string;
+  /** One line: the kernel or seed it models. */
+  readonly description: string;
+  readonly policies: AxisChoices;
+  readonly params: Readonly<ModelParams>;
+}
+
+/** Every policy id a preset (or the architecture) names, per axis: the ids a design may use before the registry is consulted. */
+export const KNOWN_POLICY_IDS: Readonly<Record<AxisName, readonly string[]>> = {
+  refcount: ['tail-refcount', 'head-refcount'],
+  sharedness: ['precise-mapcount', 'likely-mapped-shared', 'mm-owner-tracking'],
+  'pinned-migration': ['pins-block', 'reclaim-on-migrate', 'owner-handlers', 'movable-ops'],
+  'shmem-truncate': ['zero-keep', 'split-on-request', 'split-on-punch', 'split-and-guard'],
+};
+
+const p = (id: string, params: Record<string, unknown> = {}): PolicyChoice => ({ id, params });
+
+const LEGACY_PARAMS: ModelParams = {
+  thpCow: 'huge',
+  khugepagedAccepts: 'exclusive',
+  khugepagedSwapIn: false,
+  follPin: false,
+  thpMigration: false,
+  forkCopiesPinned: false,
+  longtermMigratesCma: false,
+  anonExclusive: false,
+};
+
+const FIVE_EIGHT_PARAMS: ModelParams = {
+  thpCow: 'pte',
+  khugepagedAccepts: 'shared',
+  khugepagedSwapIn: true,
+  follPin: true,
+  thpMigration: true,
+  forkCopiesPinned: false,
+  longtermMigratesCma: true,
+  anonExclusive: false,
+};
+
+const MODERN_PARAMS: ModelParams = {
+  thpCow: 'pte',
+  khugepagedAccepts: 'shared',
+  khugepagedSwapIn: true,
+  follPin: true,
+  thpMigration: true,
+  forkCopiesPinned: true,
+  longtermMigratesCma: true,
+  anonExclusive: true,
+};
+
+const linux313: Preset = {
+  name: 'linux-3.13',
+  description: 'Linux 3.13 (T313), design A: tail-page refcounting under compound_lock, precise mapcount, pinned pages block migration, shmem punch zeroes and keeps',
+  policies: {
+    refcount: p('tail-refcount'),
+    sharedness: p('precise-mapcount'),
+    'pinned-migration': p('pins-block'),
+    'shmem-truncate': p('zero-keep'),
+  },
+  params: LEGACY_PARAMS,
+};
+
+const with_ = (base: Preset, name: string, description: string, policies: Partial<AxisChoices>, params: Partial<ModelParams> = {}): Preset => ({
+  name,
+  description,
+  policies: { ...base.policies, ...policies },
+  params: { ...base.params, ...params },
+});
+
+const linux45 = with_(
+  linux313,
+  'linux-4.5',
+  'Linux 4.5 (T49), design B45: the THP refcounting redesign (head-only refcount, PTE-mapped THP, deferred split)',
+  { refcount: p('head-refcount') },
+  { khugepagedSwapIn: true },
+);
+
+const linux58: Preset = {
+  name: 'linux-5.8',
+  description: 'Linux 5.8 (T61), design B58: 4 KiB THP CoW, khugepaged collapses shared and PTE-mapped pages, FOLL_PIN, THP migration, shmem split on punch',
+  policies: {
+    refcount: p('head-refcount'),
+    sharedness: p('precise-mapcount'),
+    'pinned-migration': p('pins-block'),
+    'shmem-truncate': p('split-on-punch'),
+  },
+  params: FIVE_EIGHT_PARAMS,
+};
+
+const linux610: Preset = {
+  name: 'linux-6.10',
+  description: 'Linux 6.10 (T612), design C610: folio_likely_mapped_shared() in khugepaged/CoW, movable_ops migration callbacks, PG_anon_exclusive',
+  policies: {
+    refcount: p('head-refcount'),
+    sharedness: p('likely-mapped-shared'),
+    'pinned-migration': p('movable-ops'),
+    'shmem-truncate': p('split-on-punch'),
+  },
+  params: MODERN_PARAMS,
+};
+
+const linux615 = with_(
+  linux610,
+  'linux-6.15',
+  'Linux 6.15 (ML-DH-mmid), design C615: folio_maybe_mapped_shared() with MM owner tracking (CONFIG_MM_ID)',
+  { sharedness: p('mm-owner-tracking') },
+);
+
+const oleg2013 = with_(
+  linux313,
+  'oleg-2013',
+  "Oleg Nesterov's 2013 proposal (seeds/002, design A'): Linux 3.13 with a per-tail compound_lock taken in split (512 nested locks)",
+  { refcount: p('tail-refcount', { perTailLockInSplit: true }) },
+);
+
+const minchan2013 = with_(
+  linux313,
+  'minchan-2013',
+  "Minchan Kim's 2013 pin page control subsystem (ML-MK-pinpage, design DM): Linux 3.13 with owner migration handlers in a global hash under one spinlock",
+  { 'pinned-migration': p('owner-handlers') },
+);
+
+const kozlowski2013 = with_(
+  linux313,
+  'kozlowski-2013',
+  "Krzysztof Kozlowski's 2013 zbud reclaim on migration (ML-KK-zbud, design DK): Linux 3.13 reclaiming driver pages met by compaction/CMA",
+  { 'pinned-migration': p('reclaim-on-migrate') },
+);
+
+const yangshi2019 = with_(
+  linux58,
+  'yangshi-2019',
+  "Yang Shi's 2019 FALLOC_FL_SPLIT_HPAGE proposal (ML-YS-v2, design E2): Linux 5.8-like, shmem THP split only when the punch asks for it",
+  { 'shmem-truncate': p('split-on-request') },
+);
+
+/** Every preset, in the order `pagelab policies` lists them. */
+export const PRESETS: readonly Preset[] = [linux313, linux45, linux58, linux610, linux615, oleg2013, minchan2013, kozlowski2013, yangshi2019];
+
+/** The preset a design string starts from when it names none. */
+export const DEFAULT_PRESET = 'linux-6.10';
+
+export function findPreset(name: string): Preset | undefined {
+  return PRESETS.find((x) => x.name === name);
+}
+
+export const PRESET_NAMES: readonly string[] = PRESETS.map((x) => x.name);

@@ -1,0 +1,11 @@
+import { mixed } from './mixed.js';
+import { refcountScenarios } from './refcount.js';
+import type { Scenario } from './scenario.js';
+import { sharednessScenarios } from './sharedness.js';
+
+/** Every named workload, in the order `pagelab scenarios` lists them. */
+export const scenarios: Scenario[] = [...refcountScenarios, ...sharednessScenarios, mixed];
+
+export function findScenario(name: string): Scenario | undefined {
+  return scenarios.find((s) => s.name === name);
+}

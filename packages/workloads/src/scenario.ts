@@ -1,0 +1,26 @@
+/**
+ * A named workload: a seeded generator of an event log (header + events).
+ * `pagelab scenarios` lists them; `pagelab run NAME` replays one.
+ */
+import type { LogHeader, WorkloadEvent } from '@pagelab/events';
+
+export interface ScenarioParamDoc {
+  name: string;
+  description: string;
+  default: number | string | boolean;
+}
+
+export interface Scenario {
+  /** kebab-case name used on the command line, e.g. "s1-false-negative". */
+  readonly name: string;
+  readonly title: string;
+  /** Where it comes from: a seed thread file or a semantics.md scenario, e.g. "seeds/003; semantics.md S1". */
+  readonly source: string;
+  /** What a reader should see when comparing designs on it. */
+  readonly expectation: string;
+  /** Designs it is meant to be compared under, e.g. ["linux-3.13", "linux-4.5"]. */
+  readonly designs: readonly string[];
+  readonly params: readonly ScenarioParamDoc[];
+  /** Builds the log. Unknown or out-of-range params throw an Error naming the param and the expected value. */
+  generate(params?: Readonly<Record<string, number | string | boolean>>): { header: LogHeader; events: WorkloadEvent[] };
+}
