@@ -3,7 +3,7 @@
  * policy (with params) per axis plus the era parameters (ModelParams) that
  * are not axes under study. Ids follow semantics.md §8.
  */
-import type { AxisName, ModelParams } from '@pagelab/kernel-core';
+import { type AxisName, ERA_PARAMS, type ModelParams } from '@pagelab/kernel-core';
 
 export interface PolicyChoice {
   readonly id: string;
@@ -31,38 +31,9 @@ export const KNOWN_POLICY_IDS: Readonly<Record<AxisName, readonly string[]>> = {
 
 const p = (id: string, params: Record<string, unknown> = {}): PolicyChoice => ({ id, params });
 
-const LEGACY_PARAMS: ModelParams = {
-  thpCow: 'huge',
-  khugepagedAccepts: 'exclusive',
-  khugepagedSwapIn: false,
-  follPin: false,
-  thpMigration: false,
-  forkCopiesPinned: false,
-  longtermMigratesCma: false,
-  anonExclusive: false,
-};
-
-const FIVE_EIGHT_PARAMS: ModelParams = {
-  thpCow: 'pte',
-  khugepagedAccepts: 'shared',
-  khugepagedSwapIn: true,
-  follPin: true,
-  thpMigration: true,
-  forkCopiesPinned: false,
-  longtermMigratesCma: true,
-  anonExclusive: false,
-};
-
-const MODERN_PARAMS: ModelParams = {
-  thpCow: 'pte',
-  khugepagedAccepts: 'shared',
-  khugepagedSwapIn: true,
-  follPin: true,
-  thpMigration: true,
-  forkCopiesPinned: true,
-  longtermMigratesCma: true,
-  anonExclusive: true,
-};
+const LEGACY_PARAMS = ERA_PARAMS['linux-3.13'];
+const FIVE_EIGHT_PARAMS = ERA_PARAMS['linux-5.8'];
+const MODERN_PARAMS = ERA_PARAMS['linux-6.10'];
 
 const linux313: Preset = {
   name: 'linux-3.13',
@@ -88,7 +59,7 @@ const linux45 = with_(
   'linux-4.5',
   'Linux 4.5 (T49), design B45: the THP refcounting redesign (head-only refcount, PTE-mapped THP, deferred split)',
   { refcount: p('head-refcount') },
-  { khugepagedSwapIn: true },
+  ERA_PARAMS['linux-4.5'],
 );
 
 const linux58: Preset = {

@@ -288,6 +288,8 @@ export interface RunSummary {
   readonly outcomes: Record<string, Outcome>;
   readonly expectations: { readonly passed: number; readonly failed: number; readonly failures: readonly ExpectationFailure[] };
   readonly invariantViolations: number;
+  /** Every sharedness question khugepaged asked, answered by the policy and by the precise rule. */
+  readonly sharedness: Kernel['sharednessDivergence'];
 }
 
 /** summary.json (contracts.md §3) from a replay's end state. Every outcome name is present (zeros when nothing happened). */
@@ -309,6 +311,7 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     outcomes: sorted,
     expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures },
     invariantViolations: state.invariantViolations,
+    sharedness: { ...k.sharednessDivergence },
   };
 }
 

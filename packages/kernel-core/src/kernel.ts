@@ -91,7 +91,15 @@ export class Kernel {
    * khugepaged's per-PTE "mapped shared?" questions and where the design's
    * sharedness policy disagreed with the precise page_mapcount(page) > 1 answer.
    */
-  readonly sharednessDivergence = { questions: 0, falseNegatives: 0, falsePositives: 0 };
+  readonly sharednessDivergence = {
+    questions: 0,
+    falseNegatives: 0,
+    falsePositives: 0,
+    /** khugepaged collapses the precise rule would have refused, and the waste they made. */
+    collapsesOnlyByPolicy: 0,
+    duplicatedBytes: 0,
+    zeroFilledBytes: 0,
+  };
   /** Pages lost to an input error would be a model bug; invariant checks read this. */
   readonly nodes: number;
   readonly framesPerNode: number;

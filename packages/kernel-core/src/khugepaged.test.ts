@@ -333,7 +333,7 @@ describe('S1: a half-shared PTE-mapped THP', () => {
     run({ type: 'khugepaged', pid: 1 });
     expect(lastScan(1)).toMatchObject({ result: 'SCAN_EXCEED_SHARED_PTE', shared: 256, none: 0 });
     expect(obs.filter((o) => o.type === 'sharedness.divergence')).toHaveLength(0);
-    expect(k.sharednessDivergence).toEqual({ questions: 257, falseNegatives: 0, falsePositives: 0 });
+    expect(k.sharednessDivergence).toMatchObject({ questions: 257, falseNegatives: 0, falsePositives: 0, collapsesOnlyByPolicy: 0 });
   });
 
   it('with the default max_ptes_shared it collapses: X is freed and F stays, partially mapped by the child', () => {
@@ -358,7 +358,11 @@ describe('S1: a half-shared PTE-mapped THP', () => {
     expect(obs.filter((o) => o.type === 'sharedness.divergence')).toEqual([
       expect.objectContaining({ pid: 1, addr: A, policyShared: 0, preciseShared: 256, falseNegatives: 256, falsePositives: 0 }),
     ]);
-    expect(k.sharednessDivergence).toEqual({ questions: 257, falseNegatives: 256, falsePositives: 0 });
+    expect(k.sharednessDivergence).toEqual({
+      questions: 257, falseNegatives: 256, falsePositives: 0,
+      // The precise rule would have refused (256 > 255): the collapse copied 256 shared pages and zero-filled 255.
+      collapsesOnlyByPolicy: 1, duplicatedBytes: 256 * 4096, zeroFilledBytes: 255 * 4096,
+    });
   });
 });
 

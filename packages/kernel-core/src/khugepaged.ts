@@ -80,6 +80,8 @@ export interface ScanReport {
   writable: boolean;
   /** hpage_collapse_find_target_node: the node most scanned pages live on. */
   nid: number;
+  /** PTEs the precise per-page rule (page_mapcount > 1) calls shared, asked alongside the policy. */
+  preciseShared: number;
 }
 
 const SCAN_MMAP_LOCK = site('khugepaged_scan_mm_slot.mmap_read_lock');
@@ -224,7 +226,7 @@ export function madviseCollapse(k: Kernel, mm: MM, addr: number, len: number): n
 // ------------------------------------------------------------------ one range
 
 function emptyReport(k: Kernel, mm: MM): ScanReport {
-  return { result: 'SCAN_FAIL', none: 0, swap: 0, shared: 0, referenced: 0, writable: false, nid: k.homeNode(mm) };
+  return { result: 'SCAN_FAIL', none: 0, swap: 0, shared: 0, referenced: 0, writable: false, nid: k.homeNode(mm), preciseShared: 0 };
 }
 
 /** Results that mean a collapse was attempted and judged (not "already huge" or "nothing here"). */
@@ -264,7 +266,16 @@ function scanRange(k: Kernel, mm: MM, vma: Vma, base: number, cc: CollapseContro
   const r = scanPmd(k, mm, base, cc);
   // collapse_huge_page drops mmap_lock before allocating.
   k.ledger.upRead(SCAN_MMAP_LOCK);
-  if (r.result === 'SCAN_SUCCEED') r.result = collapseHugePage(k, mm, vma, base, r, cc);
+  if (r.result === 'SCAN_SUCCEED') {
+    r.result = collapseHugePage(k, mm, vma, base, r, cc);
+    // A collapse the precise rule would have refused: its copies of shared data and its zero fill are the divergence's waste.
+    if (r.result === 'SCAN_SUCCEED' && cc.isKhugepaged && k.params.khugepagedAccepts === 'shared' && r.preciseShared > k.settings['khugepaged.max_ptes_shared']) {
+      const d = k.sharednessDivergence;
+      d.collapsesOnlyByPolicy++;
+      d.duplicatedBytes += r.preciseShared * PAGE_SIZE;
+      d.zeroFilledBytes += r.none * PAGE_SIZE;
+    }
+  }
   report(k, mm, base, cc, r, false);
   return r.result;
 }
@@ -371,6 +382,7 @@ function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): ScanRepo
       r.nid = n;
     }
   }
+  r.preciseShared = preciseShared;
   if (asked > 0) {
     const d = k.sharednessDivergence;
     d.questions += asked;

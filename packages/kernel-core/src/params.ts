@@ -83,3 +83,28 @@ export function checkSetting(key: string, value: unknown): string | null {
     ? null
     : `${key} expects an integer in ${r[0]}..${r[1]}, got ${JSON.stringify(value)}`;
 }
+
+/**
+ * Era parameters of the kernels the design presets model (semantics.md §3–§5).
+ * The engine's presets and the policy testkit both take them from here.
+ */
+export const ERA_PARAMS = {
+  /** 3.13 (T313): THP CoW copies 2 MiB, khugepaged takes exclusive small pages only and no swap PTE, no FOLL_PIN, no THP migration. */
+  'linux-3.13': {
+    thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
+    thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
+  },
+  /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap). */
+  'linux-4.5': {
+    thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
+    thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
+  },
+  /** 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm pins leave CMA. */
+  'linux-5.8': {
+    thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
+    thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
+  },
+  /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
+  'linux-6.10': { ...DEFAULT_PARAMS },
+} as const satisfies Record<string, ModelParams>;
+export type Era = keyof typeof ERA_PARAMS;

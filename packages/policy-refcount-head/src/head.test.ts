@@ -13,7 +13,7 @@ const MB = 1 << 20;
 const PAGE = 4096;
 const A = 64 * MB;
 const B45 = ERA_PARAMS['linux-4.5'];
-const C612 = ERA_PARAMS['linux-6.12'];
+const C612 = ERA_PARAMS['linux-6.10'];
 const CALLER = site('test.split_caller');
 
 function thpMachine(params: Partial<ModelParams> = B45): { k: Kernel; head: number } {

@@ -8,27 +8,8 @@ import {
   type RefcountPolicy, type Settings, referencePolicies,
 } from '@pagelab/kernel-core';
 
-/** Era parameters (semantics.md §3–§5): what the design presets of the engine set. */
-export const ERA_PARAMS = {
-  /** 3.13 (T313): THP CoW copies 2 MiB, khugepaged takes exclusive small pages only, no FOLL_PIN, no THP migration. */
-  'linux-3.13': {
-    thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
-    thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
-  },
-  /** 4.5–5.7 (T49): the redesign; otherwise 3.13's behaviour plus swap-in by khugepaged. */
-  'linux-4.5': {
-    thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
-    thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
-  },
-  /** 5.8 (T61 shape): 4 KiB CoW, shared collapse, FOLL_PIN, THP migration. */
-  'linux-5.8': {
-    thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
-    thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
-  },
-  /** 6.12 (T612): kernel-core's defaults. */
-  'linux-6.12': { ...DEFAULT_PARAMS },
-} as const satisfies Record<string, ModelParams>;
-export type Era = keyof typeof ERA_PARAMS;
+/** Era parameters live in kernel-core (the engine's presets use the same table). */
+export { ERA_PARAMS, type Era } from '@pagelab/kernel-core';
 
 export interface MachineOptions {
   params?: Partial<ModelParams>;

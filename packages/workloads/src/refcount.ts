@@ -57,8 +57,8 @@ export const splitPinnedTail = defineScenario({
     b.get(1, A + pin * PAGE, PAGE, 'dev');
     if (path === 'munmap') {
       b.munmap(1, A + MiB, MiB);
-      b.reclaim(512);
       b.expect({ pid: 1, addr: A, len: MiB, contentIntact: true, rssAnonBytes: MiB, label: 'the mapped half is intact' });
+      b.reclaim(512);
     } else if (path === 'pageout') {
       b.madvise(1, A, THP, 'pageout');
       b.expect({ pid: 1, contentIntact: true, label: 'swapped or not, the data reads back' });
@@ -103,8 +103,9 @@ export const s6 = defineScenario({
   generate(p) {
     const pin = intParam(p, 'pinPage', 7, 0, 511);
     const b = withThp('s6-deferred-split-pinned', 0, p);
-    b.get(1, A + pin * PAGE, PAGE, 'driver').munmap(1, A + MiB, MiB).reclaim(1);
+    b.get(1, A + pin * PAGE, PAGE, 'driver').munmap(1, A + MiB, MiB);
     b.expect({ pid: 1, rssAnonBytes: MiB, contentIntact: true });
+    b.reclaim(1);
     b.put('driver').reclaim(1);
     b.expect({ wasteBytes: 0, label: 'after unpin and one shrinker pass' });
     return b.build();

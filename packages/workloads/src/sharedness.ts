@@ -140,14 +140,14 @@ export const forkHeavy = defineScenario({
     { name: 'seed', description: 'PRNG seed', default: 1 },
     { name: 'phases', description: 'fork/write/exit phases', default: 20 },
     { name: 'thps', description: 'THPs in the parent', default: 16 },
-    { name: 'children', description: 'children alive per phase', default: 3 },
+    { name: 'children', description: 'children forked per phase', default: 2 },
     { name: 'maxPtesShared', description: 'khugepaged.max_ptes_shared', default: 255 },
   ],
   generate(p) {
     const seed = intParam(p, 'seed', 1, 0, 2 ** 31 - 1);
     const phases = intParam(p, 'phases', 20, 1, 10_000);
     const thps = intParam(p, 'thps', 16, 1, 512);
-    const children = intParam(p, 'children', 3, 1, 16);
+    const children = intParam(p, 'children', 2, 1, 16);
     const rnd = prng(seed);
     const b = new LogBuilder('fork-heavy-random', seed, p, { memory: Math.max(256 * MiB, Math.ceil((thps * 2 * (children * 4 + 2) + 64) / 4) * 4 * MiB), swap: 256 * MiB }, {
       'thp.enabled': 'always',
@@ -166,12 +166,12 @@ export const forkHeavy = defineScenario({
           const r = rnd();
           const base = R + t * THP;
           const first = Math.floor(rnd() * 512);
-          if (r < 0.3) {
+          if (r < 0.25) {
             // Write a random run of pages: CoW breaks sharing page by page.
             b.write(pid, base + first * PAGE, (1 + Math.floor(rnd() * Math.min(128, 512 - first))) * PAGE);
-          } else if (r < 0.45) {
-            // Drop a random run: partially mapped folios appear.
-            b.madvise(pid, base + first * PAGE, (1 + Math.floor(rnd() * Math.min(256, 512 - first))) * PAGE, 'dontneed');
+          } else if (r < 0.6) {
+            // Drop a random run: partially mapped folios appear (balloon-like or MADV_DONTNEED-heavy allocators).
+            b.madvise(pid, base + first * PAGE, (1 + Math.floor(rnd() * (512 - first))) * PAGE, 'dontneed');
           }
         }
       }

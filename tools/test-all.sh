@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: build, typecheck and lint every Nx
+# project (module boundaries included), then every test in one Vitest run.
+# The last line printed is "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+[ -n "${CI:-}" ] && export NO_COLOR=1
+[ -n "${PAGELAB_SKIP_BROWSER:-}" ] || bash tools/ensure-chromium.sh
+./node_modules/.bin/nx run-many -t build typecheck lint --outputStyle=static
+./node_modules/.bin/vitest run
