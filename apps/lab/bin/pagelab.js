@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `pagelab` command. Runs the compiled app (dist/main.js) when it has been
-// built; otherwise runs the TypeScript source through tsx with the
-// `development` export condition, so the workspace packages resolve to their
-// sources and `npx pagelab` works right after `npm ci`, before any build.
-import { existsSync } from 'node:fs';
+// built and no workspace source file is newer than it; otherwise runs the
+// TypeScript source through tsx with the `development` export condition, so
+// the workspace packages resolve to their sources, `npx pagelab` works right
+// after `npm ci`, and an edit is never shadowed by a stale build.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,7 +12,29 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'main.js');
 
-if (existsSync(dist) && !process.env.PAGELAB_FROM_SOURCE) {
+// Newest modification time of any file under the source folders of the workspace projects.
+function newestSource(workspace) {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const group of ['packages', 'apps']) {
+    const g = join(workspace, group);
+    if (!existsSync(g)) continue;
+    for (const project of readdirSync(g)) {
+      const src = join(g, project, 'src');
+      if (existsSync(src)) walk(src);
+    }
+  }
+  return newest;
+}
+
+const fresh = existsSync(dist) && statSync(dist).mtimeMs >= newestSource(join(root, '..', '..'));
+if (fresh && !process.env.PAGELAB_FROM_SOURCE) {
   await import(pathToFileURL(dist).href);
 } else {
   let tsx;

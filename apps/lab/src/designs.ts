@@ -20,6 +20,15 @@ export async function loadDesigns(ctx: LabContext, texts: readonly string[]): Pr
   return out;
 }
 
+/**
+ * The default sampling period: about 1,000 samples per run, and a sample
+ * after every event of a short log, so a peak that lasts a few events (waste
+ * held while a pin is up) is not missed between samples.
+ */
+export function autoSampleEvery(events: number): number {
+  return Math.max(1, Math.ceil(events / 1000));
+}
+
 /** --sample-every: a positive integer. */
 export function sampleEveryOf(v: string | number | undefined, fallback: number): number {
   if (v === undefined) return fallback;

@@ -57,7 +57,7 @@ Exits 2 when any line is bad.`)
     .requiredOption('-d, --design <DESIGN>', 'the design to replay under')
     .option('-o, --out <DIR>', 'run directory (default runs/<workload>-<design>-<log sha256 prefix>)')
     .option('--check', 'check model invariants at every sample; exit 1 if an expect failed or an invariant was violated')
-    .option('--sample-every <N>', 'events between metric samples', '1000')
+    .option('--sample-every <N>', 'events between metric samples (default: about 1,000 samples per run, every event for logs under 1,000 events)')
     .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
     .option('--force', 'replace an existing run directory')
     .addHelpText('after', `${DESIGN_HELP}
@@ -79,7 +79,7 @@ The log is validated in full first; a bad log is refused and nothing is written.
     .addOption(new Option('--designs <D1,D2,...>', 'designs, comma-separated (repeatable)').argParser(collect).makeOptionMandatory())
     .option('-o, --out <DIR>', 'comparison directory (default runs/<workload>-compare-<log sha256 prefix>)')
     .option('--report', 'also write report.html, report.md and charts (needs @pagelab/analysis)')
-    .option('--sample-every <N>', 'events between metric samples', '1000')
+    .option('--sample-every <N>', 'events between metric samples (default: about 1,000 samples per run, every event for logs under 1,000 events)')
     .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
     .option('--force', 'replace an existing comparison directory')
     .addHelpText('after', `${DESIGN_HELP}

@@ -37,18 +37,42 @@ function vmaFor(mm: MM, addr: number, write: boolean): Vma {
  * (or a fresh content token) into the page the process sees afterwards.
  */
 export function touch(k: Kernel, mm: MM, addr: number, len: number, write: boolean, value?: number): void {
-  for (let a = addr; a < addr + len; a += PAGE_SIZE) {
+  const f = k.frames;
+  const end = addr + len;
+  let a = addr;
+  while (a < end) {
     const vma = vmaFor(mm, a, write);
+    const vend = Math.min(end, vma.end);
     if (vma.kind === 'shmem') {
-      shmemFault(k, mm, vma, a, write, value);
+      for (; a < vend; a += PAGE_SIZE) shmemFault(k, mm, vma, a, write, value);
       continue;
     }
-    const pfn = faultInAnon(k, mm, vma, a, write);
-    if (pfn < 0) continue; // out of memory: the access is dropped, recorded as an outcome
-    if (write) {
-      const tok = value ?? k.nextToken();
-      k.frames.content[pfn] = tok;
-      mm.pt(a)!.shadow[pteIndex(a)] = tok;
+    // One page table per PMD range; faults never replace it (zap is the only one that drops tables).
+    while (a < vend) {
+      const stop = Math.min(vend, pmdBase(a) + HPAGE_PMD_SIZE);
+      const pt = mm.ptAlloc(a);
+      for (; a < stop; a += PAGE_SIZE) {
+        const i = pteIndex(a);
+        let pfn: number;
+        const v = pt.ptes[i]!;
+        if (pt.pmd > 0 && (!write || pteWrite(pt.pmd))) {
+          // Hot path: a huge PMD that allows the access.
+          pt.pmd |= PTE_YOUNG;
+          pfn = ptePfn(pt.pmd) + i;
+        } else if (pt.pmd === 0 && v > 0 && (!write || (v & PTE_WRITE) !== 0)) {
+          // Hot path: a present PTE that allows the access; no fault.
+          pt.ptes[i] = v | PTE_YOUNG;
+          pfn = ptePfn(v);
+        } else {
+          pfn = faultInAnon(k, mm, vma, a, write);
+          if (pfn < 0) continue; // out of memory: the access is dropped, recorded as an outcome
+        }
+        if (write) {
+          const tok = value ?? k.nextToken();
+          f.content[pfn] = tok;
+          pt.shadow[i] = tok;
+        }
+      }
     }
   }
 }

@@ -45,7 +45,8 @@ export const mixed = defineScenario({
       const r = rnd();
       const pid = pick(procs.concat(children));
       if (r < 0.45) {
-        const { addr, len } = range(16);
+        // Most events are page faults: one to four pages.
+        const { addr, len } = range(4);
         b.raw({ type: 'touch', pid, addr, len, write: rnd() < 0.7 });
       } else if (r < 0.55) {
         const { addr } = range(1);
@@ -67,14 +68,15 @@ export const mixed = defineScenario({
       } else if (r < 0.76) {
         const { addr, len } = range(64);
         b.mprotect(pid, addr, len, false).mprotect(pid, addr, len, true);
-      } else if (r < 0.78) {
+      } else if (r < 0.7615) {
+        // fork / exit are rare next to faults (and each copies or tears down ~64 MiB of page tables).
         if (children.length < MAX_CHILDREN) {
           b.fork(pick(procs), nextPid);
           children.push(nextPid++);
         } else b.exit(children.splice(Math.floor(rnd() * children.length), 1)[0]!);
-      } else if (r < 0.781) {
+      } else if (r < 0.7625) {
         b.khugepaged(undefined, 1);
-      } else if (r < 0.7815) {
+      } else if (r < 0.763) {
         b.reclaim(4096);
       } else {
         const { addr, len } = range(4);

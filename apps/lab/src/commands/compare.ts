@@ -1,9 +1,9 @@
 /** `pagelab compare LOG|SCENARIO --designs D1,D2,...`: one log, several designs, one directory. */
 import { join, relative, resolve } from 'node:path';
 import { stableStringify, writeFileAtomic } from '@pagelab/events';
-import { DEFAULT_SAMPLE_EVERY, PAGELAB_VERSION, type RunSummary } from '@pagelab/engine';
+import { PAGELAB_VERSION, type RunSummary } from '@pagelab/engine';
 import { CliError, EXIT_BAD_INPUT, EXIT_OK, guarded, type LabContext } from '../context.js';
-import { loadDesigns, sampleEveryOf } from '../designs.js';
+import { autoSampleEvery, loadDesigns, sampleEveryOf } from '../designs.js';
 import { formatBytes, formatCount, formatDelta, formatPercent, slug, table } from '../format.js';
 import { loadLog } from '../log-source.js';
 import { buildDirAtomically } from '../run-dir.js';
@@ -70,7 +70,6 @@ export function headlineTable(rows: readonly { name: string; summary: RunSummary
 
 export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<number> {
   return guarded(ctx, async () => {
-    const sampleEvery = sampleEveryOf(args.sampleEvery, DEFAULT_SAMPLE_EVERY);
     const texts = splitDesigns(args.designs);
     if (texts.length === 0) throw new CliError('--designs: expected one or more designs separated by commas, e.g. --designs linux-3.13,linux-4.5');
     const designs = await loadDesigns(ctx, texts);
@@ -81,6 +80,7 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
       seen.set(d.slug, texts[i]!);
     }
     const log = await loadLog(ctx, args.log, args.param ?? []);
+    const sampleEvery = sampleEveryOf(args.sampleEvery, autoSampleEvery(log.events));
     const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-compare-${log.sha256.slice(0, 8)}`);
     const rows = await buildDirAtomically(
       target,

@@ -1,8 +1,8 @@
 /** `pagelab run LOG|SCENARIO --design DESIGN`: one replay into one run directory. */
 import { relative, resolve } from 'node:path';
-import { DEFAULT_SAMPLE_EVERY, type RunSummary } from '@pagelab/engine';
+import type { RunSummary } from '@pagelab/engine';
 import { EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context.js';
-import { loadDesigns, sampleEveryOf } from '../designs.js';
+import { autoSampleEvery, loadDesigns, sampleEveryOf } from '../designs.js';
 import { formatBytes, formatCount, formatPercent, slug } from '../format.js';
 import { loadLog } from '../log-source.js';
 import { buildDirAtomically } from '../run-dir.js';
@@ -43,9 +43,9 @@ export function checkFailures(s: RunSummary): string | null {
 
 export function runCommand(ctx: LabContext, args: RunArgs): Promise<number> {
   return guarded(ctx, async () => {
-    const sampleEvery = sampleEveryOf(args.sampleEvery, DEFAULT_SAMPLE_EVERY);
-    const [design] = await loadDesigns(ctx, [args.design]);
+        const [design] = await loadDesigns(ctx, [args.design]);
     const log = await loadLog(ctx, args.log, args.param ?? []);
+    const sampleEvery = sampleEveryOf(args.sampleEvery, autoSampleEvery(log.events));
     const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-${design!.slug}-${log.sha256.slice(0, 8)}`);
     const summary = await buildDirAtomically(
       target,
