@@ -54,6 +54,13 @@ export interface SharednessPolicy {
   removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
   /** khugepaged's per-PTE question: does the page `pfn` (mapped by this PTE) count as shared? */
   mappedShared(k: Kernel, pfn: number): boolean;
+  /**
+   * do_wp_page on a page of a large anon folio that is not PageAnonExclusive
+   * (the era has PG_anon_exclusive): may the write reuse it in place? Absent =
+   * never (6.10-6.14 free the large folio up instead; only MM-id owner
+   * tracking can tell that every mapping is this process's, 6.15).
+   */
+  canReuseLargeAnon?(k: Kernel, head: number, mm: MM): boolean;
 }
 
 /** pinned-migration axis (issue: next axes): what compaction / CMA do with pinned or driver-owned pages. */

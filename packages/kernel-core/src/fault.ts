@@ -182,13 +182,14 @@ function swapIn(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, write:
 }
 
 /** Whether a write may reuse the mapped page in place (wp_can_reuse_anon_folio and its ancestors). */
-function canReusePage(k: Kernel, pfn: number): boolean {
+function canReusePage(k: Kernel, mm: MM, pfn: number): boolean {
   const f = k.frames;
   const head = f.head(pfn);
   if (k.params.anonExclusive) {
     if (f.test(pfn, PG.anon_exclusive)) return true;
-    // Large folios are never reused page by page (6.x); small ones when nobody else holds a reference.
-    return f.order(head) === 0 && f.refcount[head] === 1;
+    // Small folios: reuse when nobody else holds a reference. Large ones: the sharedness design decides.
+    if (f.order(head) === 0) return f.refcount[head] === 1;
+    return k.policies.sharedness.canReuseLargeAnon?.(k, head, mm) ?? false;
   }
   // <= 5.18: reuse_swap_page / page_mapcount() == 1 (GUP references are not looked at).
   return pageMapcount(f, pfn) === 1;
@@ -199,7 +200,7 @@ function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): boole
   const f = k.frames;
   const i = pteIndex(addr);
   const old = ptePfn(pt.ptes[i]!);
-  if (old !== ZERO_PFN && canReusePage(k, old)) {
+  if (old !== ZERO_PFN && canReusePage(k, mm, old)) {
     f.flags[old] = f.flags[old]! | (1 << PG.anon_exclusive);
     pt.ptes[i] = pt.ptes[i]! | PTE_WRITE | PTE_YOUNG;
     k.outcomes.record('cow', true, 'reuse');

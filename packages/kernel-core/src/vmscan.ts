@@ -8,7 +8,6 @@
  */
 import type { Kernel } from './kernel.js';
 import { maybeDmaPinned } from './fork.js';
-import { pageMapcount } from './folio.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
@@ -150,8 +149,9 @@ export function pageoutRange(k: Kernel, mm: MM, addr: number, len: number): void
     }
     if (pfn === 0 || f.refcount[f.head(pfn)] === 0) continue;
     const head = f.head(pfn);
-    // MADV_PAGEOUT leaves pages other processes map too (page_mapcount() > 1).
-    if (pageMapcount(f, pfn) > 1) continue;
+    // MADV_PAGEOUT leaves what other processes map too: page_mapcount() != 1 up to 6.9,
+    // folio_likely_mapped_shared() / folio_maybe_mapped_shared() after: the sharedness design's question.
+    if (k.policies.sharedness.mappedShared(k, pfn)) continue;
     reclaimFolio(k, head);
   }
 }

@@ -106,3 +106,53 @@ runSharednessConformance(descriptor, {
     maybeShared: folioMaybeSharedBit,
   },
 });
+
+describe('mm-owner-tracking (C615): CoW reuse of large folios', () => {
+  const MiB = 1 << 20;
+  const A = 64 * MiB;
+  /** P's THP, shared with a child that then exits; P's PMD is split (mprotect) and its PTEs are still read-only. */
+  function exclusiveAgainPteMapped(sharedness = createMmOwnerTracking()) {
+    const k = sharednessKernel(sharedness);
+    applySharednessEvents(k, [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MiB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: 2 * MiB, write: true },
+      { type: 'fork', parent: 1, child: 2 },
+      { type: 'mprotect', pid: 1, addr: A + 100 * PAGE, len: PAGE, write: false },
+      { type: 'mprotect', pid: 1, addr: A + 100 * PAGE, len: PAGE, write: true },
+      { type: 'exit', pid: 2 },
+    ]);
+    return k;
+  }
+
+  it('a write to a read-only PTE of a large folio now mapped only by this process reuses it in place (__wp_can_reuse_large_anon_folio)', () => {
+    const k = exclusiveAgainPteMapped();
+    const copies = k.ledger.totals().pageCopies;
+    applySharednessEvents(k, [{ type: 'touch', pid: 1, addr: A + 5 * PAGE, len: PAGE, write: true }]);
+    expect(k.ledger.totals().pageCopies).toBe(copies);
+    expect(k.outcomes.get('cow').reasons).toEqual({});
+    expect(k.outcomes.get('cow').ok).toBe(1);
+  });
+
+  it('without owner tracking (likely-mapped-shared, 6.10) the same write copies the page', () => {
+    const k = exclusiveAgainPteMapped({ ...refPreciseSharedness, id: 'no-owner-tracking' });
+    const copies = k.ledger.totals().pageCopies;
+    applySharednessEvents(k, [{ type: 'touch', pid: 1, addr: A + 5 * PAGE, len: PAGE, write: true }]);
+    expect(k.ledger.totals().pageCopies).toBe(copies + 1);
+  });
+
+  it('while the child still maps the folio the write copies', () => {
+    const k = sharednessKernel(createMmOwnerTracking());
+    applySharednessEvents(k, [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MiB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: 2 * MiB, write: true },
+      { type: 'fork', parent: 1, child: 2 },
+      { type: 'mprotect', pid: 1, addr: A + 100 * PAGE, len: PAGE, write: false },
+      { type: 'mprotect', pid: 1, addr: A + 100 * PAGE, len: PAGE, write: true },
+    ]);
+    const copies = k.ledger.totals().pageCopies;
+    applySharednessEvents(k, [{ type: 'touch', pid: 1, addr: A + 5 * PAGE, len: PAGE, write: true }]);
+    expect(k.ledger.totals().pageCopies).toBe(copies + 1);
+  });
+});

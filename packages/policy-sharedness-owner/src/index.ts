@@ -47,6 +47,7 @@ export const FOLIO_MM_IDS_SHARED_BITNUM = 1;
 
 const ADD_NR_PAGES_MAPPED = site('folio_add_rmap.nr_pages_mapped');
 const SUB_NR_PAGES_MAPPED = site('folio_remove_rmap.nr_pages_mapped');
+const WP_REUSE_LOCK = site('wp_can_reuse_anon_folio.mm_ids_lock');
 const ADD_LARGE_MAPCOUNT = site('folio_add_large_mapcount');
 const SUB_LARGE_MAPCOUNT = site('folio_sub_large_mapcount');
 
@@ -225,7 +226,26 @@ export function createMmOwnerTracking(_params: Params = {}): SharednessPolicy {
       subNrPagesMapped(k, head, nr, pmd, pfn, SUB_NR_PAGES_MAPPED);
     },
     mappedShared: folioMaybeMappedShared,
+    canReuseLargeAnon: wpCanReuseLargeAnonFolio,
   };
+}
+
+/**
+ * __wp_can_reuse_large_anon_folio with CONFIG_MM_ID (ML-DH-mmid): a write
+ * fault may reuse a page of a large anon folio in place when every reference
+ * is a mapping and every mapping is this process's (not MAYBE_SHARED). A
+ * folio mapped once is freed up instead. The recheck happens under the
+ * _mm_ids bit spinlock.
+ */
+export function wpCanReuseLargeAnonFolio(k: Kernel, head: number, _mm: MM): boolean {
+  const f = k.frames;
+  const mapcount = f.largeMapcount[head + P1]!;
+  if (mapcount <= 1 || mapcount !== f.refcount[head]) return false;
+  const w = mmIdsWords(f);
+  k.ledger.bitSpinLock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM, WP_REUSE_LOCK);
+  const exclusive = !folioMaybeSharedBit(k, head) && f.largeMapcount[head + P1] === f.refcount[head];
+  k.ledger.__bitSpinUnlock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM);
+  return exclusive;
 }
 
 export const descriptor: PolicyDescriptor<'sharedness', Params> = {
