@@ -7,6 +7,7 @@ export * from './invariants.js';
 export * from './kernel.js';
 export * from './ledger.js';
 export * from './mm.js';
+export * from './nr_pages_mapped.js';
 export * from './observe.js';
 export * from './params.js';
 export * from './pte.js';

@@ -22,19 +22,17 @@ import {
   type MM,
   type PolicyDescriptor,
   type SharednessPolicy,
-  type Site,
   P1,
+  addNrPagesMapped,
   entireMapcount,
   site,
+  subNrPagesMapped,
   totalMapcount,
 } from '@pagelab/kernel-core';
 
-/** `_nr_pages_mapped` layout (mm/internal.h). */
-export const ENTIRELY_MAPPED = 0x800000;
-export const FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1;
+/** Re-exported for tests and readers of this design's bookkeeping. */
+export { ENTIRELY_MAPPED, FOLIO_PAGES_MAPPED, folioNrPagesMapped } from '@pagelab/kernel-core';
 
-const ADD_NR_PAGES_MAPPED = site('folio_add_rmap.nr_pages_mapped');
-const SUB_NR_PAGES_MAPPED = site('folio_remove_rmap.nr_pages_mapped');
 const ADD_LARGE_MAPCOUNT = site('folio_add_large_mapcount');
 const SUB_LARGE_MAPCOUNT = site('folio_sub_large_mapcount');
 
@@ -45,55 +43,6 @@ export type Params = t.TypeOf<typeof Params>;
 export function folioLargeMapcount(k: Kernel, head: number): number {
   return k.frames.largeMapcount[head + P1]!;
 }
-/** The raw `_nr_pages_mapped` word (page count | ENTIRELY_MAPPED). */
-export function folioNrPagesMapped(k: Kernel, head: number): number {
-  return k.frames.nrPagesMapped[head + P1]!;
-}
-
-/**
- * How many pages of the changed range now have PTE mapcount `now` (1 after
- * an add: they went 0 -> 1; 0 after a remove: 1 -> 0). The rmap update has
- * already moved each page of the range by exactly one. Without the range,
- * recount the folio against the stored `_nr_pages_mapped`.
- */
-function pagesCrossing(k: Kernel, head: number, nr: number, pfn: number | undefined, now: 0 | 1): number {
-  const f = k.frames;
-  let n = 0;
-  if (pfn !== undefined) {
-    for (let i = 0; i < nr; i++) if (f.mapcount[pfn + i] === now) n++;
-    return n;
-  }
-  const pages = f.nrPages(head);
-  for (let i = 0; i < pages; i++) if (f.mapcount[head + i]! > 0) n++;
-  return Math.abs(n - (f.nrPagesMapped[head + P1]! & FOLIO_PAGES_MAPPED));
-}
-
-/**
- * The `_nr_pages_mapped` part of __folio_add_rmap: PTE level, += first [A]
- * when first > 0; PMD level, += ENTIRELY_MAPPED [A] on the first PMD.
- * Called after the common per-page / entire mapcount update.
- */
-export function addNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boolean, pfn: number | undefined, s: Site = ADD_NR_PAGES_MAPPED): void {
-  const f = k.frames;
-  if (pmd) {
-    if (entireMapcount(f, head) === 1) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, ENTIRELY_MAPPED, s);
-    return;
-  }
-  const first = pagesCrossing(k, head, nr, pfn, 1);
-  if (first > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, first, s);
-}
-
-/** The `_nr_pages_mapped` part of __folio_remove_rmap (mirror of addNrPagesMapped). */
-export function subNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boolean, pfn: number | undefined, s: Site = SUB_NR_PAGES_MAPPED): void {
-  const f = k.frames;
-  if (pmd) {
-    if (entireMapcount(f, head) === 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -ENTIRELY_MAPPED, s);
-    return;
-  }
-  const last = pagesCrossing(k, head, nr, pfn, 0);
-  if (last > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -last, s);
-}
-
 /**
  * folio_likely_mapped_shared (T612 include/linux/mm.h), asked for the folio
  * of `pfn`: exact for small folios; for large ones a guess from the total

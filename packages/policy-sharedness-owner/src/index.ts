@@ -27,26 +27,24 @@ import {
   type MM,
   type PolicyDescriptor,
   type SharednessPolicy,
-  type Site,
   P1,
   P2,
   P3,
-  entireMapcount,
+  addNrPagesMapped,
   site,
+  subNrPagesMapped,
   totalMapcount,
 } from '@pagelab/kernel-core';
 
-/** `_nr_pages_mapped` layout (mm/internal.h). */
-export const ENTIRELY_MAPPED = 0x800000;
-export const FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1;
+/** Re-exported for tests and readers of this design's bookkeeping. */
+export { ENTIRELY_MAPPED, FOLIO_PAGES_MAPPED, folioNrPagesMapped } from '@pagelab/kernel-core';
+
 /** No MM in the slot. */
 export const MM_ID_DUMMY = 0;
 /** Bits of the model's `_mm_ids` flags word (the kernel keeps them in the top bits of the two ids). */
 export const FOLIO_MM_IDS_LOCK_BITNUM = 0;
 export const FOLIO_MM_IDS_SHARED_BITNUM = 1;
 
-const ADD_NR_PAGES_MAPPED = site('folio_add_rmap.nr_pages_mapped');
-const SUB_NR_PAGES_MAPPED = site('folio_remove_rmap.nr_pages_mapped');
 const WP_REUSE_LOCK = site('wp_can_reuse_anon_folio.mm_ids_lock');
 const ADD_LARGE_MAPCOUNT = site('folio_add_large_mapcount');
 const SUB_LARGE_MAPCOUNT = site('folio_sub_large_mapcount');
@@ -91,46 +89,6 @@ export function folioMaybeSharedBit(k: Kernel, head: number): boolean {
 export function folioLargeMapcount(k: Kernel, head: number): number {
   return k.frames.largeMapcount[head + P1]!;
 }
-/** The raw `_nr_pages_mapped` word (page count | ENTIRELY_MAPPED). */
-export function folioNrPagesMapped(k: Kernel, head: number): number {
-  return k.frames.nrPagesMapped[head + P1]!;
-}
-
-// ------------------------------------------------------- _nr_pages_mapped
-
-/** Pages of the changed range whose PTE mapcount is now `now` (see likely-mapped-shared). */
-function pagesCrossing(k: Kernel, head: number, nr: number, pfn: number | undefined, now: 0 | 1): number {
-  const f = k.frames;
-  let n = 0;
-  if (pfn !== undefined) {
-    for (let i = 0; i < nr; i++) if (f.mapcount[pfn + i] === now) n++;
-    return n;
-  }
-  const pages = f.nrPages(head);
-  for (let i = 0; i < pages; i++) if (f.mapcount[head + i]! > 0) n++;
-  return Math.abs(n - (f.nrPagesMapped[head + P1]! & FOLIO_PAGES_MAPPED));
-}
-
-function addNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boolean, pfn: number | undefined, s: Site): void {
-  const f = k.frames;
-  if (pmd) {
-    if (entireMapcount(f, head) === 1) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, ENTIRELY_MAPPED, s);
-    return;
-  }
-  const first = pagesCrossing(k, head, nr, pfn, 1);
-  if (first > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, first, s);
-}
-
-function subNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boolean, pfn: number | undefined, s: Site): void {
-  const f = k.frames;
-  if (pmd) {
-    if (entireMapcount(f, head) === 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -ENTIRELY_MAPPED, s);
-    return;
-  }
-  const last = pagesCrossing(k, head, nr, pfn, 0);
-  if (last > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -last, s);
-}
-
 // ------------------------------------------------- MM-id owner tracking
 
 /**
@@ -218,12 +176,12 @@ export function createMmOwnerTracking(_params: Params = {}): SharednessPolicy {
   return {
     id: 'mm-owner-tracking',
     addLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
-      addNrPagesMapped(k, head, nr, pmd, pfn, ADD_NR_PAGES_MAPPED);
+      addNrPagesMapped(k, head, nr, pmd, pfn);
       folioAddLargeMapcount(k, head, pmd ? 1 : nr, mm);
     },
     removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
       folioSubLargeMapcount(k, head, pmd ? 1 : nr, mm);
-      subNrPagesMapped(k, head, nr, pmd, pfn, SUB_NR_PAGES_MAPPED);
+      subNrPagesMapped(k, head, nr, pmd, pfn);
     },
     mappedShared: folioMaybeMappedShared,
     canReuseLargeAnon: wpCanReuseLargeAnonFolio,
