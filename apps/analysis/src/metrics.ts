@@ -27,6 +27,7 @@ export function normalizeMetrics(m: unknown): Metrics {
     hugeCoverage: num(r['hugeCoverage']),
     tlbShootdowns: num(r['tlbShootdowns']),
     pageCopies: num(r['pageCopies']),
+    nestingViolations: Array.isArray(r['nestingViolations']) ? r['nestingViolations'].map(String) : [],
   };
 }
 

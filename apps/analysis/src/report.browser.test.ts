@@ -60,7 +60,7 @@ describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in hea
     await page.goto(url, { waitUntil: 'load' });
 
     const charts = page.locator('figure.chart');
-    expect(await charts.count()).toBe(5);
+    expect(await charts.count()).toBe(8);
     for (const fig of await charts.all()) {
       const svg = fig.locator('svg').first();
       const box = await svg.boundingBox();
@@ -83,6 +83,13 @@ describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in hea
     const rows = page.locator('#headline tbody tr');
     expect(await rows.count()).toBe(3);
     expect(await rows.locator('th').allInnerTexts()).toEqual(['linux-3.13', 'linux-4.5', 'linux-6.10']);
+    // the sharedness and locking tables fit the page: no cell is cut off
+    for (const id of ['sharedness', 'locking']) {
+      const t = page.locator(`table#${id}`);
+      expect(await t.locator('tbody tr').count()).toBe(3);
+      const [tw, bw] = await t.evaluate((el) => [el.scrollWidth, el.ownerDocument.body.clientWidth]);
+      expect(tw).toBeLessThanOrEqual(bw);
+    }
 
     expect(requests).toEqual([url]);
     expect(errors).toEqual([]);

@@ -19,6 +19,26 @@ export interface Metrics {
   hugeCoverage: number;
   tlbShootdowns: number;
   pageCopies: number;
+  /** lock-ordering / depth rules the run broke, one sentence each (empty when none) */
+  nestingViolations: string[];
+}
+
+/**
+ * summary.json `sharedness`: every "is this page shared?" question khugepaged
+ * asked the design's sharedness policy, checked against the precise rule.
+ */
+export interface SharednessBlock {
+  questions: number;
+  /** the policy said exclusive where the precise rule says shared */
+  falseNegatives: number;
+  /** the policy said shared where the precise rule says exclusive */
+  falsePositives: number;
+  /** khugepaged collapses the precise rule would have refused */
+  collapsesOnlyByPolicy: number;
+  /** bytes those collapses copied out of shared pages (now duplicated) */
+  duplicatedBytes: number;
+  /** bytes those collapses filled with zeros for empty PTEs */
+  zeroFilledBytes: number;
 }
 
 export interface OutcomeCount {
@@ -37,6 +57,8 @@ export interface Summary {
   outcomes: Record<string, OutcomeCount>;
   expectations: { passed: number; failed: number; failures: unknown[] };
   invariantViolations: number;
+  /** absent in summaries written before the sharedness axis existed */
+  sharedness?: SharednessBlock;
 }
 
 /** One line of an observation log after the header. */
@@ -83,6 +105,27 @@ export const WASTE_CAUSES = [
   'duplicated-shared',
   'split-blocked',
 ] as const;
+
+/** `<design dir>/provenance.json` as `pagelab run` / `compare` write it; every field optional to the reader. */
+export interface DesignProvenance {
+  pagelab?: string;
+  gitCommit?: string;
+  node?: string;
+  command?: string;
+  createdAt?: string;
+  elapsedMs?: number;
+  design?: { name?: string; preset?: string; policies?: Record<string, { id?: string; params?: Record<string, unknown> }>; params?: Record<string, unknown> };
+  log?: {
+    events?: number;
+    sha256?: string;
+    kind?: string;
+    source?: string;
+    params?: Record<string, unknown>;
+    header?: { pagelab?: number; machine?: Record<string, unknown>; settings?: Record<string, unknown>; workload?: { name?: string; seed?: number; params?: Record<string, unknown> } };
+  };
+  replay?: { sampleEvery?: number; checkInvariants?: boolean };
+  [field: string]: unknown;
+}
 
 /** Outcome names of contracts.md §3. */
 export const OUTCOME_NAMES = ['thp_fault', 'split_page', 'split_pmd', 'collapse', 'migrate', 'cma_alloc', 'compact', 'cow'] as const;

@@ -6,17 +6,36 @@ export interface ChartData {
   events: number;
   /** waste by cause at each (thinned) sample, in bytes */
   waste: ReadonlyArray<{ design: string; seq: number; cause: string; bytes: number }>;
-  /** whole-run locked operations per 1,000 events by site */
+  /**
+   * waste by cause at the sample with the most waste ("peak") and at the last
+   * sample ("end"), from every sample (never thinned)
+   */
+  wasteSnapshots?: ReadonlyArray<{ design: string; when: 'peak' | 'end'; seq: number; cause: string; bytes: number }>;
+  /** summary.json peakWasteBytes per design (may exceed the peak sample when waste peaked between samples) */
+  peakWaste?: ReadonlyArray<{ design: string; bytes: number }>;
+  /** whole-run locked operations per workload event by call site */
   lockedBySite: ReadonlyArray<{ design: string; site: string; rate: number }>;
-  /** attempts per outcome (outcome names of contracts.md §3) */
+  /** attempts per outcome (summary.json `outcomes` names) */
   outcomes: ReadonlyArray<{ design: string; outcome: string; ok: number; failed: number }>;
   failureReasons: ReadonlyArray<{ design: string; outcome: string; reason: string; count: number }>;
+  /** khugepaged_scan observations per caller and SCAN_* result */
+  scans?: ReadonlyArray<{ design: string; caller: string; result: string; count: number }>;
   /** huge-page coverage at each (thinned) sample, in percent */
   coverage: ReadonlyArray<{ design: string; seq: number; percent: number }>;
 }
 
+export type ChartId =
+  | 'waste'
+  | 'waste-peak-end'
+  | 'locked-ops-per-event'
+  | 'locked-ops-by-site'
+  | 'outcomes'
+  | 'failure-reasons'
+  | 'khugepaged-scans'
+  | 'huge-coverage';
+
 export interface RenderedChart {
-  id: 'waste' | 'locked-ops-by-site' | 'outcomes' | 'failure-reasons' | 'huge-coverage';
+  id: ChartId;
   title: string;
   /** one sentence saying what the chart shows */
   caption: string;

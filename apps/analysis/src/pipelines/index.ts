@@ -1,8 +1,10 @@
 export { samples } from './samples.js';
 export { thinSamples } from './thinSamples.js';
 export { lockedOpsRates, type RateWindow, type LockedOpsRatesOptions } from './lockedOpsRates.js';
-export { wasteByCause, UNATTRIBUTED, type WastePoint } from './wasteByCause.js';
-export { outcomeCounts, classifyOutcome, type OutcomeEvent, type OutcomeTable } from './outcomeCounts.js';
+export { wasteByCause, wasteAt, UNATTRIBUTED, type WastePoint, type WasteAt } from './wasteByCause.js';
+export { wastePeakAndEnd, type WastePeakAndEnd } from './wastePeakAndEnd.js';
+export { khugepagedScans, type ScanTable } from './khugepagedScans.js';
+export { outcomeCounts, classifyOutcome, EXACT_OUTCOMES, PARTIAL_OUTCOMES, SCAN_NOT_ATTEMPTED, type OutcomeEvent, type OutcomeTable } from './outcomeCounts.js';
 export { hugeCoverage, type CoveragePoint } from './hugeCoverage.js';
 export { alignBySeq, type Aligned } from './alignBySeq.js';
 export { deltaVsBaseline, deltaOf, type Delta, type DeltaRow } from './deltaVsBaseline.js';

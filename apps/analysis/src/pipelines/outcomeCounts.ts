@@ -10,21 +10,59 @@ export interface OutcomeEvent {
 }
 
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v !== '' ? v : fallback);
-const SUCCESS = new Set(['success', 'succeeded', 'ok', 'MIGRATEPAGE_SUCCESS', 'COMPACT_SUCCESS', 'SCAN_SUCCEED']);
 
 /**
- * Maps an observation to the outcome it counts towards, named as in the
- * summary's `outcomes`: a THP fault that fell back, a split_huge_page that
- * failed (with its reason), a khugepaged scan that did not collapse (its
- * SCAN_* code is the reason), a migration or CMA allocation that failed (its
- * cause). Samples and other observations count towards nothing.
+ * khugepaged results that mean nothing was judged (the range is already
+ * PMD-mapped, or has no page table): the summary does not count them as
+ * collapse attempts (kernel-core khugepaged.ts `attempted`).
+ */
+export const SCAN_NOT_ATTEMPTED: ReadonlySet<string> = new Set(['SCAN_PMD_MAPPED', 'SCAN_PMD_NULL']);
+
+/**
+ * Outcomes of summary.json whose every count has exactly one observation in
+ * the log, so the log must reproduce them exactly.
+ */
+export const EXACT_OUTCOMES: ReadonlyArray<string> = [
+  'split_page',
+  'collapse',
+  'migrate',
+  'cma_alloc',
+  'compact',
+  'memory_failure',
+  'shmem_punch',
+  'shmem_truncate',
+];
+
+/**
+ * Outcomes the log only partly shows: the summary counts more than the log
+ * has observations for (a THP fault that succeeded, a CoW reuse, a file PMD
+ * split, a CoW that fell back), so the log's count is a lower bound.
+ */
+export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault', 'cow', 'fault'];
+
+/**
+ * Maps an observation to the outcome of summary.json it counts towards
+ * (contracts.md §2–3, as the model emits them):
+ *
+ * - `thp_split_page` / `thp_split_page_failed{reason,caller}` → split_page
+ * - `thp_split_pmd` → split_pmd (ok)
+ * - `khugepaged_scan{result}` → collapse: ok on SCAN_SUCCEED, else failed
+ *   with the SCAN_* code; SCAN_PMD_MAPPED / SCAN_PMD_NULL count towards nothing
+ * - `migrate{result: success|fail, cause}` → migrate
+ * - `cma_alloc_success` / `cma_alloc_fail{cause}` → cma_alloc
+ * - `compact{result}` → compact: ok on COMPACT_SUCCESS, else the COMPACT_* result
+ * - `memory_failure{result, reason}` → memory_failure: ok when recovered
+ * - `shmem_punch` / `shmem_truncate{zeroedPages, splitFailed}` → same name:
+ *   ok when no page had to be zeroed instead of freed
+ * - `thp_fault_fallback` → thp_fault failed (no_order9_block)
+ * - `cow_copy` → cow ok; `oom` → fault failed (oom)
+ *
+ * Samples, sharedness.divergence, thp_deferred_split_page,
+ * thp_collapse_alloc, expect.failed, invariant.violated and the like count
+ * towards nothing.
  */
 export function classifyOutcome(o: Observation): OutcomeEvent | undefined {
   switch (o.type) {
-    case 'thp_fault_alloc':
-      return { name: 'thp_fault', ok: true };
-    case 'thp_fault_fallback':
-      return { name: 'thp_fault', ok: false, reason: str(o['reason'], 'fallback') };
     case 'thp_split_page':
       return { name: 'split_page', ok: true };
     case 'thp_split_page_failed':
@@ -33,27 +71,36 @@ export function classifyOutcome(o: Observation): OutcomeEvent | undefined {
       return { name: 'split_pmd', ok: true };
     case 'khugepaged_scan': {
       const result = str(o['result'], 'unknown');
+      if (SCAN_NOT_ATTEMPTED.has(result)) return undefined;
       return result === 'SCAN_SUCCEED' ? { name: 'collapse', ok: true } : { name: 'collapse', ok: false, reason: result };
     }
-    case 'migrate': {
-      const result = str(o['result'], 'success');
-      return SUCCESS.has(result)
+    case 'migrate':
+      return str(o['result'], 'success') === 'success'
         ? { name: 'migrate', ok: true }
-        : { name: 'migrate', ok: false, reason: str(o['cause'], result) };
-    }
+        : { name: 'migrate', ok: false, reason: str(o['cause'], str(o['result'], 'unknown')) };
     case 'cma_alloc_success':
       return { name: 'cma_alloc', ok: true };
     case 'cma_alloc_fail':
       return { name: 'cma_alloc', ok: false, reason: str(o['cause'], 'unknown') };
     case 'compact': {
-      const result = o['result'];
-      return result === undefined || SUCCESS.has(str(result, ''))
-        ? { name: 'compact', ok: true }
-        : { name: 'compact', ok: false, reason: str(result, 'unknown') };
+      const result = str(o['result'], 'unknown');
+      return result === 'COMPACT_SUCCESS' ? { name: 'compact', ok: true } : { name: 'compact', ok: false, reason: result };
     }
+    case 'memory_failure': {
+      const result = str(o['result'], 'unknown');
+      return result === 'recovered' ? { name: 'memory_failure', ok: true } : { name: 'memory_failure', ok: false, reason: str(o['reason'], result) };
+    }
+    case 'shmem_punch':
+    case 'shmem_truncate': {
+      const zeroed = typeof o['zeroedPages'] === 'number' ? o['zeroedPages'] : 0;
+      return zeroed === 0 ? { name: o.type, ok: true } : { name: o.type, ok: false, reason: o['splitFailed'] === true ? 'split_failed' : 'not_split' };
+    }
+    case 'thp_fault_fallback':
+      return { name: 'thp_fault', ok: false, reason: str(o['reason'], 'no_order9_block') };
     case 'cow_copy':
-    case 'cow_reuse':
       return { name: 'cow', ok: true };
+    case 'oom':
+      return { name: 'fault', ok: false, reason: 'oom' };
     default:
       return undefined;
   }

@@ -25,4 +25,13 @@ describe('thinSamples', () => {
       expectObservable(cold('abc|', values).pipe(thinSamples(1))).toBe('abc|', values);
     });
   });
+
+  it('keeps the highest item of each bucket too when asked, so a spike survives', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const v = (seq: number, w: number) => ({ seq, w });
+      const src = cold('a-b-c-d-e-f-g-|', { a: v(0, 0), b: v(2, 5), c: v(5, 90), d: v(9, 7), e: v(12, 3), f: v(15, 4), g: v(21, 1) });
+      // bucket [0,10): 90 at seq 5 and the last (9); bucket [10,20): its max is also its last (15); 21 final
+      expectObservable(src.pipe(thinSamples(10, (x) => x.w))).toBe('a-------(cd)f-(g|)', { a: v(0, 0), c: v(5, 90), d: v(9, 7), f: v(15, 4), g: v(21, 1) });
+    });
+  });
 });

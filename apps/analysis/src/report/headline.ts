@@ -22,7 +22,10 @@ export interface HeadlineRow {
   waste: HeadlineCell;
   peakWaste: HeadlineCell;
   lockedOps: HeadlineCell;
-  lockedOpsPer1k: number;
+  /** locked ops per workload event */
+  lockedOpsPerEvent: number;
+  /** the sample after which waste was highest, when known */
+  peakSeq?: number;
   splitFailures: HeadlineCell;
   splitAttempts: number;
   /** fraction 0..1 */
@@ -32,9 +35,9 @@ export interface HeadlineRow {
 }
 
 export const HEADLINE_COLUMNS = [
-  { key: 'waste', title: 'waste (end of run)' },
-  { key: 'peakWaste', title: 'peak waste' },
-  { key: 'lockedOps', title: 'locked ops' },
+  { key: 'waste', title: 'waste at end of run' },
+  { key: 'peakWaste', title: 'peak waste (highest during the run)' },
+  { key: 'lockedOps', title: 'locked ops (whole run)' },
   { key: 'splitFailures', title: 'split_huge_page failures' },
   { key: 'hugeCoverage', title: 'huge-page coverage (end of run)' },
 ] as const;
@@ -67,7 +70,7 @@ export function headlineRows(designs: ReadonlyArray<{ name: string; summary: Sum
       waste: cell(m.wasteBytes, base.metrics.wasteBytes, b, 'lower', fmtMiB, (d) => signed(fmtMiB(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
       peakWaste: cell(m.peakWasteBytes, base.metrics.peakWasteBytes, b, 'lower', fmtMiB, (d) => signed(fmtMiB(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
       lockedOps: cell(m.lockedOps, base.metrics.lockedOps, b, 'lower', fmtInt, (d) => signed(fmtInt(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
-      lockedOpsPer1k: s.events > 0 ? (m.lockedOps * 1000) / s.events : 0,
+      lockedOpsPerEvent: s.events > 0 ? m.lockedOps / s.events : 0,
       splitFailures: cell(splitFailed(s), splitFailed(base), b, 'lower', fmtInt, (d) => signed(fmtInt(Math.abs(d.delta)), d.delta < 0, d.delta === 0)),
       splitAttempts: (split?.ok ?? 0) + (split?.failed ?? 0),
       hugeCoverage: cell(m.hugeCoverage, base.metrics.hugeCoverage, b, 'higher', (v) => `${(v * 100).toFixed(1)}%`, (d) =>
@@ -81,7 +84,8 @@ export function headlineRows(designs: ReadonlyArray<{ name: string; summary: Sum
 
 /** Secondary text under a headline value (rate or attempts). */
 export function headlineNote(row: HeadlineRow, key: (typeof HEADLINE_COLUMNS)[number]['key']): string {
-  if (key === 'lockedOps') return `${fmtRate(row.lockedOpsPer1k)} per 1k events`;
+  if (key === 'lockedOps') return `${fmtRate(row.lockedOpsPerEvent)} per event`;
+  if (key === 'peakWaste' && row.peakSeq !== undefined && row.peakWaste.value > 0) return `at event ${fmtInt(row.peakSeq)}`;
   if (key === 'splitFailures') return `of ${fmtInt(row.splitAttempts)} attempts`;
   return '';
 }

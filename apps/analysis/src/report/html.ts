@@ -2,11 +2,12 @@ import type { RenderedChart } from '../charts/data.js';
 import { escapeXml } from '../charts/format.js';
 import { designColor } from '../charts/style.js';
 import { HEADLINE_COLUMNS, headlineNote, type HeadlineRow } from './headline.js';
-import type { ProvenanceItem } from './provenance.js';
+import type { Provenance } from './provenance.js';
+import type { Section, Table } from './sections.js';
 
 const CSS = `
 :root { color-scheme: light; }
-body { font-family: "DejaVu Sans", Verdana, system-ui, sans-serif; color: #1b1b1b; background: #fff; margin: 0 auto; max-width: 960px; padding: 24px 28px 48px; line-height: 1.45; }
+body { font-family: "DejaVu Sans", Verdana, system-ui, sans-serif; color: #1b1b1b; background: #fff; margin: 0 auto; max-width: 1100px; padding: 24px 28px 48px; line-height: 1.45; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.15rem; margin: 2rem 0 .6rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
 p.lede { color: #444; margin: 0 0 1rem; }
@@ -26,6 +27,17 @@ figcaption { font-size: .9rem; color: #333; margin-top: .3rem; }
 dl.prov { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; font-size: .85rem; }
 dl.prov dt { font-weight: 600; color: #444; }
 dl.prov dd { margin: 0; font-family: "DejaVu Sans Mono", monospace; word-break: break-all; }
+h3 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
+p.intro { font-size: .9rem; color: #333; margin: .2rem 0 .6rem; }
+p.note { font-size: .8rem; color: #555; margin: .3rem 0 1.2rem; }
+table.data td { font-variant-numeric: tabular-nums; white-space: normal; }
+table.data thead th { font-size: .8rem; white-space: normal; vertical-align: bottom; }
+table.wrap thead th { text-align: left; }
+dl.prov dd { white-space: pre-line; }
+table.wrap td { white-space: pre-line; word-break: break-word; text-align: left; font-family: "DejaVu Sans Mono", monospace; font-size: .78rem; }
+table.wrap tbody th { font-size: .8rem; }
+td.warn { color: #b42318; font-weight: 600; }
+table.data td.text { white-space: nowrap; text-align: left; }
 .warn { color: #b42318; }
 `;
 
@@ -38,8 +50,40 @@ export interface HtmlInput {
   title: string;
   lede: string;
   rows: ReadonlyArray<HeadlineRow>;
-  charts: ReadonlyArray<RenderedChart>;
-  provenance: ReadonlyArray<ProvenanceItem>;
+  sections: ReadonlyArray<Section>;
+  provenance: Provenance;
+}
+
+function swatch(index: number | undefined): string {
+  return index === undefined ? '' : `<span class="swatch" style="background:${designColor(index)}"></span>`;
+}
+
+function tableHtml(t: Table): string {
+  const head = `<tr><th scope="col">${escapeXml(t.headTitle)}</th>${t.columns.map((c) => `<th scope="col">${escapeXml(c)}</th>`).join('')}</tr>`;
+  const body = t.rows
+    .map((r) => {
+      const cls = (c: string, i: number): string => [r.warn?.includes(i) ? 'warn' : '', !t.wrap && /^[A-Za-z]/.test(c) ? 'text' : ''].filter(Boolean).join(' ');
+      const cells = r.cells.map((c, i) => `<td${cls(c, i) ? ` class="${cls(c, i)}"` : ''}>${escapeXml(c)}</td>`).join('');
+      return `<tr${r.design !== undefined ? ` data-design="${escapeXml(r.design)}"` : ''}><th scope="row">${swatch(r.index)}${escapeXml(r.head)}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  return (
+    `<div class="table" id="table-${t.id}">\n<h3>${escapeXml(t.title)}</h3>\n<p class="intro">${escapeXml(t.intro)}</p>\n` +
+    `<table id="${t.id}" class="data${t.wrap ? ' wrap' : ''}">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>\n` +
+    (t.note ? `<p class="note">${escapeXml(t.note)}</p>\n` : '') +
+    `</div>`
+  );
+}
+
+function sectionHtml(s: Section): string {
+  const blocks = s.blocks.map((b) =>
+    b.kind === 'chart'
+      ? `<figure id="chart-${b.chart.id}" class="chart">\n${inlineSvg(b.chart.svg)}\n<figcaption>${escapeXml(b.chart.caption)}</figcaption>\n</figure>`
+      : b.kind === 'table'
+        ? tableHtml(b.table)
+        : `<p class="intro">${escapeXml(b.text)}</p>`,
+  );
+  return `<section id="${s.id}">\n<h2>${escapeXml(s.title)}</h2>\n${blocks.join('\n')}\n</section>`;
 }
 
 export function reportHtml(r: HtmlInput): string {
@@ -51,13 +95,10 @@ export function reportHtml(r: HtmlInput): string {
         const note = headlineNote(row, c.key);
         return `<td>${escapeXml(v.text)}<span class="delta ${v.verdict}">${escapeXml(v.deltaText)}</span>${note ? `<span class="note">${escapeXml(note)}</span>` : ''}</td>`;
       }).join('');
-      return `<tr data-design="${escapeXml(row.design)}"><th scope="row"><span class="swatch" style="background:${designColor(i)}"></span>${escapeXml(row.design)}</th>${cells}</tr>`;
+      return `<tr data-design="${escapeXml(row.design)}"><th scope="row">${swatch(i)}${escapeXml(row.design)}</th>${cells}</tr>`;
     })
     .join('\n');
-  const figures = r.charts
-    .map((c) => `<figure id="chart-${c.id}" class="chart">\n${inlineSvg(c.svg)}\n<figcaption>${escapeXml(c.caption)}</figcaption>\n</figure>`)
-    .join('\n');
-  const prov = r.provenance
+  const prov = r.provenance.items
     .map((p) => `<dt${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.label)}</dt><dd${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.value)}</dd>`)
     .join('\n');
   return `<!doctype html>
@@ -78,13 +119,15 @@ export function reportHtml(r: HtmlInput): string {
 ${body}
 </tbody>
 </table>
-<p class="lede" style="font-size:.85rem">Deltas are against the baseline (first) design; green is better, red is worse. Waste is allocated minus ideal 4 KiB memory; locked ops are atomic RMWs and lock acquisitions on page metadata.</p>
-<h2>Charts</h2>
-${figures}
+<p class="lede" style="font-size:.85rem">Deltas are against the baseline (first) design; green is better, red is worse. Waste is allocated minus ideal 4 KiB memory: "at end of run" is what the design still holds after the last event, "peak" the most it held at any point. Locked ops are atomic RMWs and lock acquisitions on page metadata.</p>
+${r.sections.map(sectionHtml).join('\n')}
+<section id="provenance">
 <h2>Provenance</h2>
 <dl class="prov">
 ${prov}
 </dl>
+${r.provenance.perDesign.rows.length > 0 ? tableHtml(r.provenance.perDesign) : ''}
+</section>
 </body>
 </html>
 `;

@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { normalizeMetrics } from '../metrics.js';
-import type { CompareManifest, OutcomeCount, Summary } from '../types.js';
+import type { CompareManifest, DesignProvenance, OutcomeCount, Summary } from '../types.js';
 
 const numRecord = t.record(t.string, t.number);
 
@@ -40,6 +41,16 @@ export const SummaryC = t.type({
   invariantViolations: t.number,
 });
 
+/** The optional `sharedness` block of summary.json; checked when present. */
+export const SharednessC = t.type({
+  questions: t.number,
+  falseNegatives: t.number,
+  falsePositives: t.number,
+  collapsesOnlyByPolicy: t.number,
+  duplicatedBytes: t.number,
+  zeroFilledBytes: t.number,
+});
+
 function decode<A>(codec: t.Decoder<unknown, A>, value: unknown, what: string): A {
   const r = codec.decode(value);
   if (isLeft(r)) throw new Error(`${what}: not the expected shape:\n  ${PathReporter.report(r).join('\n  ')}`);
@@ -67,6 +78,8 @@ export interface DesignRun {
   dir: string;
   summary: Summary;
   observationsPath: string;
+  /** `<dir>/provenance.json`; undefined when the file is missing (the report says so) */
+  provenance: DesignProvenance | undefined;
 }
 
 export interface LoadedRun {
@@ -86,13 +99,18 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
       const summaryPath = join(dir, 'summary.json');
       const raw = await readJson(summaryPath);
       const checked = decode(SummaryC, raw, summaryPath);
+      const rawSharedness = (raw as { sharedness?: unknown }).sharedness;
       const summary: Summary = {
         ...(raw as Summary),
         ...checked,
         metrics: normalizeMetrics((raw as { metrics: unknown }).metrics),
         outcomes: checked.outcomes as Record<string, OutcomeCount>,
       };
-      return { name: d.name, index, dir, summary, observationsPath: join(dir, 'observations.jsonl') };
+      if (rawSharedness !== undefined) summary.sharedness = decode(SharednessC, rawSharedness, `${summaryPath} "sharedness"`);
+      else delete summary.sharedness;
+      const provPath = join(dir, 'provenance.json');
+      const provenance = existsSync(provPath) ? decode(t.UnknownRecord, await readJson(provPath), provPath) as DesignProvenance : undefined;
+      return { name: d.name, index, dir, summary, observationsPath: join(dir, 'observations.jsonl'), provenance };
     }),
   );
   return { runDir, manifest, designs };

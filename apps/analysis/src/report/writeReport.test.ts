@@ -11,13 +11,24 @@ describe('writeReport', () => {
     const html = readFileSync(out.html, 'utf8');
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/<script|<link|src=|@import|url\((?!#)/i);
-    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
-    expect((html.match(/<tr data-design=/g) ?? []).length).toBe(3);
-    for (const label of ['pagelab version', 'designs', 'workload', 'seed', 'log sha256', 'command line', 'report command']) expect(html).toContain(`<dt>${label}</dt>`);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(8);
+    const headline = /<table id="headline">[\s\S]*?<\/table>/.exec(html)![0];
+    expect((headline.match(/<tr data-design=/g) ?? []).length).toBe(3);
+    for (const label of ['designs', 'pagelab version', 'git commit', 'workload', 'workload seed', 'workload params', 'log sha256', 'command line', 'report command']) {
+      expect(html).toContain(`<dt>${label}</dt>`);
+    }
+    // the design policies and params of each provenance.json, one column per design
+    const perDesign = /<table id="provenance-designs"[\s\S]*?<\/table>/.exec(html)![0];
+    expect(perDesign).toContain('refcount: tail-refcount');
+    expect(perDesign).toContain('sharedness: likely-mapped-shared');
+    expect(perDesign).toContain('thpCow=pte');
+    expect(html).toContain('id="sharedness"');
+    expect(html).toContain('id="locking"');
+    expect(html).not.toContain('warning');
 
     const md = readFileSync(out.markdown, 'utf8');
     const pngs = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]!);
-    expect(pngs).toHaveLength(5);
+    expect(pngs).toHaveLength(8);
     for (const p of pngs) {
       expect(p.startsWith('charts/')).toBe(true);
       expect(readFileSync(join(dir, p)).subarray(1, 4).toString()).toBe('PNG');
@@ -59,6 +70,12 @@ describe('writeReport', () => {
     expect(html).toContain('single sample');
     expect(html).toContain('no waste at any sample');
     expect(existsSync(join(dir, 'charts', 'waste.png'))).toBe(true);
+  });
+
+  it('says so when a design directory has no provenance.json', async () => {
+    const dir = writeFixtureRun({ events: 500, designs: [{ name: 'linux-4.5', profile: 'head-refcount' }, { name: 'old', profile: 'folio', noProvenance: true }] });
+    const html = readFileSync((await writeReport(dir)).html, 'utf8');
+    expect(html).toContain('old: no provenance.json in old/');
   });
 
   it('says which file is wrong when the run directory is incomplete', async () => {

@@ -1,19 +1,59 @@
 /**
- * Writes a realistic comparison run directory, as `pagelab compare` will:
- * compare.json, and per design summary.json + observations.jsonl. Used by the
- * tests until the real producer exists. The designs' numbers are synthetic but
- * internally consistent: each summary equals the last sample of its log and the
- * outcome counts of its domain events.
+ * Writes a comparison run directory in the format `pagelab compare` writes
+ * (checked against real runs of seed002-dio-thp-tail, s1-false-negative,
+ * fork-heavy-random and mixed): compare.json, and per design summary.json,
+ * observations.jsonl and provenance.json. The observation types and fields are
+ * the model's (khugepaged_scan with caller, thp_split_page{caller},
+ * thp_split_page_failed{reason,caller}, migrate{reason,result,cause},
+ * sharedness.divergence, ...); like the model, a successful THP fault, a CoW
+ * reuse and a dio have an outcome but no observation. The numbers are
+ * synthetic but internally consistent: each summary equals the last sample of
+ * its log, and the outcome counts that have one observation each match the log.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CompareManifest, Metrics, OutcomeCount, Summary } from '../types.js';
+import type { CompareManifest, DesignProvenance, Metrics, OutcomeCount, SharednessBlock, Summary } from '../types.js';
+import { OUTCOME_NAMES } from '../types.js';
 import { WASTE_CAUSES } from '../types.js';
 
 /** How a fixture design behaves, loosely after the refcount eras of semantics.md. */
 export type Profile = 'tail-refcount' | 'head-refcount' | 'folio';
+
+/** The design block (summary.json, provenance.json) of each profile, after the presets of the same era. */
+const DESIGN_OF: Record<Profile, { preset: string; policies: Record<string, { id: string; params: Record<string, unknown> }>; params: Record<string, unknown> }> = {
+  'tail-refcount': {
+    preset: 'linux-3.13',
+    policies: {
+      'pinned-migration': { id: 'pins-block', params: {} },
+      refcount: { id: 'tail-refcount', params: { perTailLockInSplit: false } },
+      sharedness: { id: 'precise-mapcount', params: {} },
+      'shmem-truncate': { id: 'zero-keep', params: {} },
+    },
+    params: { anonExclusive: false, follPin: false, forkCopiesPinned: false, khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, longtermMigratesCma: false, thpCow: 'huge', thpMigration: false },
+  },
+  'head-refcount': {
+    preset: 'linux-4.5',
+    policies: {
+      'pinned-migration': { id: 'pins-block', params: {} },
+      refcount: { id: 'head-refcount', params: {} },
+      sharedness: { id: 'precise-mapcount', params: {} },
+      'shmem-truncate': { id: 'zero-keep', params: {} },
+    },
+    params: { anonExclusive: false, follPin: false, forkCopiesPinned: false, khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, longtermMigratesCma: false, thpCow: 'huge', thpMigration: false },
+  },
+  folio: {
+    preset: 'linux-6.10',
+    policies: {
+      'pinned-migration': { id: 'movable-ops', params: {} },
+      refcount: { id: 'head-refcount', params: {} },
+      sharedness: { id: 'likely-mapped-shared', params: {} },
+      'shmem-truncate': { id: 'split-on-punch', params: {} },
+    },
+    params: { anonExclusive: true, follPin: true, forkCopiesPinned: true, khugepagedAccepts: 'shared', khugepagedSwapIn: true, longtermMigratesCma: true, thpCow: 'pte', thpMigration: true },
+  },
+};
 
 export interface FixtureDesign {
   name: string;
@@ -23,6 +63,8 @@ export interface FixtureDesign {
   singleSample?: boolean;
   /** this design never wastes memory (every waste series all zeros) */
   zeroWaste?: boolean;
+  /** leave provenance.json out (as an older producer did) */
+  noProvenance?: boolean;
 }
 
 export interface FixtureOptions {
@@ -65,11 +107,10 @@ interface SiteCost {
 const COSTS: Record<Profile, Record<'dio' | 'fault' | 'split' | 'collapse' | 'migrate' | 'munmap', SiteCost[]>> = {
   'tail-refcount': {
     dio: [
-      { site: 'gup_fast.tail', kind: 'atomic', n: 3 },
-      { site: 'get_page.tail', kind: 'atomic', n: 4 },
-      { site: 'compound_lock', kind: 'bit_spinlock', n: 5 },
-      { site: 'put_page.tail', kind: 'atomic', n: 12 },
-      { site: 'compound_lock.irqsave', kind: 'irq_save', n: 5 },
+      { site: 'gup_huge_pmd', kind: 'atomic', n: 3 },
+      { site: 'get_page.tail', kind: 'atomic', n: 8 },
+      { site: 'put_page.tail', kind: 'atomic', n: 18 },
+      { site: 'compound_lock', kind: 'bit_spinlock', n: 2 },
     ],
     fault: [
       { site: 'pmd_lock', kind: 'spinlock', n: 1 },
@@ -95,9 +136,10 @@ const COSTS: Record<Profile, Record<'dio' | 'fault' | 'split' | 'collapse' | 'mi
   },
   'head-refcount': {
     dio: [
-      { site: 'gup_fast.head', kind: 'atomic', n: 2 },
-      { site: 'get_page.head', kind: 'atomic', n: 2 },
-      { site: 'put_page.head', kind: 'atomic', n: 3 },
+      { site: 'gup_fast.try_grab_folio', kind: 'atomic', n: 1 },
+      { site: 'get_page', kind: 'atomic', n: 2 },
+      { site: 'put_page', kind: 'atomic', n: 2 },
+      { site: 'folio_set_referenced', kind: 'atomic', n: 1 },
     ],
     fault: [
       { site: 'pmd_lock', kind: 'spinlock', n: 1 },
@@ -127,8 +169,9 @@ const COSTS: Record<Profile, Record<'dio' | 'fault' | 'split' | 'collapse' | 'mi
   },
   folio: {
     dio: [
-      { site: 'gup_fast.folio', kind: 'atomic', n: 1 },
-      { site: 'folio_put', kind: 'atomic', n: 1 },
+      { site: 'gup_fast.try_grab_folio', kind: 'atomic', n: 2 },
+      { site: 'unpin_user_page', kind: 'atomic', n: 2 },
+      { site: 'folio_set_referenced', kind: 'atomic', n: 1 },
     ],
     fault: [
       { site: 'pmd_lock', kind: 'spinlock', n: 1 },
@@ -165,15 +208,17 @@ class DesignState {
     peakWasteBytes: 0,
     wasteByCause: Object.fromEntries(WASTE_CAUSES.map((c) => [c, 0])),
     lockedOps: 0,
-    lockedOpsByKind: { atomic: 0, spinlock: 0, bit_spinlock: 0, irq_save: 0 },
+    lockedOpsByKind: { atomic: 0, bit_spinlock: 0, irq_save: 0, page_lock: 0, rwsem: 0, spinlock: 0 },
     lockedOpsBySite: {},
     lockAcquisitions: 0,
-    maxLockDepth: 1,
+    maxLockDepth: 0,
     hugeCoverage: 0,
     tlbShootdowns: 0,
     pageCopies: 0,
+    nestingViolations: [],
   };
-  outcomes: Record<string, OutcomeCount> = {};
+  outcomes: Record<string, OutcomeCount> = Object.fromEntries(OUTCOME_NAMES.map((n) => [n, { ok: 0, failed: 0, reasons: {} }]));
+  sharedness: SharednessBlock = { questions: 0, falseNegatives: 0, falsePositives: 0, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 };
   hugeMapped = 0;
   smallMapped = 0;
 
@@ -184,7 +229,10 @@ class DesignState {
       m.lockedOps += n;
       m.lockedOpsByKind[c.kind] = (m.lockedOpsByKind[c.kind] ?? 0) + n;
       m.lockedOpsBySite[c.site] = (m.lockedOpsBySite[c.site] ?? 0) + n;
-      if (c.kind !== 'atomic') m.lockAcquisitions += times;
+      if (c.kind !== 'atomic') {
+        m.lockAcquisitions += times;
+        m.maxLockDepth = Math.max(m.maxLockDepth, c.site.includes('anon_vma') ? 2 : 1);
+      }
     }
   }
 
@@ -231,15 +279,15 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
   const events = opts.events ?? 20_000;
   const sampleEvery = opts.sampleEvery ?? 250;
   const seed = opts.seed ?? 7;
-  const workload = { name: opts.workloadName ?? 'dio-thp-churn', seed, params: { processes: 4, dioPerFault: 3, sampleEvery } };
+  const workload = { name: opts.workloadName ?? 'dio-thp-churn', params: { dioPerFault: 3, processes: 4 }, seed };
   const logSha256 = sha256(JSON.stringify({ workload, events }));
 
   const manifest: CompareManifest = {
     pagelab: '0.1.0',
     workload,
     logSha256,
-    command: `pagelab compare ${workload.name} --designs ${designs.map((d) => d.name).join(',')} --sample-every ${sampleEvery} --out ${runDir}`,
-    designs: designs.map((d) => ({ name: d.name, dir: d.dir ?? d.name })),
+    command: `pagelab compare ${workload.name} --designs ${designs.map((d) => d.name).join(',')} --sample-every ${sampleEvery} --out ${runDir} --force`,
+    designs: designs.map((d) => ({ dir: d.dir ?? d.name, name: d.name })),
   };
   writeFileSync(join(runDir, 'compare.json'), JSON.stringify(manifest, null, 2) + '\n');
 
@@ -251,7 +299,7 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
     const designRng = mulberry32(seed * 7919 + i + 1);
     const st = new DesignState();
     const lines: string[] = [];
-    const design = { name: d.name, preset: d.name, profile: d.profile };
+    const design = { name: d.name, ...DESIGN_OF[d.profile], preset: d.name };
     lines.push(JSON.stringify({ pagelab_observations: 1, pagelab: '0.1.0', design, workload, logSha256 }));
     const emit = (o: Record<string, unknown>): void => void lines.push(JSON.stringify(o));
     const sample = (seq: number): void => emit({ seq, type: 'sample', metrics: st.snapshot() });
@@ -264,99 +312,118 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
     for (let seq = 1; seq <= events; seq++) {
       const r = workloadRng();
       const phase = seq / events; // workload phases: fault-in, dio churn + munmap, khugepaged, compaction + CMA
+      const pid = 1 + (seq % 4);
+      const addr = 0x40000000 + (seq % 512) * HPAGE;
+      const pfn = 512 * (1 + (seq % 200));
       if (r < 0.18) {
-        // touch of a fresh 2 MiB range
+        // touch of a fresh 2 MiB range: a THP fault (no observation when it succeeds, as in the model)
         st.charge(costs.fault);
         st.metrics.idealBytes += HPAGE;
         if (designRng() < (d.profile === 'tail-refcount' ? 0.92 : 0.88)) {
           st.hugeMapped += HPAGE;
-          emit({ seq, type: 'thp_fault_alloc' });
           st.outcome('thp_fault', true);
           if (designRng() < 0.3) waste('collapse-bloat', 64 * PAGE);
         } else {
           st.smallMapped += HPAGE;
-          emit({ seq, type: 'thp_fault_fallback' });
-          st.outcome('thp_fault', false, 'fallback');
+          emit({ seq, type: 'thp_fault_fallback', pid, addr });
+          st.outcome('thp_fault', false, 'no_order9_block');
         }
       } else if (r < 0.6) {
-        // O_DIRECT write through a THP tail
+        // O_DIRECT through a THP tail: an outcome, no observation
         st.charge(costs.dio, 1 + Math.floor(workloadRng() * 3));
+        st.outcome('dio', true);
       } else if (r < 0.72 && phase > 0.15) {
         // partial munmap inside a THP
         st.charge(costs.munmap);
         st.metrics.idealBytes = Math.max(0, st.metrics.idealBytes - 64 * PAGE);
         if (d.profile === 'tail-refcount') {
-          // 3.13 splits at once: split never fails, PMD and page split together
+          // 3.13 splits the page with the PMD at once: never fails
           st.charge(costs.split);
-          emit({ seq, type: 'thp_split_pmd' });
-          emit({ seq, type: 'thp_split_page' });
-          st.outcome('split_pmd', true);
+          emit({ seq, type: 'thp_split_page', caller: 'split_huge_page_pmd', pfn });
           st.outcome('split_page', true);
           st.hugeMapped = Math.max(0, st.hugeMapped - HPAGE);
           st.smallMapped += HPAGE - 64 * PAGE;
         } else {
-          emit({ seq, type: 'thp_split_pmd' });
+          emit({ seq, type: 'thp_split_pmd', addr, pfn, pid });
           st.outcome('split_pmd', true);
-          emit({ seq, type: 'thp_deferred_split_page' });
+          emit({ seq, type: 'thp_deferred_split_page', pfn });
           st.hugeMapped = Math.max(0, st.hugeMapped - HPAGE);
           st.smallMapped += HPAGE - 64 * PAGE;
           waste('unmapped-in-thp', 64 * PAGE);
         }
       } else if (r < 0.76 && phase > 0.3 && d.profile !== 'tail-refcount') {
-        // deferred split shrinker under memory pressure
+        // deferred split shrinker or reclaim under memory pressure
+        const caller = designRng() < 0.6 ? 'deferred_split' : 'reclaim';
         if (designRng() < (d.profile === 'folio' ? 0.25 : 0.4)) {
-          const reason = designRng() < 0.7 ? 'extra_pin' : 'anon_vma_lock';
-          emit({ seq, type: 'thp_split_page_failed', reason });
+          const reason = designRng() < 0.8 ? 'extra_ref' : 'pinned';
+          emit({ seq, type: 'thp_split_page_failed', caller, pfn, reason });
           st.outcome('split_page', false, reason);
           waste('split-blocked', 32 * PAGE);
         } else {
           st.charge(costs.split);
-          emit({ seq, type: 'thp_split_page' });
+          emit({ seq, type: 'thp_split_page', caller, pfn });
           st.outcome('split_page', true);
           const freed = Math.min(st.metrics.wasteByCause['unmapped-in-thp'] ?? 0, 128 * PAGE);
           waste('unmapped-in-thp', -freed);
         }
       } else if (r < 0.82 && phase > 0.45) {
-        // khugepaged pass
+        // khugepaged scans one PMD range, asking the sharedness policy about its pages
         const u = designRng();
-        const shared = d.profile === 'folio' ? 0.35 : d.profile === 'head-refcount' ? 0.2 : 0.1;
+        const none = Math.floor(designRng() * 64);
+        const preciseShared = u >= 0.45 && u < 0.65 ? 32 + Math.floor(designRng() * 200) : 0;
+        // likely-mapped-shared (folio profile) misses sharedness of a PTE-mapped THP now and then
+        const missed = d.profile === 'folio' && preciseShared > 0 && designRng() < 0.5;
         let result: string;
-        if (u < 0.45) result = 'SCAN_SUCCEED';
-        else if (u < 0.45 + shared) result = 'SCAN_EXCEED_SHARED_PTE';
+        if (u < 0.04) result = 'SCAN_PMD_MAPPED';
+        else if (u < 0.45 || missed) result = 'SCAN_SUCCEED';
+        else if (u < 0.65) result = 'SCAN_EXCEED_SHARED_PTE';
         else if (u < 0.85) result = 'SCAN_PAGE_COUNT';
         else result = d.profile === 'tail-refcount' ? 'SCAN_EXCEED_NONE_PTE' : 'SCAN_PAGE_COMPOUND';
-        emit({ seq, type: 'khugepaged_scan', result, none: Math.floor(designRng() * 64), swap: 0, shared: 0, referenced: 512, writable: 1, pid: 1 + (seq % 4), addr: (seq % 512) * HPAGE });
-        st.outcome('collapse', result === 'SCAN_SUCCEED', result);
+        if (result !== 'SCAN_PMD_MAPPED') {
+          st.sharedness.questions += 512 - none;
+          if (missed) {
+            st.sharedness.falseNegatives += preciseShared;
+            emit({ seq, type: 'sharedness.divergence', addr, falseNegatives: preciseShared, falsePositives: 0, pid, policy: 'likely-mapped-shared', policyShared: 0, preciseShared });
+          }
+        }
         if (result === 'SCAN_SUCCEED') {
           st.charge(costs.collapse);
-          emit({ seq, type: 'thp_collapse_alloc' });
+          emit({ seq, type: 'thp_collapse_alloc', addr, pfn: pfn + 65536, pid });
           st.hugeMapped += HPAGE;
           st.smallMapped = Math.max(0, st.smallMapped - HPAGE);
-          waste('collapse-bloat', 96 * PAGE);
+          waste('collapse-bloat', none * PAGE);
+          if (missed) {
+            st.sharedness.collapsesOnlyByPolicy++;
+            st.sharedness.duplicatedBytes += preciseShared * PAGE;
+            st.sharedness.zeroFilledBytes += none * PAGE;
+            waste('duplicated-shared', preciseShared * PAGE);
+          }
         }
+        emit({ seq, type: 'khugepaged_scan', addr, caller: 'khugepaged', none, pid, referenced: 512 - none, result, shared: missed ? 0 : preciseShared, swap: 0, writable: true });
+        if (result !== 'SCAN_PMD_MAPPED') st.outcome('collapse', result === 'SCAN_SUCCEED', result);
       } else if (r < 0.86 && phase > 0.7) {
-        // compaction / CMA allocation meeting pinned pages
+        // a CMA allocation migrating what sits in its range, meeting pinned pages
         const pinnedBlocks = d.profile === 'tail-refcount' ? 0.5 : d.profile === 'head-refcount' ? 0.35 : 0.1;
         const ok = designRng() >= pinnedBlocks;
         st.charge(costs.migrate, 8);
         if (ok) {
-          emit({ seq, type: 'migrate', reason: 'contig_range', result: 'success', cause: 'none' });
-          emit({ seq, type: 'cma_alloc_success', pages: 512 });
+          emit({ seq, type: 'migrate', newPfn: pfn + 1024, order: 0, pfn, reason: 'contig_range', result: 'success' });
+          emit({ seq, type: 'cma_alloc_success', cma: true, handle: `contig@${pfn}`, pages: 512, pfn, tried: 1 });
           st.outcome('migrate', true);
           st.outcome('cma_alloc', true);
         } else {
-          const cause = designRng() < 0.6 ? 'longterm_pin' : 'page_count';
-          emit({ seq, type: 'migrate', reason: 'contig_range', result: 'fail', cause });
-          emit({ seq, type: 'cma_alloc_fail', cause });
+          const cause = designRng() < 0.6 ? 'longterm_pin' : 'refcount';
+          emit({ seq, type: 'migrate', cause, order: 0, pfn, reason: 'contig_range', result: 'fail' });
+          emit({ seq, type: 'cma_alloc_fail', cause, cma: true, pages: 512, tried: 1 });
           st.outcome('migrate', false, cause);
           st.outcome('cma_alloc', false, cause);
         }
       } else if (r < 0.88 && phase > 0.2) {
-        // fork + CoW write
-        const copy = designRng() < 0.4;
-        emit({ seq, type: copy ? 'cow_copy' : 'cow_reuse' });
+        // fork + CoW write: only a THP copy is observed (cow_copy); a reuse is an outcome alone
+        const copy = d.profile !== 'folio' && designRng() < 0.4;
         st.outcome('cow', true);
         if (copy) {
+          emit({ seq, type: 'cow_copy', addr, pages: 512, pid });
           st.metrics.pageCopies += 512;
           waste('duplicated-shared', 16 * PAGE);
         }
@@ -365,6 +432,7 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
         const w = st.metrics.wasteByCause;
         waste('collapse-bloat', -Math.min(w['collapse-bloat'] ?? 0, (d.profile === 'tail-refcount' ? 48 : 96) * PAGE));
         if (d.profile !== 'tail-refcount') waste('unmapped-in-thp', -Math.min(w['unmapped-in-thp'] ?? 0, 64 * PAGE));
+        st.outcome('reclaim', true);
       } else if (r < 0.9 && phase > 0.5) {
         // shmem hole punch
         waste('truncated-retained', d.profile === 'tail-refcount' ? 8 * PAGE : 24 * PAGE);
@@ -375,6 +443,8 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
     }
     sample(events);
 
+    const outcomes: Record<string, OutcomeCount> = {};
+    for (const n of Object.keys(st.outcomes).sort()) outcomes[n] = st.outcomes[n]!;
     const summary: Summary = {
       pagelab: '0.1.0',
       design,
@@ -382,12 +452,32 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
       logSha256,
       events,
       metrics: st.snapshot(),
-      outcomes: st.outcomes,
       expectations: { passed: 3, failed: 0, failures: [] },
       invariantViolations: 0,
+      outcomes,
+      sharedness: st.sharedness,
+    };
+    const prov: DesignProvenance = {
+      pagelab: '0.1.0',
+      gitCommit: '32848ae807f2c61f5d376814b6393fe120bffb6d',
+      node: 'v20.20.2',
+      command: manifest.command,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      design,
+      elapsedMs: 10 + i,
+      log: {
+        events,
+        header: { pagelab: 1, machine: { cma: 268435456, memory: 4294967296, nodes: 1, swap: 1073741824 }, settings: { 'thp.enabled': 'always' }, workload },
+        kind: 'generated',
+        params: workload.params,
+        sha256: logSha256,
+        source: `generated:${workload.name}`,
+      },
+      replay: { checkInvariants: false, sampleEvery },
     };
     writeFileSync(join(dir, 'observations.jsonl'), lines.join('\n') + '\n');
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    if (!d.noProvenance) writeFileSync(join(dir, 'provenance.json'), JSON.stringify(prov, null, 2) + '\n');
   });
   return runDir;
 }
