@@ -134,6 +134,25 @@ describe('alloc_contig / CMA', () => {
     expect(k.buddy.freeFramesOfType(MIGRATE_CMA)).toBe(2048);
   });
 
+  it('cma_release of an allocation that failed is a no-op: free_contig of the handle a failed alloc_contig named is accepted and frees nothing', () => {
+    const k = run(
+      [
+        { type: 'spawn', pid: 1 },
+        { type: 'mmap', pid: 1, addr: A, len: 4 * MB, kind: 'anon' },
+        { type: 'touch', pid: 1, addr: A, len: PAGE, write: true },
+        { type: 'pin', pid: 1, addr: A, len: PAGE, handle: 'h' },
+        { type: 'alloc_contig', pages: 2048, cma: true, handle: 'c' },
+      ],
+      cmaMachine(),
+    );
+    expect(k.outcomes.get('cma_alloc').failed).toBe(1);
+    const free = k.buddy.freeFrames();
+    run([{ type: 'free_contig', handle: 'c' }], k);
+    expect(k.buddy.freeFrames()).toBe(free);
+    // Only once: the handle was released.
+    expect(() => applyEvent(k, { type: 'free_contig', handle: 'c' })).toThrow(/handle/);
+  });
+
   it('<= 5.6 fails a CMA allocation over a THP; 5.7+ migrates the THP whole and its content stays intact', () => {
     const events: WorkloadEvent[] = [
       { type: 'spawn', pid: 1 },

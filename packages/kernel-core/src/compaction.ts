@@ -48,12 +48,14 @@ interface DriverState {
   owner: Map<number, string>;
   /** Where a driver page met by compaction / alloc_contig should go (set for the duration of the policy call). */
   target: MigrateTarget | null;
+  /** Handles named by an alloc_contig that failed and not freed since: their free_contig does nothing. */
+  failedContig: Set<string>;
 }
 const driverStates = new WeakMap<Kernel, DriverState>();
 function ds(k: Kernel): DriverState {
   let s = driverStates.get(k);
   if (!s) {
-    s = { owner: new Map(), target: null };
+    s = { owner: new Map(), target: null, failedContig: new Set() };
     driverStates.set(k, s);
   }
   return s;
@@ -461,7 +463,9 @@ function contigCause(c: MigrateCause): ContigFailure {
  * frames, naturally aligned (at least pageblock aligned), inside the CMA area
  * or anywhere on the node(s). Successive candidate ranges are tried until one
  * works (at most MAX_CONTIG_CANDIDATES). The range is held under `handle`
- * as a contiguous driver allocation. Emits cma_alloc_success / cma_alloc_fail.
+ * as a contiguous driver allocation; a failed allocation leaves `handle`
+ * holding no frames, so its free_contig is accepted and does nothing (as
+ * cma_release of a NULL allocation). Emits cma_alloc_success / cma_alloc_fail.
  */
 export function allocContig(k: Kernel, pages: number, cma: boolean, node?: number, handle?: string): void {
   checkNode(k, node);
@@ -497,10 +501,14 @@ export function allocContig(k: Kernel, pages: number, cma: boolean, node?: numbe
     const cause = firstCause ?? 'no_memory';
     k.outcomes.record('cma_alloc', false, cause);
     k.emit({ type: 'cma_alloc_fail', cause, pages, cma, tried });
+    // The named handle holds nothing, and its free_contig is cma_release(NULL): a no-op. Whether an
+    // allocation succeeds depends on the design, so the same log must replay under every design.
+    if (handle !== undefined) ds(k).failedContig.add(handle);
     return;
   }
   const f = k.frames;
   const h = handle ?? `contig@${got}`;
+  ds(k).failedContig.delete(h);
   const pfns = new Int32Array(pages);
   const owners = ds(k).owner;
   for (let i = 0; i < pages; i++) {
@@ -518,6 +526,7 @@ export function allocContig(k: Kernel, pages: number, cma: boolean, node?: numbe
 /** free_contig: free_contig_range over the handle's frames. */
 export function freeContig(k: Kernel, handle: string): void {
   const d = k.drivers.get(handle);
+  if (!d && ds(k).failedContig.delete(handle)) return; // cma_release of an allocation that failed: nothing to free
   if (!d) throw new ModelInputError('handle', 'a handle taken by an earlier alloc_contig and not yet freed', handle);
   if (!d.contig) throw new ModelInputError('handle', 'an alloc_contig handle (this one is a driver_alloc: use driver_free)', handle);
   for (const pfn of d.pfns) releaseDriverFrame(k, pfn, CONTIG_PUT);

@@ -96,7 +96,8 @@ export function gupRelease(k: Kernel, h: GupHandle): void {
 
 /**
  * A device write through the pin (unpin with dirty): new data lands in the
- * pinned frames, and the process expects to read it at the pinned address.
+ * pinned frames, and the process expects to read it at the pinned address
+ * (a shmem page: the file holds it, while the page is still in its cache).
  * If the process no longer maps that frame (a CoW moved it away), the
  * content check reports the write as lost.
  */
@@ -107,6 +108,14 @@ export function dmaWrite(k: Kernel, h: GupHandle): void {
     if (pfn === ZERO_PFN) continue;
     const tok = k.nextToken();
     k.frames.content[pfn] = tok;
+    // A page-cache page: the file holds the new data, for every process mapping it.
+    const head = k.frames.head(pfn);
+    if (k.frames.test(head, PG.shmem)) {
+      const file = k.fileById(k.frames.mapping[head]!);
+      const index = k.frames.index[head]!;
+      if (file && file.cache.get(index) === head) file.shadow.set(index + (pfn - head), tok);
+      continue;
+    }
     const a = h.addr + i * PAGE_SIZE;
     const pt = mm?.pt(a);
     if (pt && mm!.findVma(a)?.kind === 'anon') pt.shadow[pteIndex(a)] = tok;

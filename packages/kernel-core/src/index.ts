@@ -26,3 +26,4 @@ export { migrateFolio, migrateLongtermUnpinnable, type MigrateCause, type Migrat
 export { MAX_CONTIG_CANDIDATES, driverPageHandle, moveDriverPage, reclaimDriverPage, type CompactResult, type ContigFailure } from './compaction.js';
 export { hwpoisonedAddresses, memoryFailurePfn, type MemoryFailureResult } from './memory_failure.js';
 export { ksmStats } from './ksm.js';
+export * from './testing/streams.js';

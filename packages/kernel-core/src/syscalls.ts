@@ -13,7 +13,7 @@ import { memoryFailure } from './memory_failure.js';
 import { ksmScan } from './ksm.js';
 import { fallocatePunch, shmemTruncate } from './shmem.js';
 import { touch } from './fault.js';
-import { madviseVmaFlags, mmap, mprotect, mremap, munmap, requireMapped, vmasIn, zapRange } from './vma_ops.js';
+import { madviseVmaFlags, mmap, mprotect, mremap, munmap, requireMapped, zapRange } from './vma_ops.js';
 import { pageoutRange, reclaim } from './vmscan.js';
 import { evaluateExpect } from './expect.js';
 
@@ -58,7 +58,8 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
           pageoutRange(k, mm, ev.addr, ev.len);
           return;
         case 'collapse':
-          vmasIn(mm, ev.addr, ev.len);
+          // MADV_COLLAPSE changes no VMA flag, so it splits no VMA.
+          requireMapped(mm, ev.addr, ev.len);
           madviseCollapse(k, mm, ev.addr, ev.len);
           return;
       }

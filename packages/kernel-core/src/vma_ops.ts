@@ -33,7 +33,7 @@ export function mmap(k: Kernel, mm: MM, addr: number, len: number, kind: 'anon' 
   // Anonymous: the page offset is the linear index, so rmap finds the page at the same place after mremap.
   const vma = new Vma(addr, addr + len, 'anon', addr / PAGE_SIZE, write, 0, []);
   mm.insertVma(vma);
-  mm.mergeAround(addr, addr + len);
+  mergeVmas(k, mm, addr, addr + len);
   return vma;
 }
 
@@ -103,35 +103,60 @@ function zapPte(k: Kernel, mm: MM, pt: PageTable, a: number): void {
   k.folioPutRefs(k.frames.head(pfn), 1, ZAP_PTL);
 }
 
-/** Splits VMAs at both ends of a range (split_vma) and returns the VMAs inside it. */
-export function vmasIn(mm: MM, addr: number, len: number): Vma[] {
+/**
+ * Splits VMAs at both ends of a range (split_vma) and returns the VMAs inside
+ * it. A huge PMD never straddles a VMA boundary: one that would is split
+ * first (__split_vma -> vma_adjust_trans_huge -> split_huge_pmd_address).
+ */
+export function vmasIn(k: Kernel, mm: MM, addr: number, len: number): Vma[] {
   requireMapped(mm, addr, len);
-  mm.splitAt(addr);
-  mm.splitAt(addr + len);
+  for (const edge of [addr, addr + len]) {
+    const v = mm.findVma(edge);
+    if (v && v.start !== edge) splitStraddlingPmds(k, mm, edge, 0);
+    splitVma(k, mm, edge);
+  }
   return mm.vmas.filter((v) => v.start >= addr && v.end <= addr + len);
+}
+
+/** split_vma at `addr`: a new shmem VMA joins the file's i_mmap (vma_link), so rmap walks and truncate find it. */
+function splitVma(k: Kernel, mm: MM, addr: number): void {
+  const before = mm.findVma(addr);
+  mm.splitAt(addr);
+  const after = mm.findVma(addr);
+  if (before && after && after !== before && after.kind === 'shmem') k.fileById(after.fileId)!.mappers.push({ mm, vma: after });
+}
+
+/** vma_merge around [start, end): a shmem VMA merged into its neighbour leaves the file's i_mmap. */
+function mergeVmas(k: Kernel, mm: MM, start: number, end: number): void {
+  const before = [...mm.vmas];
+  mm.mergeAround(start, end);
+  if (before.length === mm.vmas.length) return;
+  for (const v of before) if (v.kind === 'shmem' && !mm.vmas.includes(v)) unlinkFileVma(k, v);
+}
+
+function unlinkFileVma(k: Kernel, v: Vma): void {
+  const f = k.fileById(v.fileId)!;
+  const j = f.mappers.findIndex((m) => m.vma === v);
+  if (j >= 0) f.mappers.splice(j, 1);
 }
 
 export function munmap(k: Kernel, mm: MM, addr: number, len: number): void {
   // munmap of a hole is not an error for the kernel; ranges partly outside mappings unmap what is there.
-  mm.splitAt(addr);
-  mm.splitAt(addr + len);
+  splitVma(k, mm, addr);
+  splitVma(k, mm, addr + len);
   zapRange(k, mm, addr, addr + len);
   for (let i = mm.vmas.length - 1; i >= 0; i--) {
     const v = mm.vmas[i]!;
     if (v.start >= addr && v.end <= addr + len) {
       mm.vmas.splice(i, 1);
-      if (v.kind === 'shmem') {
-        const f = k.fileById(v.fileId)!;
-        const j = f.mappers.findIndex((m) => m.vma === v);
-        if (j >= 0) f.mappers.splice(j, 1);
-      }
+      if (v.kind === 'shmem') unlinkFileVma(k, v);
     }
   }
 }
 
 /** Splits any huge PMD that straddles a boundary of [addr, addr+len). */
 function splitStraddlingPmds(k: Kernel, mm: MM, addr: number, len: number): void {
-  for (const edge of [addr, addr + len]) {
+  for (const edge of len === 0 ? [addr] : [addr, addr + len]) {
     if (edge % HPAGE_PMD_SIZE === 0) continue;
     const pt = mm.pt(edge);
     if (pt && pt.pmd > 0) k.policies.refcount.splitHugePmd(k, mm, pmdBase(edge));
@@ -140,7 +165,7 @@ function splitStraddlingPmds(k: Kernel, mm: MM, addr: number, len: number): void
 
 export function mprotect(k: Kernel, mm: MM, addr: number, len: number, write: boolean): void {
   splitStraddlingPmds(k, mm, addr, len);
-  for (const v of vmasIn(mm, addr, len)) {
+  for (const v of vmasIn(k, mm, addr, len)) {
     v.write = write;
     if (write) continue;
     // Write-protect what is mapped; making it writable again is left to the next write fault.
@@ -160,11 +185,15 @@ export function mprotect(k: Kernel, mm: MM, addr: number, len: number, write: bo
       k.ledger.spinUnlock();
     }
   }
-  mm.mergeAround(addr, addr + len);
+  mergeVmas(k, mm, addr, addr + len);
 }
 
 export function madviseVmaFlags(k: Kernel, mm: MM, addr: number, len: number, advice: MadviseVmaAdvice): void {
-  for (const v of vmasIn(mm, addr, len)) {
+  requireMapped(mm, addr, len);
+  const has = (v: Vma) => (advice === 'hugepage' ? v.hugepage : advice === 'nohugepage' ? v.nohugepage : v.mergeable);
+  // madvise_update_vma: VMAs whose flags would not change are left alone (not split).
+  if (mm.vmas.every((v) => v.end <= addr || v.start >= addr + len || has(v))) return;
+  for (const v of vmasIn(k, mm, addr, len)) {
     if (advice === 'hugepage') {
       v.hugepage = true;
       v.nohugepage = false;
@@ -173,7 +202,7 @@ export function madviseVmaFlags(k: Kernel, mm: MM, addr: number, len: number, ad
       v.hugepage = false;
     } else v.mergeable = true;
   }
-  mm.mergeAround(addr, addr + len);
+  mergeVmas(k, mm, addr, addr + len);
 }
 
 /**
@@ -182,7 +211,7 @@ export function madviseVmaFlags(k: Kernel, mm: MM, addr: number, len: number, ad
  * are split first (move_huge_pmd vs split_huge_pmd).
  */
 export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: number): void {
-  const moved = vmasIn(mm, addr, len);
+  const moved = vmasIn(k, mm, addr, len);
   for (const v of mm.vmas) {
     if (moved.includes(v)) continue;
     if (v.start < newAddr + len && newAddr < v.end) throw new ModelInputError('newAddr', `a free range in pid ${mm.pid}`, newAddr);
@@ -238,7 +267,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     v.end += delta;
   }
   mm.vmas.sort((a, b) => a.start - b.start);
-  mm.mergeAround(newAddr, newAddr + len);
+  mergeVmas(k, mm, newAddr, newAddr + len);
 }
 
 export { ptePfn };

@@ -39,6 +39,7 @@ import {
   removeRmapPtes,
   testKernel,
 } from '@pagelab/kernel-core';
+import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary } from './streams.js';
 
 /** `_nr_pages_mapped`'s "PMD-mapped" bit (mm/internal.h ENTIRELY_MAPPED). */
 const ENTIRELY_MAPPED = 0x800000;
@@ -543,6 +544,24 @@ export function runSharednessConformance<P>(d: PolicyDescriptor<'sharedness', P>
       fc.assert(
         fc.property(sharednessStreams, (ops) => {
           replaySharednessStream(create(), ops, opts);
+        }),
+        fcOpts,
+      );
+    });
+
+    it('keeps the invariants, its bookkeeping and its claimed guarantees after every event of random streams of every event type', () => {
+      fc.assert(
+        fc.property(streamArbitrary(), (events) => {
+          const policy = create();
+          const k = testKernel({ config: STREAM_MACHINE, settings: STREAM_SETTINGS, policies: { sharedness: policy } });
+          const history: MmHistory = new Map();
+          runEvents(k, events, {
+            check: true,
+            after: (i, e) => {
+              const bad = checkSharedness(k, policy, opts, history);
+              if (bad.length > 0) throw new Error(`after event #${i} ${JSON.stringify(e)}:\n  ${bad.join('\n  ')}`);
+            },
+          });
         }),
         fcOpts,
       );

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type RefcountPolicy, ptePfn, refHeadRefcount, removeRmapPmd, site } from '@pagelab/kernel-core';
-import { CONFORMANCE_SEED, auditLedger, compareUserVisible, machine, runEvents, streamArbitrary, toEvents } from './index.js';
+import { CONFORMANCE_SEED, STREAM_MACHINE, STREAM_SETTINGS, auditLedger, compareUserVisible, machine, runEvents, streamArbitrary, toEvents } from './index.js';
 
 const SNEAKY = site('test.sneaky');
 const MB = 1 << 20;
@@ -34,8 +34,8 @@ const droppingSplit: RefcountPolicy = {
 };
 
 const pinStream = toEvents([
-  { op: 'touch', p: 0, page: 0, n: 512, write: true },
-  { op: 'pin', p: 0, page: 7, n: 1, fast: true, get: true },
+  { op: 'touch', p: 0, page: 0, n: 512, write: true, value: 0 },
+  { op: 'pin', p: 0, page: 7, n: 1, fast: true, get: true, longterm: false },
   { op: 'unpin', h: 0, dirty: false },
 ]);
 
@@ -43,29 +43,29 @@ describe('the refcount conformance checks catch broken policies', () => {
   it('the ledger audit reports a reference taken by a direct store to the refcount', () => {
     const k = machine(directWrite);
     const audit = auditLedger(k);
-    runEvents(k, pinStream.slice(0, 3));
+    runEvents(k, pinStream.slice(0, 4));
     audit.begin();
-    runEvents(k, pinStream.slice(3, 4));
+    runEvents(k, pinStream.slice(4, 5));
     expect(audit.end().join('\n')).toMatch(/refcount 1 -> 2 without a ledger primitive on it[\s\S]*while the ledger counted no locked op/);
   });
 
   it('the ledger audit accepts the same change made through a ledger primitive', () => {
     const k = machine(refHeadRefcount);
     const audit = auditLedger(k);
-    runEvents(k, pinStream.slice(0, 3));
+    runEvents(k, pinStream.slice(0, 4));
     audit.begin();
     k.ledger.atomicInc(k.frames.refcount, 5, SNEAKY);
-    runEvents(k, pinStream.slice(3, 4));
+    runEvents(k, pinStream.slice(4, 5));
     expect(audit.end()).toEqual([]);
   });
 
   it('the invariant run names the event after which a policy that forgets its GUP reference breaks the counts', () => {
-    expect(() => runEvents(machine(forgetsRef), pinStream, { check: true })).toThrow(/event #4 \{"type":"put","handle":"h1"\}/);
+    expect(() => runEvents(machine(forgetsRef), pinStream, { check: true })).toThrow(/event #5 \{"type":"put","handle":"h1"\}/);
   });
 
   it('the user-visible comparison reports a policy that drops a PMD instead of splitting it under a partial munmap', () => {
-    const events = toEvents([{ op: 'touch', p: 0, page: 0, n: 1, write: true }, { op: 'munmap', p: 0, page: 5, n: 1 }]);
-    expect(compareUserVisible(droppingSplit, refHeadRefcount, events)).toBe(`test-dropping-split vs test-head-refcount: pid 1 addr ${A}: unmapped vs 1`);
+    const events = toEvents([{ op: 'touch', p: 0, page: 0, n: 1, write: true, value: 0 }, { op: 'munmap', p: 0, page: 5, n: 1 }]);
+    expect(compareUserVisible(droppingSplit, refHeadRefcount, events)).toBe(`test-dropping-split vs test-head-refcount: pid 1 addr ${A}: reads 0 vs 1`);
     expect(compareUserVisible(refHeadRefcount, refHeadRefcount, events)).toBeNull();
   });
 
@@ -73,12 +73,13 @@ describe('the refcount conformance checks catch broken policies', () => {
     const a = fc.sample(streamArbitrary(), { seed: CONFORMANCE_SEED, numRuns: 5 });
     const b = fc.sample(streamArbitrary(), { seed: CONFORMANCE_SEED, numRuns: 5 });
     expect(a).toEqual(b);
-    for (const events of a) runEvents(machine(refHeadRefcount), events, { check: true });
+    for (const events of a) runEvents(machine(refHeadRefcount, { config: STREAM_MACHINE, settings: STREAM_SETTINGS }), events, { check: true });
     expect(a.some((e) => e.length > 10)).toBe(true);
   });
 
-  it('the stream prologue maps 4 MiB at the test region for pid 1', () => {
-    expect(toEvents([]).map((e) => e.type)).toEqual(['spawn', 'mmap']);
-    expect(toEvents([])[1]).toMatchObject({ addr: A, len: 4 * MB });
+  it('the stream prologue maps 4 MiB of anonymous memory and 2 MiB of a shmem file at the test region for pid 1', () => {
+    expect(toEvents([]).map((e) => e.type)).toEqual(['spawn', 'mmap', 'mmap']);
+    expect(toEvents([])[1]).toMatchObject({ addr: A, len: 4 * MB, kind: 'anon' });
+    expect(toEvents([])[2]).toMatchObject({ addr: A + 4 * MB, len: 2 * MB, kind: 'shmem' });
   });
 });

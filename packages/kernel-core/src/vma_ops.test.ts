@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { WorkloadEvent } from '@pagelab/events';
+import { entireMapcount } from './folio.js';
+import { checkInvariants } from './invariants.js';
+import { ptePfn } from './pte.js';
+import { applyEvent } from './syscalls.js';
+import { testKernel } from './testing/reference.js';
+
+const MB = 1 << 20;
+const A = 64 * MB;
+const PAGE = 4096;
+
+describe('split_vma', () => {
+  it('splits a huge PMD that would straddle the new VMA boundary (madvise on part of a THP), so fork copies the THP once', () => {
+    const k = testKernel();
+    const events: WorkloadEvent[] = [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 4 * MB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: PAGE, write: true },
+      { type: 'madvise', pid: 1, addr: A, len: PAGE, advice: 'nohugepage' },
+      { type: 'fork', parent: 1, child: 2 },
+    ];
+    for (const e of events) {
+      applyEvent(k, e);
+      expect(checkInvariants(k)).toEqual([]);
+    }
+    const pt = k.mm(1).pt(A)!;
+    expect(pt.pmd).toBe(0);
+    const head = k.frames.head(ptePfn(pt.ptes[0]!));
+    expect(entireMapcount(k.frames, head)).toBe(0);
+    expect(k.mm(1).vmas.map((v) => [v.start, v.end])).toEqual([[A, A + PAGE], [A + PAGE, A + 4 * MB]]);
+  });
+
+  it('leaves a huge PMD whole when madvise changes no flag of the VMA (madvise_update_vma returns early)', () => {
+    const k = testKernel();
+    for (const e of [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 4 * MB, kind: 'anon' },
+      { type: 'madvise', pid: 1, addr: A, len: 4 * MB, advice: 'hugepage' },
+      { type: 'touch', pid: 1, addr: A, len: PAGE, write: true },
+      { type: 'madvise', pid: 1, addr: A, len: PAGE, advice: 'hugepage' },
+    ] satisfies WorkloadEvent[]) applyEvent(k, e);
+    expect(k.mm(1).pt(A)!.pmd).toBeGreaterThan(0);
+    expect(k.mm(1).vmas.length).toBe(1);
+    expect(checkInvariants(k)).toEqual([]);
+  });
+
+  it('links the new part of a split shmem VMA into the file\'s i_mmap: truncate unmaps what a partial munmap left mapped', () => {
+    const k = testKernel({ settings: { 'thp.shmem_enabled': 'always' } });
+    const S = A + 4 * MB;
+    for (const e of [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: S, len: 2 * MB, kind: 'shmem', file: 'f', offset: 0 },
+      { type: 'munmap', pid: 1, addr: S, len: PAGE },
+      { type: 'touch', pid: 1, addr: S + PAGE, len: PAGE, write: true },
+      { type: 'truncate', file: 'f', size: 0 },
+    ] satisfies WorkloadEvent[]) {
+      applyEvent(k, e);
+      expect(checkInvariants(k)).toEqual([]);
+    }
+    expect(k.mm(1).pt(S + PAGE)).toBeUndefined();
+    expect(k.files.get('f')!.mappers.map((m) => m.vma.start)).toEqual([S + PAGE]);
+  });
+});
