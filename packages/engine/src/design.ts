@@ -9,7 +9,7 @@
  * Both return errors as values naming the offending token and what was expected.
  */
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { AXES, type AxisName, type AxisPolicy, type DesignPolicies, type ModelParams, type PolicyDescriptor } from '@pagelab/kernel-core';
+import { AXES, MODEL_PARAM_DOMAINS, type AxisName, type AxisPolicy, type DesignPolicies, type ModelParams, type PolicyDescriptor } from '@pagelab/kernel-core';
 import { describeValue, issuesOf, stableStringify } from '@pagelab/events';
 import { DEFAULT_PRESET, KNOWN_POLICY_IDS, PRESET_NAMES, findPreset, type AxisChoices, type PolicyChoice } from './presets.js';
 import type { Registry } from './registry.js';
@@ -55,16 +55,7 @@ export function designJson(d: Design): { name: string; preset: string; policies:
 
 // ------------------------------------------------------------ era params
 
-const PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly ModelParams[K][] } = {
-  thpCow: ['huge', 'pte'],
-  khugepagedAccepts: ['exclusive', 'shared'],
-  khugepagedSwapIn: [false, true],
-  follPin: [false, true],
-  thpMigration: [false, true],
-  forkCopiesPinned: [false, true],
-  longtermMigratesCma: [false, true],
-  anonExclusive: [false, true],
-};
+const PARAM_DOMAINS = MODEL_PARAM_DOMAINS;
 export const MODEL_PARAM_KEYS = Object.keys(PARAM_DOMAINS) as (keyof ModelParams)[];
 
 /** The allowed values of each era parameter, for help texts. */

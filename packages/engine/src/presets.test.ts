@@ -26,7 +26,7 @@ describe('design presets', () => {
 
   it('differ from their base only where the proposal does', () => {
     const base = findPreset('linux-3.13')!;
-    expect(findPreset('linux-4.5')!.params).toEqual({ ...base.params, khugepagedSwapIn: true });
+    expect(findPreset('linux-4.5')!.params).toEqual({ ...base.params, khugepagedSwapIn: true, shmemThp: true });
     expect(findPreset('oleg-2013')!.policies.refcount).toEqual({ id: 'tail-refcount', params: { perTailLockInSplit: true } });
     expect(findPreset('minchan-2013')!.policies['pinned-migration'].id).toBe('owner-handlers');
     expect(findPreset('kozlowski-2013')!.policies['pinned-migration'].id).toBe('reclaim-on-migrate');

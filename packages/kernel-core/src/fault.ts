@@ -258,6 +258,7 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): 
       return;
     }
     k.outcomes.record('thp_fault', false, 'cow_no_order9_block');
+    k.emit({ type: 'thp_fault_fallback', pid: mm.pid, addr: pmdBase(addr), cow: true });
   }
   // >= 5.8 (or no THP for the copy): split the PMD and CoW one 4 KiB page.
   k.policies.refcount.splitHugePmd(k, mm, pmdBase(addr));

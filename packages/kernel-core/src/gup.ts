@@ -149,7 +149,7 @@ export function dio(k: Kernel, mm: MM, addr: number, len: number, write: boolean
       rc.gupRelease(k, pfn, 'get');
     }
   }
-  k.outcomes.record('dio', true);
+  k.outcomes.record('dio', true, undefined, count);
 }
 
 const GRAB_FAST = site('gup_fast.try_grab_folio');

@@ -12,17 +12,18 @@ export interface OutcomeTally {
 
 export class Outcomes {
   private readonly m = new Map<string, OutcomeTally>();
-  record(name: string, ok: boolean, reason?: string): void {
+  /** Counts `n` attempts with one result (n > 1: a repeated event such as dio with a count). */
+  record(name: string, ok: boolean, reason?: string, n = 1): void {
     let t = this.m.get(name);
     if (!t) {
       t = { ok: 0, failed: 0, reasons: {} };
       this.m.set(name, t);
     }
-    if (ok) t.ok++;
+    if (ok) t.ok += n;
     else {
-      t.failed++;
+      t.failed += n;
       const r = reason ?? 'unknown';
-      t.reasons[r] = (t.reasons[r] ?? 0) + 1;
+      t.reasons[r] = (t.reasons[r] ?? 0) + n;
     }
   }
   get(name: string): OutcomeTally {

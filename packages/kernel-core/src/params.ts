@@ -24,7 +24,25 @@ export interface ModelParams {
   longtermMigratesCma: boolean;
   /** PG_anon_exclusive exists (>= 5.19): CoW reuses exclusive pages, never other subpages of a large folio. Before: reuse when mapped once. */
   anonExclusive: boolean;
+  /** shmem/tmpfs can hold huge pages (>= 4.8, CONFIG_TRANSPARENT_HUGE_PAGECACHE); before, thp.shmem_enabled has no effect. */
+  shmemThp: boolean;
+  /** MADV_COLLAPSE exists (>= 6.1); before, madvise(MADV_COLLAPSE) fails with EINVAL and changes nothing. */
+  madvCollapse: boolean;
 }
+
+/** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
+export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly ModelParams[K][] } = {
+  thpCow: ['huge', 'pte'],
+  khugepagedAccepts: ['exclusive', 'shared'],
+  khugepagedSwapIn: [false, true],
+  follPin: [false, true],
+  thpMigration: [false, true],
+  forkCopiesPinned: [false, true],
+  longtermMigratesCma: [false, true],
+  anonExclusive: [false, true],
+  shmemThp: [false, true],
+  madvCollapse: [false, true],
+};
 
 export const DEFAULT_PARAMS: ModelParams = {
   thpCow: 'pte',
@@ -35,6 +53,8 @@ export const DEFAULT_PARAMS: ModelParams = {
   forkCopiesPinned: true,
   longtermMigratesCma: true,
   anonExclusive: true,
+  shmemThp: true,
+  madvCollapse: true,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -93,16 +113,19 @@ export const ERA_PARAMS = {
   'linux-3.13': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
+    shmemThp: false, madvCollapse: false,
   },
-  /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap). */
+  /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
+    shmemThp: true, madvCollapse: false,
   },
   /** 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm pins leave CMA. */
   'linux-5.8': {
     thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
     thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
+    shmemThp: true, madvCollapse: false,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },

@@ -51,7 +51,7 @@ export function sizePages(file: ShmemFile): number {
  * as advise (MADV_HUGEPAGE on the VMA). VM_NOHUGEPAGE always refuses.
  */
 export function shmemHugeEnabled(k: Kernel, vma: Vma | undefined, file: ShmemFile, index: number): boolean {
-  if (vma?.nohugepage) return false;
+  if (!k.params.shmemThp || vma?.nohugepage) return false;
   switch (k.settings['thp.shmem_enabled']) {
     case 'always':
       return true;
@@ -123,10 +123,14 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
       const aligned = index - (index % HPAGE_PMD_NR);
       const hugeOk = shmemHugeEnabled(k, vma, file, index) && vmaSuitableForPmd(vma, base) && mayHugeAgain(k, file, aligned) && !anyCached(file, aligned);
       let head = hugeOk ? shmemGetFolio(k, file, index, true, k.homeNode(mm)) : -1;
-      if (hugeOk) k.outcomes.record('thp_fault', head >= 0, head >= 0 ? undefined : 'no_order9_block');
+      if (hugeOk) {
+        k.outcomes.record('thp_fault', head >= 0, head >= 0 ? undefined : 'no_order9_block');
+        if (head < 0) k.emit({ type: 'thp_fault_fallback', pid: mm.pid, addr: base, file: file.name });
+      }
       if (head < 0) head = shmemGetFolio(k, file, index, false, k.homeNode(mm));
       if (head < 0) {
         k.outcomes.record('fault', false, 'oom');
+        k.emit({ type: 'oom', pid: mm.pid, addr });
         if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(addr / HPAGE_PMD_SIZE));
         return -1;
       }

@@ -40,6 +40,7 @@ export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
     k.ledger.spinUnlock();
     k.folioPutRefs(head, 1, PMD_REF);
     k.outcomes.record('split_pmd', true);
+    k.emit({ type: 'thp_split_pmd', pid: mm.pid, addr: base, pfn: head, file: true });
     return;
   }
   k.ledger.atomicAdd(f.refcount, head, HPAGE_PMD_NR - 1, PMD_REF);

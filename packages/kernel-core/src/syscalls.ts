@@ -60,6 +60,12 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
         case 'collapse':
           // MADV_COLLAPSE changes no VMA flag, so it splits no VMA.
           requireMapped(mm, ev.addr, ev.len);
+          if (!k.params.madvCollapse) {
+            // Before 6.1 the advice does not exist: madvise() returns -EINVAL.
+            k.outcomes.record('madvise', false, 'EINVAL');
+            k.emit({ type: 'madvise_einval', pid: ev.pid, addr: ev.addr, advice: ev.advice });
+            return;
+          }
           madviseCollapse(k, mm, ev.addr, ev.len);
           return;
       }
