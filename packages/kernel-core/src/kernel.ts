@@ -47,6 +47,8 @@ export interface DriverAlloc {
 }
 
 const FREE_FOLIO = site('free_folio');
+/** What drain() returns when nothing was observed: shared, never written to. */
+const NO_OBSERVATIONS: Observation[] = Object.freeze([]) as unknown as Observation[];
 
 export interface ExpectFailure {
   line: number;
@@ -130,6 +132,7 @@ export class Kernel {
   /** Observations since the last drain (the engine batches them per event). */
   drain(): Observation[] {
     const o = this.obs;
+    if (o.length === 0) return NO_OBSERVATIONS;
     this.obs = [];
     return o;
   }

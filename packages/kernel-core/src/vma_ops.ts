@@ -65,7 +65,7 @@ export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
       pt = mm.pt(base);
       if (!pt) continue;
     }
-    if (pt.used > 0) for (let a = lo; a < hi; a += PAGE_SIZE) zapPte(k, mm, pt, a);
+    if (pt.used > 0) zapPteRange(k, mm, pt, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
     else pt.shadow.fill(0, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
     if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
   }
@@ -83,24 +83,37 @@ function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
 }
 
-function zapPte(k: Kernel, mm: MM, pt: PageTable, a: number): void {
-  const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
-  const v = pt.ptes[i]!;
-  pt.shadow[i] = 0;
-  if (v === 0) return;
-  pt.ptes[i] = 0;
-  pt.used--;
-  if (pteSwap(v)) {
-    k.swap.put(swapSlot(v));
-    mm.swapEnts--;
-    return;
-  }
-  const pfn = ptePfn(v);
-  if (pfn === ZERO_PFN) return;
+/** mmu_gather's batch: folios whose mapping reference is dropped after the TLB flush, outside the PT lock. */
+const gather = new Int32Array(HPAGE_PMD_NR);
+
+/**
+ * zap_pte_range over slots [from, to) of one page table: the PT lock once for
+ * the table, rmap removal per page under it, one TLB flush for the batch,
+ * then the references go (tlb_finish_mmu), so frees never nest in the PT lock.
+ */
+function zapPteRange(k: Kernel, mm: MM, pt: PageTable, from: number, to: number): void {
+  const f = k.frames;
+  let n = 0;
   k.ledger.spinLock(ZAP_PTL);
-  removeRmapPtes(k, mm, pfn, 1);
+  for (let i = from; i < to; i++) {
+    const v = pt.ptes[i]!;
+    pt.shadow[i] = 0;
+    if (v === 0) continue;
+    pt.ptes[i] = 0;
+    pt.used--;
+    if (pteSwap(v)) {
+      k.swap.put(swapSlot(v));
+      mm.swapEnts--;
+      continue;
+    }
+    const pfn = ptePfn(v);
+    if (pfn === ZERO_PFN) continue;
+    removeRmapPtes(k, mm, pfn, 1);
+    gather[n++] = f.head(pfn);
+  }
+  if (n > 0) k.ledger.tlbFlush();
   k.ledger.spinUnlock();
-  k.folioPutRefs(k.frames.head(pfn), 1, ZAP_PTL);
+  for (let j = 0; j < n; j++) k.folioPutRefs(gather[j]!, 1, ZAP_PTL);
 }
 
 /**

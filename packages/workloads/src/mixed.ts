@@ -23,7 +23,7 @@ export const mixed = defineScenario({
     const mem = intParam(p, 'memoryGiB', 16, 1, 1024);
     const rnd = prng(seed);
     const b = new LogBuilder('mixed', seed, p, { memory: mem * GiB, swap: 1 * GiB }, { 'thp.enabled': 'always' });
-    const VMAS = 2, VMA = 32 * MiB, PROCS = 4, MAX_CHILDREN = 4;
+    const VMAS = 2, VMA = 16 * MiB, PROCS = 4, MAX_CHILDREN = 4;
     const vmaBase = (v: number) => REGION + v * 2 * VMA; // a gap between VMAs keeps them apart
     const procs: number[] = [];
     for (let pid = 1; pid <= PROCS; pid++) {
@@ -76,8 +76,9 @@ export const mixed = defineScenario({
         } else b.exit(children.splice(Math.floor(rnd() * children.length), 1)[0]!);
       } else if (r < 0.7625) {
         b.khugepaged(undefined, 1);
-      } else if (r < 0.763) {
-        b.reclaim(4096);
+      } else if (r < 0.765) {
+        // kswapd-sized pressure: SWAP_CLUSTER_MAX pages at a time.
+        b.reclaim(32);
       } else {
         const { addr, len } = range(4);
         b.raw({ type: 'touch', pid, addr, len, write: true });
