@@ -56,11 +56,15 @@ export class Vma {
   addrOf(pgoff: number): number {
     return this.start + (pgoff - this.pgoff) * PAGE_SIZE;
   }
+  /**
+   * is_mergeable_vma + is_mergeable_anon_vma: same kind, protection, file and
+   * flags, and compatible anon_vmas (the same chain, or one side has none yet).
+   */
   sameAttrs(o: Vma): boolean {
     return (
       this.kind === o.kind && this.write === o.write && this.fileId === o.fileId && this.hugepage === o.hugepage &&
-      this.nohugepage === o.nohugepage && this.mergeable === o.mergeable && this.chain.length === o.chain.length &&
-      this.chain.every((a, i) => a === o.chain[i])
+      this.nohugepage === o.nohugepage && this.mergeable === o.mergeable &&
+      (this.chain.length === 0 || o.chain.length === 0 || (this.chain.length === o.chain.length && this.chain.every((a, i) => a === o.chain[i])))
     );
   }
   clone(): Vma {
@@ -129,6 +133,7 @@ export class MM {
       if (b.start < start - PAGE_SIZE && a.end < start - PAGE_SIZE) break;
       if (a.end === b.start && a.sameAttrs(b) && b.pgoff === a.pgoffOf(b.start) && a.end >= start && b.start <= end) {
         a.end = b.end;
+        if (a.chain.length === 0) a.chain = b.chain; // the merged VMA keeps the anon_vma that has pages
         this.vmas.splice(i, 1);
       }
     }

@@ -7,11 +7,11 @@
  */
 import type { Kernel } from './kernel.js';
 import { P1, P2, P3 } from './folio.js';
-import { HPAGE_PMD_NR, PG } from './frames.js';
+import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import type { MM } from './mm.js';
+import type { MM, PageTable } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
-import { addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes } from './rmap.js';
+import { addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
 
 const PMD_LOCK = site('split_huge_pmd.pmd_lock');
 const PMD_REF = site('split_huge_pmd.refcount');
@@ -57,12 +57,18 @@ export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
   k.emit({ type: 'thp_split_pmd', pid: mm.pid, addr: base, pfn: head });
 }
 
-/** A mapping taken down for a split, to be re-established on the pieces. */
-export interface SavedPte {
-  mm: MM;
-  addr: number;
-  pfn: number;
-  pte: number;
+/**
+ * The mappings taken down for a split, to be re-established on the pieces:
+ * parallel arrays (one entry per PTE), not an object per PTE, because a split
+ * saves 512 of them.
+ */
+export interface SavedPtes {
+  readonly n: number;
+  readonly mm: MM[];
+  readonly table: PageTable[];
+  readonly slot: Int32Array;
+  readonly pfn: Int32Array;
+  readonly pte: Int32Array;
 }
 
 /**
@@ -70,22 +76,49 @@ export interface SavedPte {
  * PTE mapping of the folio is replaced by a (modelled) migration entry: its
  * rmap and reference are dropped and the PTE is remembered for remapping.
  */
-export function unmapFolio(k: Kernel, head: number): SavedPte[] {
-  const saved: SavedPte[] = [];
+export function unmapFolio(k: Kernel, head: number): SavedPtes {
+  const f = k.frames;
+  const nr = f.nrPages(head);
   for (const m of folioMappings(k, head)) if (m.pmd) splitHugePmdLocked(k, m.mm, m.addr);
-  for (const m of folioMappings(k, head)) {
-    const pt = m.mm.pt(m.addr)!;
-    const i = Math.floor(m.addr / 4096) % HPAGE_PMD_NR;
-    const pfn = ptePfn(m.pte);
-    k.ledger.spinLock(UNMAP_PTL);
-    pt.ptes[i] = 0; // a migration entry: the slot stays in use
-    removeRmapPtes(k, m.mm, pfn, 1);
-    k.ledger.atomicDec(k.frames.refcount, head, UNMAP_REF);
-    k.ledger.tlbFlush();
-    k.ledger.spinUnlock();
-    saved.push({ mm: m.mm, addr: m.addr, pfn, pte: m.pte });
-  }
-  return saved;
+  const mms: MM[] = [];
+  const tables: PageTable[] = [];
+  let cap = nr, n = 0;
+  let slot = new Int32Array(cap), pfns = new Int32Array(cap), ptes = new Int32Array(cap);
+  rmapWalk(k, head, ({ mm, vma, base }) => {
+    for (let i = 0; i < nr; i++) {
+      const a = base + i * PAGE_SIZE;
+      if (a < vma.start || a >= vma.end) continue;
+      const pt = mm.pt(a);
+      if (!pt || pt.pmd > 0) continue;
+      const j = (a / PAGE_SIZE) % HPAGE_PMD_NR;
+      const v = pt.ptes[j]!;
+      if (!(v > 0) || ptePfn(v) !== head + i) continue;
+      k.ledger.spinLock(UNMAP_PTL);
+      pt.ptes[j] = 0; // a migration entry: the slot stays in use
+      removeRmapPtes(k, mm, head + i, 1);
+      k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
+      k.ledger.tlbFlush();
+      k.ledger.spinUnlock();
+      if (n === cap) {
+        cap *= 2;
+        const grow = (x: Int32Array) => {
+          const y = new Int32Array(cap);
+          y.set(x);
+          return y;
+        };
+        slot = grow(slot);
+        pfns = grow(pfns);
+        ptes = grow(ptes);
+      }
+      mms.push(mm);
+      tables.push(pt);
+      slot[n] = j;
+      pfns[n] = head + i;
+      ptes[n] = v;
+      n++;
+    }
+  });
+  return { n, mm: mms, table: tables, slot, pfn: pfns, pte: ptes };
 }
 
 /**
@@ -93,15 +126,14 @@ export function unmapFolio(k: Kernel, head: number): SavedPte[] {
  * page belongs to now (the pieces after a split, or the folio itself after a
  * failed one). Takes one reference per mapping on that folio's head.
  */
-export function remapFolio(k: Kernel, saved: SavedPte[], toPfn?: (pfn: number) => number): void {
+export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) => number): void {
   const f = k.frames;
-  for (const s of saved) {
-    const pfn = toPfn ? toPfn(s.pfn) : s.pfn;
-    const pt = s.mm.pt(s.addr)!;
+  for (let e = 0; e < saved.n; e++) {
+    const pfn = toPfn ? toPfn(saved.pfn[e]!) : saved.pfn[e]!;
     k.ledger.spinLock(REMAP_PTL);
-    pt.ptes[Math.floor(s.addr / 4096) % HPAGE_PMD_NR] = mkPte(pfn, pteWrite(s.pte), true);
+    saved.table[e]!.ptes[saved.slot[e]!] = mkPte(pfn, pteWrite(saved.pte[e]!), true);
     k.ledger.atomicInc(f.refcount, f.head(pfn), REMAP_REF);
-    addRmapPtes(k, s.mm, pfn, 1);
+    addRmapPtes(k, saved.mm[e]!, pfn, 1);
     k.ledger.spinUnlock();
   }
 }

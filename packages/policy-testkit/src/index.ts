@@ -6,3 +6,5 @@ export * from './audit.js';
 export * from './refcount.js';
 // sharedness axis: export line added by its owner (./sharedness.js).
 export * from './sharedness.js';
+export * from './pinned-migration.js';
+export * from './shmem-truncate.js';

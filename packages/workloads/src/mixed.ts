@@ -23,7 +23,7 @@ export const mixed = defineScenario({
     const mem = intParam(p, 'memoryGiB', 16, 1, 1024);
     const rnd = prng(seed);
     const b = new LogBuilder('mixed', seed, p, { memory: mem * GiB, swap: 1 * GiB }, { 'thp.enabled': 'always' });
-    const VMAS = 2, VMA = 16 * MiB, PROCS = 4, MAX_CHILDREN = 4;
+    const VMAS = 2, VMA = 8 * MiB, PROCS = 4, MAX_CHILDREN = 4;
     const vmaBase = (v: number) => REGION + v * 2 * VMA; // a gap between VMAs keeps them apart
     const procs: number[] = [];
     for (let pid = 1; pid <= PROCS; pid++) {
@@ -60,10 +60,12 @@ export const mixed = defineScenario({
           pins.push(h);
         }
       } else if (r < 0.7) {
-        const { addr, len } = range(256);
+        // MADV_DONTNEED of up to 256 KiB (an allocator returning a free run).
+        const { addr, len } = range(64);
         b.madvise(pid, addr, len, 'dontneed');
       } else if (r < 0.74) {
-        const { addr, len } = range(512);
+        // munmap + mmap of up to 512 KiB (an allocator's arena chunk).
+        const { addr, len } = range(128);
         b.munmap(pid, addr, len).mmapAnon(pid, addr, len);
       } else if (r < 0.76) {
         const { addr, len } = range(64);

@@ -9,7 +9,7 @@ const path = require('node:path');
 const SHORT = { refcount: 'refcount', sharedness: 'sharedness', 'pinned-migration': 'pinned', 'shmem-truncate': 'shmem' };
 const IFACE = { refcount: 'RefcountPolicy', sharedness: 'SharednessPolicy', 'pinned-migration': 'PinnedMigrationPolicy', 'shmem-truncate': 'ShmemTruncatePolicy' };
 const REFERENCE = { refcount: 'refHeadRefcount', sharedness: 'refPreciseSharedness', 'pinned-migration': 'refPinsBlock', 'shmem-truncate': 'refSplitOnPunch' };
-const CONFORMANCE = { refcount: 'runRefcountConformance', sharedness: 'runSharednessConformance' };
+const CONFORMANCE = { refcount: 'runRefcountConformance', sharedness: 'runSharednessConformance', 'pinned-migration': 'runPinnedMigrationConformance', 'shmem-truncate': 'runShmemTruncateConformance' };
 
 /** @param {import('@nx/devkit').Tree} tree @param {{axis: keyof typeof SHORT, name: string, title?: string, models?: string}} opts */
 module.exports = async function policyGenerator(tree, opts) {
