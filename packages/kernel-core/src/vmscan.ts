@@ -13,7 +13,7 @@ import { site } from './ledger.js';
 import type { MM } from './mm.js';
 import { pteIndex } from './mm.js';
 import { mkSwapPte, ptePfn, ptePresent } from './pte.js';
-import { folioMappings, removeRmapPtes } from './rmap.js';
+import { removeRmapPtes, rmapWalk } from './rmap.js';
 
 const SHRINK_GET = site('deferred_split_scan.folio_try_get');
 const SHRINK_LOCK = site('deferred_split_scan.folio_trylock');
@@ -117,17 +117,21 @@ export function swapOutPage(k: Kernel, pfn: number): boolean {
     k.ledger.unlockPage(f.flags, pfn, PG.locked, RECLAIM_LOCK);
     return false;
   }
-  for (const m of folioMappings(k, pfn)) {
-    const pt = m.mm.pt(m.addr)!;
+  // try_to_unmap_one for every VMA that may map the page: an order-0 page sits at one address per VMA.
+  rmapWalk(k, pfn, ({ mm, vma, base }) => {
+    if (base < vma.start || base >= vma.end) return;
+    const pt = mm.pt(base);
+    const i = pteIndex(base);
+    if (!pt || pt.pmd > 0 || !ptePresent(pt.ptes[i]!) || ptePfn(pt.ptes[i]!) !== pfn) return;
     k.ledger.spinLock(UNMAP_PTL);
-    pt.ptes[pteIndex(m.addr)] = mkSwapPte(slot);
+    pt.ptes[i] = mkSwapPte(slot);
     k.swap.dup(slot);
-    m.mm.swapEnts++;
-    removeRmapPtes(k, m.mm, pfn, 1);
+    mm.swapEnts++;
+    removeRmapPtes(k, mm, pfn, 1);
     k.ledger.tlbFlush();
     k.ledger.spinUnlock();
     k.ledger.atomicDec(f.refcount, pfn, UNMAP_PTL);
-  }
+  });
   k.ledger.unlockPage(f.flags, pfn, PG.locked, RECLAIM_LOCK);
   if (f.refcount[pfn] === 0) k.freeFolio(pfn);
   k.outcomes.record('swap_out', true);
