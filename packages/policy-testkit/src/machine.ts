@@ -5,8 +5,9 @@
  */
 import {
   DEFAULT_PARAMS, type DesignPolicies, Kernel, type MachineConfig, type ModelParams, type PolicyDescriptor,
-  type RefcountPolicy, type Settings, referencePolicies,
+  type RefcountPolicy, type Settings, referencePolicies, type AxisName, type AxisPolicy,
 } from '@pagelab/kernel-core';
+import { STREAM_MACHINE, STREAM_SETTINGS } from './streams.js';
 
 /** Era parameters live in kernel-core (the engine's presets use the same table). */
 export { ERA_PARAMS, type Era } from '@pagelab/kernel-core';
@@ -32,11 +33,42 @@ export function machine(refcount: RefcountPolicy, opts: MachineOptions = {}): Ke
   );
 }
 
-/** Instantiates a descriptor's policy from its defaults plus overrides, through its own codec. */
-export function policyFrom<P>(d: PolicyDescriptor<'refcount', P>, overrides: Partial<P> = {}): RefcountPolicy {
+/** A Kernel on the random streams' machine (STREAM_MACHINE, STREAM_SETTINGS) with `policies` over kernel-core's reference ones. */
+export function streamKernel(policies: Partial<DesignPolicies>, opts: Omit<MachineOptions, 'policies'> = {}): Kernel {
+  return new Kernel(
+    { ...STREAM_MACHINE, ...opts.config },
+    { ...referencePolicies, ...policies },
+    { ...DEFAULT_PARAMS, ...opts.params },
+    { ...STREAM_SETTINGS, ...opts.settings },
+  );
+}
+
+/** Instantiates a descriptor's policy (any axis) from its defaults plus overrides, through its own codec. */
+export function policyFrom<A extends AxisName, P>(d: PolicyDescriptor<A, P>, overrides: Partial<P> = {}): AxisPolicy[A] {
   const raw: unknown = { ...d.defaults, ...overrides };
   if (!d.params.is(raw)) throw new Error(`${d.id}: parameters ${JSON.stringify(raw)} do not decode with ${d.params.name}`);
   return d.create(raw);
+}
+
+/**
+ * What is wrong with a descriptor of `axis` (empty: nothing): its axis, that
+ * its defaults decode with its own codec, a title and what it models, and
+ * that the policy it creates carries its id and the axis's `methods`.
+ */
+export function descriptorProblems<A extends AxisName, P>(d: PolicyDescriptor<A, P>, axis: A, methods: readonly string[]): string[] {
+  const out: string[] = [];
+  if (d.axis !== axis) out.push(`axis is ${JSON.stringify(d.axis)}, not "${axis}"`);
+  if (!d.params.is(d.defaults)) out.push(`defaults ${JSON.stringify(d.defaults)} are not a ${d.params.name}`);
+  else if (d.params.decode(d.defaults)._tag !== 'Right') out.push(`defaults ${JSON.stringify(d.defaults)} do not decode with ${d.params.name}`);
+  if (!d.title) out.push('no title');
+  if (!d.models) out.push('no "models" (seed thread or kernel version)');
+  if (out.length === 0) {
+    const p = d.create(d.defaults) as unknown as Record<string, unknown>;
+    if (p['id'] !== d.id) out.push(`the policy's id is ${JSON.stringify(p['id'])}, the descriptor's ${JSON.stringify(d.id)}`);
+    const missing = methods.filter((m) => typeof p[m] !== 'function');
+    if (missing.length > 0) out.push(`the policy lacks ${missing.join(' or ')}`);
+  }
+  return out;
 }
 
 export interface CostDelta {

@@ -40,12 +40,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
-  DEFAULT_PARAMS, Kernel, type MachineConfig, type ModelParams, PG, type PinnedMigrationPolicy, type PolicyDescriptor, type Settings,
-  driverPageHandle, referencePolicies,
+  type Kernel, type MachineConfig, type ModelParams, PG, type PinnedMigrationPolicy, type PolicyDescriptor, type Settings,
+  driverPageHandle,
 } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
+import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
 import {
-  type Intent, STREAM_MACHINE, STREAM_SETTINGS, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
+  type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
   toEvents, userView,
 } from './streams.js';
 
@@ -70,25 +71,12 @@ export interface PinnedMigrationConformanceOptions<P> {
 
 /** Instantiates a descriptor's policy from its defaults plus overrides, through its own codec. */
 export function pinnedMigrationPolicyFrom<P>(d: PolicyDescriptor<'pinned-migration', P>, overrides: Partial<P> = {}): PinnedMigrationPolicy {
-  const raw: unknown = { ...d.defaults, ...overrides };
-  if (!d.params.is(raw)) throw new Error(`${d.id}: parameters ${JSON.stringify(raw)} do not decode with ${d.params.name}`);
-  return d.create(raw);
+  return policyFrom(d, overrides);
 }
 
 /** What is wrong with a pinned-migration descriptor (empty: nothing). */
 export function pinnedMigrationDescriptorProblems<P>(d: PolicyDescriptor<'pinned-migration', P>): string[] {
-  const out: string[] = [];
-  if (d.axis !== 'pinned-migration') out.push(`axis is ${JSON.stringify(d.axis)}, not "pinned-migration"`);
-  if (!d.params.is(d.defaults)) out.push(`defaults ${JSON.stringify(d.defaults)} are not a ${d.params.name}`);
-  else if (d.params.decode(d.defaults)._tag !== 'Right') out.push(`defaults ${JSON.stringify(d.defaults)} do not decode with ${d.params.name}`);
-  if (!d.title) out.push('no title');
-  if (!d.models) out.push('no "models" (seed thread or kernel version)');
-  if (out.length === 0) {
-    const p = d.create(d.defaults);
-    if (p.id !== d.id) out.push(`the policy's id is ${JSON.stringify(p.id)}, the descriptor's ${JSON.stringify(d.id)}`);
-    if (typeof p.migrateDriverPage !== 'function' || typeof p.onDriverPin !== 'function') out.push('the policy lacks migrateDriverPage or onDriverPin');
-  }
-  return out;
+  return descriptorProblems(d, 'pinned-migration', ['migrateDriverPage', 'onDriverPin']);
 }
 
 export interface PinnedMigrationMachineOptions {
@@ -99,12 +87,7 @@ export interface PinnedMigrationMachineOptions {
 
 /** A Kernel on STREAM_MACHINE with `policy` on the pinned-migration axis and kernel-core's reference policies elsewhere. */
 export function pinnedMigrationKernel(policy: PinnedMigrationPolicy, opts: PinnedMigrationMachineOptions = {}): Kernel {
-  return new Kernel(
-    { ...STREAM_MACHINE, ...opts.config },
-    { ...referencePolicies, pinnedMigration: policy },
-    { ...DEFAULT_PARAMS, ...opts.params },
-    { ...STREAM_SETTINGS, ...opts.settings },
-  );
+  return streamKernel({ pinnedMigration: policy }, opts);
 }
 
 // ------------------------------------------------------------- streams

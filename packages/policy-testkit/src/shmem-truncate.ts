@@ -40,10 +40,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
-  DEFAULT_PARAMS, HPAGE_PMD_NR, Kernel, type MM, type MachineConfig, type ModelParams, PAGE_SIZE, PG, type PolicyDescriptor, type Settings,
-  type ShmemTruncatePolicy, ptePfn, ptePresent, referencePolicies,
+  HPAGE_PMD_NR, type Kernel, type MM, type MachineConfig, type ModelParams, PAGE_SIZE, PG, type PolicyDescriptor, type Settings,
+  type ShmemTruncatePolicy, ptePfn, ptePresent,
 } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
+import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
 import {
   type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, shmemStreamSettings, teardownEvents,
   toEvents, userView,
@@ -72,25 +73,12 @@ export interface ShmemTruncateConformanceOptions<P> {
 
 /** Instantiates a descriptor's policy from its defaults plus overrides, through its own codec. */
 export function shmemTruncatePolicyFrom<P>(d: PolicyDescriptor<'shmem-truncate', P>, overrides: Partial<P> = {}): ShmemTruncatePolicy {
-  const raw: unknown = { ...d.defaults, ...overrides };
-  if (!d.params.is(raw)) throw new Error(`${d.id}: parameters ${JSON.stringify(raw)} do not decode with ${d.params.name}`);
-  return d.create(raw);
+  return policyFrom(d, overrides);
 }
 
 /** What is wrong with a shmem-truncate descriptor (empty: nothing). */
 export function shmemTruncateDescriptorProblems<P>(d: PolicyDescriptor<'shmem-truncate', P>): string[] {
-  const out: string[] = [];
-  if (d.axis !== 'shmem-truncate') out.push(`axis is ${JSON.stringify(d.axis)}, not "shmem-truncate"`);
-  if (!d.params.is(d.defaults)) out.push(`defaults ${JSON.stringify(d.defaults)} are not a ${d.params.name}`);
-  else if (d.params.decode(d.defaults)._tag !== 'Right') out.push(`defaults ${JSON.stringify(d.defaults)} do not decode with ${d.params.name}`);
-  if (!d.title) out.push('no title');
-  if (!d.models) out.push('no "models" (seed thread or kernel version)');
-  if (out.length === 0) {
-    const p = d.create(d.defaults);
-    if (p.id !== d.id) out.push(`the policy's id is ${JSON.stringify(p.id)}, the descriptor's ${JSON.stringify(d.id)}`);
-    if (typeof p.splitOnPartialPunch !== 'function' || typeof p.mayRecollapse !== 'function') out.push('the policy lacks splitOnPartialPunch or mayRecollapse');
-  }
-  return out;
+  return descriptorProblems(d, 'shmem-truncate', ['splitOnPartialPunch', 'mayRecollapse']);
 }
 
 export interface ShmemTruncateMachineOptions {
@@ -101,12 +89,7 @@ export interface ShmemTruncateMachineOptions {
 
 /** A Kernel on STREAM_MACHINE (shmem THPs always) with `policy` on the shmem-truncate axis and kernel-core's reference policies elsewhere. */
 export function shmemTruncateKernel(policy: ShmemTruncatePolicy, opts: ShmemTruncateMachineOptions = {}): Kernel {
-  return new Kernel(
-    { ...STREAM_MACHINE, ...opts.config },
-    { ...referencePolicies, shmemTruncate: policy },
-    { ...DEFAULT_PARAMS, ...opts.params },
-    { ...shmemStreamSettings(true), ...opts.settings },
-  );
+  return streamKernel({ shmemTruncate: policy }, opts);
 }
 
 // ------------------------------------------------------------- streams
