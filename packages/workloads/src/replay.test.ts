@@ -145,4 +145,18 @@ describe('sharedness axis: seed 003', () => {
       expect(r.expectations.failed, d).toBe(0);
     }
   });
+
+  it('fork-heavy-random, seed 1: how often the folio-level answers diverge from the per-page rule, counted exactly', () => {
+    const precise = run('fork-heavy-random', 'linux-5.8', { seed: 1 }, false, 1000);
+    const likely = run('fork-heavy-random', 'linux-6.10', { seed: 1 }, false, 1000);
+    const owner = run('fork-heavy-random', 'linux-6.15', { seed: 1 }, false, 1000);
+    expect(precise.sharedness).toEqual({ questions: 34872, falseNegatives: 0, falsePositives: 0, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 });
+    // On this workload the heuristics never miss sharing; they over-count pages of shared folios that
+    // one process maps alone (semantics.md §5.4 case B), and refuse two collapses the precise rule allows.
+    for (const r of [likely, owner]) {
+      expect(r.sharedness).toEqual({ questions: 34552, falseNegatives: 0, falsePositives: 435, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 });
+      expect(r.outcomes['collapse']!.reasons['SCAN_EXCEED_SHARED_PTE']).toBe(53);
+    }
+    expect(precise.outcomes['collapse']!.reasons['SCAN_EXCEED_SHARED_PTE']).toBe(51);
+  });
 });
