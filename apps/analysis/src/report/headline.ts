@@ -24,6 +24,8 @@ export interface HeadlineRow {
   lockedOps: HeadlineCell;
   /** locked ops per workload event */
   lockedOpsPerEvent: number;
+  /** locked ops per O_DIRECT request, when the workload does direct I/O (outcome `dio`, counted per repetition) */
+  lockedOpsPerDio?: number;
   /** the sample after which waste was highest, when known */
   peakSeq?: number;
   splitFailures: HeadlineCell;
@@ -71,6 +73,7 @@ export function headlineRows(designs: ReadonlyArray<{ name: string; summary: Sum
       peakWaste: cell(m.peakWasteBytes, base.metrics.peakWasteBytes, b, 'lower', fmtMiB, (d) => signed(fmtMiB(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
       lockedOps: cell(m.lockedOps, base.metrics.lockedOps, b, 'lower', fmtInt, (d) => signed(fmtInt(Math.abs(d.delta)), d.delta < 0, d.delta === 0) + rel(d)),
       lockedOpsPerEvent: s.events > 0 ? m.lockedOps / s.events : 0,
+      ...perDio(s),
       splitFailures: cell(splitFailed(s), splitFailed(base), b, 'lower', fmtInt, (d) => signed(fmtInt(Math.abs(d.delta)), d.delta < 0, d.delta === 0)),
       splitAttempts: (split?.ok ?? 0) + (split?.failed ?? 0),
       hugeCoverage: cell(m.hugeCoverage, base.metrics.hugeCoverage, b, 'higher', (v) => `${(v * 100).toFixed(1)}%`, (d) =>
@@ -82,9 +85,18 @@ export function headlineRows(designs: ReadonlyArray<{ name: string; summary: Sum
   });
 }
 
+/** Direct I/O workloads: the question of seeds/002 is the price per dio, not per log event. */
+function perDio(s: Summary): { lockedOpsPerDio?: number } {
+  const dios = s.outcomes['dio']?.ok ?? 0;
+  return dios > 0 ? { lockedOpsPerDio: s.metrics.lockedOps / dios } : {};
+}
+
 /** Secondary text under a headline value (rate or attempts). */
 export function headlineNote(row: HeadlineRow, key: (typeof HEADLINE_COLUMNS)[number]['key']): string {
-  if (key === 'lockedOps') return `${fmtRate(row.lockedOpsPerEvent)} per event`;
+  if (key === 'lockedOps') {
+    const perDio = row.lockedOpsPerDio !== undefined ? `, ${fmtRate(row.lockedOpsPerDio)} per dio (whole run / dio requests)` : '';
+    return `${fmtRate(row.lockedOpsPerEvent)} per event${perDio}`;
+  }
   if (key === 'peakWaste' && row.peakSeq !== undefined && row.peakWaste.value > 0) return `at event ${fmtInt(row.peakSeq)}`;
   if (key === 'splitFailures') return `of ${fmtInt(row.splitAttempts)} attempts`;
   return '';
