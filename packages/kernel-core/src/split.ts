@@ -7,11 +7,11 @@
  */
 import type { Kernel } from './kernel.js';
 import { P1, P2, P3 } from './folio.js';
-import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, PageTable } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
-import { addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
+import { addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
 
 const PMD_LOCK = site('split_huge_pmd.pmd_lock');
 const PMD_REF = site('split_huge_pmd.refcount');
@@ -79,7 +79,16 @@ export interface SavedPtes {
 export function unmapFolio(k: Kernel, head: number): SavedPtes {
   const f = k.frames;
   const nr = f.nrPages(head);
-  for (const m of folioMappings(k, head)) if (m.pmd) splitHugePmdLocked(k, m.mm, m.addr);
+  if (f.entireMapcount[head + P1]! > 0) {
+    // TTU_SPLIT_HUGE_PMD: every PMD mapping becomes PTEs first (collected, then split: the walk must not see its own edits).
+    const pmds: { mm: MM; addr: number }[] = [];
+    rmapWalk(k, head, ({ mm, vma, base }) => {
+      if (base % HPAGE_PMD_SIZE !== 0 || base < vma.start || base + HPAGE_PMD_SIZE > vma.end) return;
+      const pt = mm.pt(base);
+      if (pt && pt.pmd > 0 && ptePfn(pt.pmd) === head) pmds.push({ mm, addr: base });
+    });
+    for (const m of pmds) splitHugePmdLocked(k, m.mm, m.addr);
+  }
   const mms: MM[] = [];
   const tables: PageTable[] = [];
   let cap = nr, n = 0;
