@@ -29,6 +29,11 @@ describe('log header', () => {
     expect(brief({ ...exampleHeader, settings: { 'thp.enable': 'always' } })[0]).toMatch(/^\$\.settings\["thp\.enable"\]: no field "thp\.enable" in settings \(did you mean "thp\.enabled"\?/);
   });
 
+  test('a hand-written header may leave out settings and the workload params', () => {
+    const { settings: _s, ...noSettings } = exampleHeader;
+    expect(brief({ ...noSettings, workload: { name: 'hand-written', seed: 0 } })).toEqual([]);
+  });
+
   test('the format version must be 1', () => {
     expect(brief({ ...exampleHeader, pagelab: 2 })).toEqual(['$.pagelab: 1 (the workload log format version)']);
   });

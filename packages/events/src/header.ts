@@ -32,8 +32,9 @@ export type Machine = t.TypeOf<typeof Machine>;
 
 export const WorkloadInfo = object(
   'a workload object',
-  { name: NonEmptyString, seed: Integer, params: JsonObject },
-  {},
+  { name: NonEmptyString, seed: Integer },
+  // A hand-written log may leave out the generator's parameters.
+  { params: JsonObject },
   { noun: 'workload' },
 );
 export type WorkloadInfo = t.TypeOf<typeof WorkloadInfo>;
@@ -43,10 +44,10 @@ export const LogHeader = object(
   {
     pagelab: constant(LOG_FORMAT_VERSION, `${LOG_FORMAT_VERSION} (the workload log format version)`),
     machine: Machine,
-    settings: Settings,
     workload: WorkloadInfo,
   },
-  {},
+  // Absent tunables are the kernel's defaults (an empty object says the same).
+  { settings: Settings },
   { noun: 'the log header' },
 );
 export type LogHeader = t.TypeOf<typeof LogHeader>;

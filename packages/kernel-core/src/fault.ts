@@ -20,7 +20,7 @@ const COW_GET = site('do_wp_page');
 /** Whether a THP may back this PMD range of the VMA (thp_vma_allowable_order). */
 export function thpAllowed(k: Kernel, vma: Vma, base: number): boolean {
   const mode = vma.kind === 'anon' ? k.settings['thp.enabled'] : k.settings['thp.shmem_enabled'];
-  if (mode === 'never' || vma.nohugepage) return false;
+  if (mode === 'never' || mode === 'deny' || vma.nohugepage) return false;
   if ((mode === 'madvise' || mode === 'advise') && !vma.hugepage) return false;
   return base >= vma.start && base + HPAGE_PMD_SIZE <= vma.end;
 }

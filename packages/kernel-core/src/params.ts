@@ -60,8 +60,9 @@ export const DEFAULT_PARAMS: ModelParams = {
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
 export interface Settings {
   'thp.enabled': 'always' | 'madvise' | 'never';
-  'thp.defrag': 'always' | 'defer' | 'madvise' | 'never';
-  'thp.shmem_enabled': 'always' | 'within_size' | 'advise' | 'never';
+  'thp.defrag': 'always' | 'defer' | 'defer+madvise' | 'madvise' | 'never';
+  /** `deny` and `force` are the sysfs knob's emergency values: off for every mount, on for every mount. */
+  'thp.shmem_enabled': 'always' | 'within_size' | 'advise' | 'never' | 'deny' | 'force';
   'khugepaged.max_ptes_none': number;
   'khugepaged.max_ptes_swap': number;
   'khugepaged.max_ptes_shared': number;
@@ -80,8 +81,8 @@ export const DEFAULT_SETTINGS: Settings = {
 
 const ENUMS: Partial<Record<keyof Settings, readonly string[]>> = {
   'thp.enabled': ['always', 'madvise', 'never'],
-  'thp.defrag': ['always', 'defer', 'madvise', 'never'],
-  'thp.shmem_enabled': ['always', 'within_size', 'advise', 'never'],
+  'thp.defrag': ['always', 'defer', 'defer+madvise', 'madvise', 'never'],
+  'thp.shmem_enabled': ['always', 'within_size', 'advise', 'never', 'deny', 'force'],
 };
 const RANGES: Partial<Record<keyof Settings, [number, number]>> = {
   'khugepaged.max_ptes_none': [0, 511],

@@ -54,6 +54,7 @@ export function shmemHugeEnabled(k: Kernel, vma: Vma | undefined, file: ShmemFil
   if (!k.params.shmemThp || vma?.nohugepage) return false;
   switch (k.settings['thp.shmem_enabled']) {
     case 'always':
+    case 'force':
       return true;
     case 'within_size': {
       const end = index - (index % HPAGE_PMD_NR) + HPAGE_PMD_NR; // round_up(index + 1, HPAGE_PMD_NR)

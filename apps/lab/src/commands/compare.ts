@@ -94,7 +94,7 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
         }
         const manifest = {
           pagelab: PAGELAB_VERSION,
-          workload: { name: log.header.workload.name, seed: log.header.workload.seed, params: log.header.workload.params },
+          workload: { name: log.header.workload.name, seed: log.header.workload.seed, params: log.header.workload.params ?? {} },
           logSha256: log.sha256,
           command: ctx.commandLine,
           designs: done.map(({ name, dir: sub }) => ({ name, dir: sub })),
