@@ -102,7 +102,8 @@ describe('replay', () => {
   });
 
   it('turns a header the model refuses into an error at line 1', async () => {
-    const header: LogHeader = { ...smallHeader, settings: { 'thp.defrag': 'defer+madvise' } };
+    // Valid JSON for the codec, but the model needs at least 4 MiB per NUMA node.
+    const header: LogHeader = { ...smallHeader, machine: { ...smallHeader.machine, memory: 4 << 20, nodes: 2, cma: 0 } };
     const err = await all(replay(smallLog(smallEvents, header), design('linux-6.10'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReplayError);
     expect((err as ReplayError).line).toBe(1);
