@@ -197,13 +197,17 @@ export class Kernel {
     this.lru.del(head, this.nid(head), false);
     if (order >= 2 && f.test(head, PG.deferred)) this.deferredUnqueue(head, true);
     const n = 1 << order;
+    if (n === 1) {
+      f.mapcount[head] = f.content[head] = f.mapping[head] = f.index[head] = f.refcount[head] = 0;
+    } else {
+      f.mapcount.fill(0, head, head + n);
+      f.content.fill(0, head, head + n);
+      f.mapping.fill(0, head, head + n);
+      f.index.fill(0, head, head + n);
+      f.refcount.fill(0, head, head + n);
+    }
     for (let i = 0; i < n; i++) {
       const p = head + i;
-      f.mapcount[p] = 0;
-      f.content[p] = 0;
-      f.mapping[p] = 0;
-      f.index[p] = 0;
-      f.refcount[p] = 0;
       // Keep only the hwpoison bit: a poisoned frame never returns to the allocator.
       f.flags[p] = f.flags[p]! & (1 << PG.hwpoison);
       f.setOrder(p, order);
