@@ -24,7 +24,7 @@
  */
 import { MAX_ORDER, PAGEBLOCK_NR, PAGEBLOCK_ORDER, PG, type Frames } from './frames.js';
 import { clearLargeFields } from './folio.js';
-import { site, type Ledger, type Site } from './ledger.js';
+import { site, type Ledger } from './ledger.js';
 import {
   allocPageblocks,
   getPageblockMigratetype,

@@ -9,7 +9,7 @@ import { P1, pageMapcount } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import { type MM, type PageTable, type Vma, pmdBase, pteIndex } from './mm.js';
-import { mkPte, ptePfn, ptePresent, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
+import { mkPte, ptePfn, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { shmemFault } from './shmem.js';
 
@@ -272,4 +272,3 @@ function onlyPmdMapped(k: Kernel, head: number): boolean {
   return true;
 }
 
-export { ptePresent };

@@ -9,11 +9,11 @@
  * at fork instead (the pin must keep pointing at the parent's data).
  */
 import type { Kernel } from './kernel.js';
-import { P1, pincount } from './folio.js';
-import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
+import { pincount } from './folio.js';
+import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, PageTable } from './mm.js';
-import { mkPte, ptePfn, ptePresent, pteSwap, pteWrite, pteWrprotect, swapSlot } from './pte.js';
+import { mkPte, ptePfn, pteSwap, pteWrite, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes } from './rmap.js';
 import { munmap } from './vma_ops.js';
 
@@ -135,4 +135,3 @@ export function exit(k: Kernel, mm: MM): void {
   k.mms.delete(mm.pid);
 }
 
-export { P1, HPAGE_PMD_NR, ptePresent };

@@ -7,7 +7,7 @@ import type { DesignPolicies } from './axes.js';
 import { Buddy, MIGRATE_MOVABLE } from './buddy.js';
 import { ModelInputError } from './errors.js';
 import { clearLargeFields } from './folio.js';
-import { Frames, HPAGE_PMD_ORDER, PAGE_SIZE, PG } from './frames.js';
+import { Frames, PAGE_SIZE, PG } from './frames.js';
 import { Ledger, site } from './ledger.js';
 import { Lru } from './lru.js';
 import { AnonVma, MM } from './mm.js';
@@ -273,4 +273,3 @@ export class Kernel {
 
 const SPLIT_QUEUE = site('deferred_split_folio');
 
-export { HPAGE_PMD_ORDER };

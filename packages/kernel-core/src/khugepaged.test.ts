@@ -105,7 +105,7 @@ describe('khugepaged collapse of small pages', () => {
   });
 
   it('a scan pass resumes where the previous one stopped', () => {
-    const { k, run, scans } = lab();
+    const { run, scans } = lab();
     run(
       { type: 'sysctl', key: 'thp.enabled', value: 'never' },
       { type: 'sysctl', key: 'khugepaged.pages_to_scan', value: 1024 },

@@ -238,7 +238,6 @@ function installPmd(k: Kernel, mm: MM, vma: Vma, base: number, head: number): vo
  * MADV_COLLAPSE, leave it to the next fault for khugepaged.
  */
 function collapsePteMappedThp(k: Kernel, mm: MM, vma: Vma, base: number, head: number, install: boolean): ScanResult {
-  const f = k.frames;
   const pt = mm.pt(base);
   if (pt && pt.pmd > 0) return ptePfn(pt.pmd) === head ? 'SCAN_PMD_MAPPED' : 'SCAN_PAGE_COMPOUND';
   let retracted = 0;

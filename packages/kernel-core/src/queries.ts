@@ -5,7 +5,7 @@
  */
 import type { Kernel } from './kernel.js';
 import { entireMapcount, pagesMapped } from './folio.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
+import { HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { type MM, pmdBase, pteIndex } from './mm.js';
 import { ptePfn, ptePresent, pteSwap, swapSlot } from './pte.js';
 
@@ -150,4 +150,3 @@ export function hugeCoverage(k: Kernel): number {
   return total === 0 ? 0 : k.pmdMappedPages / total;
 }
 
-export { HPAGE_PMD_NR };

@@ -173,7 +173,6 @@ function anyCached(file: ShmemFile, start: number): boolean {
   return false;
 }
 
-export { HPAGE_PMD_SIZE, PAGE_SIZE };
 
 // ------------------------------------------------------ punch and truncate
 

@@ -283,4 +283,3 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
   mergeVmas(k, mm, newAddr, newAddr + len);
 }
 
-export { ptePfn };

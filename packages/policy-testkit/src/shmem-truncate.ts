@@ -46,7 +46,7 @@ import {
 import { auditLedger } from './audit.js';
 import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
 import {
-  type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, shmemStreamSettings, teardownEvents,
+  type Intent, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
   toEvents, userView,
 } from './streams.js';
 

@@ -1,4 +1,3 @@
-import type { RenderedChart } from '../charts/data.js';
 import { escapeXml } from '../charts/format.js';
 import { designColor } from '../charts/style.js';
 import { HEADLINE_COLUMNS, headlineNote, type HeadlineRow } from './headline.js';
