@@ -28,6 +28,8 @@ export interface ModelParams {
   shmemThp: boolean;
   /** MADV_COLLAPSE exists (>= 6.1); before, madvise(MADV_COLLAPSE) fails with EINVAL and changes nothing. */
   madvCollapse: boolean;
+  /** zap batches PTEs mapping consecutive pages of one large folio (>= 6.10, folio_pte_batch): one rmap removal and one reference drop per run. */
+  pteBatching: boolean;
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -42,6 +44,7 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   anonExclusive: [false, true],
   shmemThp: [false, true],
   madvCollapse: [false, true],
+  pteBatching: [false, true],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -55,6 +58,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   anonExclusive: true,
   shmemThp: true,
   madvCollapse: true,
+  pteBatching: true,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -114,19 +118,19 @@ export const ERA_PARAMS = {
   'linux-3.13': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
-    shmemThp: false, madvCollapse: false,
+    shmemThp: false, madvCollapse: false, pteBatching: false,
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
-    shmemThp: true, madvCollapse: false,
+    shmemThp: true, madvCollapse: false, pteBatching: false,
   },
   /** 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm pins leave CMA. */
   'linux-5.8': {
     thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
     thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
-    shmemThp: true, madvCollapse: false,
+    shmemThp: true, madvCollapse: false, pteBatching: false,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },

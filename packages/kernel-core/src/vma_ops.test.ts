@@ -4,6 +4,7 @@ import { entireMapcount } from './folio.js';
 import { checkInvariants } from './invariants.js';
 import { ptePfn } from './pte.js';
 import { applyEvent } from './syscalls.js';
+import { site } from './ledger.js';
 import { testKernel } from './testing/reference.js';
 
 const MB = 1 << 20;
@@ -60,5 +61,30 @@ describe('split_vma', () => {
     }
     expect(k.mm(1).pt(S + PAGE)).toBeUndefined();
     expect(k.files.get('f')!.mappers.map((m) => m.vma.start)).toEqual([S + PAGE]);
+  });
+});
+
+describe('zap_pte_range batching (folio_pte_batch, 6.10+)', () => {
+  const MiB = 1 << 20;
+  const A = 64 * MiB;
+  /** A THP split to PTEs by an mprotect of one page, then its second half unmapped. */
+  function zapHalf(pteBatching: boolean) {
+    const k = testKernel({ params: { pteBatching } });
+    for (const e of [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MiB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: 2 * MiB, write: true },
+      { type: 'mprotect', pid: 1, addr: A, len: 4096, write: false },
+    ] as WorkloadEvent[]) applyEvent(k, e);
+    const put = k.ledger.atSite(site('zap_pte_range'));
+    applyEvent(k, { type: 'munmap', pid: 1, addr: A + MiB, len: MiB });
+    expect(checkInvariants(k)).toEqual([]);
+    return k.ledger.atSite(site('zap_pte_range')) - put;
+  }
+
+  it('drops the 256 mapping references of one folio in one atomic when PTEs are batched, one per PTE before', () => {
+    // Either way: one PT lock for the table. Then 1 folio_put_refs(256) vs 256 put_page.
+    expect(zapHalf(true)).toBe(1 + 1);
+    expect(zapHalf(false)).toBe(1 + 256);
   });
 });

@@ -83,16 +83,21 @@ function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
 }
 
-/** mmu_gather's batch: folios whose mapping reference is dropped after the TLB flush, outside the PT lock. */
+/** mmu_gather's batch: folios (and how many references each) dropped after the TLB flush, outside the PT lock. */
 const gather = new Int32Array(HPAGE_PMD_NR);
+const gatherRefs = new Int32Array(HPAGE_PMD_NR);
 
 /**
  * zap_pte_range over slots [from, to) of one page table: the PT lock once for
- * the table, rmap removal per page under it, one TLB flush for the batch,
- * then the references go (tlb_finish_mmu), so frees never nest in the PT lock.
+ * the table, rmap removal under it, one TLB flush for the batch, then the
+ * references go (tlb_finish_mmu), so frees never nest in the PT lock. With
+ * `pteBatching` (6.10+: folio_pte_batch / zap_present_folio_ptes) a run of
+ * PTEs mapping consecutive pages of one large folio is one rmap removal of
+ * nr pages and one reference drop of nr; before, each PTE is its own.
  */
 function zapPteRange(k: Kernel, mm: MM, pt: PageTable, from: number, to: number): void {
   const f = k.frames;
+  const batching = k.params.pteBatching;
   let n = 0;
   k.ledger.spinLock(ZAP_PTL);
   for (let i = from; i < to; i++) {
@@ -108,12 +113,25 @@ function zapPteRange(k: Kernel, mm: MM, pt: PageTable, from: number, to: number)
     }
     const pfn = ptePfn(v);
     if (pfn === ZERO_PFN) continue;
-    removeRmapPtes(k, mm, pfn, 1);
-    gather[n++] = f.head(pfn);
+    const head = f.head(pfn);
+    let nr = 1;
+    if (batching && f.order(head) > 0) {
+      const last = head + f.nrPages(head);
+      while (i + nr < to && pfn + nr < last && pt.ptes[i + nr]! > 0 && ptePfn(pt.ptes[i + nr]!) === pfn + nr) {
+        pt.shadow[i + nr] = 0;
+        pt.ptes[i + nr] = 0;
+        pt.used--;
+        nr++;
+      }
+      i += nr - 1;
+    }
+    removeRmapPtes(k, mm, pfn, nr);
+    gather[n] = head;
+    gatherRefs[n++] = nr;
   }
   if (n > 0) k.ledger.tlbFlush();
   k.ledger.spinUnlock();
-  for (let j = 0; j < n; j++) k.folioPutRefs(gather[j]!, 1, ZAP_PTL);
+  for (let j = 0; j < n; j++) k.folioPutRefs(gather[j]!, gatherRefs[j]!, ZAP_PTL);
 }
 
 /**
