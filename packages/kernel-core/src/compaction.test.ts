@@ -3,30 +3,18 @@ import type { WorkloadEvent } from '@pagelab/events';
 import type { PinnedMigrationPolicy } from './axes.js';
 import { MIGRATE_CMA, MIGRATE_MOVABLE } from './buddy.js';
 import { PG } from './frames.js';
-import { checkInvariants } from './invariants.js';
 import type { Kernel } from './kernel.js';
-import { pteIndex } from './mm.js';
-import { ptePfn } from './pte.js';
 import { anonHugeBytes, contentMismatch, folioOrder } from './queries.js';
 import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
+import { applyChecked, pfnAt } from './testing/replay.js';
 
 const MB = 1 << 20;
 const PAGE = 4096;
 const A = 64 * MB;
 
-function run(events: WorkloadEvent[], k: Kernel): Kernel {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (events: WorkloadEvent[], k: Kernel): Kernel => applyChecked(k, events);
 
-function pfnAt(k: Kernel, pid: number, addr: number): number {
-  const pt = k.mm(pid).pt(addr)!;
-  return pt.pmd > 0 ? ptePfn(pt.pmd) + pteIndex(addr) : ptePfn(pt.ptes[pteIndex(addr)]!);
-}
 
 /** munmap events for every page of [0, n) of the mapping at A except `keep`. */
 function unmapAllBut(n: number, keep: number[]): WorkloadEvent[] {

@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent } from './syscalls.js';
-import { checkInvariants } from './invariants.js';
 import { anonHugeBytes, contentMismatch, folioOrder, rssAnonBytes } from './queries.js';
 import { testKernel } from './testing/reference.js';
 import type { WorkloadEvent } from '@pagelab/events';
+import { applyChecked } from './testing/replay.js';
+import type { Kernel } from './kernel.js';
 
 const MB = 1 << 20;
 const A = 64 * MB; // a 2 MiB aligned address
 
-function run(events: WorkloadEvent[], k = testKernel()) {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (events: WorkloadEvent[], k: Kernel = testKernel()): Kernel => applyChecked(k, events);
 
 describe('anonymous faults', () => {
   it('a write fault on an empty aligned 2 MiB range of a THP-enabled VMA maps one PMD', () => {

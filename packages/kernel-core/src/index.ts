@@ -20,6 +20,7 @@ export { addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapPmdBecomesP
 export { maybeDmaPinned } from './fork.js';
 export { grabFolioRefs, putFolioRef, gupRange, eraKind, dio, type GupRequest } from './gup.js';
 export * from './testing/reference.js';
+export * from './testing/replay.js';
 export * from './testing/scenarios.js';
 export { khugepagedStats, KHUGEPAGED_CC, MADV_COLLAPSE_CC, type CollapseControl, type ScanReport, type ScanResult } from './khugepaged.js';
 export { migrateFolio, migrateLongtermUnpinnable, type MigrateCause, type MigrateReason, type MigrateResult, type MigrateTarget } from './migrate.js';

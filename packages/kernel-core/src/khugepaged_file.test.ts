@@ -6,8 +6,8 @@ import { checkInvariants } from './invariants.js';
 import type { Kernel } from './kernel.js';
 import { collapseFileRange } from './khugepaged_file.js';
 import { contentMismatch, folioOrder, shmemPmdMappedBytes } from './queries.js';
-import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
+import { applyChecked } from './testing/replay.js';
 
 const MB = 1 << 20;
 const A = 64 * MB;
@@ -19,13 +19,7 @@ const splitOnPunch: ShmemTruncatePolicy = { id: 'test-split-on-punch', splitOnPa
 const splitAndGuard: ShmemTruncatePolicy = { id: 'test-split-and-guard', splitOnPartialPunch: () => true, mayRecollapse: () => false };
 const zeroKeep: ShmemTruncatePolicy = { id: 'test-zero-keep', splitOnPartialPunch: () => false, mayRecollapse: () => true };
 
-function run(k: Kernel, events: WorkloadEvent[]): Kernel {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (k: Kernel, events: WorkloadEvent[]): Kernel => applyChecked(k, events);
 
 /** A PMD-mapped, fully written shmem THP at A (file shm0), then one 4 KiB hole punched at page 5. */
 function punchedThp(shmemTruncate: ShmemTruncatePolicy, settings: Record<string, unknown> = {}): Kernel {

@@ -8,20 +8,14 @@ import { migrateFolio } from './migrate.js';
 import { pteIndex } from './mm.js';
 import { ptePfn, pteWrite } from './pte.js';
 import { contentMismatch, folioOrder } from './queries.js';
-import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
+import { applyChecked } from './testing/replay.js';
 
 const MB = 1 << 20;
 const PAGE = 4096;
 const A = 64 * MB;
 
-function run(events: WorkloadEvent[], k: Kernel): Kernel {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (events: WorkloadEvent[], k: Kernel): Kernel => applyChecked(k, events);
 function pte(k: Kernel, pid: number, addr: number): number {
   const pt = k.mm(pid).pt(addr)!;
   return pt.ptes[pteIndex(addr)]!;

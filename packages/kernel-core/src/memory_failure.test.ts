@@ -7,20 +7,14 @@ import { hwpoisonedAddresses, memoryFailurePfn } from './memory_failure.js';
 import { pteIndex } from './mm.js';
 import { ptePfn } from './pte.js';
 import { contentMismatch, folioOrder, mapped } from './queries.js';
-import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
+import { applyChecked } from './testing/replay.js';
 
 const MB = 1 << 20;
 const PAGE = 4096;
 const A = 64 * MB;
 
-function run(events: WorkloadEvent[], k: Kernel = testKernel()): Kernel {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (events: WorkloadEvent[], k: Kernel = testKernel()): Kernel => applyChecked(k, events);
 
 const thp: WorkloadEvent[] = [
   { type: 'spawn', pid: 1 },

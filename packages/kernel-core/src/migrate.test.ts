@@ -5,28 +5,15 @@ import { PG } from './frames.js';
 import { checkInvariants } from './invariants.js';
 import type { Kernel } from './kernel.js';
 import { migrateFolio } from './migrate.js';
-import { pteIndex } from './mm.js';
-import { ptePfn } from './pte.js';
 import { anonHugeBytes, contentMismatch, folioOrder } from './queries.js';
-import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
+import { applyChecked, pfnAt } from './testing/replay.js';
 
 const MB = 1 << 20;
 const A = 64 * MB;
 
-function run(events: WorkloadEvent[], k: Kernel): Kernel {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (events: WorkloadEvent[], k: Kernel): Kernel => applyChecked(k, events);
 
-/** The pfn pid maps at addr (PTE or inside a PMD). */
-function pfnAt(k: Kernel, pid: number, addr: number): number {
-  const pt = k.mm(pid).pt(addr)!;
-  return pt.pmd > 0 ? ptePfn(pt.pmd) + pteIndex(addr) : ptePfn(pt.ptes[pteIndex(addr)]!);
-}
 
 function site(k: Kernel, name: string): number {
   return k.ledger.totals().lockedOpsBySite[name] ?? 0;

@@ -8,6 +8,7 @@ import { contentMismatch, folioOrder, mapped, shmemPmdMappedBytes } from './quer
 import { shmemFault } from './shmem.js';
 import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
+import { applyChecked } from './testing/replay.js';
 
 const MB = 1 << 20;
 const A = 64 * MB; // a 2 MiB aligned address
@@ -17,13 +18,7 @@ const zeroKeep: ShmemTruncatePolicy = { id: 'test-zero-keep', splitOnPartialPunc
 const splitOnPunch: ShmemTruncatePolicy = { id: 'test-split-on-punch', splitOnPartialPunch: () => true, mayRecollapse: () => true };
 const splitOnRequest: ShmemTruncatePolicy = { id: 'test-split-on-request', splitOnPartialPunch: (_k, _h, requested) => requested, mayRecollapse: () => true };
 
-function run(k: Kernel, events: WorkloadEvent[]): Kernel {
-  for (const e of events) {
-    applyEvent(k, e);
-    expect(checkInvariants(k)).toEqual([]);
-  }
-  return k;
-}
+const run = (k: Kernel, events: WorkloadEvent[]): Kernel => applyChecked(k, events);
 
 /** pid 1 maps 2 MiB of file shm0 at A and writes every page: one PMD-mapped shmem THP. */
 function shmemThp(shmemTruncate: ShmemTruncatePolicy, settings: Record<string, unknown> = {}): Kernel {

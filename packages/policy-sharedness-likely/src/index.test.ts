@@ -3,6 +3,7 @@ import { refPreciseSharedness } from '@pagelab/kernel-core';
 import {
   type SharednessScenario,
   applySharednessEvents,
+  replaySharednessScenario,
   mappedPfn,
   onePteMapUnmapCost,
   runSharednessConformance,
@@ -10,20 +11,12 @@ import {
   s2Scenario,
   s20Scenario,
   s4Scenario,
-  scanSharedCount,
   sharednessKernel,
 } from '@pagelab/policy-testkit';
 import descriptor, { ENTIRELY_MAPPED, createLikelyMappedShared, folioLargeMapcount, folioNrPagesMapped } from './index.js';
 
-const PAGE = 4096;
 
-function scenario(s: SharednessScenario) {
-  const policy = createLikelyMappedShared();
-  const k = applySharednessEvents(sharednessKernel(policy), s.events);
-  const pfnOf = (i: number) => mappedPfn(k, s.scanPid, s.range + i * PAGE);
-  const head = k.frames.head(pfnOf(s.sharedPages[0]!));
-  return { k, head, asks: (i: number) => policy.mappedShared(k, pfnOf(i)), shared: () => scanSharedCount(k, policy, s.scanPid, s.range) };
-}
+const scenario = (s: SharednessScenario) => replaySharednessScenario(createLikelyMappedShared(), s);
 
 describe('likely-mapped-shared (C610): folio_likely_mapped_shared', () => {
   it('in S1 page 1 is shared but the folio is called exclusive (the seed-003 false negative): khugepaged counts 0 shared PTEs', () => {

@@ -3,7 +3,7 @@ import { refPreciseSharedness } from '@pagelab/kernel-core';
 import {
   type SharednessScenario,
   applySharednessEvents,
-  mappedPfn,
+  replaySharednessScenario,
   onePteMapUnmapCost,
   runSharednessConformance,
   s1Scenario,
@@ -17,13 +17,7 @@ import descriptor, { createMmOwnerTracking, folioLargeMapcount, folioMaybeShared
 
 const PAGE = 4096;
 
-function scenario(s: SharednessScenario) {
-  const policy = createMmOwnerTracking();
-  const k = applySharednessEvents(sharednessKernel(policy), s.events);
-  const pfnOf = (i: number) => mappedPfn(k, s.scanPid, s.range + i * PAGE);
-  const head = k.frames.head(pfnOf(s.sharedPages[0]!));
-  return { k, head, policy, asks: (i: number) => policy.mappedShared(k, pfnOf(i)), shared: () => scanSharedCount(k, policy, s.scanPid, s.range) };
-}
+const scenario = (s: SharednessScenario) => replaySharednessScenario(createMmOwnerTracking(), s);
 
 describe('mm-owner-tracking (C615): folio_maybe_mapped_shared', () => {
   it('in S1 P and C hold the two slots with 256 mappings each, MAYBE_SHARED is set, and all 256 PTEs count shared', () => {

@@ -3,6 +3,7 @@ import { HPAGE_PMD_NR } from '@pagelab/kernel-core';
 import {
   type SharednessScenario,
   applySharednessEvents,
+  replaySharednessScenario,
   mappedPfn,
   onePteMapUnmapCost,
   runSharednessConformance,
@@ -10,20 +11,13 @@ import {
   s2Scenario,
   s20Scenario,
   s4Scenario,
-  scanSharedCount,
   sharednessKernel,
 } from '@pagelab/policy-testkit';
 import descriptor, { createPreciseMapcount } from './index.js';
 
 const PAGE = 4096;
 
-/** Builds a scenario under this policy; `asks(i)` is the answer for F's page i as the scanned process maps it. */
-function scenario(s: SharednessScenario) {
-  const policy = createPreciseMapcount();
-  const k = applySharednessEvents(sharednessKernel(policy), s.events);
-  const asks = (i: number) => policy.mappedShared(k, mappedPfn(k, s.scanPid, s.range + i * PAGE));
-  return { k, policy, asks, shared: () => scanSharedCount(k, policy, s.scanPid, s.range) };
-}
+const scenario = (s: SharednessScenario) => replaySharednessScenario(createPreciseMapcount(), s);
 
 describe('precise-mapcount (B58): page_mapcount(page) > 1', () => {
   it('in S1 page 1 (mapped by P and C) is shared and khugepaged counts all 256 shared PTEs', () => {

@@ -31,6 +31,7 @@ import {
   PG,
   ZERO_PFN,
   addRmapPtes,
+  applyChecked,
   applyEvent,
   checkInvariants,
   entireMapcount,
@@ -53,12 +54,7 @@ export function sharednessKernel(policy: SharednessPolicy): Kernel {
 
 /** Applies events in order, failing on the first invariant violation. */
 export function applySharednessEvents(k: Kernel, events: readonly WorkloadEvent[]): Kernel {
-  events.forEach((e, i) => {
-    applyEvent(k, e, i + 1);
-    const bad = checkInvariants(k);
-    if (bad.length > 0) throw new Error(`after event ${i + 1} ${JSON.stringify(e)}:\n  ${bad.join('\n  ')}`);
-  });
-  return k;
+  return applyChecked(k, events);
 }
 
 /** The pfn a process's address maps (PTE or PMD), or -1 when nothing present is there. */
@@ -183,6 +179,18 @@ export function scanSharedCount(k: Kernel, policy: SharednessPolicy, pid: number
     if (ptePresent(v) && ptePfn(v) !== ZERO_PFN && policy.mappedShared(k, ptePfn(v))) shared++;
   }
   return shared;
+}
+
+/**
+ * A scenario replayed under `policy`: the kernel, the head of the scanned
+ * folio F, `asks(i)` = the policy's answer for F's page i as the scanned
+ * process maps it, and `shared()` = khugepaged's shared count over the range.
+ */
+export function replaySharednessScenario<P extends SharednessPolicy>(policy: P, s: SharednessScenario) {
+  const k = applySharednessEvents(sharednessKernel(policy), s.events);
+  const pfnOf = (i: number) => mappedPfn(k, s.scanPid, s.range + i * 4096);
+  const head = k.frames.head(pfnOf(s.sharedPages[0]!));
+  return { k, head, policy, asks: (i: number) => policy.mappedShared(k, pfnOf(i)), shared: () => scanSharedCount(k, policy, s.scanPid, s.range) };
 }
 
 /** What one rmap operation sequence cost, from the ledger. */
