@@ -395,21 +395,34 @@ export class Buddy {
   private prepNewPage(pfn: number, order: number, comp: boolean): void {
     const f = this.frames;
     const n = 1 << order;
+    const end = pfn + n;
     const compound = comp && order > 0;
-    for (let i = 0; i < n; i++) {
-      const p = pfn + i;
-      f.flags[p] = compound ? (i === 0 ? 1 << PG.head : 1 << PG.tail) | (order << ORDER_SHIFT) : 0;
-      f.refcount[p] = compound && i > 0 ? 0 : 1;
-      f.mapcount[p] = 0;
-      f.content[p] = 0;
-      f.lruNext[p] = -1;
-      f.lruPrev[p] = -1;
-      f.mapping[p] = 0;
-      f.index[p] = 0;
-    }
-    if (compound && order >= 2) clearLargeFields(f, pfn);
     this.allocated += n;
+    if (n === 1) {
+      f.flags[pfn] = f.mapcount[pfn] = f.content[pfn] = f.mapping[pfn] = f.index[pfn] = 0;
+      f.refcount[pfn] = 1;
+      f.lruNext[pfn] = f.lruPrev[pfn] = -1;
+      return;
+    }
+    // Typed-array fills (memset-like) rather than a store per field per frame: a THP is 512 frames.
+    if (compound) {
+      f.flags.fill((1 << PG.tail) | (order << ORDER_SHIFT), pfn, end);
+      f.flags[pfn] = (1 << PG.head) | (order << ORDER_SHIFT);
+      f.refcount.fill(0, pfn, end);
+      f.refcount[pfn] = 1;
+    } else {
+      f.flags.fill(0, pfn, end);
+      f.refcount.fill(1, pfn, end);
+    }
+    f.mapcount.fill(0, pfn, end);
+    f.content.fill(0, pfn, end);
+    f.lruNext.fill(-1, pfn, end);
+    f.lruPrev.fill(-1, pfn, end);
+    f.mapping.fill(0, pfn, end);
+    f.index.fill(0, pfn, end);
+    if (compound && order >= 2) clearLargeFields(f, pfn);
   }
+
 
   // ------------------------------------------------------------------ free
 

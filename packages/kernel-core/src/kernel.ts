@@ -4,7 +4,7 @@
  * event; the paths themselves live in modules named for what they model.
  */
 import type { DesignPolicies } from './axes.js';
-import { Buddy, MIGRATE_MOVABLE } from './buddy.js';
+import { type AllocOpts, Buddy, MIGRATE_MOVABLE } from './buddy.js';
 import { ModelInputError } from './errors.js';
 import { clearLargeFields } from './folio.js';
 import { Frames, PAGE_SIZE, PG } from './frames.js';
@@ -180,7 +180,7 @@ export class Kernel {
    * reference (refcount 1) becomes the first mapping's or the page cache's.
    */
   allocUserFolio(order: number, nid: number, anon: boolean): number {
-    const head = this.buddy.allocPages(order, MIGRATE_MOVABLE, nid, { comp: order > 0 });
+    const head = this.buddy.allocPages(order, MIGRATE_MOVABLE, nid, order > 0 ? GFP_COMP : GFP_NOCOMP);
     if (head < 0) return -1;
     const f = this.frames;
     // __folio_set_anon / __SetPageSwapBacked: the folio is not visible yet, plain stores.
@@ -272,4 +272,7 @@ export class Kernel {
 }
 
 const SPLIT_QUEUE = site('deferred_split_folio');
+/** Allocation options of user folios, shared rather than built per fault. */
+const GFP_COMP: AllocOpts = Object.freeze({ comp: true });
+const GFP_NOCOMP: AllocOpts = Object.freeze({ comp: false });
 

@@ -9,7 +9,7 @@ import type { Kernel } from './kernel.js';
 import { P1, P2, P3 } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import type { MM, PageTable } from './mm.js';
+import { type MM, type PageTable, pmdBase, pteIndex } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
 import { addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
 
@@ -60,15 +60,45 @@ export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
 /**
  * The mappings taken down for a split, to be re-established on the pieces:
  * parallel arrays (one entry per PTE), not an object per PTE, because a split
- * saves 512 of them.
+ * saves 512 of them. The arrays are reused from split to split (see
+ * takeSaved); `n` entries are valid.
  */
 export interface SavedPtes {
-  readonly n: number;
+  n: number;
   readonly mm: MM[];
   readonly table: PageTable[];
-  readonly slot: Int32Array;
-  readonly pfn: Int32Array;
-  readonly pte: Int32Array;
+  slot: Int32Array;
+  pfn: Int32Array;
+  pte: Int32Array;
+}
+
+/** One spare SavedPtes: splits do not nest, so one is enough; a nested one allocates its own. */
+let spareSaved: SavedPtes | null = null;
+
+function takeSaved(cap: number): SavedPtes {
+  const s = spareSaved ?? { n: 0, mm: [], table: [], slot: new Int32Array(cap), pfn: new Int32Array(cap), pte: new Int32Array(cap) };
+  spareSaved = null;
+  s.n = 0;
+  if (s.slot.length < cap) growSaved(s, cap);
+  return s;
+}
+
+function growSaved(s: SavedPtes, cap: number): void {
+  const grow = (x: Int32Array) => {
+    const y = new Int32Array(cap);
+    y.set(x);
+    return y;
+  };
+  s.slot = grow(s.slot);
+  s.pfn = grow(s.pfn);
+  s.pte = grow(s.pte);
+}
+
+/** Hands the arrays back once the saved PTEs are remapped. */
+function putSaved(s: SavedPtes): void {
+  s.mm.length = 0;
+  s.table.length = 0;
+  spareSaved = s;
 }
 
 /**
@@ -89,45 +119,38 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
     });
     for (const m of pmds) splitHugePmdLocked(k, m.mm, m.addr);
   }
-  const mms: MM[] = [];
-  const tables: PageTable[] = [];
-  let cap = nr, n = 0;
-  let slot = new Int32Array(cap), pfns = new Int32Array(cap), ptes = new Int32Array(cap);
+  const saved = takeSaved(nr);
   rmapWalk(k, head, ({ mm, vma, base }) => {
-    for (let i = 0; i < nr; i++) {
-      const a = base + i * PAGE_SIZE;
-      if (a < vma.start || a >= vma.end) continue;
+    // The part of the folio inside this VMA, one page table (PMD range) at a time.
+    const lo = Math.max(base, vma.start), hi = Math.min(base + nr * PAGE_SIZE, vma.end);
+    for (let a = lo; a < hi; ) {
+      const stop = Math.min(hi, pmdBase(a) + HPAGE_PMD_SIZE);
       const pt = mm.pt(a);
-      if (!pt || pt.pmd > 0) continue;
-      const j = (a / PAGE_SIZE) % HPAGE_PMD_NR;
-      const v = pt.ptes[j]!;
-      if (!(v > 0) || ptePfn(v) !== head + i) continue;
-      k.ledger.spinLock(UNMAP_PTL);
-      pt.ptes[j] = 0; // a migration entry: the slot stays in use
-      removeRmapPtes(k, mm, head + i, 1);
-      k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
-      k.ledger.tlbFlush();
-      k.ledger.spinUnlock();
-      if (n === cap) {
-        cap *= 2;
-        const grow = (x: Int32Array) => {
-          const y = new Int32Array(cap);
-          y.set(x);
-          return y;
-        };
-        slot = grow(slot);
-        pfns = grow(pfns);
-        ptes = grow(ptes);
+      if (!pt || pt.pmd > 0) {
+        a = stop;
+        continue;
       }
-      mms.push(mm);
-      tables.push(pt);
-      slot[n] = j;
-      pfns[n] = head + i;
-      ptes[n] = v;
-      n++;
+      let pfn = head + (a - base) / PAGE_SIZE;
+      for (let j = pteIndex(a); a < stop; a += PAGE_SIZE, j++, pfn++) {
+        const v = pt.ptes[j]!;
+        if (!(v > 0) || ptePfn(v) !== pfn) continue;
+        k.ledger.spinLock(UNMAP_PTL);
+        pt.ptes[j] = 0; // a migration entry: the slot stays in use
+        removeRmapPtes(k, mm, pfn, 1);
+        k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
+        k.ledger.tlbFlush();
+        k.ledger.spinUnlock();
+        const n = saved.n++;
+        if (n === saved.slot.length) growSaved(saved, n * 2);
+        saved.mm[n] = mm;
+        saved.table[n] = pt;
+        saved.slot[n] = j;
+        saved.pfn[n] = pfn;
+        saved.pte[n] = v;
+      }
     }
   });
-  return { n, mm: mms, table: tables, slot, pfn: pfns, pte: ptes };
+  return saved;
 }
 
 /**
@@ -145,6 +168,7 @@ export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) =>
     addRmapPtes(k, saved.mm[e]!, pfn, 1);
     k.ledger.spinUnlock();
   }
+  putSaved(saved);
 }
 
 /**
