@@ -5,10 +5,12 @@
  * of a free block of order k has PG.buddy and order bits k (PageBuddy,
  * buddy_order), and the free lists are doubly linked through its
  * lruNext/lruPrev (-1 ends a list). Every other frame of a free block has
- * flags 0. Counters (nr_free per node/migratetype/order, free frames per
- * node/migratetype) are kept incrementally, so no operation scans memory
- * beyond the block or pageblock it touches; 16 Mi frames cost the allocator
- * 64 KiB of pageblock bytes plus a few hundred list heads.
+ * no page flags (only its pageblock bits, see pageblock.ts). Counters
+ * (nr_free per node/migratetype/order, free frames per node/migratetype) are
+ * kept incrementally, so no operation scans memory beyond the block or
+ * pageblock it touches. The pageblock migratetypes live in spare flag bits
+ * of the frames, so the allocator adds no per-frame bytes: only a few
+ * hundred bytes of list heads whatever the machine size.
  *
  * Freelist invariant (T612, since v6.10's freelist-type rework): a free block
  * sits on the list of its pageblock's migratetype, and a free order-10 block
@@ -26,7 +28,10 @@ import { MAX_ORDER, PAGEBLOCK_NR, PAGEBLOCK_ORDER, PG, type Frames } from './fra
 import { clearLargeFields } from './folio.js';
 import { site, type Ledger } from './ledger.js';
 import {
-  allocPageblocks,
+  PAGEBLOCK_FLAG_BITS,
+  PB_ISOLATE,
+  getPageblockTypeUnderIsolation,
+  initPageblocks,
   getPageblockMigratetype,
   pageblockStartPfn,
   setPageblockMigratetypeFlag,
@@ -38,7 +43,7 @@ export const MIGRATE_MOVABLE = 1;
 export const MIGRATE_RECLAIMABLE = 2;
 /** Also MIGRATE_PCPTYPES: the first three are the mergeable, fallback-eligible types. */
 export const MIGRATE_CMA = 3;
-export const MIGRATE_ISOLATE = 4;
+export const MIGRATE_ISOLATE = PB_ISOLATE;
 export const MIGRATE_TYPES = 5;
 export const MIGRATE_PCPTYPES = 3;
 /** migratetype_names[] as /proc/pagetypeinfo prints them. */
@@ -65,6 +70,8 @@ const SITE_TAKE_PAGE_OFF_BUDDY = site('take_page_off_buddy');
 const ORDER_SHIFT = 24;
 const BUDDY_BIT = 1 << PG.buddy;
 /** PAGE_FLAGS_CHECK_AT_FREE, reduced to the flags the model has. */
+/** Flag bits a whole-word store keeps: the pageblock's, not the page's. */
+const PB = PAGEBLOCK_FLAG_BITS;
 const FLAGS_CHECK_AT_FREE = (1 << PG.lru) | (1 << PG.locked) | (1 << PG.reserved) | BUDDY_BIT;
 
 export interface BuddyConfig {
@@ -107,10 +114,8 @@ export class Buddy {
   /** [cmaStart, cmaEnd): the CMA area at the end of node 0 (empty when cmaFrames = 0). */
   readonly cmaStart: number;
   readonly cmaEnd: number;
-  /** Pageblock migratetypes. */
+  /** Pageblock migratetypes (kept in the frames' spare flag bits: pageblock.ts). */
   readonly pageblocks: Pageblocks;
-  /** Migratetype each pageblock had before start_isolate_page_range. */
-  private readonly savedMt: Pageblocks;
   /** free_area[order].free_list[mt] heads, index (node * MIGRATE_TYPES + mt) * NR_PAGE_ORDERS + order. */
   private readonly freeHead: Int32Array;
   /** free_area[order].nr_free split by migratetype, same indexing. */
@@ -136,8 +141,7 @@ export class Buddy {
     this.framesPerNode = fpn;
     this.cmaEnd = fpn;
     this.cmaStart = fpn - cmaFrames;
-    this.pageblocks = allocPageblocks(frames.nr, MIGRATE_MOVABLE);
-    this.savedMt = allocPageblocks(frames.nr, MIGRATE_MOVABLE);
+    this.pageblocks = initPageblocks(frames.flags, frames.nr, MIGRATE_MOVABLE);
     for (let pfn = this.cmaStart; pfn < this.cmaEnd; pfn += PAGEBLOCK_NR)
       setPageblockMigratetypeFlag(this.pageblocks, pfn, MIGRATE_CMA);
     this.freeHead = new Int32Array(nodes * MIGRATE_TYPES * NR_PAGE_ORDERS).fill(-1);
@@ -149,7 +153,7 @@ export class Buddy {
   /** memblock_free_all(): pfn 0 becomes the reserved zero page, the rest free in maximal aligned blocks. */
   private bootFree(): void {
     const f = this.frames;
-    f.flags[0] = 1 << PG.reserved;
+    f.flags[0] = (f.flags[0]! & PB) | (1 << PG.reserved);
     f.refcount[0] = 1;
     f.mapcount[0] = 0;
     f.content[0] = 0;
@@ -188,7 +192,7 @@ export class Buddy {
     const f = this.frames;
     const nid = this.nodeOf(pfn);
     const li = this.listIndex(nid, mt, order);
-    f.flags[pfn] = BUDDY_BIT | (order << ORDER_SHIFT);
+    f.flags[pfn] = (f.flags[pfn]! & PB) | BUDDY_BIT | (order << ORDER_SHIFT);
     const head = this.freeHead[li]!;
     f.lruNext[pfn] = head;
     f.lruPrev[pfn] = -1;
@@ -210,7 +214,7 @@ export class Buddy {
     if (next >= 0) f.lruPrev[next] = prev;
     f.lruNext[pfn] = -1;
     f.lruPrev[pfn] = -1;
-    f.flags[pfn] = 0;
+    f.flags[pfn] = f.flags[pfn]! & PB;
     this.nrFreeBlocks[li]!--;
     this.freeByNodeMt[nid * MIGRATE_TYPES + mt]! -= 1 << order;
   }
@@ -399,21 +403,21 @@ export class Buddy {
     const compound = comp && order > 0;
     this.allocated += n;
     if (n === 1) {
-      f.flags[pfn] = f.mapcount[pfn] = f.content[pfn] = f.mapping[pfn] = f.index[pfn] = 0;
+      f.flags[pfn] = f.flags[pfn]! & PB;
+      f.mapcount[pfn] = f.content[pfn] = f.mapping[pfn] = f.index[pfn] = 0;
       f.refcount[pfn] = 1;
       f.lruNext[pfn] = f.lruPrev[pfn] = -1;
       return;
     }
     // Typed-array fills (memset-like) rather than a store per field per frame: a THP is 512 frames.
+    // (flags one by one: a pageblock's own bits in them stay.)
+    const fl = compound ? (1 << PG.tail) | (order << ORDER_SHIFT) : 0;
+    for (let p = pfn; p < end; p++) f.flags[p] = (f.flags[p]! & PB) | fl;
     if (compound) {
-      f.flags.fill((1 << PG.tail) | (order << ORDER_SHIFT), pfn, end);
-      f.flags[pfn] = (1 << PG.head) | (order << ORDER_SHIFT);
+      f.flags[pfn] = (f.flags[pfn]! & PB) | (1 << PG.head) | (order << ORDER_SHIFT);
       f.refcount.fill(0, pfn, end);
       f.refcount[pfn] = 1;
-    } else {
-      f.flags.fill(0, pfn, end);
-      f.refcount.fill(1, pfn, end);
-    }
+    } else f.refcount.fill(1, pfn, end);
     f.mapcount.fill(0, pfn, end);
     f.content.fill(0, pfn, end);
     f.lruNext.fill(-1, pfn, end);
@@ -461,7 +465,7 @@ export class Buddy {
   /** free_pages_prepare(): the frame keeps no flags, links or owner. */
   private clearFreedFrame(p: number): void {
     const f = this.frames;
-    f.flags[p] = 0;
+    f.flags[p] = f.flags[p]! & PB;
     f.lruNext[p] = -1;
     f.lruPrev[p] = -1;
     f.mapping[p] = 0;
@@ -479,7 +483,7 @@ export class Buddy {
       this.freeOnePage(pfn, order);
     } else if (order === 0) {
       this.clearFreedFrame(pfn);
-      f.flags[pfn] = 1 << PG.hwpoison;
+      f.flags[pfn] = (f.flags[pfn]! & PB) | (1 << PG.hwpoison);
       this.hwpoisoned++;
     } else {
       this.freeAroundPoison(pfn, order - 1);
@@ -673,7 +677,7 @@ export class Buddy {
     this.ledger.spinUnlockIrqRestore();
     this.clearFreedFrame(pfn);
     this.frames.refcount[pfn] = 0;
-    this.frames.flags[pfn] = 1 << PG.hwpoison;
+    this.frames.flags[pfn] = (this.frames.flags[pfn]! & PB) | (1 << PG.hwpoison);
     this.hwpoisoned++;
     return true;
   }
@@ -695,7 +699,6 @@ export class Buddy {
         return false;
       }
       this.ledger.spinLockIrqSave(SITE_SET_ISOLATE);
-      setPageblockMigratetypeFlag(this.savedMt, pb, this.pageblockMigratetype(pb));
       this.setPageblockMigratetype(pb, MIGRATE_ISOLATE);
       this.ledger.spinUnlockIrqRestore();
     }
@@ -712,7 +715,7 @@ export class Buddy {
     for (let pb = pageblockStartPfn(startPfn); pb < endPfn; pb += PAGEBLOCK_NR) {
       if (this.pageblockMigratetype(pb) !== MIGRATE_ISOLATE) continue;
       this.ledger.spinLockIrqSave(SITE_UNSET_ISOLATE);
-      const mt = getPageblockMigratetype(this.savedMt, pb);
+      const mt = getPageblockTypeUnderIsolation(this.pageblocks, pb);
       this.setPageblockMigratetype(pb, mt);
       if ((f.flags[pb]! & BUDDY_BIT) !== 0 && f.order(pb) === PAGEBLOCK_ORDER) {
         this.delFromFreeList(pb, PAGEBLOCK_ORDER, mt);
@@ -920,12 +923,12 @@ export class Buddy {
       const o = f.order(p);
       const n = 1 << o;
       if (!onList[p]) say(`free block pfn ${p} order ${o} is on no free list`);
-      if (fl !== (BUDDY_BIT | (o << ORDER_SHIFT))) say(`free block head ${p} has flags 0x${fl.toString(16)}`);
+      if ((fl & ~PB) !== (BUDDY_BIT | (o << ORDER_SHIFT))) say(`free block head ${p} has flags 0x${fl.toString(16)}`);
       if ((p & (n - 1)) !== 0) say(`free block ${p} order ${o} misaligned`);
       if (p + n > this.nodeEndPfn(this.nodeOf(p))) say(`free block ${p} order ${o} crosses its node's end`);
       for (let i = 0; i < n && p + i < nr; i++) {
         const q = p + i;
-        if (i > 0 && f.flags[q] !== 0) {
+        if (i > 0 && (f.flags[q]! & ~PB) !== 0) {
           say(`pfn ${q} inside free block ${p} order ${o} has flags 0x${f.flags[q]!.toString(16)} (overlap or stale)`);
           if ((f.flags[q]! & (1 << PG.hwpoison)) !== 0) poisonedFree++;
         }

@@ -26,6 +26,7 @@ import { ModelInputError } from './errors.js';
 import { MAX_ORDER, PAGEBLOCK_NR, PG } from './frames.js';
 import type { Kernel } from './kernel.js';
 import { site } from './ledger.js';
+import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { type MigrateCause, type MigrateTarget, migrateFolio } from './migrate.js';
 
 const ISOLATE_FREEPAGES = site('isolate_freepages_block');
@@ -89,7 +90,7 @@ function releaseDriverFrame(k: Kernel, pfn: number, s = DRIVER_PUT): void {
   const f = k.frames;
   ds(k).owner.delete(pfn);
   if (!k.ledger.atomicDecAndTest(f.refcount, pfn, s)) return;
-  f.flags[pfn] = f.flags[pfn]! & (1 << PG.hwpoison);
+  f.flags[pfn] = f.flags[pfn]! & ((1 << PG.hwpoison) | PAGEBLOCK_FLAG_BITS);
   f.content[pfn] = 0;
   k.buddy.freePages(pfn, 0);
 }

@@ -58,7 +58,12 @@ export const PG = {
 } as const;
 export type PageFlag = (typeof PG)[keyof typeof PG];
 
-/** Compound order lives in flags bits 24..27 of every frame of a folio or free block. */
+/**
+ * Compound order lives in flags bits 24..27 of every frame of a folio or free
+ * block. Bits 28 and 29 are model-only page marks (vmscan.ts PG_SPLIT_FAILED,
+ * waste.ts PG_PUNCHED); bits 30..31 belong to the pageblock, not the page
+ * (pageblock.ts PAGEBLOCK_FLAG_BITS): whole-word flag stores keep them.
+ */
 const ORDER_SHIFT = 24;
 const ORDER_MASK = 0xf << ORDER_SHIFT;
 

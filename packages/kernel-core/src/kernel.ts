@@ -10,6 +10,7 @@ import { clearLargeFields } from './folio.js';
 import { Frames, PAGE_SIZE, PG } from './frames.js';
 import { Ledger, site } from './ledger.js';
 import { Lru } from './lru.js';
+import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { AnonVma, MM } from './mm.js';
 import { type Observation, Outcomes } from './observe.js';
 import { DEFAULT_PARAMS, DEFAULT_SETTINGS, type ModelParams, type Settings, checkSetting } from './params.js';
@@ -209,7 +210,7 @@ export class Kernel {
     for (let i = 0; i < n; i++) {
       const p = head + i;
       // Keep only the hwpoison bit: a poisoned frame never returns to the allocator.
-      f.flags[p] = f.flags[p]! & (1 << PG.hwpoison);
+      f.flags[p] = f.flags[p]! & ((1 << PG.hwpoison) | PAGEBLOCK_FLAG_BITS);
       f.setOrder(p, order);
     }
     if (order >= 2) clearLargeFields(f, head);

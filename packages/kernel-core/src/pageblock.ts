@@ -1,18 +1,38 @@
 /**
  * Pageblock flags (include/linux/pageblock-flags.h, mm/page_alloc.c
  * get_pfnblock_migratetype / set_pageblock_migratetype): one migratetype per
- * pageblock_order (9) block of frames, one byte each, so 16 Mi frames cost
- * 32 KiB. Migratetype numbering lives in buddy.ts; this file only stores it.
+ * pageblock_order (9) block of frames.
+ *
+ * The kernel keeps these NR_PAGEBLOCK_BITS in the memory section's usemap,
+ * beside struct page. The model has no sections; it keeps them in the two
+ * spare top bits of the flags word of the pageblock's first two frames
+ * (like the node/zone/section bits the kernel keeps at the top of
+ * page->flags, no page-flag operation touches them), so the allocator's
+ * metadata costs no bytes beyond the 32 per frame:
+ *   - frame 0, bits 30..31: the migratetype (unmovable, movable,
+ *     reclaimable, CMA);
+ *   - frame 1, bit 30: PB_migrate_isolate. As since 6.16, isolation is a bit
+ *     of its own, so the block's migratetype survives isolation and undoing
+ *     it restores that type.
+ * Frames per node are a multiple of 1024, so every pageblock has both frames.
+ * Migratetype numbering lives in buddy.ts (MIGRATE_ISOLATE = PB_ISOLATE).
  */
 import { PAGEBLOCK_NR, PAGEBLOCK_ORDER } from './frames.js';
 
-export type Pageblocks = Uint8Array;
+/** The frames' flags words, which carry the pageblock bits. */
+export type Pageblocks = Uint32Array;
 
-/** Allocates the migratetype array for `nrFrames` frames, every block set to `mt`. */
-export function allocPageblocks(nrFrames: number, mt: number): Pageblocks {
-  const pbs = new Uint8Array(Math.ceil(nrFrames / PAGEBLOCK_NR));
-  if (mt !== 0) pbs.fill(mt);
-  return pbs;
+/** Bits of every frame's flags word that belong to the pageblock, not the page: whole-word page-flag stores keep them. */
+export const PAGEBLOCK_FLAG_BITS = (1 << 30) | (1 << 31);
+const MT_SHIFT = 30;
+const ISOLATE_BIT = 1 << 30;
+/** The value get_pfnblock_migratetype() reports for an isolated pageblock. */
+export const PB_ISOLATE = 4;
+
+/** Sets every pageblock of `nrFrames` frames to `mt` (the flags words are otherwise untouched). */
+export function initPageblocks(flags: Uint32Array, nrFrames: number, mt: number): Pageblocks {
+  for (let pb = 0; pb < nrFrames; pb += PAGEBLOCK_NR) setPageblockMigratetypeFlag(flags, pb, mt);
+  return flags;
 }
 
 export function pageblockIndex(pfn: number): number {
@@ -29,15 +49,30 @@ export function pageblockEndPfn(pfn: number): number {
   return pageblockStartPfn(pfn) + PAGEBLOCK_NR;
 }
 
-/** get_pfnblock_migratetype(). */
+/** get_pfnblock_migratetype(): MIGRATE_ISOLATE while isolated, else the block's type. */
 export function getPageblockMigratetype(pbs: Pageblocks, pfn: number): number {
-  return pbs[pfn >>> PAGEBLOCK_ORDER]!;
+  const pb = pfn & ~(PAGEBLOCK_NR - 1);
+  if ((pbs[pb + 1]! & ISOLATE_BIT) !== 0) return PB_ISOLATE;
+  return pbs[pb]! >>> MT_SHIFT;
+}
+
+/** The block's migratetype whether or not it is isolated (what undoing isolation restores). */
+export function getPageblockTypeUnderIsolation(pbs: Pageblocks, pfn: number): number {
+  return pbs[pfn & ~(PAGEBLOCK_NR - 1)]! >>> MT_SHIFT;
 }
 
 /**
- * set_pageblock_migratetype(): only the flag. Moving the block's free pages to
- * the matching free list is the allocator's job (Buddy.setPageblockMigratetype).
+ * set_pageblock_migratetype(): only the flag. PB_ISOLATE sets the isolate
+ * bit and keeps the type; any other type is stored and clears isolation.
+ * Moving the block's free pages to the matching free list is the
+ * allocator's job (Buddy.setPageblockMigratetype).
  */
 export function setPageblockMigratetypeFlag(pbs: Pageblocks, pfn: number, mt: number): void {
-  pbs[pfn >>> PAGEBLOCK_ORDER] = mt;
+  const pb = pfn & ~(PAGEBLOCK_NR - 1);
+  if (mt === PB_ISOLATE) {
+    pbs[pb + 1] = pbs[pb + 1]! | ISOLATE_BIT;
+    return;
+  }
+  pbs[pb] = (pbs[pb]! & ~(3 << MT_SHIFT)) | (mt << MT_SHIFT);
+  pbs[pb + 1] = pbs[pb + 1]! & ~ISOLATE_BIT;
 }

@@ -9,6 +9,7 @@ import type { Kernel } from './kernel.js';
 import { P1, P2, P3 } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
+import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { type MM, type PageTable, pmdBase, pteIndex } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
 import { addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
@@ -181,7 +182,7 @@ export function makeTailIndependent(k: Kernel, head: number, i: number): void {
   const f = k.frames;
   const t = head + i;
   const inherit = (1 << PG.anon) | (1 << PG.swapbacked) | (1 << PG.shmem) | (1 << PG.dirty) | (1 << PG.referenced) | (1 << PG.uptodate);
-  const keep = (1 << PG.hwpoison) | (1 << PG.anon_exclusive) | (1 << PG.pinned_owner);
+  const keep = (1 << PG.hwpoison) | (1 << PG.anon_exclusive) | (1 << PG.pinned_owner) | PAGEBLOCK_FLAG_BITS;
   f.flags[t] = (f.flags[t]! & keep) | (f.flags[head]! & inherit) | (1 << PG.dirty);
   if (i === P1 || i === P2 || i === P3) {
     // These tails carried the folio's own fields; they hold nothing of theirs.
