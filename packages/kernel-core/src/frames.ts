@@ -61,8 +61,9 @@ export type PageFlag = (typeof PG)[keyof typeof PG];
 /**
  * Compound order lives in flags bits 24..27 of every frame of a folio or free
  * block. Bits 28 and 29 are model-only page marks (vmscan.ts PG_SPLIT_FAILED,
- * waste.ts PG_PUNCHED); bits 30..31 belong to the pageblock, not the page
- * (pageblock.ts PAGEBLOCK_FLAG_BITS): whole-word flag stores keep them.
+ * waste.ts PG_PUNCHED); bit 30 belongs to the pageblock, not the page
+ * (pageblock.ts PAGEBLOCK_FLAG_BITS): whole-word flag stores keep it. Bit 31
+ * is never set, so flags stay small integers.
  */
 const ORDER_SHIFT = 24;
 const ORDER_MASK = 0xf << ORDER_SHIFT;

@@ -17,7 +17,7 @@
  */
 import type { Kernel } from './kernel.js';
 import type { ScanResult } from './khugepaged.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PG } from './frames.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, Vma } from './mm.js';
 import { mkPte, ptePfn, ptePresent } from './pte.js';
@@ -214,7 +214,7 @@ function retractPageTables(k: Kernel, file: ShmemFile, start: number): void {
     const addr = vma.addrOf(start);
     if (!vmaSuitableForPmd(vma, addr)) continue;
     const pt = mm.pt(addr);
-    if (pt && pt.pmd === 0 && pt.used === 0) mm.pts.delete(Math.floor(addr / HPAGE_PMD_SIZE));
+    if (pt && pt.pmd === 0 && pt.used === 0) mm.dropPt(addr);
   }
 }
 
@@ -261,7 +261,7 @@ function collapsePteMappedThp(k: Kernel, mm: MM, vma: Vma, base: number, head: n
     k.ledger.tlbFlush();
     k.ledger.spinUnlock();
     if (retracted > 0) k.folioPutRefs(head, retracted, PTE_PUT);
-    if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+    if (pt.used === 0) mm.dropPt(base);
   }
   if (install) {
     installPmd(k, mm, vma, base, head);

@@ -56,8 +56,8 @@ export interface LedgerTotals {
 }
 
 export class Ledger {
-  private bySite = new Float64Array(256);
-  private byKind = new Float64Array(NKINDS);
+  /** Locked ops by (site, kind): one counter per pair, so counting is a single add. */
+  private bySiteKind = new Float64Array(256 * NKINDS);
   private acquisitions = 0;
   private depth = 0;
   /** spinning locks held (preempt_disable nesting); sleeping locks do not count. */
@@ -70,13 +70,13 @@ export class Ledger {
   private violationSeen = new Set<string>();
 
   private count(kind: number, s: Site, n: number): void {
-    if (s >= this.bySite.length) {
-      const grown = new Float64Array(Math.max(s + 1, this.bySite.length * 2));
-      grown.set(this.bySite);
-      this.bySite = grown;
+    const i = s * NKINDS + kind;
+    if (i >= this.bySiteKind.length) {
+      const grown = new Float64Array(Math.max(i + NKINDS, this.bySiteKind.length * 2));
+      grown.set(this.bySiteKind);
+      this.bySiteKind = grown;
     }
-    this.bySite[s]! += n;
-    this.byKind[kind]! += n;
+    this.bySiteKind[i]! += n;
   }
 
   private acquire(kind: number, s: Site, spinning: boolean): void {
@@ -249,14 +249,20 @@ export class Ledger {
 
   totals(): LedgerTotals {
     const lockedOpsByKind: Record<string, number> = {};
+    const byKind = new Float64Array(NKINDS);
+    const m = this.bySiteKind;
+    for (let i = 0; i < m.length; i++) byKind[i % NKINDS]! += m[i]!;
     let lockedOps = 0;
     for (let k = 0; k < NKINDS; k++) {
-      lockedOpsByKind[KINDS[k]!] = this.byKind[k]!;
-      lockedOps += this.byKind[k]!;
+      lockedOpsByKind[KINDS[k]!] = byKind[k]!;
+      lockedOps += byKind[k]!;
     }
     // Sites sorted by name so the summary is byte-identical whatever the interning order.
     const pairs: [string, number][] = [];
-    for (let s = 0; s < this.bySite.length; s++) if (this.bySite[s]! > 0) pairs.push([siteName(s as Site), this.bySite[s]!]);
+    for (let s = 0; s * NKINDS < m.length; s++) {
+      const n = this.atSite(s as Site);
+      if (n > 0) pairs.push([siteName(s as Site), n]);
+    }
     pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const lockedOpsBySite: Record<string, number> = {};
     for (const [n, v] of pairs) lockedOpsBySite[n] = v;
@@ -273,13 +279,18 @@ export class Ledger {
     };
   }
 
-  /** Locked ops so far at one site (for tests and per-event deltas). */
+  /** Locked ops so far at one site, all kinds (for tests and per-event deltas). */
   atSite(s: Site): number {
-    return this.bySite[s] ?? 0;
+    const m = this.bySiteKind;
+    const base = s * NKINDS;
+    let n = 0;
+    for (let k = 0; k < NKINDS && base + k < m.length; k++) n += m[base + k]!;
+    return n;
   }
   get lockedOps(): number {
+    const m = this.bySiteKind;
     let n = 0;
-    for (let k = 0; k < NKINDS; k++) n += this.byKind[k]!;
+    for (let i = 0; i < m.length; i++) n += m[i]!;
     return n;
   }
 }

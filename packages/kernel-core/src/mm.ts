@@ -74,7 +74,10 @@ export class Vma {
 
 export class MM {
   readonly vmas: Vma[] = [];
+  /** Page tables by PMD-range index (addr / 2 MiB). Remove only through dropPt. */
   readonly pts = new Map<number, PageTable>();
+  private lastKey = -1;
+  private lastPt: PageTable | undefined = undefined;
   /** RSS counters in pages (MM_ANONPAGES, MM_SHMEMPAGES, MM_SWAPENTS). */
   rssAnon = 0;
   rssShmem = 0;
@@ -99,17 +102,41 @@ export class MM {
     }
     return undefined;
   }
+  /**
+   * The page table of the PMD range holding addr. A one-entry cache in front
+   * of the map: faults, zaps and walks look up the same table many times in
+   * a row. Tables leave only through dropPt, which keeps the cache honest.
+   */
   pt(addr: number): PageTable | undefined {
-    return this.pts.get(Math.floor(addr / HPAGE_PMD_SIZE));
+    const key = Math.floor(addr / HPAGE_PMD_SIZE);
+    if (key === this.lastKey) return this.lastPt;
+    const t = this.pts.get(key);
+    if (t) {
+      this.lastKey = key;
+      this.lastPt = t;
+    }
+    return t;
   }
   ptAlloc(addr: number): PageTable {
     const key = Math.floor(addr / HPAGE_PMD_SIZE);
+    if (key === this.lastKey) return this.lastPt!;
     let t = this.pts.get(key);
     if (!t) {
       t = new PageTable();
       this.pts.set(key, t);
     }
+    this.lastKey = key;
+    this.lastPt = t;
     return t;
+  }
+  /** Frees the (empty) page table of the PMD range holding addr (free_pte_range). */
+  dropPt(addr: number): void {
+    const key = Math.floor(addr / HPAGE_PMD_SIZE);
+    this.pts.delete(key);
+    if (key === this.lastKey) {
+      this.lastKey = -1;
+      this.lastPt = undefined;
+    }
   }
   insertVma(v: Vma): void {
     let i = 0;
@@ -145,5 +172,6 @@ export function pmdBase(addr: number): number {
   return Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
 }
 export function pteIndex(addr: number): number {
-  return Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR;
+  // & rather than %: ToInt32 keeps the low bits exactly (512 divides 2^32), and avoids a floating modulo.
+  return Math.floor(addr / PAGE_SIZE) & (HPAGE_PMD_NR - 1);
 }

@@ -4,17 +4,19 @@
  * pageblock_order (9) block of frames.
  *
  * The kernel keeps these NR_PAGEBLOCK_BITS in the memory section's usemap,
- * beside struct page. The model has no sections; it keeps them in the two
- * spare top bits of the flags word of the pageblock's first two frames
- * (like the node/zone/section bits the kernel keeps at the top of
- * page->flags, no page-flag operation touches them), so the allocator's
- * metadata costs no bytes beyond the 32 per frame:
- *   - frame 0, bits 30..31: the migratetype (unmovable, movable,
+ * beside struct page. The model has no sections; it keeps them in a spare
+ * bit (30) of the flags word of the pageblock's first three frames (like
+ * the node/zone/section bits the kernel keeps at the top of page->flags, no
+ * page-flag operation touches it), so the allocator's metadata costs no
+ * bytes beyond the 32 per frame:
+ *   - frames 0 and 1: the migratetype's two bits (unmovable, movable,
  *     reclaimable, CMA);
- *   - frame 1, bit 30: PB_migrate_isolate. As since 6.16, isolation is a bit
- *     of its own, so the block's migratetype survives isolation and undoing
- *     it restores that type.
- * Frames per node are a multiple of 1024, so every pageblock has both frames.
+ *   - frame 2: PB_migrate_isolate. As since 6.16, isolation is a bit of its
+ *     own, so the block's migratetype survives isolation and undoing it
+ *     restores that type.
+ * Bit 31 stays clear, so a flags word always fits a signed 32-bit integer
+ * (V8 keeps it a small integer on the hot paths). Frames per node are a
+ * multiple of 1024, so every pageblock has these frames.
  * Migratetype numbering lives in buddy.ts (MIGRATE_ISOLATE = PB_ISOLATE).
  */
 import { PAGEBLOCK_NR, PAGEBLOCK_ORDER } from './frames.js';
@@ -23,9 +25,8 @@ import { PAGEBLOCK_NR, PAGEBLOCK_ORDER } from './frames.js';
 export type Pageblocks = Uint32Array;
 
 /** Bits of every frame's flags word that belong to the pageblock, not the page: whole-word page-flag stores keep them. */
-export const PAGEBLOCK_FLAG_BITS = (1 << 30) | (1 << 31);
-const MT_SHIFT = 30;
-const ISOLATE_BIT = 1 << 30;
+export const PAGEBLOCK_FLAG_BITS = 1 << 30;
+const PB_BIT = 30;
 /** The value get_pfnblock_migratetype() reports for an isolated pageblock. */
 export const PB_ISOLATE = 4;
 
@@ -52,13 +53,14 @@ export function pageblockEndPfn(pfn: number): number {
 /** get_pfnblock_migratetype(): MIGRATE_ISOLATE while isolated, else the block's type. */
 export function getPageblockMigratetype(pbs: Pageblocks, pfn: number): number {
   const pb = pfn & ~(PAGEBLOCK_NR - 1);
-  if ((pbs[pb + 1]! & ISOLATE_BIT) !== 0) return PB_ISOLATE;
-  return pbs[pb]! >>> MT_SHIFT;
+  if ((pbs[pb + 2]! >>> PB_BIT) & 1) return PB_ISOLATE;
+  return ((pbs[pb]! >>> PB_BIT) & 1) | (((pbs[pb + 1]! >>> PB_BIT) & 1) << 1);
 }
 
 /** The block's migratetype whether or not it is isolated (what undoing isolation restores). */
 export function getPageblockTypeUnderIsolation(pbs: Pageblocks, pfn: number): number {
-  return pbs[pfn & ~(PAGEBLOCK_NR - 1)]! >>> MT_SHIFT;
+  const pb = pfn & ~(PAGEBLOCK_NR - 1);
+  return ((pbs[pb]! >>> PB_BIT) & 1) | (((pbs[pb + 1]! >>> PB_BIT) & 1) << 1);
 }
 
 /**
@@ -70,9 +72,10 @@ export function getPageblockTypeUnderIsolation(pbs: Pageblocks, pfn: number): nu
 export function setPageblockMigratetypeFlag(pbs: Pageblocks, pfn: number, mt: number): void {
   const pb = pfn & ~(PAGEBLOCK_NR - 1);
   if (mt === PB_ISOLATE) {
-    pbs[pb + 1] = pbs[pb + 1]! | ISOLATE_BIT;
+    pbs[pb + 2] = pbs[pb + 2]! | PAGEBLOCK_FLAG_BITS;
     return;
   }
-  pbs[pb] = (pbs[pb]! & ~(3 << MT_SHIFT)) | (mt << MT_SHIFT);
-  pbs[pb + 1] = pbs[pb + 1]! & ~ISOLATE_BIT;
+  pbs[pb] = (pbs[pb]! & ~PAGEBLOCK_FLAG_BITS) | ((mt & 1) << PB_BIT);
+  pbs[pb + 1] = (pbs[pb + 1]! & ~PAGEBLOCK_FLAG_BITS) | (((mt >>> 1) & 1) << PB_BIT);
+  pbs[pb + 2] = pbs[pb + 2]! & ~PAGEBLOCK_FLAG_BITS;
 }

@@ -132,7 +132,7 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
       if (head < 0) {
         k.outcomes.record('fault', false, 'oom');
         k.emit({ type: 'oom', pid: mm.pid, addr });
-        if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(addr / HPAGE_PMD_SIZE));
+        if (pt.used === 0 && pt.pmd === 0) mm.dropPt(addr);
         return -1;
       }
       found = head + (f.order(head) ? index % HPAGE_PMD_NR : 0);

@@ -67,7 +67,7 @@ export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
     }
     if (pt.used > 0) zapPteRange(k, mm, pt, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
     else pt.shadow.fill(0, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
-    if (pt.used === 0 && pt.pmd === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+    if (pt.used === 0 && pt.pmd === 0) mm.dropPt(base);
   }
 }
 
@@ -80,7 +80,7 @@ function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   k.ledger.tlbFlush();
   k.ledger.spinUnlock();
   k.folioPutRefs(head, 1, ZAP_PMD);
-  if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+  if (pt.used === 0) mm.dropPt(base);
 }
 
 /** mmu_gather's batch: folios (and how many references each) dropped after the TLB flush, outside the PT lock. */
@@ -264,7 +264,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
       moves.push({ dst: base + delta, pmd: pt.pmd, pte: 0, shadow: 0, huge: true });
       const sh = Array.from(pt.shadow);
       pt.pmd = 0;
-      mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+      mm.dropPt(base);
       moves.push(...sh.map((s, i) => ({ dst: base + delta + i * PAGE_SIZE, pmd: 0, pte: 0, shadow: s, huge: false })));
       continue;
     }
@@ -277,7 +277,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
       pt.ptes[i] = 0;
       pt.shadow[i] = 0;
     }
-    if (pt.used === 0) mm.pts.delete(Math.floor(base / HPAGE_PMD_SIZE));
+    if (pt.used === 0) mm.dropPt(base);
   }
   for (const m of moves) {
     const pt = mm.ptAlloc(m.dst);

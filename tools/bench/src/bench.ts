@@ -84,8 +84,9 @@ function machineBytes(memoryGiB: number): { frames: number; arrays: number; heap
  * apart, not smeared over the frames.
  */
 function bytesPerFrame(): { perFrame: number; fixed: number; total64: number; heapPerFrame: number } {
-  const small = machineBytes(32);
+  // The big one first: its heap growth is then measured with nothing else built.
   const big = machineBytes(64);
+  const small = machineBytes(32);
   const perFrame = (big.arrays - small.arrays) / (big.frames - small.frames);
   return { perFrame, fixed: big.arrays - perFrame * big.frames, total64: big.arrays, heapPerFrame: big.heap / big.frames };
 }
