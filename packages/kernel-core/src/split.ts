@@ -131,16 +131,20 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
         a = stop;
         continue;
       }
+      // page_vma_mapped_walk takes the PTE lock at the first mapped PTE of a table and keeps it across the table.
+      let locked = false;
       let pfn = head + (a - base) / PAGE_SIZE;
       for (let j = pteIndex(a); a < stop; a += PAGE_SIZE, j++, pfn++) {
         const v = pt.ptes[j]!;
         if (!(v > 0) || ptePfn(v) !== pfn) continue;
-        k.ledger.spinLock(UNMAP_PTL);
+        if (!locked) {
+          k.ledger.spinLock(UNMAP_PTL);
+          locked = true;
+        }
         pt.ptes[j] = 0; // a migration entry: the slot stays in use
         removeRmapPtes(k, mm, pfn, 1);
         k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
         k.ledger.tlbFlush();
-        k.ledger.spinUnlock();
         const n = saved.n++;
         if (n === saved.slot.length) growSaved(saved, n * 2);
         saved.mm[n] = mm;
@@ -149,6 +153,7 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
         saved.pfn[n] = pfn;
         saved.pte[n] = v;
       }
+      if (locked) k.ledger.spinUnlock();
     }
   });
   return saved;

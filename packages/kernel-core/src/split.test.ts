@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { checkInvariants } from './invariants.js';
+import type { Kernel } from './kernel.js';
+import { contentMismatch, folioOrder } from './queries.js';
+import { splitFolioFrozen } from './split.js';
+import { testKernel } from './testing/reference.js';
+import { applyChecked, pfnAt } from './testing/replay.js';
+
+const MB = 1 << 20;
+const A = 64 * MB;
+
+const at = (k: Kernel, name: string): number => k.ledger.totals().lockedOpsBySite[name] ?? 0;
+
+/** As split_huge_page's callers do: hold a reference across the split, drop it after. */
+function split(k: Kernel, head: number) {
+  k.frames.refcount[head]!++;
+  const r = splitFolioFrozen(k, head);
+  k.folioPutRefs(head, 1);
+  return r;
+}
+
+/** A THP written whole by pid 1, then PTE-mapped by an mprotect of its second half (split_huge_pmd). */
+function pteMappedThp(): { k: Kernel; head: number } {
+  const k = applyChecked(testKernel(), [
+    { type: 'spawn', pid: 1 },
+    { type: 'mmap', pid: 1, addr: A, len: 2 * MB, kind: 'anon' },
+    { type: 'touch', pid: 1, addr: A, len: 2 * MB, write: true },
+    { type: 'mprotect', pid: 1, addr: A + MB, len: MB, write: false },
+  ]);
+  const head = pfnAt(k, 1, A);
+  expect(folioOrder(k, k.mm(1), A)).toBe(9);
+  return { k, head };
+}
+
+describe('split_huge_page of a PTE-mapped THP (unmap to migration entries, freeze, remap)', () => {
+  it('try_to_migrate takes the PTE lock once per page table it walks, not once per PTE, and flushes the TLB per PTE', () => {
+    const { k, head } = pteMappedThp();
+    const ptl0 = at(k, 'try_to_migrate.ptl'), put0 = at(k, 'try_to_migrate.put');
+    const tlb0 = k.ledger.totals().tlbShootdowns;
+    expect(split(k, head)).toEqual({ ok: true });
+    // Two VMAs (the mprotect split it), one page table: the walk visits each VMA and locks the table in each.
+    expect(at(k, 'try_to_migrate.ptl') - ptl0).toBe(2);
+    expect(at(k, 'try_to_migrate.put') - put0).toBe(512);
+    expect(k.ledger.totals().tlbShootdowns - tlb0).toBe(512);
+  });
+
+  it('remove_migration_ptes maps every page back as its own order-0 folio, one PTE lock per page', () => {
+    const { k, head } = pteMappedThp();
+    const remap0 = at(k, 'remove_migration_ptes.ptl');
+    expect(split(k, head)).toEqual({ ok: true });
+    expect(at(k, 'remove_migration_ptes.ptl') - remap0).toBe(512);
+    expect(folioOrder(k, k.mm(1), A)).toBe(0);
+    expect(folioOrder(k, k.mm(1), A + 2 * MB - 4096)).toBe(0);
+    expect(contentMismatch(k, k.mm(1), { addr: A, len: 2 * MB })).toBeNull();
+    expect(checkInvariants(k)).toEqual([]);
+  });
+});
