@@ -91,6 +91,8 @@ export class Frames {
   readonly pincount: Int32Array;
   readonly largeMapcount: Int32Array;
   readonly nrPagesMapped: Int32Array;
+  /** `mapping` as unsigned words, for bit operations on words kept there (page[3]'s _mm_ids). Same memory. */
+  readonly mappingWords: Uint32Array;
 
   constructor(nr: number) {
     this.nr = nr;
@@ -106,6 +108,7 @@ export class Frames {
     this.pincount = this.lruPrev;
     this.largeMapcount = this.mapping;
     this.nrPagesMapped = this.index;
+    this.mappingWords = new Uint32Array(this.mapping.buffer, this.mapping.byteOffset, nr);
   }
 
   /** Bytes of typed-array storage per frame (the issue's budget is 32). */

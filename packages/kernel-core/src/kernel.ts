@@ -141,6 +141,7 @@ export class Kernel {
     return ++this.token;
   }
   nid(pfn: number): number {
+    if (this.nodes === 1) return 0;
     return Math.min(this.nodes - 1, Math.floor(pfn / this.framesPerNode));
   }
   /** The node a process allocates on: processes are spread over nodes by pid. */

@@ -323,55 +323,91 @@ function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): ScanRepo
   // is_refcount_suitable is a folio property: ask once per run of PTEs into the same folio.
   let lastHead = -1, lastSuitable = false;
 
-  const verdict = (): ScanResult => {
-    for (let i = 0; i < HPAGE_PMD_NR; i++) {
-      const v = pt.ptes[i]!;
-      if (pteSwap(v)) {
-        r.swap++;
-        // 3.13 / 4.4: no swap-in; a non-present PTE ends the scan.
-        if (!k.params.khugepagedSwapIn) return 'SCAN_PTE_NON_PRESENT';
-        if (r.swap > maxSwap) return 'SCAN_EXCEED_SWAP_PTE';
-        continue;
-      }
-      if (isNoneOrZero(v)) {
-        if (++r.none > maxNone) return 'SCAN_EXCEED_NONE_PTE';
-        continue;
-      }
-      if (pteWrite(v)) r.writable = true;
-      const pfn = ptePfn(v);
-      const head = f.head(pfn);
-      if (f.test(pfn, PG.hwpoison) || f.refcount[head] === 0) return 'SCAN_PAGE_NULL';
-      if (!f.test(head, PG.anon)) return 'SCAN_PAGE_ANON';
-      if (sharedEra) {
-        // "We treat a single page as shared if any part of the THP is shared" (the policy decides how).
-        const mine = sharedness.mappedShared(k, pfn);
-        const precise = pageMapcount(f, pfn) > 1;
-        asked++;
-        if (mine) policyShared++;
-        if (precise) preciseShared++;
-        if (precise && !mine) falseNeg++;
-        if (mine && !precise) falsePos++;
-        if (mine && ++r.shared > maxShared) return 'SCAN_EXCEED_SHARED_PTE';
-      } else if (f.order(head) > 0) {
-        return 'SCAN_PAGE_COMPOUND'; // "TODO: teach khugepaged to collapse THP mapped with pte"
-      }
-      nodeLoad[k.nid(pfn)]!++;
-      if (!f.test(head, PG.lru)) return 'SCAN_PAGE_LRU';
-      if (f.test(head, PG.locked)) return 'SCAN_PAGE_LOCK';
-      if (head !== lastHead) {
-        lastHead = head;
-        lastSuitable = refcountSuitable(k, head);
-      }
-      if (!lastSuitable) return 'SCAN_PAGE_COUNT';
-      if (pteYoung(v) || f.test(head, PG.referenced)) r.referenced++;
-    }
-    if (!r.writable) return 'SCAN_PAGE_RO';
-    if (cc.isKhugepaged && (r.referenced === 0 || (r.swap > 0 && r.referenced < HPAGE_PMD_NR / 2))) return 'SCAN_LACK_REFERENCED_PAGE';
-    return 'SCAN_SUCCEED';
-  };
-
+  // The per-PTE rules, under the PTE lock: a plain loop (not a closure), since it runs for every PTE of every range.
   k.ledger.spinLock(SCAN_PTL);
-  r.result = verdict();
+  let result: ScanResult | null = null;
+  let none = 0, swap = 0, shared = 0, referenced = 0, writable = false;
+  const khugepagedSwapIn = k.params.khugepagedSwapIn;
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    const v = pt.ptes[i]!;
+    if (pteSwap(v)) {
+      swap++;
+      // 3.13 / 4.4: no swap-in; a non-present PTE ends the scan.
+      if (!khugepagedSwapIn) {
+        result = 'SCAN_PTE_NON_PRESENT';
+        break;
+      }
+      if (swap > maxSwap) {
+        result = 'SCAN_EXCEED_SWAP_PTE';
+        break;
+      }
+      continue;
+    }
+    if (isNoneOrZero(v)) {
+      if (++none > maxNone) {
+        result = 'SCAN_EXCEED_NONE_PTE';
+        break;
+      }
+      continue;
+    }
+    if (pteWrite(v)) writable = true;
+    const pfn = ptePfn(v);
+    const head = f.head(pfn);
+    if (f.test(pfn, PG.hwpoison) || f.refcount[head] === 0) {
+      result = 'SCAN_PAGE_NULL';
+      break;
+    }
+    if (!f.test(head, PG.anon)) {
+      result = 'SCAN_PAGE_ANON';
+      break;
+    }
+    if (sharedEra) {
+      // "We treat a single page as shared if any part of the THP is shared" (the policy decides how).
+      const mine = sharedness.mappedShared(k, pfn);
+      const precise = pageMapcount(f, pfn) > 1;
+      asked++;
+      if (mine) policyShared++;
+      if (precise) preciseShared++;
+      if (precise && !mine) falseNeg++;
+      if (mine && !precise) falsePos++;
+      if (mine && ++shared > maxShared) {
+        result = 'SCAN_EXCEED_SHARED_PTE';
+        break;
+      }
+    } else if (f.order(head) > 0) {
+      result = 'SCAN_PAGE_COMPOUND'; // "TODO: teach khugepaged to collapse THP mapped with pte"
+      break;
+    }
+    nodeLoad[k.nid(pfn)]!++;
+    if (!f.test(head, PG.lru)) {
+      result = 'SCAN_PAGE_LRU';
+      break;
+    }
+    if (f.test(head, PG.locked)) {
+      result = 'SCAN_PAGE_LOCK';
+      break;
+    }
+    if (head !== lastHead) {
+      lastHead = head;
+      lastSuitable = refcountSuitable(k, head);
+    }
+    if (!lastSuitable) {
+      result = 'SCAN_PAGE_COUNT';
+      break;
+    }
+    if (pteYoung(v) || f.test(head, PG.referenced)) referenced++;
+  }
+  if (result === null) {
+    if (!writable) result = 'SCAN_PAGE_RO';
+    else if (cc.isKhugepaged && (referenced === 0 || (swap > 0 && referenced < HPAGE_PMD_NR / 2))) result = 'SCAN_LACK_REFERENCED_PAGE';
+    else result = 'SCAN_SUCCEED';
+  }
+  r.result = result;
+  r.none = none;
+  r.swap = swap;
+  r.shared = shared;
+  r.referenced = referenced;
+  r.writable = writable;
   k.ledger.spinUnlock();
 
   // hpage_collapse_find_target_node: the first node holding the most scanned pages.

@@ -53,18 +53,12 @@ export const Params = t.type({});
 export type Params = t.TypeOf<typeof Params>;
 
 /**
- * The `_mm_ids` word as the unsigned long the bit operations take: a
- * Uint32Array view over the same memory as `frames.mapping` (no copy), so the
+ * The `_mm_ids` word as the unsigned long the bit operations take: the
+ * frames' Uint32 view of `frames.mapping` (same memory, no copy), so the
  * ledger's bit-spinlock primitives count the lock.
  */
-const mmIdsViews = new WeakMap<Frames, Uint32Array>();
 function mmIdsWords(f: Frames): Uint32Array {
-  let w = mmIdsViews.get(f);
-  if (!w) {
-    w = new Uint32Array(f.mapping.buffer, f.mapping.byteOffset, f.mapping.length);
-    mmIdsViews.set(f, w);
-  }
-  return w;
+  return f.mappingWords;
 }
 
 // ---------------------------------------------------------------- readers
