@@ -91,6 +91,7 @@ const linux615 = with_(
   'linux-6.15',
   'Linux 6.15 (ML-DH-mmid), design C615: folio_maybe_mapped_shared() with MM owner tracking (CONFIG_MM_ID)',
   { sharedness: p('mm-owner-tracking') },
+  ERA_PARAMS['linux-6.15'],
 );
 
 const oleg2013 = with_(

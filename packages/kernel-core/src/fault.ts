@@ -125,6 +125,42 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
   }
 }
 
+/**
+ * gup_must_unshare + FAULT_FLAG_UNSHARE (5.19+, a7f226604170): before a
+ * read-only FOLL_PIN of an anon page that is not PageAnonExclusive, the
+ * process gets the page to itself (reused if nobody else may hold it,
+ * copied otherwise), mapped read-only still, so the pin and the mapping
+ * stay coherent. Returns the pfn now mapped at addr, or -1 (out of memory).
+ */
+export function unshareAnon(k: Kernel, mm: MM, vma: Vma, addr: number): number {
+  const f = k.frames;
+  const pt = mm.ptAlloc(addr);
+  const i = pteIndex(addr);
+  for (;;) {
+    if (pt.pmd > 0) {
+      const head = ptePfn(pt.pmd);
+      if (f.test(head, PG.anon_exclusive) || !f.test(head, PG.anon)) return head + i;
+      hugeWpFault(k, mm, vma, addr, pt, true);
+      continue;
+    }
+    const v = pt.ptes[i]!;
+    if (!(v > 0)) return faultInAnon(k, mm, vma, addr, false);
+    const pfn = ptePfn(v);
+    if (pfn === ZERO_PFN || f.test(pfn, PG.anon_exclusive) || !f.test(f.head(pfn), PG.anon)) return pfn;
+    if (!wpPage(k, mm, vma, addr, pt, true)) return oom(k, mm, addr);
+  }
+}
+
+/**
+ * Whether a R/O pin of an anon page must unshare it first (gup_must_unshare):
+ * `flagPfn` is the page whose PG_anon_exclusive speaks for the mapping (the
+ * head for a PMD mapping, the page itself for a PTE).
+ */
+export function mustUnshare(k: Kernel, flagPfn: number): boolean {
+  const f = k.frames;
+  return k.params.anonExclusive && flagPfn !== ZERO_PFN && f.test(f.head(flagPfn), PG.anon) && !f.test(flagPfn, PG.anon_exclusive);
+}
+
 function oom(k: Kernel, mm: MM, addr: number): number {
   k.outcomes.record('fault', false, 'oom');
   k.emit({ type: 'oom', pid: mm.pid, addr });
@@ -195,15 +231,19 @@ function canReusePage(k: Kernel, mm: MM, pfn: number): boolean {
   return pageMapcount(f, pfn) === 1;
 }
 
-/** do_wp_page: write fault on a present read-only PTE. */
-function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): boolean {
+/**
+ * do_wp_page: write fault on a present read-only PTE. With `unshare`
+ * (FAULT_FLAG_UNSHARE, 5.19+: a R/O pin of a possibly shared anon page) the
+ * page becomes exclusive, reused or copied, but the PTE stays read-only.
+ */
+function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshare = false): boolean {
   const f = k.frames;
   const i = pteIndex(addr);
   const old = ptePfn(pt.ptes[i]!);
   if (old !== ZERO_PFN && canReusePage(k, mm, old)) {
     f.flags[old] = f.flags[old]! | (1 << PG.anon_exclusive);
-    pt.ptes[i] = pt.ptes[i]! | PTE_WRITE | PTE_YOUNG;
-    k.outcomes.record('cow', true, 'reuse');
+    pt.ptes[i] = pt.ptes[i]! | (unshare ? 0 : PTE_WRITE) | PTE_YOUNG;
+    k.outcomes.record('cow', true, unshare ? 'unshare_reuse' : 'reuse');
     return true;
   }
   const p = k.allocUserFolio(0, k.homeNode(mm), true);
@@ -214,19 +254,19 @@ function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): boole
     k.ledger.copyPage();
   }
   k.ledger.spinLock(PTL);
-  pt.ptes[i] = mkPte(p, true);
+  pt.ptes[i] = mkPte(p, !unshare);
   addRmapPtes(k, mm, p, 1);
   if (old !== ZERO_PFN) {
     removeRmapPtes(k, mm, old, 1);
     k.folioPutRefs(f.head(old), 1, COW_GET);
   }
   k.ledger.spinUnlock();
-  k.outcomes.record('cow', true, old === ZERO_PFN ? 'zero_page' : 'copy');
+  k.outcomes.record('cow', true, old === ZERO_PFN ? 'zero_page' : unshare ? 'unshare_copy' : 'copy');
   return true;
 }
 
-/** do_huge_pmd_wp_page: write fault on a read-only huge PMD. */
-function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): void {
+/** do_huge_pmd_wp_page: write fault (or, with `unshare`, an unshare fault) on a read-only huge PMD. */
+function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshare = false): void {
   const f = k.frames;
   const head = ptePfn(pt.pmd);
   const exclusive = k.params.anonExclusive
@@ -234,8 +274,13 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): 
     : f.entireMapcount[head + P1] === 1 && onlyPmdMapped(k, head);
   if (exclusive) {
     f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
-    pt.pmd |= PTE_WRITE | PTE_YOUNG;
-    k.outcomes.record('cow', true, 'reuse_pmd');
+    pt.pmd |= (unshare ? 0 : PTE_WRITE) | PTE_YOUNG;
+    k.outcomes.record('cow', true, unshare ? 'unshare_reuse_pmd' : 'reuse_pmd');
+    return;
+  }
+  if (unshare) {
+    // Unsharing never copies a THP: the PMD is split and the 4 KiB page unshared (VM_FAULT_FALLBACK).
+    k.policies.refcount.splitHugePmd(k, mm, pmdBase(addr));
     return;
   }
   if (k.params.thpCow === 'huge') {

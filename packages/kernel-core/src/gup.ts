@@ -9,7 +9,7 @@
  */
 import type { GupKind } from './axes.js';
 import { ModelInputError } from './errors.js';
-import { faultInAnon } from './fault.js';
+import { faultInAnon, mustUnshare, unshareAnon } from './fault.js';
 import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import type { GupHandle, Kernel } from './kernel.js';
 import { site } from './ledger.js';
@@ -51,12 +51,15 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
     const vma = mm.findVma(a);
     if (!vma) throw new ModelInputError('addr', `a range inside mappings of pid ${mm.pid}`, a);
     const pt = mm.pt(a);
-    const present = pt !== undefined && (pt.pmd > 0 ? !req.write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!req.write || pteWrite(pt.ptes[pteIndex(a)]!)));
-    if (req.fast && present && pt.pmd > 0) {
+    let present = pt !== undefined && (pt.pmd > 0 ? !req.write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!req.write || pteWrite(pt.ptes[pteIndex(a)]!)));
+    // gup_must_unshare: a R/O pin of a possibly shared anon page leaves the fast path for an unshare fault.
+    const unshare = kind === 'pin' && !req.write && vma.kind === 'anon' && k.params.anonExclusive;
+    if (unshare && present && mustUnshare(k, pt!.pmd > 0 ? ptePfn(pt!.pmd) : ptePfn(pt!.ptes[pteIndex(a)]!))) present = false;
+    if (req.fast && present && pt!.pmd > 0) {
       // gup_fast_pmd_leaf: one grab for every subpage of this PMD in range.
       const first = pteIndex(a);
       const nr = Math.min(HPAGE_PMD_NR - first, n - j);
-      const pfn = ptePfn(pt.pmd) + first;
+      const pfn = ptePfn(pt!.pmd) + first;
       k.policies.refcount.gupGrab(k, pfn, nr, kind, true, true);
       for (let i = 0; i < nr; i++) pfns[j + i] = pfn + i;
       j += nr;
@@ -64,7 +67,7 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
       continue;
     }
     if (req.fast && present) {
-      const pfn = ptePfn(pt.ptes[pteIndex(a)]!);
+      const pfn = ptePfn(pt!.ptes[pteIndex(a)]!);
       if (pfn !== ZERO_PFN) k.policies.refcount.gupGrab(k, pfn, 1, kind, true, false);
       pfns[j++] = pfn;
       a += PAGE_SIZE;
@@ -73,7 +76,10 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
     // Slow path: fault in (breaking CoW for a write pin), then follow_page under the PT lock.
     let pfn: number;
     if (vma.kind === 'shmem') pfn = shmemFault(k, mm, vma, a, req.write);
-    else pfn = faultInAnon(k, mm, vma, a, req.write);
+    else {
+      pfn = faultInAnon(k, mm, vma, a, req.write);
+      if (unshare && pfn >= 0) pfn = unshareAnon(k, mm, vma, a);
+    }
     if (pfn < 0) throw new ModelInputError('len', 'a range the machine has memory to fault in', req.len);
     k.ledger.spinLock(GUP_PTL);
     if (pfn !== ZERO_PFN) k.policies.refcount.gupGrab(k, pfn, 1, kind, false, false);

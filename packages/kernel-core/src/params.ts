@@ -30,6 +30,14 @@ export interface ModelParams {
   madvCollapse: boolean;
   /** zap batches PTEs mapping consecutive pages of one large folio (>= 6.10, folio_pte_batch): one rmap removal and one reference drop per run. */
   pteBatching: boolean;
+  /** MADV_PAGEOUT exists (>= 5.4, 1a4e58cce84e); before, madvise(MADV_PAGEOUT) fails with EINVAL and changes nothing. */
+  madvPageout: boolean;
+  /**
+   * Splitting an anon THP maps its zero-filled pages to the shared zero page
+   * instead of back to themselves, and frees them (>= 6.12, remap_page with
+   * RMP_USE_SHARED_ZEROPAGE / try_to_map_unused_to_zeropage).
+   */
+  splitRemapsZeropage: boolean;
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -45,6 +53,8 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   shmemThp: [false, true],
   madvCollapse: [false, true],
   pteBatching: [false, true],
+  madvPageout: [false, true],
+  splitRemapsZeropage: [false, true],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -59,6 +69,8 @@ export const DEFAULT_PARAMS: ModelParams = {
   shmemThp: true,
   madvCollapse: true,
   pteBatching: true,
+  madvPageout: true,
+  splitRemapsZeropage: false,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -118,21 +130,23 @@ export const ERA_PARAMS = {
   'linux-3.13': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
-    shmemThp: false, madvCollapse: false, pteBatching: false,
+    shmemThp: false, madvCollapse: false, pteBatching: false, madvPageout: false, splitRemapsZeropage: false,
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
-    shmemThp: true, madvCollapse: false, pteBatching: false,
+    shmemThp: true, madvCollapse: false, pteBatching: false, madvPageout: false, splitRemapsZeropage: false,
   },
   /** 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm pins leave CMA. */
   'linux-5.8': {
     thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
     thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
-    shmemThp: true, madvCollapse: false, pteBatching: false,
+    shmemThp: true, madvCollapse: false, pteBatching: false, madvPageout: true, splitRemapsZeropage: false,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },
+  /** 6.12+ (T615): 6.10 plus zero-filled pages of a split anon THP remapped to the shared zero page. */
+  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true },
 } as const satisfies Record<string, ModelParams>;
 export type Era = keyof typeof ERA_PARAMS;

@@ -7,12 +7,12 @@
  */
 import type { Kernel } from './kernel.js';
 import { P1, P2, P3 } from './folio.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG, ZERO_CONTENT } from './frames.js';
 import { site } from './ledger.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { type MM, type PageTable, pmdBase, pteIndex } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
-import { addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
+import { ZERO_PFN, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
 
 const PMD_LOCK = site('split_huge_pmd.pmd_lock');
 const PMD_REF = site('split_huge_pmd.refcount');
@@ -162,13 +162,22 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
 /**
  * remove_migration_ptes: map each saved PTE again, onto whatever folio its
  * page belongs to now (the pieces after a split, or the folio itself after a
- * failed one). Takes one reference per mapping on that folio's head.
+ * failed one). Takes one reference per mapping on that folio's head. With
+ * `zeropage` (RMP_USE_SHARED_ZEROPAGE, 6.12+ anon splits), a page holding
+ * only zeroes is mapped as the shared zero page instead
+ * (try_to_map_unused_to_zeropage): no reference, no rmap, no RSS, and the
+ * split frees the page.
  */
-export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) => number): void {
+export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) => number, zeropage = false): void {
   const f = k.frames;
   for (let e = 0; e < saved.n; e++) {
     const pfn = toPfn ? toPfn(saved.pfn[e]!) : saved.pfn[e]!;
     k.ledger.spinLock(REMAP_PTL);
+    if (zeropage && f.content[pfn] === ZERO_CONTENT) {
+      saved.table[e]!.ptes[saved.slot[e]!] = mkPte(ZERO_PFN, false, true);
+      k.ledger.spinUnlock();
+      continue;
+    }
     saved.table[e]!.ptes[saved.slot[e]!] = mkPte(pfn, pteWrite(saved.pte[e]!), true);
     k.ledger.atomicInc(f.refcount, f.head(pfn), REMAP_REF);
     addRmapPtes(k, saved.mm[e]!, pfn, 1);
@@ -280,7 +289,7 @@ export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: 
   clearCompoundHead(k, head);
   f.refcount[head] = perPage;
   l.spinUnlockIrqRestore();
-  remapFolio(k, saved);
+  remapFolio(k, saved, undefined, anon && k.params.splitRemapsZeropage);
   release();
   for (let i = 1; i < nr; i++) k.folioPutRefs(head + i, 1, SPLIT_PUT);
   return { ok: true };

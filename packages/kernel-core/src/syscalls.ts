@@ -55,6 +55,12 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
           return;
         case 'pageout':
           requireMapped(mm, ev.addr, ev.len);
+          if (!k.params.madvPageout) {
+            // Before 5.4 the advice does not exist: madvise() returns -EINVAL.
+            k.outcomes.record('madvise', false, 'EINVAL');
+            k.emit({ type: 'madvise_einval', pid: ev.pid, addr: ev.addr, advice: ev.advice });
+            return;
+          }
           pageoutRange(k, mm, ev.addr, ev.len);
           return;
         case 'collapse':

@@ -138,14 +138,21 @@ export function swapOutPage(k: Kernel, pfn: number): boolean {
   return true;
 }
 
-/** madvise(MADV_PAGEOUT): reclaim the pages mapped in a range, whatever their age. */
+/**
+ * madvise(MADV_PAGEOUT) (madvise_cold_or_pageout_pte_range): reclaim the
+ * pages mapped in a range, whatever their age. A large folio the range
+ * covers only in part is split first (split_folio; left alone if that
+ * fails) and only the pages in the range go; one it covers whole is
+ * reclaimed whole.
+ */
 export function pageoutRange(k: Kernel, mm: MM, addr: number, len: number): void {
   const f = k.frames;
-  for (let a = addr; a < addr + len; a += PAGE_SIZE) {
+  const end = addr + len;
+  for (let a = addr; a < end; a += PAGE_SIZE) {
     const pt = mm.pt(a);
     if (!pt) continue;
     let pfn: number;
-    if (pt.pmd > 0) pfn = ptePfn(pt.pmd);
+    if (pt.pmd > 0) pfn = ptePfn(pt.pmd) + pteIndex(a);
     else {
       const v = pt.ptes[pteIndex(a)]!;
       if (!ptePresent(v)) continue;
@@ -156,6 +163,21 @@ export function pageoutRange(k: Kernel, mm: MM, addr: number, len: number): void
     // MADV_PAGEOUT leaves what other processes map too: page_mapcount() != 1 up to 6.9,
     // folio_likely_mapped_shared() / folio_maybe_mapped_shared() after: the sharedness design's question.
     if (k.policies.sharedness.mappedShared(k, pfn)) continue;
-    reclaimFolio(k, head);
+    if (f.order(head) > 0) {
+      const nr = f.nrPages(head);
+      const start = a - (pfn - head) * PAGE_SIZE;
+      if (start >= addr && start + nr * PAGE_SIZE <= end) {
+        reclaimFolio(k, head);
+        a = start + (nr - 1) * PAGE_SIZE; // past the folio
+        continue;
+      }
+      k.ledger.atomicInc(f.refcount, head, PAGEOUT_GET);
+      const ok = splitAndRecord(k, head, 'madvise_pageout');
+      k.folioPutRefs(head, 1, PAGEOUT_GET);
+      if (!ok) continue;
+    }
+    if (f.refcount[pfn]! > 0) reclaimFolio(k, pfn);
   }
 }
+
+const PAGEOUT_GET = site('madvise_cold_or_pageout_pte_range.folio_get');

@@ -142,15 +142,26 @@ describe('khugepaged selftests under the older presets', () => {
    * The checks a 3.13 / 4.5 kernel fails (the selftest targets >= 5.8;
    * reasons in each workload's `expectation`), khugepaged context.
    */
+  // MADV_PAGEOUT arrived in 5.4: on 3.13 and 4.5 the advice is EINVAL (the selftest's madvise() would fail and
+  // exit), nothing is swapped out, so the swap checks fail and the range collapses as if all pages were present.
+  const NO_MADV_PAGEOUT = {
+    'selftest-collapse-swapin-single-pte': ['Swapout one page'],
+    'selftest-collapse-max-ptes-swap': [
+      'Swapout 65 of 512 pages',
+      'Maybe collapse with max_ptes_swap exceeded',
+      'Swapout 64 of 512 pages',
+      'Collapse with max_ptes_swap pages swapped out: sanity check, no huge page before the collapse',
+    ],
+  };
   const OLD_ERA_FAILURES: Record<string, Record<string, string[]>> = {
     'linux-3.13': {
-      'selftest-collapse-swapin-single-pte': ['Collapse with swapping in single PTE entry'],
-      'selftest-collapse-max-ptes-swap': ['Collapse with max_ptes_swap pages swapped out'],
+      ...NO_MADV_PAGEOUT,
       'selftest-collapse-fork': ['Collapse PTE table with single page shared with parent process'],
       // The VMA split in the child splits the compound page itself, under the parent's PMD too; the pages are then shared small pages.
       'selftest-collapse-fork-compound': ['Collapse PTE table full of compound pages in child', 'Check if parent still has huge page'],
     },
     'linux-4.5': {
+      ...NO_MADV_PAGEOUT,
       'selftest-collapse-single-pte-entry-compound': ['Collapse PTE table with single PTE mapping compound page'],
       'selftest-collapse-full-of-compound': ['Collapse PTE table full of compound pages'],
       [EXTREME]: ['Collapse PTE table full of different compound pages'],
@@ -174,7 +185,9 @@ describe('khugepaged selftests under the older presets', () => {
     expect(run('selftest-collapse-single-pte-entry-compound', 'linux-4.5').scans).toEqual(['1:SCAN_PAGE_COMPOUND', '1:SCAN_PAGE_COMPOUND']);
     expect(run('selftest-collapse-single-pte-entry-compound', 'linux-3.13').scans).toEqual(['1:SCAN_SUCCEED']);
     expect(run('selftest-collapse-fork', 'linux-4.5').scans).toEqual(['2:SCAN_PAGE_COUNT', '2:SCAN_PAGE_COUNT']);
-    expect(run('selftest-collapse-swapin-single-pte', 'linux-3.13').scans).toEqual(['1:SCAN_PTE_NON_PRESENT', '1:SCAN_PTE_NON_PRESENT']);
+    // (3.13's refusal of any swap PTE, SCAN_PTE_NON_PRESENT, cannot be reached by this selftest: it swaps with MADV_PAGEOUT,
+    // which 3.13 does not have; kernel-core's khugepaged tests reach it through reclaim.)
+    expect(run('selftest-collapse-swapin-single-pte', 'linux-3.13').scans).toEqual(['1:SCAN_SUCCEED']);
     expect(run('selftest-collapse-fork-compound', 'linux-4.5').scans).toEqual(['2:SCAN_PAGE_COMPOUND', '2:SCAN_PAGE_COMPOUND']);
   });
 
