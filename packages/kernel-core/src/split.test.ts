@@ -55,3 +55,37 @@ describe('split_huge_page of a PTE-mapped THP (unmap to migration entries, freez
     expect(checkInvariants(k)).toEqual([]);
   });
 });
+
+describe('split of a THP with zero-filled pages (remap_page, RMP_USE_SHARED_ZEROPAGE from 6.12)', () => {
+  /** A THP of which only the first page holds data, PTE-mapped by an mprotect of its second half. */
+  function sparseThp(params = {}): { k: Kernel; head: number } {
+    const k = applyChecked(testKernel({ params }), [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: 4096, write: true },
+      { type: 'mprotect', pid: 1, addr: A + MB, len: MB, write: false },
+    ]);
+    return { k, head: pfnAt(k, 1, A) };
+  }
+
+  it('from 6.12 the 511 zero-filled pages are mapped to the shared zero page and freed; the written page stays', () => {
+    const { k, head } = sparseThp({ splitRemapsZeropage: true });
+    const free0 = k.buddy.freeFrames();
+    expect(split(k, head)).toEqual({ ok: true });
+    expect(k.buddy.freeFrames() - free0).toBe(511);
+    expect(pfnAt(k, 1, A)).toBe(head);
+    expect(pfnAt(k, 1, A + 4096)).toBe(0); // the zero page
+    expect(k.mm(1).rssAnon).toBe(1);
+    expect(contentMismatch(k, k.mm(1), { addr: A, len: 2 * MB })).toBeNull();
+    expect(checkInvariants(k)).toEqual([]);
+  });
+
+  it('before 6.12 every page is mapped back and stays allocated', () => {
+    const { k, head } = sparseThp();
+    const free0 = k.buddy.freeFrames();
+    expect(split(k, head)).toEqual({ ok: true });
+    expect(k.buddy.freeFrames() - free0).toBe(0);
+    expect(pfnAt(k, 1, A + 4096)).toBe(head + 1);
+    expect(k.mm(1).rssAnon).toBe(512);
+  });
+});
