@@ -115,11 +115,27 @@ function copyPteRange(k: Kernel, parent: MM, child: MM, src: PageTable, base: nu
         continue;
       }
     }
-    k.ledger.atomicInc(f.refcount, head, DUP_PTE);
-    addRmapPtes(k, child, pfn, 1);
-    if (f.test(pfn, PG.anon_exclusive)) k.ledger.clearBit(f.flags, pfn, PG.anon_exclusive, DUP_PTE);
-    src.ptes[i] = pteWrprotect(v);
-    dst.ptes[i] = src.ptes[i]!;
+    // copy_present_ptes (6.9+, folio_pte_batch): a run of PTEs mapping consecutive pages of one large folio
+    // takes its references with one folio_ref_add and its rmap with one folio_try_dup_anon_rmap_ptes.
+    let nr = 1;
+    // (A maybe-pinned folio goes page by page: each anon-exclusive page of it is copied above.)
+    if (k.params.pteBatching && f.order(head) > 0 && !(k.params.forkCopiesPinned && parent.hasPinned && maybeDmaPinned(k, head))) {
+      const last = head + f.nrPages(head);
+      const stop = (hi - base) / PAGE_SIZE;
+      while (i + nr < stop && pfn + nr < last && src.ptes[i + nr]! > 0 && ptePfn(src.ptes[i + nr]!) === pfn + nr) nr++;
+    }
+    k.ledger.atomicAdd(f.refcount, head, nr, DUP_PTE);
+    addRmapPtes(k, child, pfn, nr);
+    for (let j = 0; j < nr; j++) {
+      if (f.test(pfn + j, PG.anon_exclusive)) k.ledger.clearBit(f.flags, pfn + j, PG.anon_exclusive, DUP_PTE);
+      src.ptes[i + j] = pteWrprotect(src.ptes[i + j]!);
+      dst.ptes[i + j] = src.ptes[i + j]!;
+      if (j > 0) {
+        dst.shadow[i + j] = src.shadow[i + j]!;
+        dst.used++;
+      }
+    }
+    a += (nr - 1) * PAGE_SIZE;
   }
   k.ledger.tlbFlush();
   k.ledger.spinUnlock();

@@ -28,7 +28,10 @@ export interface ModelParams {
   shmemThp: boolean;
   /** MADV_COLLAPSE exists (>= 6.1); before, madvise(MADV_COLLAPSE) fails with EINVAL and changes nothing. */
   madvCollapse: boolean;
-  /** zap batches PTEs mapping consecutive pages of one large folio (>= 6.10, folio_pte_batch): one rmap removal and one reference drop per run. */
+  /**
+   * fork and zap batch PTEs mapping consecutive pages of one large folio (folio_pte_batch: fork >= 6.9, zap >= 6.10):
+   * one rmap change of nr pages and one reference change of nr per run.
+   */
   pteBatching: boolean;
   /** MADV_PAGEOUT exists (>= 5.4, 1a4e58cce84e); before, madvise(MADV_PAGEOUT) fails with EINVAL and changes nothing. */
   madvPageout: boolean;

@@ -1,11 +1,20 @@
+import { cowSelftestScenarios } from './cow_selftests.js';
 import { khugepagedSelftestScenarios } from './khugepaged_selftests.js';
 import { mixed } from './mixed.js';
 import { refcountScenarios } from './refcount.js';
 import type { Scenario } from './scenario.js';
 import { sharednessScenarios } from './sharedness.js';
+import { splitSelftestScenarios } from './split_selftests.js';
 
 /** Every named workload, in the order `pagelab scenarios` lists them. */
-export const scenarios: Scenario[] = [...refcountScenarios, ...sharednessScenarios, mixed, ...khugepagedSelftestScenarios];
+export const scenarios: Scenario[] = [
+  ...refcountScenarios,
+  ...sharednessScenarios,
+  mixed,
+  ...khugepagedSelftestScenarios,
+  ...cowSelftestScenarios,
+  ...splitSelftestScenarios,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);
