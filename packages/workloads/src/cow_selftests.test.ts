@@ -25,7 +25,8 @@
  * is fixed), and a second test pins what the model does instead. The
  * disagreements are listed in KNOWN_DISCREPANCIES with their sources.
  */
-import { PRESETS, Replayer, designFrom, discoverRegistry, invariantName, summarize, type Registry, type RunSummary } from '@pagelab/engine';
+import { PRESETS, discoverRegistry, type Registry, type RunSummary } from '@pagelab/engine';
+import { replayChecked } from '@pagelab/engine/testing';
 import { validateLogText } from '@pagelab/events';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -72,19 +73,7 @@ function run(name: string, design: string, backing?: Backing): Run {
 }
 
 function replay(log: ReturnType<Scenario['generate']>, design: string, name: string): Run {
-  const d = designFrom(design, registry);
-  if (isLeft(d)) throw new Error(d.left.message);
-  const r = new Replayer(log.header, d.right, { sampleEvery: 1_000_000, checkInvariants: 'every', source: `scenario:${name}` });
-  const violations: string[] = [];
-  const collect = (obs: { type: string; detail?: unknown }[]) => {
-    for (const o of obs) if (o.type === 'invariant.violated') violations.push(`${invariantName(String(o.detail))}: ${String(o.detail)}`);
-  };
-  collect(r.start());
-  let line = 1;
-  for (const event of log.events) collect(r.apply({ line: ++line, event }));
-  collect(r.finish());
-  const failed = r.state().expectationFailures.map((f) => (f as { label?: string }).label ?? f.check);
-  const { outcomes } = summarize(r.state(), { design: d.right, header: log.header, logSha256: 'test' });
+  const { failed, violations, outcomes } = replayChecked(log, design, registry, { source: `scenario:${name}` });
   return { failed, violations, outcomes };
 }
 

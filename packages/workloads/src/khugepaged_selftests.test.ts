@@ -5,7 +5,8 @@
  * event; under the older presets the invariants must hold and the checks that
  * fail must be exactly the ones the older kernels fail.
  */
-import { PRESETS, Replayer, designFrom, discoverRegistry, summarize, type Registry, type RunSummary } from '@pagelab/engine';
+import { PRESETS, discoverRegistry, type Registry } from '@pagelab/engine';
+import { type CheckedRun, replayChecked } from '@pagelab/engine/testing';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CollapseContext, khugepagedSelftestScenarios, selftestContexts } from './khugepaged_selftests.js';
@@ -24,34 +25,17 @@ const HAS_MADV_COLLAPSE = ['linux-6.10', 'linux-6.15'];
 /** The big one: 512 THPs and ~2600 events; a full invariant walk after each event costs ~16 s per replay. */
 const EXTREME = 'selftest-collapse-compound-extreme';
 
-interface Run extends RunSummary {
-  violations: string[];
-  /** Labels of the failed expects, in order. */
-  failed: string[];
+interface Run extends CheckedRun {
   /** khugepaged_scan results other than "already huge" / "nothing here", per pid, in order. */
   scans: string[];
 }
 
 function run(name: string, design: string, params: Record<string, string> = {}, invariants: 'every' | 'sample' = 'every', sampleEvery = 1): Run {
-  const log = findScenario(name)!.generate(params);
-  const d = designFrom(design, registry);
-  if (isLeft(d)) throw new Error(d.left.message);
-  const r = new Replayer(log.header, d.right, { sampleEvery, checkInvariants: invariants, source: `scenario:${name}` });
-  const violations: string[] = [];
   const scans: string[] = [];
-  const collect = (obs: { type: string; detail?: unknown; result?: unknown; pid?: unknown }[]) => {
-    for (const o of obs) {
-      if (o.type === 'invariant.violated') violations.push(String(o.detail));
-      if (o.type === 'khugepaged_scan' && o.result !== 'SCAN_PMD_MAPPED' && o.result !== 'SCAN_PMD_NULL') scans.push(`${String(o.pid)}:${String(o.result)}`);
-    }
+  const watch = (o: { type: string; result?: unknown; pid?: unknown }) => {
+    if (o.type === 'khugepaged_scan' && o.result !== 'SCAN_PMD_MAPPED' && o.result !== 'SCAN_PMD_NULL') scans.push(`${String(o.pid)}:${String(o.result)}`);
   };
-  collect(r.start());
-  let line = 1;
-  for (const event of log.events) collect(r.apply({ line: ++line, event }));
-  collect(r.finish());
-  const s = summarize(r.state(), { design: d.right, header: log.header, logSha256: 'test' });
-  const failed = s.expectations.failures.map((f) => (f as { label?: string }).label ?? f.check);
-  return { ...s, violations, failed, scans };
+  return { ...replayChecked(findScenario(name)!.generate(params), design, registry, { invariants, sampleEvery, watch, source: `scenario:${name}` }), scans };
 }
 
 function contextsOf(name: string): readonly CollapseContext[] {

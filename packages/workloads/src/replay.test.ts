@@ -4,7 +4,8 @@
  * after every event; then the comparisons the issues name, asserted on the
  * summaries a user would read.
  */
-import { PRESETS, Replayer, type RunSummary, designFrom, discoverRegistry, summarize, type Registry } from '@pagelab/engine';
+import { PRESETS, discoverRegistry, type Registry } from '@pagelab/engine';
+import { type CheckedRun, replayChecked } from '@pagelab/engine/testing';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findScenario, scenarios } from './registry.js';
@@ -21,21 +22,8 @@ function installedPresets(): string[] {
   return PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
 }
 
-function run(name: string, design: string, params: Record<string, number | string | boolean> = {}, invariants: 'every' | 'sample' | false = 'every', sampleEvery = 1): RunSummary & { violations: string[] } {
-  const log = findScenario(name)!.generate(params);
-  const d = designFrom(design, registry);
-  if (isLeft(d)) throw new Error(d.left.message);
-  const r = new Replayer(log.header, d.right, { sampleEvery, checkInvariants: invariants, source: `scenario:${name}` });
-  const violations: string[] = [];
-  const collect = (obs: { type: string; detail?: unknown }[]) => {
-    for (const o of obs) if (o.type === 'invariant.violated') violations.push(String(o.detail));
-  };
-  collect(r.start());
-  let line = 1;
-  for (const event of log.events) collect(r.apply({ line: ++line, event }));
-  collect(r.finish());
-  const s = summarize(r.state(), { design: d.right, header: log.header, logSha256: 'test' });
-  return { ...s, violations };
+function run(name: string, design: string, params: Record<string, number | string | boolean> = {}, invariants: 'every' | 'sample' | false = 'every', sampleEvery = 1): CheckedRun {
+  return replayChecked(findScenario(name)!.generate(params), design, registry, { invariants, sampleEvery, source: `scenario:${name}` });
 }
 
 describe('every named workload under every installed preset', () => {

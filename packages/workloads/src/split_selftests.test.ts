@@ -9,7 +9,8 @@
  * part again, write the kernel's outcome as an `it.fails` case and pin the
  * model's next to it, marked KNOWN DISCREPANCY.
  */
-import { PRESETS, Replayer, designFrom, discoverRegistry, summarize, type Registry, type RunSummary } from '@pagelab/engine';
+import { PRESETS, discoverRegistry, type Registry } from '@pagelab/engine';
+import { type CheckedRun, replayChecked } from '@pagelab/engine/testing';
 import { validateLogText } from '@pagelab/events';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,28 +32,11 @@ const MiB = 1 << 20;
 const PAGE = 4096;
 const LEN = 8 * MiB;
 
-interface Run extends RunSummary {
-  violations: string[];
-  /** Labels of the failed expects, in order. */
-  failed: string[];
-}
+type Run = CheckedRun;
 
 function run(name: string, design: string, params: Record<string, string> = {}): Run {
   const s = splitSelftestScenarios.find((x) => x.name === name)!;
-  const log = s.generate(params);
-  const d = designFrom(design, registry);
-  if (isLeft(d)) throw new Error(d.left.message);
-  const r = new Replayer(log.header, d.right, { sampleEvery: 1_000_000, checkInvariants: 'every', source: `scenario:${name}` });
-  const violations: string[] = [];
-  const collect = (obs: { type: string; detail?: unknown }[]) => {
-    for (const o of obs) if (o.type === 'invariant.violated') violations.push(String(o.detail));
-  };
-  collect(r.start());
-  let line = 1;
-  for (const event of log.events) collect(r.apply({ line: ++line, event }));
-  collect(r.finish());
-  const sum = summarize(r.state(), { design: d.right, header: log.header, logSha256: 'test' });
-  return { ...sum, violations, failed: sum.expectations.failures.map((f) => (f as { label?: string }).label ?? f.check) };
+  return replayChecked(s.generate(params), design, registry, { source: `scenario:${name}` });
 }
 
 /** The failed checks' labels and what the model saw. */

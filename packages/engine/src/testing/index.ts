@@ -1,2 +1,3 @@
 export * from './policies.js';
 export * from './logs.js';
+export * from './checked.js';
