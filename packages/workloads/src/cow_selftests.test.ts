@@ -25,10 +25,9 @@
  * is fixed), and a second test pins what the model does instead. The
  * disagreements are listed in KNOWN_DISCREPANCIES with their sources.
  */
-import { PRESETS, discoverRegistry, type Registry, type RunSummary } from '@pagelab/engine';
-import { replayChecked } from '@pagelab/engine/testing';
+import { PRESETS, type Registry, type RunSummary } from '@pagelab/engine';
+import { installedRegistry, replayChecked } from '@pagelab/engine/testing';
 import { validateLogText } from '@pagelab/events';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LogBuilder, MiB, PAGE, REGION } from './builder.js';
 import {
@@ -39,9 +38,7 @@ import type { Scenario } from './scenario.js';
 
 let registry: Registry;
 beforeAll(async () => {
-  const r = await discoverRegistry();
-  if (isLeft(r)) throw new Error(String(r.left));
-  registry = r.right;
+  registry = await installedRegistry();
 });
 
 const ERAS = ['linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'];

@@ -5,18 +5,15 @@
  * event; under the older presets the invariants must hold and the checks that
  * fail must be exactly the ones the older kernels fail.
  */
-import { PRESETS, discoverRegistry, type Registry } from '@pagelab/engine';
-import { type CheckedRun, replayChecked } from '@pagelab/engine/testing';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { PRESETS, type Registry } from '@pagelab/engine';
+import { type CheckedRun, installedRegistry, replayChecked } from '@pagelab/engine/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CollapseContext, khugepagedSelftestScenarios, selftestContexts } from './khugepaged_selftests.js';
 import { findScenario, scenarios } from './registry.js';
 
 let registry: Registry;
 beforeAll(async () => {
-  const r = await discoverRegistry();
-  if (isLeft(r)) throw new Error(String(r.left));
-  registry = r.right;
+  registry = await installedRegistry();
 });
 
 const MODERN = ['linux-5.8', 'linux-6.10', 'linux-6.15'];

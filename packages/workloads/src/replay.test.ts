@@ -4,17 +4,14 @@
  * after every event; then the comparisons the issues name, asserted on the
  * summaries a user would read.
  */
-import { PRESETS, discoverRegistry, type Registry } from '@pagelab/engine';
-import { type CheckedRun, replayChecked } from '@pagelab/engine/testing';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { PRESETS, type Registry } from '@pagelab/engine';
+import { type CheckedRun, installedRegistry, replayChecked } from '@pagelab/engine/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findScenario, scenarios } from './registry.js';
 
 let registry: Registry;
 beforeAll(async () => {
-  const r = await discoverRegistry();
-  if (isLeft(r)) throw new Error(String(r.left));
-  registry = r.right;
+  registry = await installedRegistry();
 });
 
 /** Presets all of whose policies are installed (later axes' proposals may not be yet). */

@@ -9,18 +9,15 @@
  * part again, write the kernel's outcome as an `it.fails` case and pin the
  * model's next to it, marked KNOWN DISCREPANCY.
  */
-import { PRESETS, discoverRegistry, type Registry } from '@pagelab/engine';
-import { type CheckedRun, replayChecked } from '@pagelab/engine/testing';
+import { PRESETS, type Registry } from '@pagelab/engine';
+import { type CheckedRun, installedRegistry, replayChecked } from '@pagelab/engine/testing';
 import { validateLogText } from '@pagelab/events';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitFileBackedThp, splitPmdThp, splitPmdZeroPages, splitPteMappedThp, splitRoutes, splitSelftestScenarios } from './split_selftests.js';
 
 let registry: Registry;
 beforeAll(async () => {
-  const r = await discoverRegistry();
-  if (isLeft(r)) throw new Error(String(r.left));
-  registry = r.right;
+  registry = await installedRegistry();
 });
 
 const ERAS = ['linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'];

@@ -8,7 +8,7 @@
 import type { LogHeader, WorkloadEvent } from '@pagelab/events';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { designFrom } from '../design.js';
-import type { Registry } from '../registry.js';
+import { type Registry, discoverRegistry } from '../registry.js';
 import { type Observation, Replayer, type RunSummary, summarize } from '../replay.js';
 
 export interface CheckedRun extends RunSummary {
@@ -54,4 +54,11 @@ export function replayChecked(log: GeneratedLog, design: string, registry: Regis
   const s = summarize(r.state(), { design: d.right, header: log.header, logSha256: 'test' });
   const failed = s.expectations.failures.map((f) => (f as { label?: string }).label ?? f.check);
   return { ...s, violations, failed };
+}
+
+/** The registry of every installed policy package, for tests (a discovery problem fails the test). */
+export async function installedRegistry(): Promise<Registry> {
+  const r = await discoverRegistry();
+  if (isLeft(r)) throw new Error(String(r.left));
+  return r.right;
 }
