@@ -58,6 +58,8 @@ export interface LedgerTotals {
 export class Ledger {
   /** Locked ops by (site, kind): one counter per pair, so counting is a single add. */
   private bySiteKind = new Float64Array(256 * NKINDS);
+  /** All locked ops so far (the sum of bySiteKind, kept so per-event deltas cost nothing). */
+  private total = 0;
   private acquisitions = 0;
   private depth = 0;
   /** spinning locks held (preempt_disable nesting); sleeping locks do not count. */
@@ -77,6 +79,7 @@ export class Ledger {
       this.bySiteKind = grown;
     }
     this.bySiteKind[i]! += n;
+    this.total += n;
   }
 
   private acquire(kind: number, s: Site, spinning: boolean): void {
@@ -288,9 +291,6 @@ export class Ledger {
     return n;
   }
   get lockedOps(): number {
-    const m = this.bySiteKind;
-    let n = 0;
-    for (let i = 0; i < m.length; i++) n += m[i]!;
-    return n;
+    return this.total;
   }
 }
