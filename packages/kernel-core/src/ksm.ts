@@ -69,7 +69,7 @@ setRmapWalkKsm((k, head, fn) => {
   for (const it of items) {
     const vma = it.mm.findVma(it.addr);
     if (!vma || vma.kind !== 'anon' || !k.mms.has(it.mm.pid)) continue;
-    fn({ mm: it.mm, vma, base: it.addr });
+    fn(it.mm, vma, it.addr);
   }
 });
 

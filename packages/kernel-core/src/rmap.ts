@@ -96,16 +96,16 @@ function maybeDeferSplit(k: Kernel, head: number): void {
   if (m > 0 && m < f.nrPages(head)) k.deferredSplitFolio(head);
 }
 
-/** One place a folio is mapped: `addr` is where the folio's first page would be in that VMA. */
-export interface RmapVisit {
-  mm: MM;
-  vma: Vma;
-  /** address of the folio's head page in this VMA (may lie outside the VMA for partial overlaps). */
-  base: number;
-}
+/**
+ * One place a folio may be mapped, as rmapWalk reports it: the process, the
+ * VMA, and `base`, the address of the folio's head page in that VMA (it may
+ * lie outside the VMA for partial overlaps). Positional arguments rather
+ * than an object: a swap-out walks once per page.
+ */
+export type RmapVisitor = (mm: MM, vma: Vma, base: number) => void;
 
 /** rmap_walk_ksm: KSM pages are found through their stable node's rmap items (ksm.ts registers the walk). */
-type KsmWalk = (k: Kernel, head: number, fn: (v: RmapVisit) => void) => void;
+type KsmWalk = (k: Kernel, head: number, fn: RmapVisitor) => void;
 let rmapWalkKsm: KsmWalk | null = null;
 export function setRmapWalkKsm(walk: KsmWalk | null): void {
   rmapWalkKsm = walk;
@@ -116,7 +116,7 @@ export function setRmapWalkKsm(walk: KsmWalk | null): void {
  * folio. The caller checks the page tables (a VMA may cover the index
  * without mapping this folio, e.g. after CoW).
  */
-export function rmapWalk(k: Kernel, head: number, fn: (v: RmapVisit) => void): void {
+export function rmapWalk(k: Kernel, head: number, fn: RmapVisitor): void {
   const f = k.frames;
   if (rmapWalkKsm && f.test(head, PG.ksm)) return rmapWalkKsm(k, head, fn);
   const index = f.index[head]!;
@@ -128,18 +128,18 @@ export function rmapWalk(k: Kernel, head: number, fn: (v: RmapVisit) => void): v
       if (!mm.movedAnon) {
         // Anonymous page offsets are linear addresses unless a VMA was mremapped: one lookup finds the VMA.
         const vma = mm.findVma(index * PAGE_SIZE) ?? mm.findVma((index + nr - 1) * PAGE_SIZE);
-        if (vma && vma.kind === 'anon' && vma.chain.includes(av)) fn({ mm, vma, base: vma.addrOf(index) });
+        if (vma && vma.kind === 'anon' && vma.chain.includes(av)) fn(mm, vma, vma.addrOf(index));
         if (nr > 1) {
           // A large folio may straddle two VMAs (after a split_vma inside it).
           const other = mm.findVma((index + nr - 1) * PAGE_SIZE);
-          if (other && other !== vma && other.kind === 'anon' && other.chain.includes(av)) fn({ mm, vma: other, base: other.addrOf(index) });
+          if (other && other !== vma && other.kind === 'anon' && other.chain.includes(av)) fn(mm, other, other.addrOf(index));
         }
         continue;
       }
       for (const vma of mm.vmas) {
         if (vma.kind !== 'anon' || !vma.chain.includes(av)) continue;
         if (vma.pgoff + vma.pages <= index || vma.pgoff >= index + nr) continue;
-        fn({ mm, vma, base: vma.addrOf(index) });
+        fn(mm, vma, vma.addrOf(index));
       }
     }
   } else {
@@ -147,7 +147,7 @@ export function rmapWalk(k: Kernel, head: number, fn: (v: RmapVisit) => void): v
     if (!file) return;
     for (const { mm, vma } of file.mappers) {
       if (vma.pgoff + vma.pages <= index || vma.pgoff >= index + nr) continue;
-      fn({ mm, vma, base: vma.addrOf(index) });
+      fn(mm, vma, vma.addrOf(index));
     }
   }
 }
@@ -165,7 +165,7 @@ export function folioMappings(k: Kernel, head: number): FolioMapping[] {
   const f = k.frames;
   const nr = f.nrPages(head);
   const out: FolioMapping[] = [];
-  rmapWalk(k, head, ({ mm, vma, base }) => {
+  rmapWalk(k, head, (mm, vma, base) => {
     for (let i = 0; i < nr; i += 1) {
       const a = base + i * 4096;
       if (a < vma.start || a >= vma.end) continue;

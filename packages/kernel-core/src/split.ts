@@ -113,7 +113,7 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
   if (f.entireMapcount[head + P1]! > 0) {
     // TTU_SPLIT_HUGE_PMD: every PMD mapping becomes PTEs first (collected, then split: the walk must not see its own edits).
     const pmds: { mm: MM; addr: number }[] = [];
-    rmapWalk(k, head, ({ mm, vma, base }) => {
+    rmapWalk(k, head, (mm, vma, base) => {
       if (base % HPAGE_PMD_SIZE !== 0 || base < vma.start || base + HPAGE_PMD_SIZE > vma.end) return;
       const pt = mm.pt(base);
       if (pt && pt.pmd > 0 && ptePfn(pt.pmd) === head) pmds.push({ mm, addr: base });
@@ -121,7 +121,7 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
     for (const m of pmds) splitHugePmdLocked(k, m.mm, m.addr);
   }
   const saved = takeSaved(nr);
-  rmapWalk(k, head, ({ mm, vma, base }) => {
+  rmapWalk(k, head, (mm, vma, base) => {
     // The part of the folio inside this VMA, one page table (PMD range) at a time.
     const lo = Math.max(base, vma.start), hi = Math.min(base + nr * PAGE_SIZE, vma.end);
     for (let a = lo; a < hi; ) {

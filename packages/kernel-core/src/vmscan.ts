@@ -118,7 +118,7 @@ export function swapOutPage(k: Kernel, pfn: number): boolean {
     return false;
   }
   // try_to_unmap_one for every VMA that may map the page: an order-0 page sits at one address per VMA.
-  rmapWalk(k, pfn, ({ mm, vma, base }) => {
+  rmapWalk(k, pfn, (mm, vma, base) => {
     if (base < vma.start || base >= vma.end) return;
     const pt = mm.pt(base);
     const i = pteIndex(base);
