@@ -64,11 +64,12 @@ const linux45 = with_(
 
 const linux58: Preset = {
   name: 'linux-5.8',
-  description: 'Linux 5.8 (T61), design B58: 4 KiB THP CoW, khugepaged collapses shared and PTE-mapped pages, FOLL_PIN, THP migration, shmem split on punch',
+  description: 'Linux 5.8 (T61), design B58: 4 KiB THP CoW, khugepaged collapses shared and PTE-mapped pages, FOLL_PIN, THP migration, movable_ops migration callbacks (4.8+), shmem split on punch',
   policies: {
     refcount: p('head-refcount'),
     sharedness: p('precise-mapcount'),
-    'pinned-migration': p('pins-block'),
+    // Non-LRU movable page migration (Minchan, "mm: migrate: support non-lru movable page migration") is in since v4.8.
+    'pinned-migration': p('movable-ops'),
     'shmem-truncate': p('split-on-punch'),
   },
   params: FIVE_EIGHT_PARAMS,

@@ -2,6 +2,8 @@ import { cowSelftestScenarios } from './cow_selftests.js';
 import { khugepagedSelftestScenarios } from './khugepaged_selftests.js';
 import { mixed } from './mixed.js';
 import { refcountScenarios } from './refcount.js';
+import { seed001Scenarios } from './seed001_shmem.js';
+import { seed004Scenarios } from './seed004_pinned.js';
 import type { Scenario } from './scenario.js';
 import { sharednessScenarios } from './sharedness.js';
 import { splitSelftestScenarios } from './split_selftests.js';
@@ -9,6 +11,8 @@ import { splitSelftestScenarios } from './split_selftests.js';
 /** Every named workload, in the order `pagelab scenarios` lists them. */
 export const scenarios: Scenario[] = [
   ...refcountScenarios,
+  ...seed001Scenarios,
+  ...seed004Scenarios,
   ...sharednessScenarios,
   mixed,
   ...khugepagedSelftestScenarios,
