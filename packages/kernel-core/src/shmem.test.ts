@@ -313,3 +313,29 @@ describe('truncate of a shmem file', () => {
     expect(() => applyEvent(k, { type: 'truncate', file: 'nope', size: 0 })).toThrow(/file/);
   });
 });
+
+describe('the shmem huge-page shrinker (shmem_unused_huge_shrink, 4.8+)', () => {
+  it('after a truncate into the middle of a kept THP, memory pressure splits it at i_size and frees the pages beyond EOF', () => {
+    const k = shmemThp(zeroKeep);
+    run(k, [{ type: 'truncate', file: 'shm0', size: MB }]);
+    const free0 = k.buddy.freeFrames();
+    expect(waste(k).wasteByCause['truncated-retained']).toBe(MB); // zeroed and kept by the truncate
+    run(k, [{ type: 'reclaim', pages: 1 }]);
+    expect(k.outcomes.get('split_page').ok).toBe(1);
+    expect(k.buddy.freeFrames() - free0).toBeGreaterThanOrEqual(HPAGE_PMD_NR / 2);
+    expect(waste(k).wasteByCause['truncated-retained'] ?? 0).toBe(0);
+    expect(k.files.get('shm0')!.onHugeShrinklist).toBe(false);
+    expect(contentMismatch(k, k.mm(1), { addr: A, len: MB })).toBeNull();
+  });
+
+  it('before 4.8 there is no such list: a truncate never puts the file on it', () => {
+    const k = testKernel({ params: { shmemThp: false } });
+    run(k, [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MB, kind: 'shmem', file: 'shm0' },
+      { type: 'touch', pid: 1, addr: A, len: 2 * MB, write: true },
+      { type: 'truncate', file: 'shm0', size: MB },
+    ]);
+    expect(k.files.get('shm0')!.onHugeShrinklist).toBe(false);
+  });
+});

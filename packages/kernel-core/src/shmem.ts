@@ -366,6 +366,50 @@ export function shmemTruncate(k: Kernel, fileName: string, size: number): void {
   unmapMappingRange(k, file, start, Infinity);
   const st = shmemUndoRange(k, file, start, Infinity, false);
   for (const idx of [...file.punchSplit]) if (idx >= start) file.punchSplit.delete(idx);
+  // 4.8+: "Part of the huge page can be beyond i_size: subject to shrink under memory pressure."
+  if (k.params.shmemThp && size % HPAGE_PMD_SIZE !== 0) file.onHugeShrinklist = true;
   k.emit({ type: 'shmem_truncate', file: fileName, size, oldSize: old, freedPages: k.buddy.freeFrames() - free0, zeroedPages: st.zeroed, splitFailed: st.splitFailed });
   recordUndo(k, 'shmem_truncate', st);
+}
+
+const SHRINKLIST = site('shmem_unused_huge_shrink');
+
+/**
+ * shmem_unused_huge_shrink (4.8+), the superblock shrinker reclaim runs:
+ * for every file on the shrinklist, the huge folio at i_size is split
+ * (split_huge_page, whatever the shmem-truncate design keeps on a punch),
+ * and its pages beyond EOF leave the page cache. A file whose folio cannot
+ * be split now stays on the list. Returns the frames freed.
+ */
+export function shmemUnusedHugeShrink(k: Kernel): number {
+  const f = k.frames;
+  const free0 = k.buddy.freeFrames();
+  for (const file of k.files.values()) {
+    if (!file.onHugeShrinklist) continue;
+    k.ledger.spinLock(SHRINKLIST);
+    k.ledger.spinUnlock();
+    const eof = Math.ceil(file.size / PAGE_SIZE);
+    const base = eof - (eof % HPAGE_PMD_NR);
+    const head = file.cache.get(base);
+    if (head === undefined || f.order(head) === 0 || eof === base) {
+      file.onHugeShrinklist = false; // nothing huge straddles i_size any more
+      continue;
+    }
+    if (!lookupLock(k, head, SHRINKLIST)) continue;
+    const punched: number[] = [];
+    for (let i = 1; i < HPAGE_PMD_NR; i++) if ((f.flags[head + i]! >>> PG_PUNCHED) & 1) punched.push(head + i);
+    if (!splitAndRecord(k, head, 'shmem_unused_huge_shrink')) {
+      unlockPut(k, head, SHRINKLIST);
+      continue;
+    }
+    for (const p of punched) f.flags[p] = f.flags[p]! | (1 << PG_PUNCHED);
+    unlockPut(k, head, SHRINKLIST);
+    // __split_huge_page: the pages beyond EOF are deleted from the page cache and freed.
+    for (let idx = eof; idx < base + HPAGE_PMD_NR; idx++) {
+      const p = file.cache.get(idx);
+      if (p !== undefined) truncateFolio(k, file, p);
+    }
+    file.onHugeShrinklist = false;
+  }
+  return k.buddy.freeFrames() - free0;
 }

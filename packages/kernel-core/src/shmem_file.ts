@@ -16,6 +16,11 @@ export class ShmemFile {
   /** Page-cache indexes split by a hole punch (the shmem-truncate axis may keep khugepaged away). */
   readonly punchSplit = new Set<number>();
   size = 0;
+  /**
+   * On the superblock's shrinklist (4.8+ shmem_setattr): a truncate left i_size
+   * inside a huge folio, whose part beyond EOF memory pressure may split off.
+   */
+  onHugeShrinklist = false;
   constructor(readonly id: number, readonly name: string) {}
 
   /** The folio holding `index`: [head pfn, order 0 or 9], or undefined. */

@@ -14,6 +14,7 @@ import type { MM } from './mm.js';
 import { pteIndex } from './mm.js';
 import { mkSwapPte, ptePfn, ptePresent } from './pte.js';
 import { removeRmapPtes, rmapWalk } from './rmap.js';
+import { shmemUnusedHugeShrink } from './shmem.js';
 
 const SHRINK_GET = site('deferred_split_scan.folio_try_get');
 const SHRINK_LOCK = site('deferred_split_scan.folio_trylock');
@@ -69,7 +70,8 @@ export const PG_SPLIT_FAILED = 28;
  * by this model (tmpfs swap is out of scope).
  */
 export function reclaim(k: Kernel, pages: number): number {
-  let freed = deferredSplitScan(k);
+  // shrink_slab: the shrinkers first (THP deferred split queue, shmem huge pages beyond i_size).
+  let freed = deferredSplitScan(k) + shmemUnusedHugeShrink(k);
   const f = k.frames;
   for (let nid = 0; nid < k.nodes && freed < pages; nid++) {
     let scanned = 0;

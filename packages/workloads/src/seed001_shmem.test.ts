@@ -407,28 +407,16 @@ describe('seed001-truncate-mid-thp: ftruncate into the middle of a shmem THP', (
     expect(r313.metrics.allocatedBytes).toBe(MiB);
   });
 
-  it('on 4.8–5.6 the truncate zeroes the 256 pages beyond EOF and keeps them (1 MiB truncated-retained); in the model they stay after memory pressure too', () => {
+  it('on 4.8–5.6 the truncate zeroes the 256 pages beyond EOF and keeps them (1 MiB truncated-retained); memory pressure then splits the THP at i_size and frees them', () => {
     const r = run(truncateMidThp, 'linux-4.5');
     expect(r.violations).toEqual([]);
-    expect(failures(r)).toEqual([
-      ['the pages beyond EOF are freed by the truncate', MiB],
-      ['after memory pressure, nothing beyond EOF is left', MiB],
-    ]);
-    expect(r.outcomes['shmem_truncate']).toEqual(outcome(0, 1, { not_split: 1 }));
-    expect([r.freed, r.zeroed]).toEqual([0, 256]);
-    expect(r.metrics.allocatedBytes).toBe(THP);
-    expect(waste(r)['truncated-retained']).toBe(MiB);
-  });
-
-  // KNOWN DISCREPANCY. 4.8+ shmem_setattr puts a shrunk inode on the superblock's shrinklist ("Part of the huge
-  // page can be beyond i_size: subject to shrink under memory pressure"), and shmem_unused_huge_shrink (the sb
-  // shrinker, run by shrink_slab under reclaim) split_huge_page()s the THP at i_size, which drops the 256 tails
-  // beyond i_size. The model has no shmem huge shrinker. Minimal log: mmap shmem guest-ram 2 MiB (huge=always),
-  // write it, truncate{size 1 MiB}, reclaim{pages 256}.
-  it.fails('KNOWN DISCREPANCY: on 4.8–5.6 memory pressure splits the THP at i_size and frees the 256 pages beyond EOF', () => {
-    const r = run(truncateMidThp, 'linux-4.5');
+    // shmem_setattr put the inode on the superblock's shrinklist ("Part of the huge page can be beyond i_size:
+    // subject to shrink under memory pressure"); shmem_unused_huge_shrink, run by reclaim, split_huge_page()s
+    // the THP at i_size and __split_huge_page drops the 256 pages beyond EOF from the page cache.
     expect(failures(r)).toEqual([['the pages beyond EOF are freed by the truncate', MiB]]);
+    expect(r.outcomes['shmem_truncate']).toEqual(outcome(0, 1, { not_split: 1 }));
     expect(r.outcomes['split_page']).toEqual(outcome(1));
+    expect([r.freed, r.zeroed]).toEqual([0, 256]);
     expect(r.metrics.allocatedBytes).toBe(MiB);
   });
 });
