@@ -19,6 +19,8 @@ const COW_GET = site('do_wp_page');
 
 /** Whether a THP may back this PMD range of the VMA (thp_vma_allowable_order). */
 export function thpAllowed(k: Kernel, vma: Vma, base: number): boolean {
+  // Before huge tmpfs (4.8) no shmem VMA is a THP candidate: 3.13's hugepage_vma_check refuses any VMA with vm_ops.
+  if (vma.kind === 'shmem' && !k.params.shmemThp) return false;
   const mode = vma.kind === 'anon' ? k.settings['thp.enabled'] : k.settings['thp.shmem_enabled'];
   if (mode === 'never' || mode === 'deny' || vma.nohugepage) return false;
   if ((mode === 'madvise' || mode === 'advise') && !vma.hugepage) return false;
