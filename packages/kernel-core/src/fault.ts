@@ -135,20 +135,19 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
  * stay coherent. Returns the pfn now mapped at addr, or -1 (out of memory).
  */
 export function unshareAnon(k: Kernel, mm: MM, vma: Vma, addr: number): number {
-  const f = k.frames;
   const pt = mm.ptAlloc(addr);
   const i = pteIndex(addr);
   for (;;) {
     if (pt.pmd > 0) {
       const head = ptePfn(pt.pmd);
-      if (f.test(head, PG.anon_exclusive) || !f.test(head, PG.anon)) return head + i;
+      if (!mustUnshare(k, head)) return head + i;
       hugeWpFault(k, mm, vma, addr, pt, true);
       continue;
     }
     const v = pt.ptes[i]!;
     if (!(v > 0)) return faultInAnon(k, mm, vma, addr, false);
     const pfn = ptePfn(v);
-    if (pfn === ZERO_PFN || f.test(pfn, PG.anon_exclusive) || !f.test(f.head(pfn), PG.anon)) return pfn;
+    if (!mustUnshare(k, pfn)) return pfn;
     if (!wpPage(k, mm, vma, addr, pt, true)) return oom(k, mm, addr);
   }
 }

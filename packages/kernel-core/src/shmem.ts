@@ -269,6 +269,22 @@ function zeroSubpages(k: Kernel, head: number, lo: number, hi: number): void {
 }
 
 /**
+ * split_huge_page of a locked shmem folio, keeping the model-only PG_PUNCHED
+ * mark on the pages that carried it (a tail loses its flag bits when it
+ * becomes a page of its own), except in-folio pages [lo, hi), which the
+ * caller is about to truncate.
+ */
+function splitKeepingPunched(k: Kernel, head: number, caller: string, lo = 0, hi = 0): boolean {
+  const f = k.frames;
+  const nr = f.nrPages(head);
+  const punched: number[] = [];
+  for (let i = 1; i < nr; i++) if ((f.flags[head + i]! >>> PG_PUNCHED) & 1 && (i < lo || i >= hi)) punched.push(head + i);
+  if (!splitAndRecord(k, head, caller)) return false;
+  for (const p of punched) f.flags[p] = f.flags[p]! | (1 << PG_PUNCHED);
+  return true;
+}
+
+/**
  * truncate_inode_partial_folio for a huge folio only partly inside the
  * range (in-folio pages [lo, hi)): zero the range, then split if the policy
  * says so. The split runs with exactly one reference of ours (the lookup
@@ -287,18 +303,13 @@ function punchPartialHuge(k: Kernel, file: ShmemFile, head: number, lo: number, 
     unlockPut(k, head, PARTIAL);
     return;
   }
-  const nr = f.nrPages(head);
   const start = f.index[head]!;
-  // Tails lose model-only flag bits when they become pages of their own; remember the punched ones.
-  const punched: number[] = [];
-  for (let i = 1; i < nr; i++) if ((f.flags[head + i]! >>> PG_PUNCHED) & 1 && (i < lo || i >= hi)) punched.push(head + i);
-  if (!splitAndRecord(k, head, 'shmem_punch')) {
+  if (!splitKeepingPunched(k, head, 'shmem_punch', lo, hi)) {
     st.splitFailed = true;
     st.zeroed += hi - lo;
     unlockPut(k, head, PARTIAL);
     return;
   }
-  for (const p of punched) f.flags[p] = f.flags[p]! | (1 << PG_PUNCHED);
   unlockPut(k, head, PARTIAL);
   for (let i = lo; i < hi; i++) {
     const p = file.cache.get(start + i);
@@ -396,14 +407,9 @@ export function shmemUnusedHugeShrink(k: Kernel): number {
       continue;
     }
     if (!lookupLock(k, head, SHRINKLIST)) continue;
-    const punched: number[] = [];
-    for (let i = 1; i < HPAGE_PMD_NR; i++) if ((f.flags[head + i]! >>> PG_PUNCHED) & 1) punched.push(head + i);
-    if (!splitAndRecord(k, head, 'shmem_unused_huge_shrink')) {
-      unlockPut(k, head, SHRINKLIST);
-      continue;
-    }
-    for (const p of punched) f.flags[p] = f.flags[p]! | (1 << PG_PUNCHED);
+    const ok = splitKeepingPunched(k, head, 'shmem_unused_huge_shrink', eof - base, HPAGE_PMD_NR);
     unlockPut(k, head, SHRINKLIST);
+    if (!ok) continue;
     // __split_huge_page: the pages beyond EOF are deleted from the page cache and freed.
     for (let idx = eof; idx < base + HPAGE_PMD_NR; idx++) {
       const p = file.cache.get(idx);
