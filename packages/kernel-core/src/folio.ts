@@ -39,9 +39,26 @@ export function pagesMapped(f: Frames, head: number): number {
   for (let i = 0; i < n; i++) if (f.mapcount[head + i]! > 0) m++;
   return m;
 }
+/**
+ * Whether some but not all pages of the folio are mapped (0 < pagesMapped <
+ * nr): stops at the first mapped and the first unmapped page found, because
+ * rmap removal asks after every PTE it takes down, and a full count there
+ * would make unmapping a 512-page folio quadratic.
+ */
+export function partiallyMapped(f: Frames, head: number): boolean {
+  const n = f.nrPages(head);
+  if (entireMapcount(f, head) > 0) return false;
+  let mapped = false, unmapped = false;
+  for (let i = 0; i < n; i++) {
+    if (f.mapcount[head + i]! > 0) mapped = true;
+    else unmapped = true;
+    if (mapped && unmapped) return true;
+  }
+  return false;
+}
 /** Clears a large folio's tail-slot fields when it is created (prep_compound_page). */
 export function clearLargeFields(f: Frames, head: number): void {
-  for (const o of [P1, P2, P3]) {
+  for (let o = P1; o <= P3; o++) {
     f.lruNext[head + o] = 0;
     f.lruPrev[head + o] = 0;
     f.mapping[head + o] = 0;

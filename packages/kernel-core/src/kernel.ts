@@ -199,22 +199,20 @@ export class Kernel {
     this.lru.del(head, this.nid(head), false);
     if (order >= 2 && f.test(head, PG.deferred)) this.deferredUnqueue(head, true);
     const n = 1 << order;
+    // Keep only the hwpoison bit (a poisoned frame never returns to the allocator) and the pageblock's.
+    const keep = (1 << PG.hwpoison) | PAGEBLOCK_FLAG_BITS;
     if (n === 1) {
       f.mapcount[head] = f.content[head] = f.mapping[head] = f.index[head] = f.refcount[head] = 0;
+      f.flags[head] = f.flags[head]! & keep;
     } else {
       f.mapcount.fill(0, head, head + n);
       f.content.fill(0, head, head + n);
       f.mapping.fill(0, head, head + n);
       f.index.fill(0, head, head + n);
       f.refcount.fill(0, head, head + n);
+      for (let p = head; p < head + n; p++) f.flags[p] = f.flags[p]! & keep;
+      if (order >= 2) clearLargeFields(f, head);
     }
-    for (let i = 0; i < n; i++) {
-      const p = head + i;
-      // Keep only the hwpoison bit: a poisoned frame never returns to the allocator.
-      f.flags[p] = f.flags[p]! & ((1 << PG.hwpoison) | PAGEBLOCK_FLAG_BITS);
-      f.setOrder(p, order);
-    }
-    if (order >= 2) clearLargeFields(f, head);
     this.buddy.freePages(head, order);
   }
 

@@ -13,10 +13,18 @@ export type Site = number & { readonly __site: unique symbol };
 const siteNames: string[] = [];
 const siteIds = new Map<string, Site>();
 
+/**
+ * How many call sites a ledger can count. Fixed so that counting is one
+ * indexed add with no capacity check: the primitives stay small enough for
+ * the JIT to inline them into the per-page loops that call them.
+ */
+export const MAX_SITES = 1024;
+
 /** Interns a call-site name, named like the kernel function it models. */
 export function site(name: string): Site {
   let id = siteIds.get(name);
   if (id === undefined) {
+    if (siteNames.length >= MAX_SITES) throw new RangeError(`site('${name}'): more than MAX_SITES (${MAX_SITES}) call sites`);
     id = siteNames.length as Site;
     siteNames.push(name);
     siteIds.set(name, id);
@@ -57,7 +65,7 @@ export interface LedgerTotals {
 
 export class Ledger {
   /** Locked ops by (site, kind): one counter per pair, so counting is a single add. */
-  private bySiteKind = new Float64Array(256 * NKINDS);
+  private readonly bySiteKind = new Float64Array(MAX_SITES * NKINDS);
   /** All locked ops so far (the sum of bySiteKind, kept so per-event deltas cost nothing). */
   private total = 0;
   private acquisitions = 0;
@@ -72,13 +80,7 @@ export class Ledger {
   private violationSeen = new Set<string>();
 
   private count(kind: number, s: Site, n: number): void {
-    const i = s * NKINDS + kind;
-    if (i >= this.bySiteKind.length) {
-      const grown = new Float64Array(Math.max(i + NKINDS, this.bySiteKind.length * 2));
-      grown.set(this.bySiteKind);
-      this.bySiteKind = grown;
-    }
-    this.bySiteKind[i]! += n;
+    this.bySiteKind[s * NKINDS + kind]! += n;
     this.total += n;
   }
 

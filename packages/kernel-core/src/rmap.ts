@@ -12,7 +12,7 @@
  * VMA there whose offsets cover the index, and checks the page table.
  */
 import type { Kernel } from './kernel.js';
-import { P1, pagesMapped } from './folio.js';
+import { P1, partiallyMapped } from './folio.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, Vma } from './mm.js';
@@ -92,8 +92,7 @@ export function rmapPmdBecomesPtes(k: Kernel, mm: MM, head: number): void {
 function maybeDeferSplit(k: Kernel, head: number): void {
   const f = k.frames;
   if (!f.test(head, PG.anon) || f.test(head, PG.deferred) || !k.policies.refcount.pteMappedThp) return;
-  const m = pagesMapped(f, head);
-  if (m > 0 && m < f.nrPages(head)) k.deferredSplitFolio(head);
+  if (partiallyMapped(f, head)) k.deferredSplitFolio(head);
 }
 
 /**

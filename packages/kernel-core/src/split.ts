@@ -66,8 +66,9 @@ export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
  */
 export interface SavedPtes {
   n: number;
-  readonly mm: MM[];
-  readonly table: PageTable[];
+  /** Entries past `n` are null (cleared by putSaved so no dead process stays reachable). */
+  readonly mm: (MM | null)[];
+  readonly table: (PageTable | null)[];
   slot: Int32Array;
   pfn: Int32Array;
   pte: Int32Array;
@@ -95,10 +96,15 @@ function growSaved(s: SavedPtes, cap: number): void {
   s.pte = grow(s.pte);
 }
 
-/** Hands the arrays back once the saved PTEs are remapped. */
+/**
+ * Hands the arrays back once the saved PTEs are remapped. The object slots
+ * are cleared, not truncated: truncating would free their backing stores and
+ * the next split would grow them again, 512 entries at a time.
+ */
 function putSaved(s: SavedPtes): void {
-  s.mm.length = 0;
-  s.table.length = 0;
+  s.mm.fill(null, 0, s.n);
+  s.table.fill(null, 0, s.n);
+  s.n = 0;
   spareSaved = s;
 }
 
