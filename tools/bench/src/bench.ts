@@ -6,8 +6,16 @@
  *   3. the same workload on a 1 GiB and a 64 GiB machine: cost per event must
  *      not grow with machine size (within 20 %).
  * Each figure is the best of three replays. Options: --events N (default
- * 1000000), --designs a,b,c, --quick (100k events).
+ * 1000000), --designs a,b,c, --quick (100k events), --cpu N (the core to run
+ * on; default the last one), --no-pin.
+ *
+ * The target is "on one core": on Linux the bench re-runs itself under
+ * `taskset` so the replay, V8's compiler and its GC threads share one core.
+ * Left to the scheduler on a 2-vCPU machine, the same build was measured
+ * bimodal (consecutive replays 1.1 s and 2.3 s), pinned within a few percent.
  */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { Replayer, designFrom, discoverRegistry } from '@pagelab/engine';
 import { Frames, Kernel, referencePolicies } from '@pagelab/kernel-core';
 import { findScenario } from '@pagelab/workloads';
@@ -18,6 +26,22 @@ const opt = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
+
+const PINNED_ENV = 'PAGELAB_BENCH_CPU';
+if (process.platform === 'linux' && !args.includes('--no-pin') && process.env[PINNED_ENV] === undefined) {
+  const cpu = opt('cpu') ?? String(cpus().length - 1);
+  if (!/^\d+$/.test(cpu) || Number(cpu) >= cpus().length) {
+    console.error(`--cpu: expected a core number from 0 to ${cpus().length - 1}, got '${cpu}'`);
+    process.exit(2);
+  }
+  const r = spawnSync('taskset', ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [PINNED_ENV]: cpu },
+  });
+  // No taskset on this machine (r.error): run unpinned below, and say so.
+  if (!r.error) process.exit(r.status ?? 1);
+}
+const pinnedTo = process.env[PINNED_ENV];
 const quick = args.includes('--quick');
 const events = Number(opt('events') ?? (quick ? 100_000 : 1_000_000));
 const designs = (opt('designs') ?? 'linux-3.13,linux-4.5,linux-6.10,linux-6.15').split(',');
@@ -95,7 +119,9 @@ function bytesPerFrame(): { perFrame: number; fixed: number; total64: number; he
 const perFrame = bytesPerFrame();
 const bpf = perFrame.perFrame;
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(`pagelab bench — mixed workload, ${events.toLocaleString('en')} events, node ${process.version}\n`);
+console.log(
+  `pagelab bench — mixed workload, ${events.toLocaleString('en')} events, node ${process.version}, ${pinnedTo !== undefined ? `pinned to CPU ${pinnedTo}` : 'not pinned (no taskset, or --no-pin)'}\n`,
+);
 console.log(`${'design'.padEnd(12)} ${pad('events/s (16 GiB)', 18)} ${pad('ns/event 1 GiB', 15)} ${pad('ns/event 64 GiB', 16)} ${pad('64/1 GiB', 9)} ${pad('locked ops/event', 17)}`);
 let worstRatio = 0, worstRate = Infinity;
 for (const design of designs) {
