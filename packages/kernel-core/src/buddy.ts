@@ -68,6 +68,7 @@ const SITE_ISOLATE_FREEPAGES_RANGE = site('isolate_freepages_range');
 const SITE_TAKE_PAGE_OFF_BUDDY = site('take_page_off_buddy');
 
 const ORDER_SHIFT = 24;
+const ORDER_BITS = 0xf << ORDER_SHIFT;
 const BUDDY_BIT = 1 << PG.buddy;
 /** PAGE_FLAGS_CHECK_AT_FREE, reduced to the flags the model has. */
 /** Flag bits a whole-word store keeps: the pageblock's, not the page's. */
@@ -527,7 +528,8 @@ export class Buddy {
     const f = this.frames;
     while (order < MAX_ORDER) {
       const buddy = pfn ^ (1 << order);
-      if (buddy >= f.nr || (f.flags[buddy]! & BUDDY_BIT) === 0 || f.order(buddy) !== order) break;
+      // page_is_buddy(): a free block head of the same order (PageBuddy and the order in one flags read).
+      if (buddy >= f.nr || (f.flags[buddy]! & (BUDDY_BIT | ORDER_BITS)) !== (BUDDY_BIT | (order << ORDER_SHIFT))) break;
       let buddyMt = mt;
       if (order >= PAGEBLOCK_ORDER) {
         buddyMt = this.pageblockMigratetype(buddy);
