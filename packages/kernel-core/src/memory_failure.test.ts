@@ -50,6 +50,26 @@ describe('memory_failure', () => {
     expect(k.outcomes.get('memory_failure')).toEqual({ ok: 1, failed: 0, reasons: {} });
   });
 
+  it('on a never-written page of a THP under 6.12+ splits: the poisoned page is not remapped to the zero page, is isolated once, and nothing leaks', () => {
+    // Found by the property test: the split mapped the zero-filled poisoned page to the zero page and
+    // freed it, and memory_failure then took a reference on the free frame and freed it a second time.
+    const k = testKernel({ params: { splitRemapsZeropage: true } });
+    const free0 = k.buddy.freeFrames();
+    run([...thp.slice(0, 2), { type: 'touch', pid: 1, addr: A, len: PAGE, write: true }], k);
+    const head = ptePfn(k.mm(1).pt(A)!.pmd);
+    const bad = A + 511 * PAGE;
+    expect(k.frames.content[head + 511]).toBe(0);
+    run([{ type: 'memory_failure', pid: 1, addr: bad }], k);
+    expect(k.outcomes.get('memory_failure')).toEqual({ ok: 1, failed: 0, reasons: {} });
+    expect(hwpoisonedAddresses(k.mm(1)).has(bad)).toBe(true);
+    expect(k.buddy.hwpoisonedFrames).toBe(1);
+    // The other never-written pages went to the zero page and back to the allocator; the written one stays.
+    expect(mapped(k, k.mm(1), { addr: A + PAGE, len: PAGE })).toBe(true);
+    expect(k.frames.refcount[head + 1]).toBe(0);
+    run([{ type: 'exit', pid: 1 }], k);
+    expect(k.buddy.freeFrames() + k.buddy.hwpoisonedFrames).toBe(free0);
+  });
+
   it('on a pinned THP (head refcount) the split fails and the whole THP stays mapped, poisoned in place', () => {
     const k = run([...thp, { type: 'pin', pid: 1, addr: A + 3 * PAGE, len: PAGE, handle: 'h' }, { type: 'memory_failure', pid: 1, addr: A + 7 * PAGE }]);
     expect(folioOrder(k, k.mm(1), A)).toBe(9);

@@ -172,14 +172,16 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
  * `zeropage` (RMP_USE_SHARED_ZEROPAGE, 6.12+ anon splits), a page holding
  * only zeroes is mapped as the shared zero page instead
  * (try_to_map_unused_to_zeropage): no reference, no rmap, no RSS, and the
- * split frees the page.
+ * split frees the page. Never a hwpoisoned page.
  */
 export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) => number, zeropage = false): void {
   const f = k.frames;
   for (let e = 0; e < saved.n; e++) {
     const pfn = toPfn ? toPfn(saved.pfn[e]!) : saved.pfn[e]!;
     k.ledger.spinLock(REMAP_PTL);
-    if (zeropage && f.content[pfn] === ZERO_CONTENT) {
+    // A poisoned page is never read for zeroes (6.17's "prevent poison consumption when splitting THP",
+    // in stable): it is remapped as it was, so memory_failure still finds and isolates it.
+    if (zeropage && f.content[pfn] === ZERO_CONTENT && !f.test(pfn, PG.hwpoison)) {
       saved.table[e]!.ptes[saved.slot[e]!] = mkPte(ZERO_PFN, false, true);
       k.ledger.spinUnlock();
       continue;
