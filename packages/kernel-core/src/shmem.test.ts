@@ -328,6 +328,23 @@ describe('the shmem huge-page shrinker (shmem_unused_huge_shrink, 4.8+)', () => 
     expect(contentMismatch(k, k.mm(1), { addr: A, len: MB })).toBeNull();
   });
 
+  it('data written beyond EOF through a huge=always PMD mapping goes with the pages the shrinker frees: the file reads zeroes there', () => {
+    // Found by the policy conformance streams (seed 12): the split dropped the pages but the model
+    // still expected the written data, so a re-collapsed THP reading zeroes there was called a loss.
+    const k = testKernel({ settings: { 'thp.shmem_enabled': 'always' } });
+    run(k, [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MB, kind: 'shmem', file: 'shm0' },
+      { type: 'truncate', file: 'shm0', size: PS },
+      { type: 'touch', pid: 1, addr: A, len: 2 * PS, write: true, value: 7001 },
+    ]);
+    expect(shmemPmdMappedBytes(k, k.mm(1), { addr: A, len: 2 * MB })).toBe(2 * MB); // page 1, beyond EOF, written through the PMD
+    run(k, [{ type: 'reclaim', pages: 1 }, { type: 'khugepaged', passes: 1 }, { type: 'touch', pid: 1, addr: A, len: 2 * PS, write: false }]);
+    expect(k.outcomes.get('split_page').ok).toBe(1);
+    expect(k.files.get('shm0')!.shadow.get(1)).toBeUndefined();
+    expect(contentMismatch(k, k.mm(1), { addr: A, len: 2 * MB })).toBeNull();
+  });
+
   it('before 4.8 there is no such list: a truncate never puts the file on it', () => {
     const k = testKernel({ params: { shmemThp: false } });
     run(k, [

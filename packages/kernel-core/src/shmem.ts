@@ -329,11 +329,15 @@ function shmemUndoRange(k: Kernel, file: ShmemFile, start: number, end: number, 
     if (index >= start && index + nr <= end) truncateFolio(k, file, head);
     else punchPartialHuge(k, file, head, Math.max(start, index) - index, Math.min(end, index + nr) - index, splitRequested, st);
   }
-  // The file reads zeroes there from now on.
+  forgetContent(file, start, end);
+  return st;
+}
+
+/** The file reads zeroes in [start, end) from now on: what it should hold there is forgotten. */
+function forgetContent(file: ShmemFile, start: number, end: number): void {
   if (end - start > file.shadow.size) {
     for (const idx of [...file.shadow.keys()]) if (idx >= start && idx < end) file.shadow.delete(idx);
   } else for (let idx = start; idx < end; idx++) file.shadow.delete(idx);
-  return st;
 }
 
 function fileNamed(k: Kernel, name: string): ShmemFile {
@@ -410,11 +414,13 @@ export function shmemUnusedHugeShrink(k: Kernel): number {
     const ok = splitKeepingPunched(k, head, 'shmem_unused_huge_shrink', eof - base, HPAGE_PMD_NR);
     unlockPut(k, head, SHRINKLIST);
     if (!ok) continue;
-    // __split_huge_page: the pages beyond EOF are deleted from the page cache and freed.
+    // __split_huge_page: the pages beyond EOF are deleted from the page cache and freed, with
+    // whatever a process wrote there through a PMD mapping (huge=always maps the folio whole).
     for (let idx = eof; idx < base + HPAGE_PMD_NR; idx++) {
       const p = file.cache.get(idx);
       if (p !== undefined) truncateFolio(k, file, p);
     }
+    forgetContent(file, eof, base + HPAGE_PMD_NR);
     file.onHugeShrinklist = false;
   }
   return k.buddy.freeFrames() - free0;

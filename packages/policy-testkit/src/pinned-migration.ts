@@ -49,6 +49,7 @@ import {
   type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
   toEvents, userView,
 } from './streams.js';
+import { propertyParams } from './property.js';
 
 export const PINNED_MIGRATION_SEED = 20130815;
 
@@ -386,8 +387,8 @@ export const DRIVER_PAGE_SCENARIO: readonly WorkloadEvent[] = [
 export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'pinned-migration', P>, opts: PinnedMigrationConformanceOptions<P> = {}): void {
   const make = () => pinnedMigrationPolicyFrom(descriptor, opts.policyParams ?? {});
   const mopts: PinnedMigrationMachineOptions = { params: opts.params ?? {} };
-  const numRuns = opts.numRuns ?? 60;
-  const fcParams = { seed: opts.seed ?? PINNED_MIGRATION_SEED, numRuns };
+  const fcParams = propertyParams(opts.seed ?? PINNED_MIGRATION_SEED, opts.numRuns ?? 60);
+  const numRuns = fcParams.numRuns;
   const streams = pinnedMigrationStreams(opts.stream);
   const title = `${descriptor.id}${opts.label ? ` (${opts.label})` : ''} conforms to the pinned-migration axis`;
 

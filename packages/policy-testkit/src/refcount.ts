@@ -17,6 +17,7 @@ import { type ModelParams, type PolicyDescriptor, type RefcountPolicy, refHeadRe
 import { auditLedger } from './audit.js';
 import { type MachineOptions, machine, policyFrom } from './machine.js';
 import { STREAM_MACHINE, type StreamOptions, diffUserViews, describeEvent, leftovers, runEvents, shmemStreamSettings, streamArbitrary, teardownEvents, userView } from './streams.js';
+import { propertyParams } from './property.js';
 
 export interface ConformanceOptions<P> {
   /** Era parameters the policy is meant for (default kernel-core's DEFAULT_PARAMS). */
@@ -60,7 +61,7 @@ export function runRefcountConformance<P>(descriptor: PolicyDescriptor<'refcount
   // Shmem THPs (v4.8+) only for designs that can PTE-map a compound page.
   const shmemThp = make().pteMappedThp;
   const mopts: MachineOptions = { params: opts.params ?? {}, config: STREAM_MACHINE, settings: shmemStreamSettings(shmemThp) };
-  const fcParams = { seed: opts.seed ?? CONFORMANCE_SEED, numRuns: opts.numRuns ?? 60 };
+  const fcParams = propertyParams(opts.seed ?? CONFORMANCE_SEED, opts.numRuns ?? 60);
   const streams = streamArbitrary({ shmemThp, ...opts.stream });
   // Whether memory_failure loses a page's data depends on whether the design can split the THP around it.
   const comparable = streamArbitrary({ shmemThp, ...opts.stream, memoryFailure: false });

@@ -41,6 +41,7 @@ import {
   testKernel,
 } from '@pagelab/kernel-core';
 import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary } from './streams.js';
+import { propertyParams } from './property.js';
 
 /** `_nr_pages_mapped`'s "PMD-mapped" bit (mm/internal.h ENTIRELY_MAPPED). */
 const ENTIRELY_MAPPED = 0x800000;
@@ -537,7 +538,7 @@ export function replaySharednessStream(policy: SharednessPolicy, ops: readonly S
  */
 export function runSharednessConformance<P>(d: PolicyDescriptor<'sharedness', P>, opts: SharednessConformanceOptions = {}): void {
   const create = () => d.create(d.defaults);
-  const fcOpts = { seed: opts.seed ?? 0x5eed0003, numRuns: opts.numRuns ?? 30 };
+  const fcOpts = propertyParams(opts.seed ?? 0x5eed0003, opts.numRuns ?? 30);
 
   describe(`sharedness conformance: ${d.id}`, () => {
     it('is a sharedness plug-in whose defaults decode and whose policy has the descriptor id', () => {

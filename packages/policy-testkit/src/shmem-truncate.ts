@@ -49,6 +49,7 @@ import {
   type Intent, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
   toEvents, userView,
 } from './streams.js';
+import { propertyParams } from './property.js';
 
 type ShmemFile = ReturnType<Kernel['file']>;
 
@@ -454,8 +455,8 @@ export const SHMEM_PUNCH_SCENARIO: readonly WorkloadEvent[] = [
 export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shmem-truncate', P>, opts: ShmemTruncateConformanceOptions<P> = {}): void {
   const make = () => shmemTruncatePolicyFrom(descriptor, opts.policyParams ?? {});
   const mopts: ShmemTruncateMachineOptions = { params: opts.params ?? {} };
-  const numRuns = opts.numRuns ?? 60;
-  const fcParams = { seed: opts.seed ?? SHMEM_TRUNCATE_SEED, numRuns };
+  const fcParams = propertyParams(opts.seed ?? SHMEM_TRUNCATE_SEED, opts.numRuns ?? 60);
+  const numRuns = fcParams.numRuns;
   const streams = shmemTruncateStreams(opts.stream);
   const title = `${descriptor.id}${opts.label ? ` (${opts.label})` : ''} conforms to the shmem-truncate axis`;
 
