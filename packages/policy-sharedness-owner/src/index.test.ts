@@ -3,6 +3,7 @@ import { refPreciseSharedness } from '@pagelab/kernel-core';
 import {
   type SharednessScenario,
   applySharednessEvents,
+  mappedPfn,
   replaySharednessScenario,
   onePteMapUnmapCost,
   runSharednessConformance,
@@ -56,6 +57,28 @@ describe('mm-owner-tracking (C615): folio_maybe_mapped_shared', () => {
     expect(folioMaybeSharedBit(s.k, s.head)).toBe(false);
     expect(s.asks(1)).toBe(false);
     expect(s.shared()).toBe(0);
+  });
+
+  it('a shmem THP one process maps twice (two VMAs over one file range) is mapped by one MM: exclusive, where the 6.10 heuristic said shared (a PMD mapping and one more)', () => {
+    // Found by the conformance streams (seed 14), whose "no false negatives" check counted a page
+    // mapped twice as shared whoever mapped it; 6.15's question is whether a second MM maps it.
+    const events = [
+      { type: 'sysctl', key: 'thp.shmem_enabled', value: 'always' },
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: 64 << 20, len: 2 << 20, kind: 'shmem', file: 'shm0' },
+      { type: 'mmap', pid: 1, addr: 66 << 20, len: 2 << 20, kind: 'shmem', file: 'shm0' },
+      { type: 'touch', pid: 1, addr: 64 << 20, len: PAGE, write: true },
+      { type: 'touch', pid: 1, addr: 66 << 20, len: PAGE, write: false },
+    ] as const;
+    const k = applySharednessEvents(sharednessKernel(createMmOwnerTracking()), events);
+    const head = mappedPfn(k, 1, 64 << 20);
+    expect(mappedPfn(k, 1, 66 << 20)).toBe(head);
+    expect(folioLargeMapcount(k, head)).toBe(2);
+    expect(folioMmIdSlots(k, head)).toEqual([
+      { mmId: k.mm(1).mmId, mapcount: 2 },
+      { mmId: 0, mapcount: 0 },
+    ]);
+    expect(k.policies.sharedness.mappedShared(k, head)).toBe(false);
   });
 
   it('a single remaining mapping is exclusive whatever the bit says', () => {
