@@ -28,6 +28,25 @@ const opt = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 
+if (args.includes('--help') || args.includes('-h') || args.includes('--usage')) {
+  console.log(`npm run bench [-- options]   (npm run bench -- --usage: this text; nx keeps --help for itself)
+
+Measures the kernel-core issue's performance targets on the mixed workload:
+events/s per design on a 16 GiB machine (target >= 1,000,000 on one core),
+bytes per simulated frame (32 -> 64 GiB slope, target <= 32), and cost per
+event on a 64 vs a 1 GiB machine (target within 20 %). Each rate is the best
+of three replays after one warm-up replay; the machine sizes take turns.
+
+  --events N      events in the workload (default 1000000)
+  --quick         100,000 events (a smoke run; JIT warm-up weighs more)
+  --designs a,b   designs to measure (default linux-3.13,linux-4.5,linux-6.10,linux-6.15)
+  --cpu N         the core to pin to with taskset (default the last one)
+  --no-pin        let the scheduler place it
+
+Example: npm run bench -- --designs linux-6.15 --cpu 0`);
+  process.exit(0);
+}
+
 const PINNED_ENV = 'PAGELAB_BENCH_CPU';
 if (process.platform === 'linux' && !args.includes('--no-pin') && process.env[PINNED_ENV] === undefined) {
   const cpu = opt('cpu') ?? String(cpus().length - 1);

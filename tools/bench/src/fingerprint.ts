@@ -20,6 +20,18 @@ const opt = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`npm run fingerprint -w @pagelab/bench [-- options]
+
+Replays the mixed workload under each design and prints short hashes of what
+the model did: the ledger (every call site and kind) with the outcomes, every
+word of every frame at the end, and the observations. Run it before and after
+a change meant only to be faster: any difference means the model changed.
+
+  --events N      events in the workload (default 300000)
+  --designs a,b   designs (default linux-3.13,linux-4.5,linux-5.8,linux-6.10,linux-6.15)`);
+  process.exit(0);
+}
 const events = Number(opt('events') ?? 300_000);
 const designs = (opt('designs') ?? 'linux-3.13,linux-4.5,linux-5.8,linux-6.10,linux-6.15').split(',');
 if (!Number.isInteger(events) || events < 10) {
