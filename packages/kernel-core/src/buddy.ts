@@ -444,20 +444,6 @@ export class Buddy {
     const n = 1 << order;
     if (!Number.isInteger(pfn) || pfn < 0 || (pfn & (n - 1)) !== 0 || pfn + n > f.nr)
       throw new RangeError(`freePages: pfn ${pfn} is not an order-${order} block`);
-    if (n === 1) {
-      // The common case (a 4 KiB page): the checks and free_pages_prepare for one frame, inline.
-      const fl = f.flags[pfn]!;
-      if ((fl & FLAGS_CHECK_AT_FREE) !== 0 || f.refcount[pfn] !== 0 || f.mapcount[pfn] !== 0) this.badPage(pfn, pfn, order);
-      this.allocated--;
-      this.ledger.spinLockIrqSave(SITE_FREE_ONE_PAGE);
-      if ((fl >>> PG.hwpoison) & 1) this.freeAroundPoison(pfn, 0);
-      else {
-        this.clearFreedFrame(pfn);
-        this.__freeOnePage(pfn, 0, this.pageblockMigratetype(pfn));
-      }
-      this.ledger.spinUnlockIrqRestore();
-      return;
-    }
     let poisoned = false;
     for (let i = 0; i < n; i++) {
       const p = pfn + i;

@@ -14,11 +14,10 @@ import { Kernel } from './kernel.js';
 import { ERA_PARAMS, type Era } from './params.js';
 import { contentMismatch } from './queries.js';
 import { referencePolicies } from './testing/reference.js';
-import { STREAM_MACHINE, STREAM_SETTINGS, describeEvent, leftovers, runEvents, streamArbitrary, teardownEvents } from './testing/streams.js';
+import { STREAM_MACHINE, STREAM_SETTINGS, describeEvent, leftovers, propertyParams, runEvents, streamArbitrary, teardownEvents } from './testing/streams.js';
 
-// Fixed for CI (300 streams per era: 40 missed a 6.15 memory-failure bug that 400 found); PAGELAB_PROPERTY_SEED / _RUNS explore further.
-const SEED = Number(process.env['PAGELAB_PROPERTY_SEED'] ?? 0x9a9e1ab);
-const RUNS = Number(process.env['PAGELAB_PROPERTY_RUNS'] ?? 300);
+// 300 streams per era in CI: 40 missed a 6.15 memory-failure bug that 400 found.
+const { seed: SEED, numRuns: RUNS } = propertyParams(0x9a9e1ab, 300);
 
 function streamKernel(era: Era): Kernel {
   return new Kernel(STREAM_MACHINE, referencePolicies, { ...ERA_PARAMS[era] }, STREAM_SETTINGS);

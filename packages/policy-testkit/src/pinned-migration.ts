@@ -47,9 +47,8 @@ import { auditLedger } from './audit.js';
 import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
 import {
   type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
-  toEvents, userView,
+  toEvents, userView, propertyParams,
 } from './streams.js';
-import { propertyParams } from './property.js';
 
 export const PINNED_MIGRATION_SEED = 20130815;
 

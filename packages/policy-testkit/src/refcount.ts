@@ -16,8 +16,7 @@ import type { WorkloadEvent } from '@pagelab/events';
 import { type ModelParams, type PolicyDescriptor, type RefcountPolicy, refHeadRefcount } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
 import { type MachineOptions, machine, policyFrom } from './machine.js';
-import { STREAM_MACHINE, type StreamOptions, diffUserViews, describeEvent, leftovers, runEvents, shmemStreamSettings, streamArbitrary, teardownEvents, userView } from './streams.js';
-import { propertyParams } from './property.js';
+import { STREAM_MACHINE, type StreamOptions, diffUserViews, describeEvent, leftovers, runEvents, shmemStreamSettings, streamArbitrary, teardownEvents, userView, propertyParams } from './streams.js';
 
 export interface ConformanceOptions<P> {
   /** Era parameters the policy is meant for (default kernel-core's DEFAULT_PARAMS). */

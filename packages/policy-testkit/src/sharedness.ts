@@ -40,8 +40,7 @@ import {
   removeRmapPtes,
   testKernel,
 } from '@pagelab/kernel-core';
-import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary } from './streams.js';
-import { propertyParams } from './property.js';
+import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary, propertyParams } from './streams.js';
 
 /** `_nr_pages_mapped`'s "PMD-mapped" bit (mm/internal.h ENTIRELY_MAPPED). */
 const ENTIRELY_MAPPED = 0x800000;

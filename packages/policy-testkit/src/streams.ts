@@ -14,7 +14,7 @@ import { type Intent, type StreamOptions, intentArbitrary as coreIntentArbitrary
 
 export {
   type Intent, type StreamOptions, type UserView, REGION, REGION_PAGES, STREAM_MACHINE, STREAM_PROLOGUE, STREAM_SETTINGS,
-  describeEvent, diffUserViews, leftovers, runEvents, shmemStreamSettings, teardownEvents, toEvents, userView,
+  describeEvent, diffUserViews, leftovers, propertyParams, runEvents, shmemStreamSettings, teardownEvents, toEvents, userView,
 } from '@pagelab/kernel-core';
 
 /** Random valid event streams (printed, when shrunk, as the event list). */

@@ -511,3 +511,17 @@ export function diffUserViews(a: UserView, b: UserView): string | null {
   }
   return null;
 }
+
+/**
+ * fast-check parameters for a property test over these streams. Each suite
+ * fixes its seed and number of streams so CI is deterministic;
+ * PAGELAB_PROPERTY_SEED and PAGELAB_PROPERTY_RUNS override both, to explore
+ * beyond them. A failure prints the seed and the shrunk stream, which then
+ * becomes a named test.
+ */
+export function propertyParams(seed: number, numRuns: number): { seed: number; numRuns: number } {
+  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+  const s = env['PAGELAB_PROPERTY_SEED'];
+  const r = env['PAGELAB_PROPERTY_RUNS'];
+  return { seed: s !== undefined ? Number(s) : seed, numRuns: r !== undefined ? Number(r) : numRuns };
+}
