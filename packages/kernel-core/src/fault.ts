@@ -90,6 +90,8 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
     if (pt.pmd > 0) {
       if (write && !pteWrite(pt.pmd)) {
         hugeWpFault(k, mm, vma, addr, pt);
+        // FOLL_COW: in a read-only VMA the fault broke CoW but the PMD stays read-only (5.8's GUP, gupBreaksCow).
+        if (!vma.write && pt.pmd > 0) return ptePfn(pt.pmd) + i;
         continue; // the PMD was reused, replaced, or split: look again
       }
       pt.pmd |= PTE_YOUNG;
@@ -108,7 +110,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
       if (p < 0) return oom(k, mm, addr);
       newAnonPage(k, mm, vma, addr, p, 0);
       k.ledger.spinLock(PTL);
-      pt.ptes[i] = mkPte(p, true);
+      pt.ptes[i] = mkPte(p, vma.write); // maybe_mkwrite
       pt.used++;
       addRmapPtes(k, mm, p, 1);
       k.ledger.spinUnlock();
@@ -120,6 +122,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
     }
     if (write && !pteWrite(v)) {
       if (!wpPage(k, mm, vma, addr, pt)) return oom(k, mm, addr);
+      if (!vma.write) return ptePfn(pt.ptes[i]!); // FOLL_COW, as above
       continue;
     }
     pt.ptes[i] = v | PTE_YOUNG;
@@ -191,7 +194,7 @@ function hugeAnonFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable)
   }
   newAnonPage(k, mm, vma, pmdBase(addr), head, HPAGE_PMD_ORDER);
   k.ledger.spinLock(PMD_LOCK);
-  pt.pmd = mkPte(head, true);
+  pt.pmd = mkPte(head, vma.write);
   addRmapPmd(k, mm, head);
   k.ledger.spinUnlock();
   k.outcomes.record('thp_fault', true);
@@ -209,7 +212,7 @@ function swapIn(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, write:
   if (!exclusive) k.frames.flags[p] = k.frames.flags[p]! & ~(1 << PG.anon_exclusive);
   k.frames.content[p] = k.swap.content[slot]!;
   k.ledger.spinLock(PTL);
-  pt.ptes[i] = mkPte(p, write && exclusive);
+  pt.ptes[i] = mkPte(p, write && exclusive && vma.write);
   addRmapPtes(k, mm, p, 1);
   k.ledger.spinUnlock();
   k.swap.put(slot);
@@ -236,6 +239,8 @@ function canReusePage(k: Kernel, mm: MM, pfn: number): boolean {
  * do_wp_page: write fault on a present read-only PTE. With `unshare`
  * (FAULT_FLAG_UNSHARE, 5.19+: a R/O pin of a possibly shared anon page) the
  * page becomes exclusive, reused or copied, but the PTE stays read-only.
+ * The PTE becomes writable only in a writable VMA (maybe_mkwrite): 5.8's
+ * GUP also write-faults read-only private mappings (gupBreaksCow).
  */
 function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshare = false): boolean {
   const f = k.frames;
@@ -243,7 +248,7 @@ function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshar
   const old = ptePfn(pt.ptes[i]!);
   if (old !== ZERO_PFN && canReusePage(k, mm, old)) {
     f.flags[old] = f.flags[old]! | (1 << PG.anon_exclusive);
-    pt.ptes[i] = pt.ptes[i]! | (unshare ? 0 : PTE_WRITE) | PTE_YOUNG;
+    pt.ptes[i] = pt.ptes[i]! | (unshare || !vma.write ? 0 : PTE_WRITE) | PTE_YOUNG;
     k.outcomes.record('cow', true, unshare ? 'unshare_reuse' : 'reuse');
     return true;
   }
@@ -255,7 +260,7 @@ function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshar
     k.ledger.copyPage();
   }
   k.ledger.spinLock(PTL);
-  pt.ptes[i] = mkPte(p, !unshare);
+  pt.ptes[i] = mkPte(p, !unshare && vma.write);
   addRmapPtes(k, mm, p, 1);
   if (old !== ZERO_PFN) {
     removeRmapPtes(k, mm, old, 1);
@@ -275,7 +280,7 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, u
     : f.entireMapcount[head + P1] === 1 && onlyPmdMapped(k, head);
   if (exclusive) {
     f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
-    pt.pmd |= (unshare ? 0 : PTE_WRITE) | PTE_YOUNG;
+    pt.pmd |= (unshare || !vma.write ? 0 : PTE_WRITE) | PTE_YOUNG;
     k.outcomes.record('cow', true, unshare ? 'unshare_reuse_pmd' : 'reuse_pmd');
     return;
   }
@@ -293,7 +298,7 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, u
         k.ledger.copyPage();
       }
       k.ledger.spinLock(PMD_LOCK);
-      pt.pmd = mkPte(copy, true);
+      pt.pmd = mkPte(copy, vma.write);
       addRmapPmd(k, mm, copy);
       removeRmapPmd(k, mm, head);
       k.folioPutRefs(head, 1, COW_GET);

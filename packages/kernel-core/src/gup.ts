@@ -51,7 +51,10 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
     const vma = mm.findVma(a);
     if (!vma) throw new ModelInputError('addr', `a range inside mappings of pid ${mm.pid}`, a);
     const pt = mm.pt(a);
-    let present = pt !== undefined && (pt.pmd > 0 ? !req.write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!req.write || pteWrite(pt.ptes[pteIndex(a)]!)));
+    // 5.8 (gupBreaksCow): any GUP of a private mapping is a write as far as faulting goes, and GUP-fast only takes
+    // writable entries, so the page is the process's own before it is grabbed; shared (shmem) mappings are not CoW.
+    const write = req.write || (k.params.gupBreaksCow && vma.kind === 'anon');
+    let present = pt !== undefined && (pt.pmd > 0 ? !write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!write || pteWrite(pt.ptes[pteIndex(a)]!)));
     // gup_must_unshare: a R/O pin of a possibly shared anon page leaves the fast path for an unshare fault.
     const unshare = kind === 'pin' && !req.write && vma.kind === 'anon' && k.params.anonExclusive;
     if (unshare && present && mustUnshare(k, pt!.pmd > 0 ? ptePfn(pt!.pmd) : ptePfn(pt!.ptes[pteIndex(a)]!))) present = false;
@@ -77,7 +80,7 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
     let pfn: number;
     if (vma.kind === 'shmem') pfn = shmemFault(k, mm, vma, a, req.write);
     else {
-      pfn = faultInAnon(k, mm, vma, a, req.write);
+      pfn = faultInAnon(k, mm, vma, a, write);
       if (unshare && pfn >= 0) pfn = unshareAnon(k, mm, vma, a);
     }
     if (pfn < 0) throw new ModelInputError('len', 'a range the machine has memory to fault in', req.len);
@@ -91,6 +94,29 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
   if (req.longterm && k.params.longtermMigratesCma && !req.noMigrate && migrateLongtermUnpinnable(k, pfns, kind))
     return gupRange(k, mm, { ...req, noMigrate: true }, kind);
   return pfns;
+}
+
+/**
+ * check_vma_flags for a FOLL_WRITE GUP (no FOLL_FORCE): a VMA of the range
+ * that is not writable fails the GUP with -EFAULT, before any page is
+ * touched. Every user of a range pin (io_uring, vfio, gup_test) treats a
+ * short pin as failure and unpins what it got, so the model's GUP is all
+ * or nothing. The range must be mapped (requireMapped).
+ */
+export function gupAccessOk(mm: MM, addr: number, len: number, write: boolean): boolean {
+  if (!write) return true;
+  for (let a = addr; a < addr + len; ) {
+    const vma = mm.findVma(a)!;
+    if (!vma.write) return false;
+    a = vma.end;
+  }
+  return true;
+}
+
+/** A GUP refused with -EFAULT: the outcome (`gup`, or `dio` for its I/O) and the observation. */
+export function gupFailed(k: Kernel, mm: MM, addr: number, len: number, via: 'pin' | 'get' | 'dio', n = 1): void {
+  k.outcomes.record(via === 'dio' ? 'dio' : 'gup', false, 'EFAULT', n);
+  k.emit({ type: 'gup_failed', pid: mm.pid, addr, len, via, reason: 'EFAULT' });
 }
 
 export function gupRelease(k: Kernel, h: GupHandle): void {
@@ -137,6 +163,8 @@ export function dmaWrite(k: Kernel, h: GupHandle): void {
  */
 export function dio(k: Kernel, mm: MM, addr: number, len: number, write: boolean, count: number): void {
   const req: GupRequest = { pid: mm.pid, addr, len, write: !write, fast: true, longterm: false };
+  // A read from the file writes the user buffer: a read-only buffer fails every I/O with -EFAULT.
+  if (!gupAccessOk(mm, addr, len, req.write)) return gupFailed(k, mm, addr, len, 'dio', count);
   const pin = k.params.follPin;
   const rc = k.policies.refcount;
   for (let c = 0; c < count; c++) {

@@ -41,6 +41,13 @@ export interface ModelParams {
    * RMP_USE_SHARED_ZEROPAGE / try_to_map_unused_to_zeropage).
    */
   splitRemapsZeropage: boolean;
+  /**
+   * GUP breaks CoW even for reads (5.8 only: 17839856fd58 "gup: document and
+   * work around 'COW can break either way' issue", removed in 5.9 by
+   * a308c71bf1e6): any FOLL_GET / FOLL_PIN of a private (CoW) mapping faults
+   * as a write, and GUP-fast takes only writable entries.
+   */
+  gupBreaksCow: boolean;
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -58,6 +65,7 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   pteBatching: [false, true],
   madvPageout: [false, true],
   splitRemapsZeropage: [false, true],
+  gupBreaksCow: [false, true],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -74,6 +82,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   pteBatching: true,
   madvPageout: true,
   splitRemapsZeropage: false,
+  gupBreaksCow: false,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -134,18 +143,24 @@ export const ERA_PARAMS = {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
     shmemThp: false, madvCollapse: false, pteBatching: false, madvPageout: false, splitRemapsZeropage: false,
+    gupBreaksCow: false,
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
     shmemThp: true, madvCollapse: false, pteBatching: false, madvPageout: false, splitRemapsZeropage: false,
+    gupBreaksCow: false,
   },
-  /** 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm pins leave CMA. */
+  /**
+   * 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm
+   * pins leave CMA, and the one release whose GUP breaks CoW for reads too.
+   */
   'linux-5.8': {
     thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
     thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
     shmemThp: true, madvCollapse: false, pteBatching: false, madvPageout: true, splitRemapsZeropage: false,
+    gupBreaksCow: true,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },

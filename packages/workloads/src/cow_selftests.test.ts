@@ -22,8 +22,10 @@
  *
  * Where the model disagrees with the kernel, the kernel's outcome is still
  * the one asserted, in an `it.fails` (it flips to a failure once the model
- * is fixed), and a second test pins what the model does instead. The
- * disagreements are listed in KNOWN_DISCREPANCIES with their sources.
+ * is fixed), and a second test pins what the model does instead: one is
+ * left, the swap cache the pre-5.19 reuse check counts (at the end). 5.8's
+ * forced CoW break of R/O GUP was one until the model's linux-5.8 gained it
+ * (era parameter gupBreaksCow).
  */
 import { PRESETS, type Registry, type RunSummary } from '@pagelab/engine';
 import { installedRegistry, replayChecked } from '@pagelab/engine/testing';
@@ -44,7 +46,6 @@ beforeAll(async () => {
 const ERAS = ['linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'];
 /** The eras without MADV_PAGEOUT, where the selftest skips the swapped-out runs. */
 const NO_PAGEOUT_ERAS = ['linux-3.13', 'linux-4.5'];
-const NON_SWAP_BACKINGS: readonly Backing[] = BACKINGS.filter((b) => !SWAPOUT_BACKINGS.includes(b));
 /** Each swapped-out run and the run it swaps out (the same events, less the MADV_PAGEOUT and its precondition). */
 const SWAPPED: Record<string, Backing> = {
   'base-page-swap': 'base-page', 'thp-swap': 'thp', 'pte-mapped-thp-swap': 'pte-mapped-thp', 'single-pte-thp-swap': 'single-pte-thp',
@@ -115,46 +116,7 @@ function kernelFailures(name: string, design: string, backing: Backing | undefin
   return cowSelftestRunDesigns(s, backing).includes(design) ? layout : [...layout, CHECK[name]!];
 }
 
-/**
- * Where the model's outcome is not the kernel's in a run of the selftest (the
- * model is not changed here; each entry says what the model lacks). Minimal
- * log, A = 1 GiB, under linux-5.8:
- *   {spawn 1} {mmap pid 1 A 4096 anon} {touch pid 1 A 4096 write} {fork 1→2}
- *   {pin pid 1 A 4096 handle p longterm fast:false write:false}
- *   {touch pid 1 A 4096 write} {unpin p dirty} {expect pid 1 A 4096 contentIntact}
- * The model fails the expect (as under 3.13/4.5); the kernel passes it (as
- * under 6.10/6.15, where the model passes it too).
- */
-interface Discrepancy {
-  names: readonly string[];
-  designs: readonly string[];
-  backings: readonly Backing[];
-  /** What the model reports instead of kernelFailures(). */
-  model(kernel: string[]): string[];
-  why: string;
-}
-const RO_PIN_SHARED = ['cow-ro-pin-on-shared', 'cow-ro-fast-pin-on-shared'];
 const RO_PIN_RELIABLE = 'Longterm R/O pin is reliable';
-const KNOWN_DISCREPANCIES: Discrepancy[] = [
-  {
-    // 17839856fd58 ("gup: document and work around 'COW can break either way' issue", v5.8; removed in v5.9 by
-    // a308c71bf1e6): GUP on a CoW mapping set FOLL_WRITE even for reads, and GUP-fast took only writable entries,
-    // so a R/O pin of a CoW-shared page broke the CoW first and pinned the parent's own copy. The model's 5.8 GUP
-    // pins the shared page; the parent's write (mapcount 2) copies away from it.
-    // The swapped-out runs agree with the kernel, for another reason: the model has no swap cache, so the parent's
-    // swap-in (the pin's fault) makes a private page mapped once, and the write reuses it (see the swap-cache
-    // discrepancy below; in the kernel 5.8's forced CoW break copies there, and the pin is on the copy).
-    names: RO_PIN_SHARED,
-    designs: ['linux-5.8'],
-    backings: NON_SWAP_BACKINGS,
-    model: (k) => [...k, RO_PIN_RELIABLE],
-    why: "the model's linux-5.8 lacks the forced CoW break of R/O GUP (17839856fd58)",
-  },
-];
-
-function discrepancy(name: string, design: string, backing: Backing | undefined): Discrepancy | undefined {
-  return KNOWN_DISCREPANCIES.find((d) => d.names.includes(name) && d.designs.includes(design) && backing !== undefined && d.backings.includes(backing));
-}
 
 function backingsOf(s: Scenario): readonly (Backing | undefined)[] {
   return cowSelftestBackings.get(s.name) ?? [undefined];
@@ -223,7 +185,7 @@ describe('cow selftest in the eras where the kernel passes: every selftest check
   for (const s of cowSelftestScenarios) {
     if (s.name === 'cow-anon-thp-collapse-fully-shared') continue;
     for (const backing of backingsOf(s)) {
-      const designs = cowSelftestRunDesigns(s, backing).filter((d) => !discrepancy(s.name, d, backing));
+      const designs = cowSelftestRunDesigns(s, backing);
       if (designs.length === 0) continue;
       it(`${describeRun(s, backing)}: passes under ${designs.join(', ')}`, () => {
         for (const design of designs) {
@@ -257,7 +219,6 @@ describe('cow selftest in the eras where the kernel fails: exactly the checks th
     it(`${s.title}: ${older.join(', ')} fail ${what}${where}`, () => {
       expect(runs.length).toBeGreaterThan(0);
       for (const [design, backing] of runs) {
-        if (discrepancy(s.name, design, backing)) continue;
         const label = `${s.name} ${backing ?? ''} under ${design}`;
         expectKernelOutcome(run(s.name, design, backing), kernelFailures(s.name, design, backing), label);
       }
@@ -291,31 +252,6 @@ describe('cow selftest swapped-out runs before 5.4: madvise(MADV_PAGEOUT) is EIN
 });
 
 describe('cow selftest where the model disagrees with the kernel (known discrepancies, model unchanged)', () => {
-  for (const d of KNOWN_DISCREPANCIES) {
-    for (const name of d.names) {
-      const s = scenario(name);
-      const runs = d.designs.flatMap((design) => d.backings.map((backing) => [design, backing] as const));
-      const kernelSays = d.designs.some((x) => s.designs.includes(x)) ? 'the pin stays reliable' : 'the pin is lost';
-      it.fails(`${s.title}: under ${d.designs.join(', ')} (${d.backings.join(', ')}) ${kernelSays}, as in the kernel`, () => {
-        for (const [design, backing] of runs) {
-          const r = run(name, design, backing);
-          expect(r.failed, `${name} ${backing} under ${design}`).toEqual(kernelFailures(name, design, backing));
-        }
-      });
-      it(`${s.title}: under ${d.designs.join(', ')} the model reports otherwise, because ${d.why}`, () => {
-        for (const [design, backing] of runs) {
-          const r = run(name, design, backing);
-          const kernel = kernelFailures(name, design, backing);
-          const model = d.model(kernel);
-          expect(model, `${name} ${backing} under ${design}`).not.toEqual(kernel);
-          expect(r.failed, `${name} ${backing} under ${design}`).toEqual(model);
-          expect(r.violations.length, `${name} ${backing} under ${design}`).toBeGreaterThan(0);
-          for (const v of r.violations) expect(v).toMatch(/^content: content lost: pid [12] /);
-        }
-      });
-    }
-  }
-
   /**
    * The pre-5.19 reuse check and the swap cache. <= 5.8 reuse_swap_page() adds page_swapcount() to the mapcount:
    * when the page was swapped out before fork, the parent's swap-in (the R/O pin's read fault) leaves it in the
@@ -356,7 +292,9 @@ describe('cow selftest where the model disagrees with the kernel (known discrepa
     // The same log without the swap-out loses the pin before 5.19 (the reuse check counts the child's mapping).
     const shared = swapCacheLog();
     shared.events = shared.events.filter((e) => e.type !== 'reclaim' && !(e.type === 'expect' && (e as { label?: string }).label?.startsWith('precondition:')));
-    for (const design of ['linux-3.13', 'linux-4.5', 'linux-5.8']) expect(replay(shared, design, 'swap-cache-reuse').failed, design).toEqual([RO_PIN_RELIABLE]);
+    // 5.8 keeps it, as the kernel does: its GUP breaks CoW for reads, so the parent pins (and then writes) its own copy.
+    for (const design of ['linux-3.13', 'linux-4.5']) expect(replay(shared, design, 'swap-cache-reuse').failed, design).toEqual([RO_PIN_RELIABLE]);
+    expect(replay(shared, 'linux-5.8', 'swap-cache-reuse').failed).toEqual([]);
   });
 });
 

@@ -128,9 +128,9 @@
  * skips without them; for the older eras the workloads stand for the same
  * sequence done by any longterm GUP user (RDMA, vfio).
  *
- * Where the model does not do what the kernel does (no forced CoW break of
- * R/O GUP in 5.8, no swap cache in the pre-5.19 reuse check):
- * KNOWN_DISCREPANCIES in cow_selftests.test.ts, with minimal logs.
+ * Where the model does not do what the kernel does (no swap cache in the
+ * pre-5.19 reuse check): the last tests of cow_selftests.test.ts, with a
+ * minimal log.
  */
 import { LogBuilder, MiB, PAGE, REGION, THP, enumParam } from './builder.js';
 import { defineScenario } from './define.js';

@@ -52,6 +52,8 @@ describe('outcomeCounts', () => {
     expect(c({ type: 'shmem_punch', zeroedPages: 0, splitFailed: false })).toEqual({ name: 'shmem_punch', ok: true });
     expect(c({ type: 'shmem_punch', zeroedPages: 3, splitFailed: true })).toEqual({ name: 'shmem_punch', ok: false, reason: 'split_failed' });
     expect(c({ type: 'thp_fault_fallback' })).toEqual({ name: 'thp_fault', ok: false, reason: 'no_order9_block' });
+    expect(c({ type: 'gup_failed', via: 'pin', reason: 'EFAULT' })).toEqual({ name: 'gup', ok: false, reason: 'EFAULT' });
+    expect(c({ type: 'gup_failed', via: 'dio', reason: 'EFAULT' })).toEqual({ name: 'dio', ok: false, reason: 'EFAULT' });
     expect(c({ type: 'khugepaged_scan', result: 'SCAN_PMD_NULL' })).toBeUndefined();
     for (const type of ['thp_collapse_alloc', 'thp_deferred_split_page', 'expect.failed', 'invariant.violated', 'sharedness.divergence']) expect(c({ type })).toBeUndefined();
   });

@@ -36,9 +36,10 @@ export const EXACT_OUTCOMES: ReadonlyArray<string> = [
 /**
  * Outcomes the log only partly shows: the summary counts more than the log
  * has observations for (a THP fault that succeeded, a CoW reuse, a file PMD
- * split, a CoW that fell back), so the log's count is a lower bound.
+ * split, a CoW that fell back, a GUP or direct I/O that succeeded), so the
+ * log's count is a lower bound.
  */
-export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault', 'cow', 'fault'];
+export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault', 'cow', 'fault', 'gup', 'dio'];
 
 /**
  * Maps an observation to the outcome of summary.json it counts towards
@@ -56,6 +57,7 @@ export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault'
  *   ok when no page had to be zeroed instead of freed
  * - `thp_fault_fallback` → thp_fault failed (no_order9_block)
  * - `cow_copy` → cow ok; `oom` → fault failed (oom)
+ * - `gup_failed{via, reason}` → gup failed (dio's own outcome for via: dio)
  *
  * Samples, sharedness.divergence, thp_deferred_split_page,
  * thp_collapse_alloc, expect.failed, invariant.violated and the like count
@@ -101,6 +103,8 @@ export function classifyOutcome(o: Observation): OutcomeEvent | undefined {
       return { name: 'cow', ok: true };
     case 'oom':
       return { name: 'fault', ok: false, reason: 'oom' };
+    case 'gup_failed':
+      return { name: o['via'] === 'dio' ? 'dio' : 'gup', ok: false, reason: str(o['reason'], 'unknown') };
     default:
       return undefined;
   }

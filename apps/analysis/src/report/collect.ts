@@ -52,7 +52,7 @@ export async function collectDesign(d: DesignRun): Promise<DesignSeries> {
  * Differences between the outcome counts in the log and in summary.json, as
  * sentences. Outcomes with one observation per count (EXACT_OUTCOMES) must
  * match; for those the log only partly shows (PARTIAL_OUTCOMES) the log may
- * not count more than the summary; the rest (dio, reclaim, swap_out, ...)
+ * not count more than the summary; the rest (reclaim, swap_out, ...)
  * have no observations and are not checked.
  */
 export function outcomeMismatches(d: DesignRun, fromLog: OutcomeTable): string[] {
