@@ -112,7 +112,7 @@ export function pinnedMigrationFocusIntents(): fc.Arbitrary<Intent> {
     w(2, fc.record({ op: c('alloc_contig' as const), pages: fc.constantFrom(1, 16, 512, 1024, 2048), cma: fc.constant(false), node })),
     w(2, fc.record({ op: c('free_contig' as const), h: fc.nat(4) })),
     w(3, fc.record({ op: c('compact' as const), order: fc.constantFrom(0, 3, 9, 10), node })),
-    w(2, fc.record({ op: c('pin' as const), p: fc.nat(3), page, n: fc.constantFrom(1, 2, 4), fast: fc.boolean(), get: fc.boolean(), longterm: fc.constantFrom(true, true, false) })),
+    w(2, fc.record({ op: c('pin' as const), p: fc.nat(3), page, n: fc.constantFrom(1, 2, 4), fast: fc.boolean(), get: fc.boolean(), longterm: fc.constantFrom(true, true, false), roWrite: fc.constant(false) })),
     w(1, fc.record({ op: c('unpin' as const), h: fc.nat(8), dirty: fc.constant(false) })),
     w(3, fc.record({ op: c('touch' as const), p: fc.nat(3), page, n: fc.constantFrom(16, 512, 1024), write: fc.constant(true), value: fc.constant(0) })),
   );

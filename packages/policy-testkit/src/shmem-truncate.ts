@@ -119,7 +119,7 @@ export function shmemTruncateFocusIntents(): fc.Arbitrary<Intent> {
     // MADV_COLLAPSE works on the PMD ranges wholly inside the advised range: start at a 2 MiB boundary.
     w(2, fc.record({ op: c('madvise' as const), p, page: fc.constantFrom(SHMEM_CHUNK, SHMEM_CHUNK, 1536, 0, 512), n: fc.constantFrom(512, 512, 1024), advice: fc.constant('collapse' as const) })),
     w(1, fc.record({ op: c('madvise' as const), p, page: shmemPage, n: fc.constantFrom(1, 16, 512), advice: fc.constant('hugepage' as const) })),
-    w(2, fc.record({ op: c('pin' as const), p, page: shmemPage, n: fc.integer({ min: 1, max: 4 }), fast: fc.boolean(), get: fc.boolean(), longterm: fc.boolean() })),
+    w(2, fc.record({ op: c('pin' as const), p, page: shmemPage, n: fc.integer({ min: 1, max: 4 }), fast: fc.boolean(), get: fc.boolean(), longterm: fc.boolean(), roWrite: fc.constant(false) })),
     w(2, fc.record({ op: c('unpin' as const), h: fc.nat(8), dirty: fc.constant(false) })),
     w(1, fc.record({ op: c('mmap' as const), p, chunk: fc.constantFrom(0, 1, 3), shmem: fc.constant(true), file: fc.integer({ min: 0, max: 1 }), offset: fc.constantFrom(0, 0, 1, 512) })),
     w(1, fc.record({ op: c('fork' as const), p })),

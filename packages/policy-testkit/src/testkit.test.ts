@@ -35,7 +35,7 @@ const droppingSplit: RefcountPolicy = {
 
 const pinStream = toEvents([
   { op: 'touch', p: 0, page: 0, n: 512, write: true, value: 0 },
-  { op: 'pin', p: 0, page: 7, n: 1, fast: true, get: true, longterm: false },
+  { op: 'pin', p: 0, page: 7, n: 1, fast: true, get: true, longterm: false, roWrite: false },
   { op: 'unpin', h: 0, dirty: false },
 ]);
 

@@ -72,9 +72,11 @@ export type Intent =
   | { op: 'munmap'; p: number; page: number; n: number }
   | { op: 'mprotect'; p: number; page: number; n: number; write: boolean }
   | { op: 'mremap'; p: number; page: number; n: number; dst: number }
-  | { op: 'pin'; p: number; page: number; n: number; fast: boolean; get: boolean; longterm: boolean }
+  /** roWrite: ask for write access even where the range is read-only (the GUP fails with EFAULT). */
+  | { op: 'pin'; p: number; page: number; n: number; fast: boolean; get: boolean; longterm: boolean; roWrite: boolean }
   | { op: 'unpin'; h: number; dirty: boolean }
-  | { op: 'dio'; p: number; page: number; n: number; count: number }
+  /** write: a write to the file (GUP reads the buffer); else a read into it (GUP writes, EFAULT on a read-only buffer). */
+  | { op: 'dio'; p: number; page: number; n: number; count: number; write: boolean }
   | { op: 'reclaim'; pages: number }
   | { op: 'madvise'; p: number; page: number; n: number; advice: Advice }
   | { op: 'khugepaged'; passes: number; p: number | null }
@@ -149,9 +151,9 @@ export function intentArbitrary(fc: FastCheck, o: StreamOptions = {}): Arbitrary
     w(2, fc.record({ op: c('munmap' as const), p: procArb, page: pageArb, n: lenArb })),
     w(2, fc.record({ op: c('mprotect' as const), p: procArb, page: pageArb, n: lenArb, write: fc.boolean() })),
     w(2, fc.record({ op: c('mremap' as const), p: procArb, page: pageArb, n: lenArb, dst: pageArb })),
-    w(3, fc.record({ op: c('pin' as const), p: procArb, page: pageArb, n: fc.integer({ min: 1, max: 4 }), fast: fc.boolean(), get: fc.boolean(), longterm: fc.boolean() })),
+    w(3, fc.record({ op: c('pin' as const), p: procArb, page: pageArb, n: fc.integer({ min: 1, max: 4 }), fast: fc.boolean(), get: fc.boolean(), longterm: fc.boolean(), roWrite: fc.nat(3).map((x) => x === 0) })),
     w(2, fc.record({ op: c('unpin' as const), h: fc.nat(8), dirty: o.dirtyUnpins ? fc.boolean() : fc.constant(false) })),
-    w(2, fc.record({ op: c('dio' as const), p: procArb, page: pageArb, n: fc.integer({ min: 1, max: 2 }), count: fc.integer({ min: 1, max: 2 }) })),
+    w(2, fc.record({ op: c('dio' as const), p: procArb, page: pageArb, n: fc.integer({ min: 1, max: 2 }), count: fc.integer({ min: 1, max: 2 }), write: fc.boolean() })),
     w(1, fc.record({ op: c('reclaim' as const), pages: fc.constantFrom(1, 64, 4096) })),
     w(3, fc.record({ op: c('madvise' as const), p: procArb, page: pageArb, n: lenArb, advice: fc.constantFrom<Advice>('dontneed', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'mergeable') })),
     w(2, fc.record({ op: c('khugepaged' as const), passes: fc.integer({ min: 1, max: 2 }), p: fc.option(procArb, { nil: null }) })),
@@ -374,15 +376,16 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
         if (handles.length >= MAX_HANDLES) break;
         const n = run(s, it.page, it.n, { inFile: true });
         if (!n) break;
-        const write = run(s, it.page, n, { writable: true }) === n;
+        const writable = run(s, it.page, n, { writable: true }) === n;
+        const write = writable || it.roWrite;
         const name = `h${nextHandle++}`;
         out.push({ type: it.get ? 'get' : 'pin', pid, addr: addr(it.page), len: n * PAGE_SIZE, handle: name, fast: it.fast, write, ...(it.longterm ? { longterm: true } : {}) });
-        handles.push({ name, get: it.get, pid, lo: it.page, hi: it.page + n, dirtyable: !it.get && write });
+        handles.push({ name, get: it.get, pid, lo: it.page, hi: it.page + n, dirtyable: !it.get && writable });
         break;
       }
       case 'dio': {
         const n = run(s, it.page, it.n, { inFile: true });
-        if (n) out.push({ type: 'dio', pid, addr: addr(it.page), len: n * PAGE_SIZE, write: true, count: it.count });
+        if (n) out.push({ type: 'dio', pid, addr: addr(it.page), len: n * PAGE_SIZE, write: it.write, count: it.count });
         break;
       }
       case 'madvise': {
