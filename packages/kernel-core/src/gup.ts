@@ -101,22 +101,22 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
  * that is not writable fails the GUP with -EFAULT, before any page is
  * touched. Every user of a range pin (io_uring, vfio, gup_test) treats a
  * short pin as failure and unpins what it got, so the model's GUP is all
- * or nothing. The range must be mapped (requireMapped).
+ * or nothing. Returns true when refused, after recording the outcome
+ * (`gup`, or `dio` for `n` I/Os) and the observation. The range must be
+ * mapped (requireMapped).
  */
-export function gupAccessOk(mm: MM, addr: number, len: number, write: boolean): boolean {
-  if (!write) return true;
+export function gupRefused(k: Kernel, mm: MM, addr: number, len: number, write: boolean, via: 'pin' | 'get' | 'dio', n = 1): boolean {
+  if (!write) return false;
   for (let a = addr; a < addr + len; ) {
     const vma = mm.findVma(a)!;
-    if (!vma.write) return false;
+    if (!vma.write) {
+      k.outcomes.record(via === 'dio' ? 'dio' : 'gup', false, 'EFAULT', n);
+      k.emit({ type: 'gup_failed', pid: mm.pid, addr, len, via, reason: 'EFAULT' });
+      return true;
+    }
     a = vma.end;
   }
-  return true;
-}
-
-/** A GUP refused with -EFAULT: the outcome (`gup`, or `dio` for its I/O) and the observation. */
-export function gupFailed(k: Kernel, mm: MM, addr: number, len: number, via: 'pin' | 'get' | 'dio', n = 1): void {
-  k.outcomes.record(via === 'dio' ? 'dio' : 'gup', false, 'EFAULT', n);
-  k.emit({ type: 'gup_failed', pid: mm.pid, addr, len, via, reason: 'EFAULT' });
+  return false;
 }
 
 export function gupRelease(k: Kernel, h: GupHandle): void {
@@ -164,7 +164,7 @@ export function dmaWrite(k: Kernel, h: GupHandle): void {
 export function dio(k: Kernel, mm: MM, addr: number, len: number, write: boolean, count: number): void {
   const req: GupRequest = { pid: mm.pid, addr, len, write: !write, fast: true, longterm: false };
   // A read from the file writes the user buffer: a read-only buffer fails every I/O with -EFAULT.
-  if (!gupAccessOk(mm, addr, len, req.write)) return gupFailed(k, mm, addr, len, 'dio', count);
+  if (gupRefused(k, mm, addr, len, req.write, 'dio', count)) return;
   const pin = k.params.follPin;
   const rc = k.policies.refcount;
   for (let c = 0; c < count; c++) {

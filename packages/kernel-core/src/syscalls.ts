@@ -5,7 +5,7 @@
 import type { WorkloadEvent } from '@pagelab/events';
 import { ModelInputError } from './errors.js';
 import { fork, exit } from './fork.js';
-import { dio, dmaWrite, eraKind, gupAccessOk, gupFailed, gupRange, gupRelease } from './gup.js';
+import { dio, dmaWrite, eraKind, gupRange, gupRefused, gupRelease } from './gup.js';
 import type { Kernel } from './kernel.js';
 import { khugepaged, madviseCollapse } from './khugepaged.js';
 import { allocContig, compact, driverAlloc, driverFree, freeContig } from './compaction.js';
@@ -87,11 +87,10 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
       requireMapped(mm, ev.addr, ev.len);
       const kind = eraKind(k, ev.type === 'pin' ? 'pin' : 'get');
       const req = { pid: ev.pid, addr: ev.addr, len: ev.len, write: ev.write ?? true, fast: ev.fast ?? true, longterm: ev.longterm ?? false };
-      const ok = gupAccessOk(mm, ev.addr, ev.len, req.write);
       // A refused GUP grabs nothing; its handle holds no pages, so the log's unpin/put still pairs with it.
-      const pfns = ok ? gupRange(k, mm, req, kind) : new Int32Array(0);
-      if (ok) k.outcomes.record('gup', true);
-      else gupFailed(k, mm, ev.addr, ev.len, ev.type);
+      const refused = gupRefused(k, mm, ev.addr, ev.len, req.write, ev.type);
+      const pfns = refused ? new Int32Array(0) : gupRange(k, mm, req, kind);
+      if (!refused) k.outcomes.record('gup', true);
       k.handles.set(ev.handle, { kind, pid: ev.pid, addr: ev.addr, pfns, longterm: req.longterm, write: req.write });
       return;
     }
