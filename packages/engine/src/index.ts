@@ -9,8 +9,11 @@ export {
 } from './design.js';
 export { discoverRegistry, buildRegistry, registryFrom, descriptorProblems, RegistryError, type Registry, type DiscoverOptions } from './registry.js';
 export { measureMetrics, summaryMetrics, type SampleMetrics } from './metrics.js';
+export { OverRunMeter, type OverRun } from './over-run.js';
+export { EventCostMeter, type EventCost } from './event-costs.js';
+export { VMSTAT_COUNTERS, VmstatMeter, type Vmstat, type VmstatCounter } from './vmstat.js';
 export {
-  replay, replayBatches, compare, summarize, summaryJson, observationLine, observationHeader, observationHeaderLine, invariantName,
+  replay, replayBatches, compare, summarize, summaryJson, observationLine, observationHeader, observationHeaderLine,
   Replayer, ReplayError, DEFAULT_SAMPLE_EVERY, OBSERVATION_LEADING_KEYS,
   type LogEvent, type LogInput, type Observation, type SampleObservation, type InvariantMode, type ReplayOptions, type ReplayState,
   type RunMeta, type RunSummary, type AlignedSample,

@@ -10,9 +10,13 @@ import { applyEvent, checkInvariants, Kernel, ModelInputError, type Settings as 
 import {
   OBSERVATIONS_FORMAT_VERSION, OUTCOME_NAMES, describeValue, stableStringify,
   type ExpectationFailure, type LogHeader, type Metrics, type Outcome, type WorkloadEvent,
+  type Observation as EventsObservation, type ObservationOf,
 } from '@pagelab/events';
 import { designJson, type Design } from './design.js';
 import { measureMetrics, summaryMetrics, type SampleMetrics } from './metrics.js';
+import { OverRunMeter, type OverRun } from './over-run.js';
+import { EventCostMeter, type EventCost } from './event-costs.js';
+import { VmstatMeter, type Vmstat } from './vmstat.js';
 import { PAGELAB_VERSION } from './version.js';
 
 /** One event of a log with its 1-based line number (an `EventItem` of @pagelab/events fits). */
@@ -30,9 +34,9 @@ export interface LogInput {
   readonly events: Observable<LogEvent> | Iterable<LogEvent>;
 }
 
-/** An observation line (contracts.md §2): `seq`, `type`, and the type's fields. */
-export type Observation = { readonly seq: number; readonly type: string } & Readonly<Record<string, unknown>>;
-export type SampleObservation = { readonly seq: number; readonly type: 'sample'; readonly metrics: Metrics };
+/** An observation line (contracts.md §2), as the events package's observation map declares it. */
+export type Observation = EventsObservation;
+export type SampleObservation = ObservationOf<'sample'>;
 
 export type InvariantMode = false | 'every' | 'sample';
 
@@ -58,6 +62,12 @@ export interface ReplayState {
   /** Failed expect checks, each with the seq of its event. */
   readonly expectationFailures: readonly ExpectationFailure[];
   readonly invariantViolations: number;
+  /** time-weighted means and peaks over the samples */
+  readonly overRun: OverRun;
+  /** locked ops per workload event type, from the ledger calls each event made */
+  readonly lockedOpsByEvent: Record<string, EventCost>;
+  /** observation-only vmstat counts; the rest come from the outcomes (summarize) */
+  readonly vmstat: VmstatMeter;
 }
 
 /** Input the model cannot act on (or a model failure), at one line of the log. */
@@ -92,19 +102,6 @@ function replayError(e: unknown, source: string, line: number, seq: number, type
   return new ReplayError(`${source}:${line}: the model failed on this ${type === 'header' ? 'header' : `"${type}" event`}: ${why}`, line, seq, type);
 }
 
-/** What the invariant sentence is about, as the observation's `invariant` name. */
-export function invariantName(detail: string): string {
-  if (detail.startsWith('buddy:')) return 'buddy';
-  if (detail.startsWith('content lost')) return 'content';
-  if (/^pid \d+ page table/.test(detail)) return 'page_table_used';
-  if (/^pid \d+ (PMD|PTE)/.test(detail)) return 'mapping';
-  if (/^page \d+: _mapcount/.test(detail)) return 'mapcount';
-  if (/refcount \d+ below/.test(detail)) return 'refcount';
-  if (/^folio/.test(detail)) return 'folio';
-  if (/^swap slot/.test(detail)) return 'swap_count';
-  return 'model';
-}
-
 /** Applies a log's events one at a time; each call returns that event's observations. */
 export class Replayer {
   readonly kernel: Kernel;
@@ -116,6 +113,9 @@ export class Replayer {
   private readonly seen = new Set<string>();
   private violations = 0;
   private readonly failures: ExpectationFailure[] = [];
+  private readonly overRun = new OverRunMeter();
+  private readonly costs = new EventCostMeter();
+  private readonly vmstat = new VmstatMeter();
 
   constructor(header: LogHeader, design: Design, opts: ReplayOptions = {}) {
     this.every = Math.max(1, Math.floor(opts.sampleEvery ?? DEFAULT_SAMPLE_EVERY));
@@ -143,12 +143,15 @@ export class Replayer {
     this.seq++;
     k.seq = this.seq;
     const before = k.expectations.failures.length;
+    const ops = k.ledger.lockedOps;
     try {
       applyEvent(k, item.event, item.line);
     } catch (e) {
       throw replayError(e, this.source, item.line, this.seq, item.event.type);
     }
+    this.costs.add(item.event.type, k.ledger.lockedOps - ops);
     const drained = k.drain() as Observation[];
+    if (drained.length > 0) this.vmstat.observe(drained);
     const failures = k.expectations.failures;
     for (let i = before; i < failures.length; i++) this.failures.push({ seq: this.seq, ...failures[i]! } as ExpectationFailure);
     const sampling = this.seq % this.every === 0;
@@ -172,27 +175,32 @@ export class Replayer {
   }
 
   state(): ReplayState {
-    return { kernel: this.kernel, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations };
+    return {
+      kernel: this.kernel, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations,
+      overRun: this.overRun.result(), lockedOpsByEvent: this.costs.result(), vmstat: this.vmstat,
+    };
   }
 
   private sample(out: Observation[]): void {
     this.lastSampleSeq = this.seq;
-    out.push({ seq: this.seq, type: 'sample', metrics: measureMetrics(this.kernel) });
+    const metrics = measureMetrics(this.kernel);
+    this.overRun.sample(this.seq, metrics);
+    out.push({ seq: this.seq, type: 'sample', metrics });
   }
 
   /** Each distinct violation is reported once, when first seen. */
   private invariants(out: Observation[]): void {
-    let found: string[];
+    let found: readonly { readonly invariant: string; readonly detail: string }[];
     try {
       found = checkInvariants(this.kernel);
     } catch (e) {
-      found = [`the invariant walk itself failed: ${e instanceof Error ? e.message : String(e)}`];
+      found = [{ invariant: 'model', detail: `the invariant walk itself failed: ${e instanceof Error ? e.message : String(e)}` }];
     }
-    for (const detail of found) {
+    for (const { invariant, detail } of found) {
       if (this.seen.has(detail)) continue;
       this.seen.add(detail);
       this.violations++;
-      out.push({ seq: this.seq, type: 'invariant.violated', invariant: invariantName(detail), detail });
+      out.push({ seq: this.seq, type: 'invariant.violated', invariant, detail });
     }
   }
 }
@@ -287,8 +295,16 @@ export interface RunSummary {
   readonly design: ReturnType<typeof designJson>;
   readonly workload: LogHeader['workload'];
   readonly logSha256: string;
+  /** the tunables the log was replayed with (the header's settings, after any --set) */
+  readonly settings: LogHeader['settings'];
   readonly events: number;
   readonly metrics: SampleMetrics;
+  /** time-weighted means over the run (trapezoid over the samples, x = event index) and the peak coverage */
+  readonly overRun: OverRun;
+  /** locked ops per workload event type, from the ledger calls each event made */
+  readonly lockedOpsByEvent: Record<string, EventCost>;
+  /** counters under their /proc/vmstat names (vmstat.ts says how each is counted) */
+  readonly vmstat: Vmstat;
   readonly outcomes: Record<string, Outcome>;
   readonly expectations: { readonly passed: number; readonly failed: number; readonly failures: readonly ExpectationFailure[] };
   readonly invariantViolations: number;
@@ -310,8 +326,12 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     design: designJson(meta.design),
     workload: meta.header.workload,
     logSha256: meta.logSha256,
+    settings: meta.header.settings ?? {},
     events: state.events,
     metrics: summaryMetrics(k),
+    overRun: state.overRun,
+    lockedOpsByEvent: state.lockedOpsByEvent,
+    vmstat: state.vmstat.result(sorted),
     outcomes: sorted,
     expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures },
     invariantViolations: state.invariantViolations,

@@ -15,7 +15,7 @@ export {
 export { Metrics, WasteByCause, WASTE_CAUSES, type WasteCause } from './metrics.js';
 export {
   OBSERVATIONS_FORMAT_VERSION, ObservationHeader, Observation, OBSERVATION_TYPES, observationCodecs,
-  type ObservationType, type ObservationOf,
+  type ObservationType, type ObservationOf, type ObservationInput,
 } from './observation.js';
 export { Summary, Outcome, Outcomes, OUTCOME_NAMES, ExpectationFailure, type OutcomeName } from './summary.js';
 export { object, type ObjectCodec, type Violation } from './object.js';

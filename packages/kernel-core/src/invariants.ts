@@ -11,11 +11,34 @@ import { ptePfn, ptePresent, pteSwap, swapSlot } from './pte.js';
 import { contentMismatch } from './queries.js';
 import { ZERO_PFN } from './rmap.js';
 
-export function checkInvariants(k: Kernel): string[] {
-  const out: string[] = [];
+/** Which invariant a violation breaks: a name scripts and the engine can match without reading prose. */
+export type InvariantName =
+  | 'buddy'
+  | 'mapping'
+  | 'page_table_used'
+  | 'folio'
+  | 'mapcount'
+  | 'refcount'
+  | 'swap_count'
+  | 'content';
+
+export interface InvariantViolation {
+  readonly invariant: InvariantName;
+  /** One precise sentence naming the frame, process or slot. */
+  readonly detail: string;
+}
+
+/** "name: detail", the form tests and error messages print. */
+export function describeViolation(v: InvariantViolation): string {
+  return `${v.invariant}: ${v.detail}`;
+}
+
+export function checkInvariants(k: Kernel): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  const push = (invariant: InvariantName, detail: string) => out.push({ invariant, detail });
   const f = k.frames;
   // Buddy lists, frame conservation, free frames unreferenced.
-  for (const v of k.buddy.checkConsistency()) out.push(`buddy: ${v}`);
+  for (const v of k.buddy.checkConsistency()) push('buddy', v);
 
   // Recount every mapping from the page tables and compare with the frames' counts.
   const pteMaps = new Map<number, number>();
@@ -26,8 +49,8 @@ export function checkInvariants(k: Kernel): string[] {
       const base = key * PAGE_SIZE * HPAGE_PMD_NR;
       if (pt.pmd > 0) {
         const head = ptePfn(pt.pmd);
-        if (f.isFree(head) || f.refcount[head] === 0) out.push(`pid ${mm.pid} PMD at ${base} maps free frame ${head}`);
-        if (f.order(head) !== 9 || !f.isHead(head)) out.push(`pid ${mm.pid} PMD at ${base} maps pfn ${head}, not the head of an order-9 folio`);
+        if (f.isFree(head) || f.refcount[head] === 0) push('mapping', `pid ${mm.pid} PMD at ${base} maps free frame ${head}`);
+        if (f.order(head) !== 9 || !f.isHead(head)) push('mapping', `pid ${mm.pid} PMD at ${base} maps pfn ${head}, not the head of an order-9 folio`);
         pmdMaps.set(head, (pmdMaps.get(head) ?? 0) + 1);
         continue;
       }
@@ -39,20 +62,20 @@ export function checkInvariants(k: Kernel): string[] {
         if (!ptePresent(v)) continue;
         const pfn = ptePfn(v);
         if (pfn === ZERO_PFN) continue;
-        if (f.isFree(pfn) || f.refcount[f.head(pfn)] === 0) out.push(`pid ${mm.pid} PTE at ${base + i * PAGE_SIZE} maps free frame ${pfn}`);
+        if (f.isFree(pfn) || f.refcount[f.head(pfn)] === 0) push('mapping', `pid ${mm.pid} PTE at ${base + i * PAGE_SIZE} maps free frame ${pfn}`);
         pteMaps.set(pfn, (pteMaps.get(pfn) ?? 0) + 1);
       }
-      if (used !== pt.used) out.push(`pid ${mm.pid} page table at ${base}: ${used} entries in use, counter says ${pt.used}`);
+      if (used !== pt.used) push('page_table_used', `pid ${mm.pid} page table at ${base}: ${used} entries in use, counter says ${pt.used}`);
     }
   }
   const tailPins = !k.policies.refcount.pteMappedThp;
   k.lru.forEach((head) => {
     const nr = f.nrPages(head);
     if (nr > 1) {
-      if (head % nr !== 0) out.push(`folio ${head} of order ${f.order(head)} is not naturally aligned`);
-      for (let i = 1; i < nr; i++) if (!f.isTail(head + i) || f.head(head + i) !== head) out.push(`folio ${head}: page ${head + i} is not its tail`);
+      if (head % nr !== 0) push('folio', `folio ${head} of order ${f.order(head)} is not naturally aligned`);
+      for (let i = 1; i < nr; i++) if (!f.isTail(head + i) || f.head(head + i) !== head) push('folio', `folio ${head}: page ${head + i} is not its tail`);
       const pmd = pmdMaps.get(head) ?? 0;
-      if (entireMapcount(f, head) !== pmd) out.push(`folio ${head}: entire mapcount ${entireMapcount(f, head)} but ${pmd} PMDs map it`);
+      if (entireMapcount(f, head) !== pmd) push('mapcount', `folio ${head}: entire mapcount ${entireMapcount(f, head)} but ${pmd} PMDs map it`);
     }
     let maps = pmdMaps.get(head) ?? 0;
     for (let i = 0; i < nr; i++) {
@@ -61,16 +84,16 @@ export function checkInvariants(k: Kernel): string[] {
       maps += m;
       // Design A keeps tail pins in the tails' _mapcount; PTE maps of compound tails cannot exist there.
       const own = tailPins && nr > 1 && i > 0 ? m : f.mapcount[p]!;
-      if (own !== m) out.push(`page ${p}: _mapcount ${f.mapcount[p]} but ${m} PTEs map it`);
+      if (own !== m) push('mapcount', `page ${p}: _mapcount ${f.mapcount[p]} but ${m} PTEs map it`);
     }
     let implied = maps + (f.test(head, PG.shmem) ? nr : 0) + pincount(f, head);
     if (tailPins && nr > 1) for (let i = 1; i < nr; i++) implied += f.mapcount[head + i]!;
-    if (f.refcount[head]! < implied) out.push(`folio ${head}: refcount ${f.refcount[head]} below the ${implied} its mappings, page cache and pins imply`);
+    if (f.refcount[head]! < implied) push('refcount', `folio ${head}: refcount ${f.refcount[head]} below the ${implied} its mappings, page cache and pins imply`);
   });
-  for (const [slot, n] of swapRefs) if (k.swap.count[slot] !== n) out.push(`swap slot ${slot}: count ${k.swap.count[slot]} but ${n} swap PTEs refer to it`);
+  for (const [slot, n] of swapRefs) if (k.swap.count[slot] !== n) push('swap_count', `swap slot ${slot}: count ${k.swap.count[slot]} but ${n} swap PTEs refer to it`);
   for (const mm of k.mms.values()) {
     const bad = contentMismatch(k, mm);
-    if (bad) out.push(`content lost: ${bad}`);
+    if (bad) push('content', `content lost: ${bad}`);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { Ledger, site } from './ledger.js';
 import { Lru } from './lru.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { AnonVma, MM } from './mm.js';
-import { type Observation, Outcomes } from './observe.js';
+import { type Observation, type ObservationInput, Outcomes } from './observe.js';
 import { DEFAULT_PARAMS, DEFAULT_SETTINGS, type ModelParams, type Settings, checkSetting } from './params.js';
 import { ShmemFile } from './shmem_file.js';
 import { Swap } from './swap.js';
@@ -127,8 +127,8 @@ export class Kernel {
 
   // ---------------------------------------------------------------- plumbing
 
-  emit(o: Observation): void {
-    this.obs.push({ seq: this.seq, ...o });
+  emit(o: ObservationInput): void {
+    this.obs.push({ seq: this.seq, ...o } as Observation);
   }
   /** Observations since the last drain (the engine batches them per event). */
   drain(): Observation[] {

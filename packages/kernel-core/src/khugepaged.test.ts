@@ -11,6 +11,7 @@ import { anonHugeBytes, contentMismatch, folioOrder } from './queries.js';
 import { S1_DEFAULTS, s1Events, s1Folio, s21Events } from './testing/scenarios.js';
 import { refPreciseSharedness, testKernel } from './testing/reference.js';
 import type { Observation } from './observe.js';
+import type { ObservationOf } from '@pagelab/events';
 import type { SharednessPolicy } from './axes.js';
 
 const KB4 = 4096;
@@ -40,7 +41,8 @@ function lab(opts: Parameters<typeof testKernel>[0] = {}) {
       expect(checkInvariants(k), `after ${JSON.stringify(e)}`).toEqual([]);
     }
   };
-  const scans = (pid?: number) => obs.filter((o) => o.type === 'khugepaged_scan' && (pid === undefined || o.pid === pid));
+  const scans = (pid?: number) =>
+    obs.filter((o): o is ObservationOf<'khugepaged_scan'> => o.type === 'khugepaged_scan' && (pid === undefined || o.pid === pid));
   const lastScan = (pid?: number) => scans(pid).at(-1);
   return { k, run, obs, scans, lastScan };
 }

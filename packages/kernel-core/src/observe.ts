@@ -2,7 +2,12 @@
  * Observations the model emits (contracts.md §2) and the outcome tallies the
  * summary reports. Emission is per domain event, never per page operation.
  */
-export type Observation = { type: string } & Record<string, unknown>;
+import type { Observation as EmittedObservation, ObservationInput } from '@pagelab/events';
+
+/** What a model path hands to `Kernel.emit`: typed by the events package's observation map. */
+export type { ObservationInput };
+/** An emitted observation (with its `seq`). */
+export type Observation = EmittedObservation;
 
 export interface OutcomeTally {
   ok: number;

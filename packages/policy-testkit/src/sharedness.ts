@@ -34,6 +34,7 @@ import {
   applyChecked,
   applyEvent,
   checkInvariants,
+  describeViolation,
   entireMapcount,
   ptePfn,
   ptePresent,
@@ -223,7 +224,7 @@ export function onePteMapUnmapCost(policy: SharednessPolicy, page: number): Rmap
   addRmapPtes(k, mm, head + page, 1);
   removeRmapPtes(k, mm, head + page, 1);
   const after = k.ledger.totals();
-  const bad = checkInvariants(k);
+  const bad = checkInvariants(k).map(describeViolation);
   if (bad.length > 0) throw new Error(`state not restored after the map + unmap:\n  ${bad.join('\n  ')}`);
   const diff = (a: Record<string, number>, b: Record<string, number>) => {
     const o: Record<string, number> = {};
@@ -514,7 +515,7 @@ export function replaySharednessStream(policy: SharednessPolicy, ops: readonly S
   const step = (e: WorkloadEvent) => {
     applyEvent(k, e, events.length + 1);
     events.push(e);
-    const bad = [...checkInvariants(k), ...checkSharedness(k, policy, opts, history)];
+    const bad = [...checkInvariants(k).map(describeViolation), ...checkSharedness(k, policy, opts, history)];
     if (bad.length > 0) throw new Error(`after event ${events.length} ${JSON.stringify(e)} of\n${events.map((x) => JSON.stringify(x)).join('\n')}\n  ${bad.join('\n  ')}`);
     let digest = '';
     for (const r of recountFolios(k).values()) {

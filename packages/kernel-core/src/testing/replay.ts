@@ -3,7 +3,7 @@
  * events with the full invariant walk after each, and read what a process maps.
  */
 import type { WorkloadEvent } from '@pagelab/events';
-import { checkInvariants } from '../invariants.js';
+import { checkInvariants, describeViolation } from '../invariants.js';
 import type { Kernel } from '../kernel.js';
 import { pteIndex } from '../mm.js';
 import { ptePfn } from '../pte.js';
@@ -14,7 +14,7 @@ export function applyChecked(k: Kernel, events: readonly WorkloadEvent[]): Kerne
   events.forEach((e, i) => {
     applyEvent(k, e, i + 1);
     const bad = checkInvariants(k);
-    if (bad.length > 0) throw new Error(`after event ${i + 1} ${JSON.stringify(e)}:\n  ${bad.join('\n  ')}`);
+    if (bad.length > 0) throw new Error(`after event ${i + 1} ${JSON.stringify(e)}:\n  ${bad.map(describeViolation).join('\n  ')}`);
   });
   return k;
 }

@@ -31,7 +31,7 @@ import type { WorkloadEvent } from '@pagelab/events';
 import type { Arbitrary } from 'fast-check';
 import { ModelInputError } from '../errors.js';
 import { PAGE_SIZE } from '../frames.js';
-import { checkInvariants } from '../invariants.js';
+import { checkInvariants, describeViolation } from '../invariants.js';
 import type { Kernel, MachineConfig } from '../kernel.js';
 import { pteIndex } from '../mm.js';
 import type { Settings } from '../params.js';
@@ -453,7 +453,7 @@ export function runEvents(k: Kernel, events: readonly WorkloadEvent[], opts: { c
     }
     if (opts.check) {
       const v = checkInvariants(k);
-      if (v.length) throw new Error(`invariants broken after ${describeEvent(i, e)}:\n  ${v.slice(0, 10).join('\n  ')}`);
+      if (v.length) throw new Error(`invariants broken after ${describeEvent(i, e)}:\n  ${v.slice(0, 10).map(describeViolation).join('\n  ')}`);
     }
     opts.after?.(i, e);
   });
