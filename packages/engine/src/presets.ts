@@ -123,8 +123,22 @@ const yangshi2019 = with_(
   { 'shmem-truncate': p('split-on-request') },
 );
 
+const splitGuard = with_(
+  linux610,
+  'split-guard',
+  "The guarded design seeds/001's review asks for (no kernel has it): Linux 6.10 splitting on a partial punch, with each punched 2 MiB range skipped by hpage_collapse_scan_file until a write fault re-populates it",
+  { 'shmem-truncate': p('split-and-guard', { guard: 'skip-range' }) },
+);
+
+const splitGuardPtesNone = with_(
+  linux610,
+  'split-guard-ptes-none',
+  'As split-guard, but each punched hole counts against khugepaged.max_ptes_none as one it may not fill, until that page is faulted in again (MADV_COLLAPSE still refills)',
+  { 'shmem-truncate': p('split-and-guard', { guard: 'max-ptes-none' }) },
+);
+
 /** Every preset, in the order `pagelab policies` lists them. */
-export const PRESETS: readonly Preset[] = [linux313, linux45, linux58, linux610, linux615, oleg2013, minchan2013, kozlowski2013, yangshi2019];
+export const PRESETS: readonly Preset[] = [linux313, linux45, linux58, linux610, linux615, oleg2013, minchan2013, kozlowski2013, yangshi2019, splitGuard, splitGuardPtesNone];
 
 /** The preset a design string starts from when it names none. */
 export const DEFAULT_PRESET = 'linux-6.10';

@@ -5,6 +5,7 @@
  */
 import type { Kernel } from './kernel.js';
 import type { MM } from './mm.js';
+import type { ShmemFile } from './shmem_file.js';
 
 export type AxisName = 'refcount' | 'sharedness' | 'pinned-migration' | 'shmem-truncate';
 export const AXES: readonly AxisName[] = ['refcount', 'sharedness', 'pinned-migration', 'shmem-truncate'];
@@ -77,8 +78,15 @@ export interface ShmemTruncatePolicy {
   readonly id: string;
   /** Whether a punch that covers only part of the huge folio tries to split it. `split` is the punch_hole_split mode. */
   splitOnPartialPunch(k: Kernel, head: number, splitRequested: boolean): boolean;
-  /** Whether khugepaged may collapse this shmem range back after it was split by a punch. */
+  /** Whether khugepaged may collapse this shmem range back after it was split by a punch (or guarded by onPunch). */
   mayRecollapse(k: Kernel, fileId: number, index: number): boolean;
+  /**
+   * After fallocate(PUNCH_HOLE) removed what it could of page indexes
+   * [start, end): a design that guards the freed memory against re-collapse
+   * marks it here, through shmem_guard.ts' primitives (the marks are the
+   * file's state; khugepaged and the fault path honour them). Absent: no guard.
+   */
+  onPunch?(k: Kernel, file: ShmemFile, start: number, end: number): void;
 }
 
 export interface DesignPolicies {

@@ -15,6 +15,8 @@ export * from './queries.js';
 export * from './split.js';
 export * from './syscalls.js';
 export * from './waste.js';
+export * from './shmem_guard.js';
+export type { ShmemFile } from './shmem_file.js';
 export { deferredSplitScan, splitAndRecord, reclaim, PG_SPLIT_FAILED } from './vmscan.js';
 export { addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapPmdBecomesPtes, rmapWalk, folioMappings, ZERO_PFN } from './rmap.js';
 export { maybeDmaPinned } from './fork.js';

@@ -24,7 +24,8 @@ import { mkPte, ptePfn, ptePresent } from './pte.js';
 import { addRmapPmd, folioMappings, removeRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
 import { shmemHugeEnabled, vmaSuitableForPmd } from './shmem.js';
-import { PG_PUNCHED } from './waste.js';
+import { fillPunchedHoles, punchedHolesIn } from './shmem_guard.js';
+import { PG_PUNCHED } from './frames.js';
 
 const XA_LOCK = site('collapse_file.xa_lock');
 const TRYLOCK = site('collapse_file.folio_trylock');
@@ -72,7 +73,7 @@ export function collapseFileRange(k: Kernel, mm: MM, vma: Vma, base: number, cc:
   if (huge !== undefined && f.order(huge) === HPAGE_PMD_ORDER) {
     return { result: collapsePteMappedThp(k, mm, vma, base, huge, !cc.isKhugepaged), present: HPAGE_PMD_NR, none: 0, swap: 0 };
   }
-  if (file.punchSplit.has(start) && !k.policies.shmemTruncate.mayRecollapse(k, file.id, start)) return done(k, 'SCAN_FAIL', 0);
+  if ((file.punchSplit.has(start) || file.collapseGuard.has(start)) && !k.policies.shmemTruncate.mayRecollapse(k, file.id, start)) return done(k, 'SCAN_FAIL', 0);
 
   // hpage_collapse_scan_file
   const pages: number[] = [];
@@ -86,6 +87,8 @@ export function collapseFileRange(k: Kernel, mm: MM, vma: Vma, base: number, cc:
   }
   const present = pages.length;
   if (cc.isKhugepaged && present < HPAGE_PMD_NR - k.settings['khugepaged.max_ptes_none']) return done(k, 'SCAN_EXCEED_NONE_PTE', present);
+  // A hole a design marked as punched counts against max_ptes_none as one khugepaged may not fill (shmem_guard.ts).
+  if (cc.isKhugepaged && punchedHolesIn(file, start) > 0) return done(k, 'SCAN_EXCEED_NONE_PTE', present);
   if (present === 0) return done(k, 'SCAN_TRUNCATED', 0);
   return done(k, collapseFile(k, mm, vma, base, file, start, pages, cc), present);
 }
@@ -166,8 +169,10 @@ function collapseFile(k: Kernel, mm: MM, vma: Vma, base: number, file: ShmemFile
   file.cache.set(start, head);
   f.flags[head] = f.flags[head]! | (1 << PG.uptodate) | (1 << PG.dirty);
   l.atomicAdd(f.refcount, head, HPAGE_PMD_NR - 1, ADD_CACHE);
+  fillPunchedHoles(k, file, start, HPAGE_PMD_NR, true);
   l.spinUnlockIrqRestore();
   file.punchSplit.delete(start);
+  file.collapseGuard.delete(start);
 
   retractPageTables(k, file, start);
   if (!cc.isKhugepaged) installPmd(k, mm, vma, base, head);

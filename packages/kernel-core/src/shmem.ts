@@ -26,7 +26,8 @@ import { addRmapPmd, addRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
 import { zapRange } from './vma_ops.js';
 import { splitAndRecord } from './vmscan.js';
-import { PG_PUNCHED } from './waste.js';
+import { PG_PUNCHED } from './frames.js';
+import { dropGuardsFrom, fillPunchedHoles, liftCollapseGuard, punchedHolesIn } from './shmem_guard.js';
 
 const ADD_CACHE = site('shmem_add_to_page_cache');
 const SHMEM_PTL = site('shmem_fault.ptl');
@@ -74,9 +75,15 @@ export function vmaSuitableForPmd(vma: Vma, base: number): boolean {
   return (vma.start / PAGE_SIZE - vma.pgoff) % HPAGE_PMD_NR === 0;
 }
 
-/** After a split by punch, a huge folio may come back at `aligned` only if the shmem-truncate policy lets it. */
+/**
+ * After a split by punch (or a punch the design guards), a huge folio may
+ * come back at `aligned` only if the shmem-truncate policy lets it, and
+ * never over a punched hole a design marked (shmem_guard.ts): a huge fault
+ * would fill every hole of the range at once.
+ */
 export function mayHugeAgain(k: Kernel, file: ShmemFile, aligned: number): boolean {
-  return !file.punchSplit.has(aligned) || k.policies.shmemTruncate.mayRecollapse(k, file.id, aligned);
+  if (punchedHolesIn(file, aligned) > 0) return false;
+  return !(file.punchSplit.has(aligned) || file.collapseGuard.has(aligned)) || k.policies.shmemTruncate.mayRecollapse(k, file.id, aligned);
 }
 
 // ------------------------------------------------------------------ fault
@@ -95,6 +102,7 @@ export function shmemGetFolio(k: Kernel, file: ShmemFile, index: number, huge: b
   // The allocation reference plus nr - 1: the page cache holds one per page.
   k.ledger.atomicAdd(f.refcount, head, nr - 1, ADD_CACHE);
   file.cache.set(start, head);
+  fillPunchedHoles(k, file, start, nr);
   if (huge) file.punchSplit.delete(start);
   return head;
 }
@@ -115,6 +123,7 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
   }
   const pt = existing ?? mm.ptAlloc(addr);
   let pfn: number;
+  let populated = false;
   if (pt.pmd > 0) pfn = ptePfn(pt.pmd) + i;
   else if (pt.ptes[i]! > 0) pfn = ptePfn(pt.ptes[i]!);
   else {
@@ -136,6 +145,7 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
         return -1;
       }
       found = head + (f.order(head) ? index % HPAGE_PMD_NR : 0);
+      populated = true;
     }
     pfn = found;
     const head = f.head(pfn);
@@ -164,6 +174,8 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
     // Written data again: the page is no longer a punched-but-kept one.
     f.flags[pfn] = f.flags[pfn]! & ~(1 << PG_PUNCHED);
     f.flags[f.head(pfn)] = f.flags[f.head(pfn)]! | (1 << PG.dirty);
+    // A write fault re-populating a hole of a range a design guards against collapse lifts the guard (shmem_guard.ts).
+    if (populated && file.collapseGuard.size > 0) liftCollapseGuard(k, file, index - (index % HPAGE_PMD_NR));
   }
   return pfn;
 }
@@ -362,6 +374,7 @@ export function fallocatePunch(k: Kernel, fileName: string, offset: number, len:
   const free0 = k.buddy.freeFrames();
   unmapMappingRange(k, file, start, end);
   const st = shmemUndoRange(k, file, start, end, splitRequested);
+  k.policies.shmemTruncate.onPunch?.(k, file, start, end);
   k.emit({ type: 'shmem_punch', file: fileName, offset, len, freedPages: k.buddy.freeFrames() - free0, zeroedPages: st.zeroed, splitFailed: st.splitFailed });
   recordUndo(k, 'shmem_punch', st);
 }
@@ -381,6 +394,7 @@ export function shmemTruncate(k: Kernel, fileName: string, size: number): void {
   unmapMappingRange(k, file, start, Infinity);
   const st = shmemUndoRange(k, file, start, Infinity, false);
   for (const idx of [...file.punchSplit]) if (idx >= start) file.punchSplit.delete(idx);
+  dropGuardsFrom(file, start);
   // 4.8+: "Part of the huge page can be beyond i_size: subject to shrink under memory pressure."
   if (k.params.shmemThp && size % HPAGE_PMD_SIZE !== 0) file.onHugeShrinklist = true;
   k.emit({ type: 'shmem_truncate', file: fileName, size, oldSize: old, freedPages: k.buddy.freeFrames() - free0, zeroedPages: st.zeroed, splitFailed: st.splitFailed });

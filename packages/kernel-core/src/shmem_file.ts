@@ -15,6 +15,10 @@ export class ShmemFile {
   readonly mappers: { mm: MM; vma: Vma }[] = [];
   /** Page-cache indexes split by a hole punch (the shmem-truncate axis may keep khugepaged away). */
   readonly punchSplit = new Set<number>();
+  /** Indexes a punch left empty, marked by a design that counts them against max_ptes_none (shmem_guard.ts). */
+  readonly punchedHoles = new Set<number>();
+  /** Aligned indexes of 2 MiB ranges a design keeps hpage_collapse_scan_file away from (shmem_guard.ts). */
+  readonly collapseGuard = new Set<number>();
   size = 0;
   /**
    * On the superblock's shrinklist (4.8+ shmem_setattr): a truncate left i_size

@@ -41,7 +41,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
   HPAGE_PMD_NR, type Kernel, type MM, type MachineConfig, type ModelParams, PAGE_SIZE, PG, type PolicyDescriptor, type Settings,
-  type ShmemTruncatePolicy, ptePfn, ptePresent,
+  type ShmemTruncatePolicy, guardViolations, ptePfn, ptePresent,
 } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
 import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
@@ -240,6 +240,15 @@ export class ShmemTruncateWatch {
         return answer;
       },
     };
+    if (inner.onPunch) {
+      const onPunch = inner.onPunch.bind(inner);
+      this.policy.onPunch = (k, file, start, end) => {
+        const depth = k.ledger.currentDepth;
+        onPunch(k, file, start, end);
+        if (k.ledger.currentDepth !== depth) self.violations.push(`onPunch(${file.name}, ${start}, ${end}) left ${k.ledger.currentDepth - depth} locks held`);
+        if (!self.hole || self.hole.file !== file.name) self.violations.push(`the model called onPunch(${file.name}) outside a punch of that file`);
+      };
+    }
   }
 
   attach(k: Kernel): this {
@@ -342,6 +351,8 @@ export class ShmemTruncateWatch {
         }
       }
     }
+    // A design's guard marks (shmem_guard.ts) name only holes and small ranges.
+    for (const file of k.files.values()) out.push(...guardViolations(k, file));
     if (k.ledger.currentDepth !== 0) out.push(`${k.ledger.currentDepth} locks still held after the event`);
     this.violations = [];
     this.hole = null;
