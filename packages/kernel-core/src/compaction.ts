@@ -25,9 +25,12 @@ import { MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from
 import { ModelInputError } from './errors.js';
 import { MAX_ORDER, PAGEBLOCK_NR, PG } from './frames.js';
 import type { Kernel } from './kernel.js';
+import type { DriverState } from './subsystem_state.js';
 import { site } from './ledger.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
-import { type MigrateCause, type MigrateTarget, migrateFolio } from './migrate.js';
+import { type MigrateCause, type MigrateReason, type MigrateResult, type MigrateTarget, migrateFolio } from './migrate.js';
+import { countMigration, pinnedState } from './pinned_stats.js';
+import { reclaim } from './vmscan.js';
 
 const ISOLATE_FREEPAGES = site('isolate_freepages_block');
 const ISOLATE_MOVABLE = site('isolate_movable_page');
@@ -35,6 +38,18 @@ const MOVABLE_LOCK = site('isolate_movable_page.trylock');
 const DRIVER_MIGRATE_PUT = site('migrate_movable_page.put');
 const DRIVER_PUT = site('driver_free_page');
 const CONTIG_PUT = site('free_contig_range');
+const ZBUD_GET = site('isolate_migratepages_range.zbud_get');
+const ZBUD_PUT = site('zbud_reclaim_page.put');
+
+/**
+ * PageZbud (Kozlowski's RFC v2, patch 2): a page flag telling
+ * isolate_migratepages_range that a page is a zbud page it may grab. It
+ * shares its bit with PG_double_map, which only ever marks THP heads (a
+ * driver page is order 0), as the kernel's PG_owner_priv_1 aliases do.
+ */
+export const PG_ZBUD = PG.double_map;
+/** SWAP_CLUSTER_MAX: what one round of direct reclaim asks for. */
+const SWAP_CLUSTER_MAX = 32;
 
 /** Candidate ranges alloc_contig tries before giving up (the kernel walks the whole area; bounded here). */
 export const MAX_CONTIG_CANDIDATES = 64;
@@ -44,22 +59,9 @@ export type ContigFailure = 'pinned' | 'extra_ref' | 'unmovable' | 'thp' | 'driv
 
 // ------------------------------------------------------------ driver pages
 
-interface DriverState {
-  /** pfn -> handle of the DriverAlloc holding it (the page's owner; page->private in the kernel). */
-  owner: Map<number, string>;
-  /** Where a driver page met by compaction / alloc_contig should go (set for the duration of the policy call). */
-  target: MigrateTarget | null;
-  /** Handles named by an alloc_contig that failed and not freed since: their free_contig does nothing. */
-  failedContig: Set<string>;
-}
-const driverStates = new WeakMap<Kernel, DriverState>();
+/** The kernel's driver-page state (a named field of the Kernel, subsystem_state.ts). */
 function ds(k: Kernel): DriverState {
-  let s = driverStates.get(k);
-  if (!s) {
-    s = { owner: new Map(), target: null, failedContig: new Set() };
-    driverStates.set(k, s);
-  }
-  return s;
+  return k.driverPages;
 }
 
 /** The handle of the driver allocation holding `pfn` (zbud/zswap owner, DMA buffer, contiguous range), if any. */
@@ -72,10 +74,14 @@ function checkNode(k: Kernel, node: number | undefined): void {
     throw new ModelInputError('node', `a NUMA node id below ${k.nodes}`, node);
 }
 
-/** A new kernel-owned order-0 page: PG.driver (+ movable_ops), refcount 1 from the allocation, a fresh content token. */
-function newDriverPage(k: Kernel, movable: boolean, nid: number, handle: string): number {
+/**
+ * A new kernel-owned order-0 page: PG.driver (+ movable_ops), refcount 1 from
+ * the allocation, a fresh content token. `mt`: the gfp mask's migratetype
+ * (default: the design's choice for the owner, else movable or unmovable).
+ */
+function newDriverPage(k: Kernel, movable: boolean, nid: number, handle: string, mt: number, opts?: { cma?: boolean }): number {
   const b = k.buddy;
-  const pfn = b.allocPages(0, movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE, nid);
+  const pfn = b.allocPages(0, mt, nid, opts);
   if (pfn < 0) return -1;
   const f = k.frames;
   // __SetPageMovable and the owner's private pointer: plain stores, the page is not visible yet.
@@ -107,8 +113,9 @@ export function driverAlloc(k: Kernel, owner: string, pages: number, handle: str
   checkNode(k, node);
   const nid = node ?? 0;
   const pfns: number[] = [];
+  const mt = k.policies.pinnedMigration.driverMigratetype?.(k, owner, movable) ?? (movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE);
   for (let i = 0; i < pages; i++) {
-    const pfn = newDriverPage(k, movable, nid, handle);
+    const pfn = newDriverPage(k, movable, nid, handle, mt);
     if (pfn < 0) break;
     pfns.push(pfn);
     k.policies.pinnedMigration.onDriverPin(k, pfn, true);
@@ -170,6 +177,8 @@ export function moveDriverPage(k: Kernel, pfn: number, target?: MigrateTarget): 
   l.copyPage();
   d.pfns[d.pfns.indexOf(pfn)] = np;
   s.owner.set(np, handle!);
+  pinnedState(k).pinned.ownerMigrations++;
+  countMigration(k, pfn, np);
   l.unlockPage(f.flags, pfn, PG.locked, MOVABLE_LOCK);
   // The owner's reference moved to the new page; ours and the owner's old one go.
   l.atomicDec(f.refcount, pfn, DRIVER_MIGRATE_PUT);
@@ -178,37 +187,75 @@ export function moveDriverPage(k: Kernel, pfn: number, target?: MigrateTarget): 
 }
 
 /**
- * Kozlowski's zbud reclaim (DK): instead of moving the page, its (up to 2)
- * compressed objects are brought back as 2 newly allocated order-0 pages
- * outside the range (modelled as MIGRATE_UNMOVABLE pages of the same owner,
- * appended to its handle), and the zbud page is freed. Returns false if the
- * new pages cannot be allocated (nothing changes then).
+ * Kozlowski's zbud reclaim (DK, RFC v2 patches 1-3): isolate_migratepages_range
+ * grabs the PageZbud page with a reference (zbud pages are refcounted, so
+ * zbud_free cannot free it under the reclaim), and zbud_reclaim_page brings
+ * each of its `objects` (at most 2: zbud pairs a first and a last buddy)
+ * back as an uncompressed swap-cache page through the swapoff-like
+ * try_to_unuse path, instead of writing it back. Those pages are ordinary
+ * movable LRU pages (kept under the owner's handle, flagged movable, so the
+ * model tracks their data), allocated outside the target range (and outside
+ * CMA when the range overlaps it: ALLOC_CMA off). If the allocator has no
+ * page, one round of direct reclaim (SWAP_CLUSTER_MAX) runs and the
+ * allocation is retried once: that reclaim is the memory pressure the
+ * decompression adds. Then the zbud page's two references go and it is
+ * freed. Returns false, with nothing changed but the reclaim, if the pages
+ * cannot be found.
  */
-export function reclaimDriverPage(k: Kernel, pfn: number, target?: MigrateTarget): boolean {
+export function reclaimDriverPage(k: Kernel, pfn: number, target?: MigrateTarget, objects = 2): boolean {
   const f = k.frames;
+  const l = k.ledger;
   const s = ds(k);
   const handle = s.owner.get(pfn);
   const d = handle === undefined ? undefined : k.drivers.get(handle);
   if (!d || d.contig) return false;
+  if (!Number.isInteger(objects) || objects < 1 || objects > 2) throw new RangeError(`reclaimDriverPage: a zbud page holds 1 or 2 objects, not ${objects}`);
   const t = target ?? s.target ?? {};
   const nid = t.nid ?? k.nid(pfn);
+  const avoid = t.avoidRange;
+  const cma = !overlapsCma(k, avoid);
+  const stats = pinnedState(k).pinned;
+  if (!l.atomicIncNotZero(f.refcount, pfn, ZBUD_GET)) return false;
+  const swapCachePage = (): number => {
+    const np = newDriverPage(k, true, nid, handle!, MIGRATE_MOVABLE, { cma });
+    if (np >= 0 && avoid && np >= avoid[0] && np < avoid[1]) {
+      releaseDriverFrame(k, np);
+      return -1;
+    }
+    return np;
+  };
   const fresh: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const np = newDriverPage(k, false, nid, handle!);
-    if (np < 0 || (t.avoidRange && np >= t.avoidRange[0] && np < t.avoidRange[1])) {
-      if (np >= 0) releaseDriverFrame(k, np);
+  for (let i = 0; i < objects; i++) {
+    let np = swapCachePage();
+    if (np < 0) {
+      stats.reclaimPressurePages += reclaim(k, SWAP_CLUSTER_MAX);
+      np = swapCachePage();
+    }
+    if (np < 0) {
       for (const p of fresh) releaseDriverFrame(k, p);
+      l.atomicDec(f.refcount, pfn, ZBUD_PUT);
       return false;
     }
+    f.flags[np] = f.flags[np]! | (1 << PG.movable_ops);
     fresh.push(np);
   }
+  // Decompression: the first object keeps the page's data token, the second its own (fresh) one.
   f.content[fresh[0]!] = f.content[pfn]!;
-  k.ledger.copyPage(); // decompression of the objects into the new pages
+  for (let i = 0; i < fresh.length; i++) l.copyPage();
   const kept = Array.from(d.pfns).filter((p) => p !== pfn);
   d.pfns = Int32Array.from([...kept, ...fresh]);
-  releaseDriverFrame(k, pfn);
+  stats.reclaimedDriverPages++;
+  stats.reclaimAllocatedPages += fresh.length;
+  // Our isolation reference, then the pool's: the page goes back to the allocator.
+  l.atomicDec(f.refcount, pfn, ZBUD_PUT);
+  releaseDriverFrame(k, pfn, ZBUD_PUT);
   k.outcomes.record('driver_reclaim', true);
   return true;
+}
+
+/** Where a driver page met by compaction / alloc_contig should go, while the policy is being asked (else undefined). */
+export function driverMigrateTarget(k: Kernel): MigrateTarget | undefined {
+  return ds(k).target ?? undefined;
 }
 
 function overlapsCma(k: Kernel, r?: [number, number]): boolean {
@@ -236,6 +283,25 @@ function handleDriverPage(k: Kernel, pfn: number, target: MigrateTarget): 'migra
   return r;
 }
 
+/**
+ * A user folio met by compaction or alloc_contig. A folio marked PagePinned
+ * (registered with a pin-page owner, DM with coverGup) goes to the design,
+ * which asks its owners to move it; any other folio is plain migration.
+ */
+function migrateUserFolio(k: Kernel, head: number, reason: MigrateReason, target: MigrateTarget): MigrateResult {
+  const pm = k.policies.pinnedMigration;
+  if (pm.migratePinnedFolio !== undefined && folioPagePinned(k, head)) return pm.migratePinnedFolio(k, head, reason, target);
+  return migrateFolio(k, head, reason, target);
+}
+
+/** Whether any page of the folio carries PagePinned. */
+export function folioPagePinned(k: Kernel, head: number): boolean {
+  const f = k.frames;
+  const n = 1 << f.order(head);
+  for (let i = 0; i < n; i++) if (f.test(head + i, PG.pinned_owner)) return true;
+  return false;
+}
+
 /** A frame that belongs to a contiguous allocation (alloc_contig / CMA buffer): never movable. */
 function isContigFrame(k: Kernel, pfn: number): boolean {
   const h = ds(k).owner.get(pfn);
@@ -259,6 +325,7 @@ function compactNode(k: Kernel, order: number, nid: number): void {
   let migrated = 0, failed = 0;
   const done = (result: CompactResult) => {
     k.outcomes.record('compact', result === 'COMPACT_SUCCESS', result === 'COMPACT_SUCCESS' ? undefined : result);
+    pinnedState(k).compact[result]!++;
     k.emit({ type: 'compact', node: nid, order, migrated, failed, result });
   };
   if (orderAvailable(k, order, nid)) return done('COMPACT_SUCCESS');
@@ -345,7 +412,7 @@ function compactNode(k: Kernel, order: number, nid: number): void {
         p += 1 << o;
         continue;
       }
-      const r = migrateFolio(k, p, 'compaction', target);
+      const r = migrateUserFolio(k, p, 'compaction', target);
       if (r.ok) migrated++;
       else {
         failed++;
@@ -442,7 +509,7 @@ function allocContigRange(k: Kernel, s: number, e: number): ContigFailure | null
     const o = f.order(p);
     if (o > 0 && !k.params.thpMigration) blocked('thp');
     else {
-      const r = migrateFolio(k, p, 'contig_range', target);
+      const r = migrateUserFolio(k, p, 'contig_range', target);
       if (!r.ok) blocked(contigCause(r.cause));
     }
     p += 1 << o;
@@ -498,8 +565,13 @@ export function allocContig(k: Kernel, pages: number, cma: boolean, node?: numbe
       firstCause ??= c;
     }
   }
+  const cs = pinnedState(k).cma;
+  cs.candidates += tried;
+  if (tried > 1) cs.retries += tried - 1;
   if (got < 0) {
     const cause = firstCause ?? 'no_memory';
+    cs.failure++;
+    cs.causes[cause] = (cs.causes[cause] ?? 0) + 1;
     k.outcomes.record('cma_alloc', false, cause);
     k.emit({ type: 'cma_alloc_fail', cause, pages, cma, tried });
     // The named handle holds nothing, and its free_contig is cma_release(NULL): a no-op. Whether an
@@ -520,6 +592,7 @@ export function allocContig(k: Kernel, pages: number, cma: boolean, node?: numbe
     owners.set(p, h);
   }
   k.drivers.set(h, { owner: cma ? 'cma' : 'alloc_contig', pfns, movable: false, contig: true });
+  cs.success++;
   k.outcomes.record('cma_alloc', true);
   k.emit({ type: 'cma_alloc_success', pfn: got, pages, cma, handle: h, tried });
 }

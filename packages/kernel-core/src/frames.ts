@@ -59,6 +59,16 @@ export const PG = {
 export type PageFlag = (typeof PG)[keyof typeof PG];
 
 /**
+ * Model-only flag bits, kept here beside PG (not in the behaviour modules
+ * that set them) so that reading one creates no import between those
+ * modules. Bit 30 belongs to the pageblock (pageblock.ts), bit 31 is never set.
+ */
+/** The last split attempt of this folio failed (its waste is "split-blocked"); set by vmscan.ts. */
+export const PG_SPLIT_FAILED = 28;
+/** This shmem page was punched (zeroed) but kept in a huge folio; set by shmem.ts. */
+export const PG_PUNCHED = 29;
+
+/**
  * Compound order lives in flags bits 24..27 of every frame of a folio or free
  * block. Bits 28 and 29 are model-only page marks (vmscan.ts PG_SPLIT_FAILED,
  * waste.ts PG_PUNCHED); bit 30 belongs to the pageblock, not the page

@@ -17,6 +17,7 @@ import { DEFAULT_PARAMS, DEFAULT_SETTINGS, type ModelParams, type Settings, chec
 import { ShmemFile } from './shmem_file.js';
 import { Swap } from './swap.js';
 import { WasteMeter } from './waste.js';
+import { newDriverState, newKhugepagedScanState, newKsmState } from './subsystem_state.js';
 
 export interface MachineConfig {
   /** bytes of RAM (multiple of 4 MiB). */
@@ -35,6 +36,13 @@ export interface GupHandle {
   addr: number;
   /** pfn of every page grabbed, in order. */
   pfns: Int32Array;
+  /**
+   * Where the pinning process sees each grabbed page: its address at the
+   * pin, moved by mremap, -1 once the process let go of that address
+   * (munmap, MADV_DONTNEED, exit, a hwpoisoned page). A device write through
+   * the pin is the process's data there (gup.ts dmaWrite).
+   */
+  at: Float64Array;
   longterm: boolean;
   write: boolean;
 }
@@ -48,6 +56,8 @@ export interface DriverAlloc {
 }
 
 const FREE_FOLIO = site('free_folio');
+/** Observations one event may hold before they are spilled (Kernel.spill). */
+export const OBSERVATION_BATCH = 4096;
 /** What drain() returns when nothing was observed: shared, never written to. */
 const NO_OBSERVATIONS: Observation[] = Object.freeze([]) as unknown as Observation[];
 
@@ -74,7 +84,20 @@ export class Kernel {
   readonly files = new Map<string, ShmemFile>();
   readonly anonVmas: AnonVma[] = [];
   readonly handles = new Map<string, GupHandle>();
+  /**
+   * Content tokens of device writes through a pin that the pinning process
+   * does not see or another process sees (GUP vs. CoW before 5.9, FOLL_GET):
+   * the design's outcome, recorded as `dma_write` failures, so the content
+   * invariant does not call those pages a model error.
+   */
+  readonly incoherentDmaTokens = new Set<number>();
   readonly drivers = new Map<string, DriverAlloc>();
+  /** KSM's stable tree and rmap items (ksm.ts). */
+  readonly ksm = newKsmState();
+  /** Driver-page owners and the migration target of the policy call in progress (compaction.ts). */
+  readonly driverPages = newDriverState();
+  /** khugepaged's cursor and counters (khugepaged.ts). */
+  readonly khugepaged = newKhugepagedScanState();
   /** Deferred split queue: heads linked through page[2] lruNext/lruPrev. */
   deferredHead = -1;
   deferredLen = 0;
@@ -129,7 +152,15 @@ export class Kernel {
 
   emit(o: ObservationInput): void {
     this.obs.push({ seq: this.seq, ...o } as Observation);
+    // One event may observe without bound (khugepaged with millions of passes): hand full batches on as they fill.
+    if (this.obs.length >= OBSERVATION_BATCH && this.spill) this.spill(this.drain());
   }
+  /**
+   * Where full batches of observations go during an event (the engine's
+   * writer); without it they wait for drain(). Keeps one event's
+   * observations in memory to a bounded batch, in order.
+   */
+  spill: ((batch: Observation[]) => void) | undefined = undefined;
   /** Observations since the last drain (the engine batches them per event). */
   drain(): Observation[] {
     const o = this.obs;

@@ -21,6 +21,7 @@
  * to the policy's, and counts where they differ (k.sharednessDivergence).
  */
 import type { Kernel } from './kernel.js';
+import type { KhugepagedScanState } from './subsystem_state.js';
 import { faultInAnon, thpAllowed } from './fault.js';
 import { pageMapcount, totalMapcount } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
@@ -99,24 +100,9 @@ const COPY_PUT = site('__collapse_huge_page_copy_succeeded.free_page');
 
 // ------------------------------------------------------------------ khugepaged
 
-/** khugepaged_scan: the one cursor (process, next address) and the thread's counters. */
-interface ScanCursor {
-  /** -1: at the head of the list (no process being scanned). */
-  pid: number;
-  addr: number;
-  fullScans: number;
-  pagesCollapsed: number;
-}
-
-const cursors = new WeakMap<Kernel, ScanCursor>();
-
-function cursorOf(k: Kernel): ScanCursor {
-  let c = cursors.get(k);
-  if (!c) {
-    c = { pid: -1, addr: 0, fullScans: 0, pagesCollapsed: 0 };
-    cursors.set(k, c);
-  }
-  return c;
+/** khugepaged_scan: the one cursor (process, next address) and the thread's counters, a named field of the Kernel. */
+function cursorOf(k: Kernel): KhugepagedScanState {
+  return k.khugepaged;
 }
 
 /** khugepaged's sysfs counters (full_scans, pages_collapsed) and where its cursor stands. */

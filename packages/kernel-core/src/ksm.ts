@@ -28,10 +28,11 @@ import { HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import type { Kernel } from './kernel.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
+import type { KsmRmapItem, KsmState } from './subsystem_state.js';
 import { pmdBase, pteIndex } from './mm.js';
 import { mkPte, ptePfn, ptePresent, pteWrprotect } from './pte.js';
-import { ZERO_PFN, addRmapPtes, removeRmapPtes, setRmapWalkKsm } from './rmap.js';
-import { splitAndRecord } from './vmscan.js';
+import { ZERO_PFN, addRmapPtes, removeRmapPtes } from './rmap.js';
+import { splitAndRecord } from './split.js';
 
 const FOLLOW_GET = site('ksm.follow_page');
 const PAGE_LOCK = site('try_to_merge_one_page.lock');
@@ -42,41 +43,16 @@ const REPLACE_GET = site('replace_page.get');
 const REPLACE_PUT = site('replace_page.put');
 const SPLIT_GET = site('ksm.split_get');
 
-interface RmapItem {
-  mm: MM;
-  addr: number;
-}
-interface KsmState {
-  /** stable tree: content token -> KSM page pfn. */
-  stable: Map<number, number>;
-  /** stable node rmap items: KSM page pfn -> the places that mapped it when merged. */
-  items: Map<number, RmapItem[]>;
-}
-const states = new WeakMap<Kernel, KsmState>();
+type RmapItem = KsmRmapItem;
+/** The kernel's KSM state (a named field of the Kernel). */
 function state(k: Kernel): KsmState {
-  let s = states.get(k);
-  if (!s) {
-    s = { stable: new Map(), items: new Map() };
-    states.set(k, s);
-  }
-  return s;
+  return k.ksm;
 }
 
-/** rmap_walk_ksm: every (mm, VMA) a stable node's rmap items name. The caller checks the page tables. */
-setRmapWalkKsm((k, head, fn) => {
-  const items = states.get(k)?.items.get(head);
-  if (!items) return;
-  for (const it of items) {
-    const vma = it.mm.findVma(it.addr);
-    if (!vma || vma.kind !== 'anon' || !k.mms.has(it.mm.pid)) continue;
-    fn(it.mm, vma, it.addr);
-  }
-});
 
 /** Migration moved a KSM page: the stable node follows it (ksm_migrate_folio). */
 export function ksmFolioMigrated(k: Kernel, oldPfn: number, newPfn: number): void {
-  const s = states.get(k);
-  if (!s) return;
+  const s = k.ksm;
   const items = s.items.get(oldPfn);
   s.items.delete(oldPfn);
   if (items) s.items.set(newPfn, items);
@@ -271,8 +247,7 @@ export function ksmScan(k: Kernel, passes: number): void {
 
 /** KSM statistics (/sys/kernel/mm/ksm/pages_shared, pages_sharing) from the stable tree. */
 export function ksmStats(k: Kernel): { pagesShared: number; pagesSharing: number } {
-  const s = states.get(k);
-  if (!s) return { pagesShared: 0, pagesSharing: 0 };
+  const s = k.ksm;
   let shared = 0, sharing = 0;
   for (const [c, kp] of [...s.stable]) {
     if (stableLookup(k, s, c) < 0) continue;

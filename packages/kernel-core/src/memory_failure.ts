@@ -17,14 +17,15 @@
  */
 import { ModelInputError } from './errors.js';
 import { maybeDmaPinned } from './fork.js';
-import { PG } from './frames.js';
+import { PAGE_SIZE, PG } from './frames.js';
+import { gupForgetRange } from './gup_handles.js';
 import type { Kernel } from './kernel.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
 import { pteIndex } from './mm.js';
 import { ptePfn, ptePresent } from './pte.js';
 import { ZERO_PFN, folioMappings, removeRmapPtes } from './rmap.js';
-import { splitAndRecord } from './vmscan.js';
+import { splitAndRecord } from './split.js';
 
 const SET_HWPOISON = site('memory_failure.TestSetPageHWPoison');
 const GET_HWPOISON = site('get_hwpoison_page');
@@ -37,12 +38,9 @@ const SPLIT_MOVE_REF = site('try_to_split_thp_page');
 /** MF_RECOVERED / MF_DELAYED / MF_IGNORED / MF_FAILED, plus the already-poisoned and unmapped-address cases. */
 export type MemoryFailureResult = 'recovered' | 'delayed' | 'ignored' | 'failed' | 'already_poisoned';
 
-/** Addresses whose page was poisoned and unmapped, per process (the hwpoison entries the kernel leaves). */
-const poisonedAddrs = new WeakMap<MM, Set<number>>();
-
-/** The addresses of `mm` that lost their page to memory failure (an access would SIGBUS). */
+/** The addresses of `mm` that lost their page to memory failure (an access would SIGBUS): MM's hwpoison entries. */
 export function hwpoisonedAddresses(mm: MM): ReadonlySet<number> {
-  return poisonedAddrs.get(mm) ?? new Set();
+  return mm.hwpoisoned;
 }
 
 /** The `memory_failure` event: poison the page `mm` maps at `addr`. */
@@ -118,13 +116,12 @@ function hwpoisonUserMappings(k: Kernel, pfn: number): void {
     pt.ptes[i] = 0;
     pt.used--;
     pt.shadow[i] = 0;
+    gupForgetRange(k, m.mm, m.addr, m.addr + PAGE_SIZE);
     removeRmapPtes(k, m.mm, pfn, 1);
     l.atomicDec(k.frames.refcount, pfn, UNMAP_PUT);
     l.tlbFlush();
     l.spinUnlock();
-    let set = poisonedAddrs.get(m.mm);
-    if (!set) poisonedAddrs.set(m.mm, (set = new Set()));
-    set.add(m.addr);
+    m.mm.hwpoisoned.add(m.addr);
   }
 }
 

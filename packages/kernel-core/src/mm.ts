@@ -86,6 +86,8 @@ export class MM {
   movedAnon = false;
   /** MMF_HAS_PINNED. */
   hasPinned = false;
+  /** Addresses whose page memory_failure poisoned and unmapped (the hwpoison PTE markers the kernel leaves). */
+  readonly hwpoisoned = new Set<number>();
   /** anon_vmas this process belongs to (so exit leaves them without a global walk). */
   readonly anonVmas = new Set<AnonVma>();
   constructor(readonly pid: number, readonly mmId: number) {}

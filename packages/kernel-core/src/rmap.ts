@@ -103,11 +103,19 @@ function maybeDeferSplit(k: Kernel, head: number): void {
  */
 export type RmapVisitor = (mm: MM, vma: Vma, base: number) => void;
 
-/** rmap_walk_ksm: KSM pages are found through their stable node's rmap items (ksm.ts registers the walk). */
-type KsmWalk = (k: Kernel, head: number, fn: RmapVisitor) => void;
-let rmapWalkKsm: KsmWalk | null = null;
-export function setRmapWalkKsm(walk: KsmWalk | null): void {
-  rmapWalkKsm = walk;
+/**
+ * rmap_walk_ksm: a KSM page is found through its stable node's rmap items
+ * (k.ksm, filled by ksm.ts), every (mm, VMA) they name. The caller checks
+ * the page tables.
+ */
+function rmapWalkKsm(k: Kernel, head: number, fn: RmapVisitor): void {
+  const items = k.ksm.items.get(head);
+  if (!items) return;
+  for (const it of items) {
+    const vma = it.mm.findVma(it.addr);
+    if (!vma || vma.kind !== 'anon' || !k.mms.has(it.mm.pid)) continue;
+    fn(it.mm, vma, it.addr);
+  }
 }
 
 /**
@@ -117,7 +125,7 @@ export function setRmapWalkKsm(walk: KsmWalk | null): void {
  */
 export function rmapWalk(k: Kernel, head: number, fn: RmapVisitor): void {
   const f = k.frames;
-  if (rmapWalkKsm && f.test(head, PG.ksm)) return rmapWalkKsm(k, head, fn);
+  if (f.test(head, PG.ksm)) return rmapWalkKsm(k, head, fn);
   const index = f.index[head]!;
   const nr = f.nrPages(head);
   if (f.test(head, PG.anon)) {

@@ -25,7 +25,7 @@ import { mkPte, ptePfn } from './pte.js';
 import { addRmapPmd, addRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
 import { zapRange } from './vma_ops.js';
-import { splitAndRecord } from './vmscan.js';
+import { splitAndRecord } from './split.js';
 import { PG_PUNCHED } from './frames.js';
 import { dropGuardsFrom, fillPunchedHoles, liftCollapseGuard, punchedHolesIn } from './shmem_guard.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Kernel } from './kernel.js';
 import { P1, P2, P3 } from './folio.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG, ZERO_CONTENT } from './frames.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG, PG_SPLIT_FAILED, ZERO_CONTENT } from './frames.js';
 import { site } from './ledger.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { type MM, type PageTable, pmdBase, pteIndex } from './mm.js';
@@ -301,4 +301,20 @@ export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: 
   release();
   for (let i = 1; i < nr; i++) k.folioPutRefs(head + i, 1, SPLIT_PUT);
   return { ok: true };
+}
+
+/** Calls the design's split_huge_page and reports the outcome the kernel's vmstat would. */
+export function splitAndRecord(k: Kernel, head: number, caller: string): boolean {
+  const f = k.frames;
+  const r = k.policies.refcount.splitHugePage(k, head);
+  k.outcomes.record('split_page', r.ok, r.ok ? undefined : r.reason);
+  if (r.ok) {
+    f.flags[head] = f.flags[head]! & ~(1 << PG_SPLIT_FAILED);
+    k.emit({ type: 'thp_split_page', pfn: head, caller });
+  } else {
+    // Remember the failure on the folio: waste it holds is "split-blocked" from now on.
+    if (f.order(head) > 0) f.flags[head] = f.flags[head]! | (1 << PG_SPLIT_FAILED);
+    k.emit({ type: 'thp_split_page_failed', pfn: head, caller, reason: r.reason });
+  }
+  return r.ok;
 }

@@ -9,6 +9,7 @@
 import type { Kernel } from './kernel.js';
 import { maybeDmaPinned } from './fork.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
+import { splitAndRecord } from './split.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
 import { pteIndex } from './mm.js';
@@ -45,24 +46,10 @@ export function deferredSplitScan(k: Kernel): number {
   return k.buddy.freeFrames() - before;
 }
 
-/** Calls the design's split_huge_page and reports the outcome the kernel's vmstat would. */
-export function splitAndRecord(k: Kernel, head: number, caller: string): boolean {
-  const f = k.frames;
-  const r = k.policies.refcount.splitHugePage(k, head);
-  k.outcomes.record('split_page', r.ok, r.ok ? undefined : r.reason);
-  if (r.ok) {
-    f.flags[head] = f.flags[head]! & ~(1 << PG_SPLIT_FAILED);
-    k.emit({ type: 'thp_split_page', pfn: head, caller });
-  } else {
-    // Remember the failure on the folio: waste it holds is "split-blocked" from now on.
-    if (f.order(head) > 0) f.flags[head] = f.flags[head]! | (1 << PG_SPLIT_FAILED);
-    k.emit({ type: 'thp_split_page_failed', pfn: head, caller, reason: r.reason });
-  }
-  return r.ok;
-}
 
-/** A model-only flag bit (28): the last split attempt of this folio failed. */
-export const PG_SPLIT_FAILED = 28;
+export { PG_SPLIT_FAILED } from './frames.js';
+// splitAndRecord lives in split.ts (shmem and KSM call it too; here it would make a value import cycle).
+export { splitAndRecord } from './split.js';
 
 /**
  * Memory pressure asking for `pages`: the shrinker first, then LRU reclaim

@@ -17,13 +17,13 @@
  */
 import type { Kernel } from './kernel.js';
 import { entireMapcount } from './folio.js';
-import { PAGE_SIZE, PG } from './frames.js';
-import { PG_SPLIT_FAILED } from './vmscan.js';
+import { PAGE_SIZE, PG, PG_PUNCHED, PG_SPLIT_FAILED } from './frames.js';
 
-export const WASTE_CAUSES = ['unmapped-in-thp', 'truncated-retained', 'collapse-bloat', 'duplicated-shared', 'split-blocked'] as const;
-export type WasteCause = (typeof WASTE_CAUSES)[number];
-/** A model-only flag bit (29): this shmem page was punched (zeroed) but kept in a huge folio. */
-export const PG_PUNCHED = 29;
+
+// The causes are the observation contract's (packages/events metrics.ts): one list, there.
+import { WASTE_CAUSES, type WasteCause } from '@pagelab/events';
+export { WASTE_CAUSES, type WasteCause };
+export { PG_PUNCHED };
 
 export interface WasteReport {
   allocatedBytes: number;

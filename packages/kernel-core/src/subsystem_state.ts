@@ -1,0 +1,53 @@
+/**
+ * Per-kernel state of the subsystems that live in their own modules: KSM's
+ * stable tree, compaction's driver-page owners, khugepaged's scan cursor.
+ * They are named fields of the Kernel (kernel.ts), not module-level
+ * WeakMaps, so the invariant walk, the fingerprint and a debugger see them,
+ * and two kernels in one process can never share them. This module has no
+ * value imports: kernel.ts constructs these, the subsystems fill them.
+ */
+import type { MM } from './mm.js';
+import type { MigrateTarget } from './migrate.js';
+
+/** One place that mapped a KSM page when it was merged (a stable node's rmap_item). */
+export interface KsmRmapItem {
+  mm: MM;
+  addr: number;
+}
+
+/** mm/ksm.c's stable tree, reduced to what the model needs. */
+export interface KsmState {
+  /** stable tree: content token -> KSM page pfn. */
+  readonly stable: Map<number, number>;
+  /** stable node rmap items: KSM page pfn -> the places that mapped it when merged. */
+  readonly items: Map<number, KsmRmapItem[]>;
+}
+
+/** Driver-owned pages (zbud/zswap, DMA buffers, contiguous ranges) as compaction and CMA meet them. */
+export interface DriverState {
+  /** pfn -> handle of the DriverAlloc holding it (the page's owner; page->private in the kernel). */
+  readonly owner: Map<number, string>;
+  /** Where a driver page met by compaction / alloc_contig should go (set for the duration of the policy call). */
+  target: MigrateTarget | null;
+  /** Handles named by an alloc_contig that failed and not freed since: their free_contig does nothing. */
+  readonly failedContig: Set<string>;
+}
+
+/** khugepaged_scan (mm/khugepaged.c): the one cursor (process, next address) and the thread's sysfs counters. */
+export interface KhugepagedScanState {
+  /** -1: at the head of the list (no process being scanned). */
+  pid: number;
+  addr: number;
+  fullScans: number;
+  pagesCollapsed: number;
+}
+
+export function newKsmState(): KsmState {
+  return { stable: new Map(), items: new Map() };
+}
+export function newDriverState(): DriverState {
+  return { owner: new Map(), target: null, failedContig: new Set() };
+}
+export function newKhugepagedScanState(): KhugepagedScanState {
+  return { pid: -1, addr: 0, fullScans: 0, pagesCollapsed: 0 };
+}
