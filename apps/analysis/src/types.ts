@@ -59,6 +59,24 @@ export interface Summary {
   invariantViolations: number;
   /** absent in summaries written before the sharedness axis existed */
   sharedness?: SharednessBlock;
+  /** the tunables replayed with (absent in older summaries) */
+  settings?: Record<string, unknown>;
+  /** time-weighted means over the run and the peak coverage (absent in older summaries) */
+  overRun?: OverRunBlock;
+  /** locked ops counted while each workload event type was applied (absent in older summaries) */
+  lockedOpsByEvent?: Record<string, { events: number; lockedOps: number }>;
+  /** counters under their /proc/vmstat names (absent in older summaries) */
+  vmstat?: Record<string, number>;
+}
+
+/** summary.json `overRun`: trapezoid means over the metric samples, x = event index. */
+export interface OverRunBlock {
+  samples: number;
+  meanWasteBytes: number;
+  /** fraction 0..1 */
+  meanHugeCoverage: number;
+  /** fraction 0..1 */
+  peakHugeCoverage: number;
 }
 
 /** One line of an observation log after the header. */

@@ -142,8 +142,8 @@ describe('tiny and huge workloads', () => {
 
   it('marks the waste peak and says peak and end of run per design', () => {
     const svg = renderCharts(data()).find((c) => c.id === 'waste')!.svg;
-    expect(svg).toContain('peak 5.0 MiB after event 500');
-    expect(svg).toContain('end of run 1.0 MiB');
+    expect(svg).toContain('peak 5.00 MiB after event 500');
+    expect(svg).toContain('end of run 1.00 MiB');
   });
 });
 

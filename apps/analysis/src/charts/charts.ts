@@ -1,8 +1,7 @@
 import * as Plot from '@observablehq/plot';
-import { MiB } from '../metrics.js';
 import { composeSvg, plotDocument, type LegendItem } from './compose.js';
 import type { ChartData, RenderedChart } from './data.js';
-import { fmtInt, fmtMiB, fmtRate } from './format.js';
+import { byteUnit, fmtBytes, fmtInt, fmtRate } from './format.js';
 import { CHART_WIDTH, FONT_FAMILY, SITE_PALETTE, causeColor, designColor } from './style.js';
 
 export interface RenderOptions {
@@ -137,18 +136,19 @@ function peakAndEnd(data: ChartData): Map<string, { peakSeq: number; peak: numbe
 function wasteChart(data: ChartData, width: number): RenderedChart {
   const designs = data.designs;
   const { causes, colors } = causeOrder(new Set(data.waste.filter((r) => r.bytes > 0).map((r) => r.cause)));
-  const rows = data.waste.filter((r) => causes.includes(r.cause)).map((r) => ({ ...r, mib: r.bytes / MiB }));
-
-  // samples per design, and stacked totals for the y domain
+  // samples per design, and stacked totals (bytes) for the y domain and its unit
   const seqs = new Map<string, Set<number>>();
-  const totals = new Map<string, number>();
+  const totalBytes = new Map<string, number>();
   for (const r of data.waste) {
     (seqs.get(r.design) ?? seqs.set(r.design, new Set()).get(r.design)!).add(r.seq);
     const k = `${r.design}\u0000${r.seq}`;
-    totals.set(k, (totals.get(k) ?? 0) + r.bytes / MiB);
+    totalBytes.set(k, (totalBytes.get(k) ?? 0) + r.bytes);
   }
   const pe = peakAndEnd(data);
-  const yMax = Math.max(max(totals.values()), ...[...pe.values()].map((p) => p.peak / MiB));
+  const unit = byteUnit(Math.max(max(totalBytes.values()), ...[...pe.values()].map((p) => p.peak)));
+  const rows = data.waste.filter((r) => causes.includes(r.cause)).map((r) => ({ ...r, mib: r.bytes / unit.bytes }));
+  const totals = new Map([...totalBytes].map(([k, v]) => [k, v / unit.bytes]));
+  const yMax = Math.max(max(totals.values()), ...[...pe.values()].map((p) => p.peak / unit.bytes));
   const single = new Set(designs.filter((d) => (seqs.get(d)?.size ?? 0) === 1));
   const wasteOf = new Map<string, number>();
   for (const [k, v] of totals) {
@@ -164,16 +164,16 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
     if (n === 0) parts.push('no samples');
     else if ((wasteOf.get(d) ?? 0) === 0 && p.peak === 0) parts.push('no waste at any sample');
     else if (p.peakSeq >= 0) {
-      parts.push(`peak ${fmtMiB(p.peak)} after event ${fmtInt(p.peakSeq)}`);
-      if (p.summaryPeak > p.peak) parts.push(`(${fmtMiB(p.summaryPeak)} between samples)`);
-      parts.push(`· end of run ${fmtMiB(p.end)}`);
+      parts.push(`peak ${fmtBytes(p.peak)} after event ${fmtInt(p.peakSeq)}`);
+      if (p.summaryPeak > p.peak) parts.push(`(${fmtBytes(p.summaryPeak)} between samples)`);
+      parts.push(`· end of run ${fmtBytes(p.end)}`);
     }
     if (n === 1) parts.push('· single sample');
     return { design: d, note: parts.join(' ') };
   });
   const peaks = designs.flatMap((d) => {
     const p = pe.get(d)!;
-    return p.peakSeq >= 0 && p.peak > 0 ? [{ design: d, seq: p.peakSeq, mib: p.peak / MiB }] : [];
+    return p.peakSeq >= 0 && p.peak > 0 ? [{ design: d, seq: p.peakSeq, mib: p.peak / unit.bytes }] : [];
   });
 
   const facetH = yMax > 0 ? 130 : 60;
@@ -187,7 +187,7 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
     marginBottom: 44,
     style: STYLE,
     x: seqAxis(data.events),
-    y: { domain: [0, yMax > 0 ? yMax * 1.15 : 1], label: '↑ waste (MiB)', grid: true, nice: true },
+    y: { domain: [0, yMax > 0 ? yMax * 1.15 : 1], label: `↑ waste (${unit.name})`, grid: true, nice: true },
     fy: { domain: [...designs], axis: null, padding: 0.12 },
     color: { domain: causes, range: colors },
     marks: [
@@ -238,14 +238,15 @@ function wastePeakEndChart(data: ChartData, width: number): RenderedChart {
   const pe = peakAndEnd(data);
   const rowKey = (design: string, when: 'peak' | 'end'): string => `${design}${designs.indexOf(design) === 0 ? ' (baseline)' : ''} · ${when === 'peak' ? 'peak' : 'end of run'}`;
   const yDomain = designs.flatMap((d) => [rowKey(d, 'peak'), rowKey(d, 'end')]);
-  const rows = snaps.filter((r) => causes.includes(r.cause) && r.bytes > 0).map((r) => ({ key: rowKey(r.design, r.when), cause: r.cause, mib: r.bytes / MiB }));
+  const unit = byteUnit(Math.max(0, ...[...pe.values()].flatMap((p) => [p.peak, p.end])));
+  const rows = snaps.filter((r) => causes.includes(r.cause) && r.bytes > 0).map((r) => ({ key: rowKey(r.design, r.when), cause: r.cause, mib: r.bytes / unit.bytes }));
   const labels = designs.flatMap((d) => {
     const p = pe.get(d)!;
     const none = p.peakSeq < 0 ? 'no samples' : undefined;
-    const peakText = none ?? (p.peak === 0 ? 'none' : `${fmtMiB(p.peak)} after event ${fmtInt(p.peakSeq)}${p.summaryPeak > p.peak ? ` (summary peak ${fmtMiB(p.summaryPeak)}, between samples)` : ''}`);
+    const peakText = none ?? (p.peak === 0 ? 'none' : `${fmtBytes(p.peak)} after event ${fmtInt(p.peakSeq)}${p.summaryPeak > p.peak ? ` (summary peak ${fmtBytes(p.summaryPeak)}, between samples)` : ''}`);
     return [
-      { key: rowKey(d, 'peak'), mib: p.peak / MiB, text: peakText },
-      { key: rowKey(d, 'end'), mib: p.end / MiB, text: none ?? (p.end === 0 ? 'none' : fmtMiB(p.end)) },
+      { key: rowKey(d, 'peak'), mib: p.peak / unit.bytes, text: peakText },
+      { key: rowKey(d, 'end'), mib: p.end / unit.bytes, text: none ?? (p.end === 0 ? 'none' : fmtBytes(p.end)) },
     ];
   });
   const xMax = max(labels.map((l) => l.mib));
@@ -260,7 +261,7 @@ function wastePeakEndChart(data: ChartData, width: number): RenderedChart {
     marginTop: 4,
     marginBottom: 44,
     style: STYLE,
-    x: { domain: [0, xMax > 0 ? xMax * 1.6 : 1], label: 'waste (MiB) →', labelAnchor: 'right', grid: true },
+    x: { domain: [0, xMax > 0 ? xMax * 1.6 : 1], label: `waste (${unit.name}) →`, labelAnchor: 'right', grid: true },
     y: { domain: yDomain, label: null, axis: 'left', padding: 0.2 },
     color: { domain: causes, range: colors },
     marks: [

@@ -6,11 +6,30 @@ export function fmtInt(n: number): string {
   return group.format(Math.round(n));
 }
 
-/** bytes as MiB: one decimal, two below 1 MiB so small waste is not shown as 0.0 */
-export function fmtMiB(bytes: number): string {
-  const m = bytes / MiB;
-  const digits = Math.abs(m) < 1 && m !== 0 ? 2 : 1;
-  return `${m.toFixed(digits)} MiB`;
+const KiB = 1024;
+const GiB = 1024 * MiB;
+
+/** A binary unit for a range of byte values: the largest whose value is at least 1 at `maxBytes`. */
+export interface ByteUnit {
+  readonly name: 'B' | 'KiB' | 'MiB' | 'GiB';
+  readonly bytes: number;
+}
+
+export function byteUnit(maxBytes: number): ByteUnit {
+  const a = Math.abs(maxBytes);
+  if (a >= GiB) return { name: 'GiB', bytes: GiB };
+  if (a >= MiB) return { name: 'MiB', bytes: MiB };
+  if (a >= KiB) return { name: 'KiB', bytes: KiB };
+  return { name: 'B', bytes: 1 };
+}
+
+/** bytes in the unit that fits the value (B, KiB, MiB, GiB): three significant digits, whole bytes below 1 KiB */
+export function fmtBytes(bytes: number): string {
+  const u = byteUnit(bytes);
+  if (u.bytes === 1) return `${Math.round(bytes)} B`;
+  const v = bytes / u.bytes;
+  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)} ${u.name}`;
 }
 
 /** a rate with three significant digits, grouped: 12.3, 1,234 */

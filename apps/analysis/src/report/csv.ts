@@ -1,45 +1,55 @@
-import { WASTE_CAUSES } from '../types.js';
-import type { HeadlineRow } from './headline.js';
-import type { DesignRun } from './load.js';
+import type { Summary } from '../types.js';
+import { ID_COLUMNS, idValues, metricColumns, type MetricColumn } from './summaryColumns.js';
 
-function field(v: string | number): string {
-  const s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(6).replace(/0+$/, '').replace(/\.$/, '')) : v;
+/** A CSV cell: full precision for numbers (shortest round-trip form), quoted text where needed, empty for unknown. */
+export function csvField(v: string | number | undefined): string {
+  if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
+  const s = typeof v === 'number' ? String(v) : v;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** summary.csv: one row per design, raw units (bytes, counts, percent), deltas vs the baseline. */
-export function summaryCsv(designs: ReadonlyArray<DesignRun>, rows: ReadonlyArray<HeadlineRow>): string {
-  const header = [
-    'design', 'is_baseline', 'events',
-    'waste_bytes', 'waste_delta_bytes', 'peak_waste_bytes', 'peak_waste_delta_bytes',
-    'locked_ops', 'locked_ops_delta', 'locked_ops_per_event', 'lock_acquisitions', 'max_lock_depth', 'nesting_violations',
-    'split_page_failed', 'split_page_failed_delta', 'split_page_attempts',
-    'huge_coverage_percent', 'huge_coverage_delta_pp',
-    ...WASTE_CAUSES.map((c) => `waste_${c.replace(/-/g, '_')}_bytes`),
-    'expectations_failed', 'invariant_violations',
-    'sharedness_questions', 'sharedness_false_negatives', 'sharedness_false_positives',
-    'collapses_only_by_policy', 'collapse_duplicated_bytes', 'collapse_zero_filled_bytes',
-  ];
-  const lines = [header.join(',')];
-  rows.forEach((r, i) => {
-    const m = designs[i]!.summary.metrics;
-    lines.push(
-      [
-        r.design, i === 0 ? 1 : 0, r.events,
-        r.waste.value, r.waste.delta.delta, r.peakWaste.value, r.peakWaste.delta.delta,
-        r.lockedOps.value, r.lockedOps.delta.delta, r.lockedOpsPerEvent, m.lockAcquisitions, m.maxLockDepth, m.nestingViolations.length,
-        r.splitFailures.value, r.splitFailures.delta.delta, r.splitAttempts,
-        r.hugeCoverage.value * 100, r.hugeCoverage.delta.delta * 100,
-        ...WASTE_CAUSES.map((c) => m.wasteByCause[c] ?? 0),
-        r.expectationsFailed, r.invariantViolations,
-        ...(['questions', 'falseNegatives', 'falsePositives', 'collapsesOnlyByPolicy', 'duplicatedBytes', 'zeroFilledBytes'] as const).map((k) => {
-          const sh = designs[i]!.summary.sharedness;
-          return sh === undefined ? '' : sh[k];
-        }),
-      ]
-        .map(field)
-        .join(','),
-    );
+/** One replay: a design's summary, and the baseline's summary on the same log (for the delta columns). */
+export interface SummaryRowInput {
+  readonly design: string;
+  readonly summary: Summary;
+  readonly isBaseline: boolean;
+  readonly baseline: Summary | undefined;
+}
+
+/** Deltas against the baseline on the same log, for the headline metrics. */
+const DELTAS: ReadonlyArray<{ name: string; of: string }> = [
+  { name: 'waste_mean_delta_bytes', of: 'waste_mean_bytes' },
+  { name: 'waste_delta_bytes', of: 'waste_bytes' },
+  { name: 'peak_waste_delta_bytes', of: 'peak_waste_bytes' },
+  { name: 'huge_coverage_mean_delta_pp', of: 'huge_coverage_mean_percent' },
+  { name: 'huge_coverage_delta_pp', of: 'huge_coverage_percent' },
+  { name: 'locked_ops_delta', of: 'locked_ops' },
+  { name: 'split_page_failed_delta', of: 'split_page_failed' },
+];
+
+/** The header and value rows of summary.csv; `columns` are the metric columns used. */
+export function summaryTable(rows: ReadonlyArray<SummaryRowInput>): { header: string[]; values: Array<Array<string | number | undefined>>; columns: MetricColumn[] } {
+  const columns = metricColumns(rows.map((r) => r.summary));
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const header = [...ID_COLUMNS, 'is_baseline', ...columns.map((c) => c.name), ...DELTAS.map((d) => d.name)];
+  const values = rows.map((r) => {
+    const delta = (of: string): number | undefined => {
+      const c = byName.get(of)!;
+      const a = c.get(r.summary);
+      const b = r.baseline === undefined ? undefined : c.get(r.baseline);
+      return r.isBaseline || a === undefined || b === undefined ? undefined : a - b;
+    };
+    return [...idValues(r.design, r.summary), r.isBaseline ? 1 : 0, ...columns.map((c) => c.get(r.summary)), ...DELTAS.map((d) => delta(d.of))];
   });
-  return lines.join('\n') + '\n';
+  return { header, values, columns };
+}
+
+/**
+ * summary.csv: one row per replay (design, or design and seed), the
+ * identifying columns first, then every metric in raw units (bytes, counts,
+ * percent), then the deltas against the baseline on the same log.
+ */
+export function summaryCsv(rows: ReadonlyArray<SummaryRowInput>): string {
+  const t = summaryTable(rows);
+  return [t.header.join(','), ...t.values.map((v) => v.map(csvField).join(','))].join('\n') + '\n';
 }

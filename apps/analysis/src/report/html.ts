@@ -18,7 +18,7 @@ td { white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 td .delta { display: block; font-size: .8rem; }
 td .note { display: block; font-size: .75rem; color: #666; }
-.better { color: #1a7f37; } .worse { color: #b42318; } .same, .baseline { color: #666; }
+.better { color: #1a7f37; } .worse { color: #b42318; } .same, .baseline, .unknown, .nsd { color: #666; }
 .swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .4em; vertical-align: -0.05em; }
 figure { margin: 1rem 0 1.6rem; }
 figure svg { max-width: 100%; height: auto; display: block; }

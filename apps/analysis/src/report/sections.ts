@@ -4,9 +4,10 @@
  * provenance of each design directory. Each is a plain table model the HTML
  * and Markdown writers render the same way.
  */
-import { fmtInt, fmtMiB, fmtRate } from '../charts/format.js';
+import { fmtBytes, fmtInt, fmtRate } from '../charts/format.js';
 import type { DesignProvenance, Summary } from '../types.js';
 import type { DesignRun, LoadedRun } from './load.js';
+import { VMSTAT_COLUMNS } from './summaryColumns.js';
 
 export interface TableRow {
   /** the design's name and colour slot; undefined for a row that is not a design (e.g. a provenance field) */
@@ -34,7 +35,7 @@ export interface Table {
 }
 
 const pct = (n: number, of: number): string => (of > 0 ? ` (${((100 * n) / of).toFixed(n > 0 && (100 * n) / of < 1 ? 2 : 1)}%)` : '');
-const bytes = (b: number): string => (b === 0 ? '0' : `${fmtMiB(b)} (${fmtInt(b / 4096)} pages)`);
+const bytes = (b: number): string => (b === 0 ? '0' : `${fmtBytes(b)} (${fmtInt(b / 4096)} pages)`);
 
 function policyOf(summary: Summary, axis: string): string | undefined {
   const d = summary.design as { policies?: Record<string, { id?: string }> } | null;
@@ -118,6 +119,34 @@ export function lockingTable(designs: ReadonlyArray<DesignRun>): Table {
         warn: v.length > 0 ? [kinds.length + 2] : [],
       };
     }),
+  };
+}
+
+/**
+ * The run's counters under their /proc/vmstat names, one row per design, so a
+ * kernel developer can set them beside `grep thp_ /proc/vmstat` from a real
+ * machine. Counters every design left at zero are left out (and listed in the note).
+ */
+export function vmstatTable(designs: ReadonlyArray<DesignRun>): Table | undefined {
+  const have = designs.filter((d) => d.summary.vmstat !== undefined);
+  if (have.length === 0) return undefined;
+  const used = VMSTAT_COLUMNS.filter((c) => have.some((d) => (d.summary.vmstat?.[c] ?? 0) !== 0));
+  const zero = VMSTAT_COLUMNS.filter((c) => !used.includes(c));
+  return {
+    id: 'vmstat',
+    headTitle: 'design',
+    title: 'vmstat counters',
+    intro:
+      'What the model did, counted under the names of /proc/vmstat: THP faults and fallbacks, collapses, splits, compaction, migration (base pages) and CMA. ' +
+      'Each comes from the model\u2019s own outcomes and observations; the model compacts only on a compact event, which counts as one compaction stall.',
+    columns: used,
+    rows: designs.map((d) => ({
+      design: d.name,
+      index: d.index,
+      head: d.name,
+      cells: used.map((c) => (d.summary.vmstat === undefined ? '–' : fmtInt(d.summary.vmstat[c] ?? 0))),
+    })),
+    ...(zero.length > 0 ? { note: `Zero in every design: ${zero.join(', ')}.` } : {}),
   };
 }
 

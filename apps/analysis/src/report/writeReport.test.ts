@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { csvRecords } from '../testing/csv.js';
 import { writeFixtureRun } from '../testing/fixture.js';
 import { writeReport } from './writeReport.js';
 
@@ -34,9 +35,12 @@ describe('writeReport', () => {
       expect(readFileSync(join(dir, p)).subarray(1, 4).toString()).toBe('PNG');
     }
 
-    const csv = readFileSync(out.csv, 'utf8').trim().split('\n');
-    expect(csv).toHaveLength(1 + 3);
-    expect(csv[1]!.startsWith('linux-3.13,1,4000,')).toBe(true);
+    const text = readFileSync(out.csv, 'utf8');
+    expect(text.split('\n')[0]!.startsWith('design,workload,seed,params,settings,refcount_policy,sharedness_policy,pinned_migration_policy,shmem_truncate_policy,log_sha256,is_baseline,events,')).toBe(true);
+    const csv = csvRecords(text);
+    expect(csv).toHaveLength(3);
+    expect(csv[0]).toMatchObject({ design: 'linux-3.13', is_baseline: '1', events: '4000', refcount_policy: 'tail-refcount(perTailLockInSplit=false)' });
+    expect(csv[0]!['log_sha256']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('puts deltas against the first design in the headline and matches the summaries', async () => {
@@ -47,12 +51,11 @@ describe('writeReport', () => {
     expect(rows[0]).toContain('linux-4.5');
     expect(rows[0]).toContain('baseline');
     expect(rows[1]).toMatch(/class="delta (better|worse|same)"/);
-    const [header, , second] = readFileSync(out.csv, 'utf8').trim().split('\n');
-    const cols = header!.split(',');
-    const v = second!.split(',');
+    const [, second] = csvRecords(readFileSync(out.csv, 'utf8'));
     const s45 = JSON.parse(readFileSync(join(dir, 'linux-4.5', 'summary.json'), 'utf8'));
     const s313 = JSON.parse(readFileSync(join(dir, 'linux-3.13', 'summary.json'), 'utf8'));
-    expect(Number(v[cols.indexOf('waste_delta_bytes')])).toBe(s313.metrics.wasteBytes - s45.metrics.wasteBytes);
+    expect(Number(second!['waste_delta_bytes'])).toBe(s313.metrics.wasteBytes - s45.metrics.wasteBytes);
+    expect(Number(second!['waste_bytes'])).toBe(s313.metrics.wasteBytes);
     expect(html).not.toContain('warning');
   });
 

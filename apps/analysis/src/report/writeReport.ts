@@ -10,7 +10,7 @@ import { reportHtml } from './html.js';
 import { loadRun } from './load.js';
 import { reportMarkdown } from './markdown.js';
 import { manifestWarnings, provenance } from './provenance.js';
-import { lockingTable, sharednessTable, type Block, type Section } from './sections.js';
+import { lockingTable, sharednessTable, vmstatTable, type Block, type Section } from './sections.js';
 
 export interface WriteReportOptions {
   /** the command line that made this report (e.g. `pagelab report RUN_DIR`), added to the provenance */
@@ -27,7 +27,10 @@ export interface WrittenReport {
 }
 
 /** The report body: charts and tables grouped by question, empty groups left out. */
-function sections(charts: ReadonlyArray<RenderedChart>, tables: { sharedness: ReturnType<typeof sharednessTable>; locking: ReturnType<typeof lockingTable> }): Section[] {
+function sections(
+  charts: ReadonlyArray<RenderedChart>,
+  tables: { sharedness: ReturnType<typeof sharednessTable>; locking: ReturnType<typeof lockingTable>; vmstat: ReturnType<typeof vmstatTable> },
+): Section[] {
   const byId = new Map<ChartId, RenderedChart>(charts.map((c) => [c.id, c]));
   const chart = (id: ChartId): Block[] => {
     const c = byId.get(id);
@@ -42,6 +45,7 @@ function sections(charts: ReadonlyArray<RenderedChart>, tables: { sharedness: Re
       blocks: [...(tables.sharedness ? [{ kind: 'table' as const, table: tables.sharedness }] : []), ...chart('khugepaged-scans')],
     },
     { id: 'outcomes', title: 'Outcomes and failures', blocks: [...chart('outcomes'), ...chart('failure-reasons')] },
+    { id: 'vmstat-counters', title: 'vmstat counters', blocks: tables.vmstat ? [{ kind: 'table' as const, table: tables.vmstat }] : [] },
     { id: 'coverage', title: 'Huge-page coverage', blocks: chart('huge-coverage') },
   ];
   return out.filter((s) => s.blocks.length > 0);
@@ -62,7 +66,7 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
   const charts = renderCharts(chartData(run, series), opts.charts);
   const notes = [...manifestWarnings(run), ...run.designs.flatMap((d, i) => outcomeMismatches(d, series[i]!.outcomes))];
   const prov = provenance(run, { ...(opts.command !== undefined ? { command: opts.command } : {}), notes });
-  const body = sections(charts, { sharedness: sharednessTable(run.designs), locking: lockingTable(run.designs) });
+  const body = sections(charts, { sharedness: sharednessTable(run.designs), locking: lockingTable(run.designs), vmstat: vmstatTable(run.designs) });
 
   const w = run.manifest.workload;
   const title = `pagelab comparison: ${w.name} (seed ${w.seed})`;
@@ -91,6 +95,6 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
   };
   await writeFile(out.html, reportHtml({ title, lede, rows, sections: body, provenance: prov }));
   await writeFile(out.markdown, reportMarkdown({ title, lede, rows, sections: body, pngs, provenance: prov }));
-  await writeFile(out.csv, summaryCsv(run.designs, rows));
+  await writeFile(out.csv, summaryCsv(run.designs.map((d, i) => ({ design: d.name, summary: d.summary, isBaseline: i === 0, baseline: run.designs[0]!.summary }))));
   return out;
 }

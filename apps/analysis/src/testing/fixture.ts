@@ -21,6 +21,23 @@ import { WASTE_CAUSES } from '../types.js';
 /** How a fixture design behaves, loosely after the refcount eras of semantics.md. */
 export type Profile = 'tail-refcount' | 'head-refcount' | 'folio';
 
+function overRunOf(points: ReadonlyArray<{ seq: number; waste: number; coverage: number }>): NonNullable<Summary['overRun']> {
+  let w = 0, c = 0;
+  for (let i = 1; i < points.length; i++) {
+    const dx = points[i]!.seq - points[i - 1]!.seq;
+    w += ((points[i]!.waste + points[i - 1]!.waste) / 2) * dx;
+    c += ((points[i]!.coverage + points[i - 1]!.coverage) / 2) * dx;
+  }
+  const last = points[points.length - 1];
+  const span = last === undefined ? 0 : last.seq - points[0]!.seq;
+  return {
+    samples: points.length,
+    meanWasteBytes: span > 0 ? w / span : (last?.waste ?? 0),
+    meanHugeCoverage: span > 0 ? c / span : (last?.coverage ?? 0),
+    peakHugeCoverage: Math.max(0, ...points.map((p) => p.coverage)),
+  };
+}
+
 /** The design block (summary.json, provenance.json) of each profile, after the presets of the same era. */
 const DESIGN_OF: Record<Profile, { preset: string; policies: Record<string, { id: string; params: Record<string, unknown> }>; params: Record<string, unknown> }> = {
   'tail-refcount': {
@@ -302,7 +319,13 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
     const design = { name: d.name, ...DESIGN_OF[d.profile], preset: d.name };
     lines.push(JSON.stringify({ pagelab_observations: 1, pagelab: '0.1.0', design, workload, logSha256 }));
     const emit = (o: Record<string, unknown>): void => void lines.push(JSON.stringify(o));
-    const sample = (seq: number): void => emit({ seq, type: 'sample', metrics: st.snapshot() });
+    // summary.json's overRun, as the engine computes it: the trapezoid under the samples, x = event index
+    const points: Array<{ seq: number; waste: number; coverage: number }> = [];
+    const sample = (seq: number): void => {
+      const metrics = st.snapshot();
+      points.push({ seq, waste: metrics.wasteBytes, coverage: metrics.hugeCoverage });
+      emit({ seq, type: 'sample', metrics });
+    };
     if (!d.singleSample) sample(0);
     const costs = COSTS[d.profile];
     const waste = (cause: string, bytes: number): void => {
@@ -456,6 +479,16 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
       invariantViolations: 0,
       outcomes,
       sharedness: st.sharedness,
+      settings: { 'thp.enabled': 'always' },
+      overRun: overRunOf(points),
+      lockedOpsByEvent: { touch: { events, lockedOps: st.metrics.lockedOps } },
+      vmstat: {
+        thp_fault_alloc: outcomes['thp_fault']?.ok ?? 0,
+        thp_fault_fallback: outcomes['thp_fault']?.failed ?? 0,
+        thp_split_page: outcomes['split_page']?.ok ?? 0,
+        thp_split_page_failed: outcomes['split_page']?.failed ?? 0,
+        thp_collapse_alloc: outcomes['collapse']?.ok ?? 0,
+      },
     };
     const prov: DesignProvenance = {
       pagelab: '0.1.0',
