@@ -3,8 +3,10 @@
  * calls them where the kernel has the decision; a policy package implements
  * one. Policies change frame fields only through `k.ledger` primitives.
  */
-import type { Kernel } from './kernel.js';
+import type { GupHandle, Kernel } from './kernel.js';
+import type { MigrateReason, MigrateResult, MigrateTarget } from './migrate.js';
 import type { MM } from './mm.js';
+import type { PinHashStats } from './pinned_stats.js';
 import type { ShmemFile } from './shmem_file.js';
 
 export type AxisName = 'refcount' | 'sharedness' | 'pinned-migration' | 'shmem-truncate';
@@ -64,13 +66,34 @@ export interface SharednessPolicy {
   canReuseLargeAnon?(k: Kernel, head: number, mm: MM): boolean;
 }
 
-/** pinned-migration axis (issue: next axes): what compaction / CMA do with pinned or driver-owned pages. */
+/** pinned-migration axis: what compaction / CMA do with pinned or driver-owned pages. */
 export interface PinnedMigrationPolicy {
   readonly id: string;
   /** A driver page met by compaction/CMA: migrate it, reclaim it, or leave it (then the range fails). */
   migrateDriverPage(k: Kernel, pfn: number): 'migrated' | 'reclaimed' | 'busy';
   /** Extra cost paid when a driver registers / releases a pinned page. */
   onDriverPin(k: Kernel, pfn: number, pinned: boolean): void;
+  /**
+   * The migratetype of the gfp mask a driver allocates its pages with.
+   * Absent: MIGRATE_MOVABLE for a movable owner, MIGRATE_UNMOVABLE otherwise
+   * (DK allocates zbud pages __GFP_RECLAIMABLE).
+   */
+  driverMigratetype?(k: Kernel, owner: string, movable: boolean): number;
+  /**
+   * A GUP reference set was taken (`pinned` true, after the grab) or is
+   * about to be dropped: a pin/get handle, or one O_DIRECT request (`name`
+   * 'dio', taken and dropped within its event). DM with coverGup registers
+   * its pages as pinned pages owned by the caller.
+   */
+  onGupPin?(k: Kernel, name: string, h: GupHandle, pinned: boolean): void;
+  /**
+   * Compaction or alloc_contig met a user folio marked PagePinned
+   * (PG.pinned_owner): the design finds its owners and has them move it.
+   * Absent: the folio goes through plain migration (and a pin fails it).
+   */
+  migratePinnedFolio?(k: Kernel, head: number, reason: MigrateReason, target: MigrateTarget): MigrateResult;
+  /** The design's own counters (DM's pin-page hash and global lock) for the summary. */
+  stats?(k: Kernel): Partial<PinHashStats>;
 }
 
 /** shmem-truncate axis (issue: next axes): a partial hole punch inside a shmem THP. */

@@ -125,6 +125,8 @@ export class Buddy {
   private readonly freeByNodeMt: Float64Array;
   private allocated = 0;
   private reserved = 0;
+  /** mm_page_alloc_extfrag events, classified (traceExtfrag). */
+  readonly extfrag = { events: 0, fragmenting: 0, severe: 0, moderate: 0, changedOwnership: 0 };
   private hwpoisoned = 0;
 
   constructor(frames: Frames, ledger: Ledger, cfg: BuddyConfig) {
@@ -348,9 +350,30 @@ export class Buddy {
         canSteal = canStealFallback(current, startMt);
       }
       const pfn = this.freeHead[this.listIndex(nid, fmt, current)]!;
-      return this.stealSuitableFallback(nid, pfn, current, order, startMt, canSteal);
+      const got = this.stealSuitableFallback(nid, pfn, current, order, startMt, canSteal);
+      if (got >= 0) this.traceExtfrag(got, current, startMt);
+      return got;
     }
     return -1;
+  }
+
+  /**
+   * trace_mm_page_alloc_extfrag at the end of __rmqueue_fallback, tallied as
+   * Mel Gorman's trace-pagealloc-postprocess.pl does: an event is
+   * fragmenting when the fallback order is below pageblock_order (the
+   * tracepoint's own test), severe when that order is 3 or less, moderate
+   * otherwise; change_ownership when the pageblock now has the allocation's
+   * migratetype.
+   */
+  private traceExtfrag(pfn: number, fallbackOrder: number, allocMt: number): void {
+    const x = this.extfrag;
+    x.events++;
+    if (fallbackOrder < PAGEBLOCK_ORDER) {
+      x.fragmenting++;
+      if (fallbackOrder <= 3) x.severe++;
+      else x.moderate++;
+    }
+    if (this.pageblockMigratetype(pfn) === allocMt) x.changedOwnership++;
   }
 
   /**

@@ -167,8 +167,15 @@ export function dio(k: Kernel, mm: MM, addr: number, len: number, write: boolean
   if (gupRefused(k, mm, addr, len, req.write, 'dio', count)) return;
   const pin = k.params.follPin;
   const rc = k.policies.refcount;
+  const pm = k.policies.pinnedMigration;
   for (let c = 0; c < count; c++) {
     const pfns = gupRange(k, mm, req, pin ? 'pin' : 'get');
+    // A design whose pin owners cover O_DIRECT registers the request's pages and unregisters them at completion.
+    if (pm.onGupPin) {
+      const h: GupHandle = { kind: pin ? 'pin' : 'get', pid: mm.pid, addr, pfns, longterm: false, write: req.write };
+      pm.onGupPin(k, 'dio', h, true);
+      pm.onGupPin(k, 'dio', h, false);
+    }
     for (let i = 0; i < pfns.length; i++) {
       const pfn = pfns[i]!;
       if (pfn === ZERO_PFN) continue;

@@ -27,6 +27,8 @@ import { pteIndex } from './mm.js';
 import { ptePfn } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { ksmFolioMigrated } from './ksm.js';
+import { countMigration } from './pinned_stats.js';
+import type { GupHandle } from './kernel.js';
 
 export type MigrateReason = 'compaction' | 'contig_range' | 'longterm_pin' | 'memory_failure' | 'numa';
 /**
@@ -98,6 +100,7 @@ export function migrateFolio(k: Kernel, head: number, reason: MigrateReason, dst
   const order = f.order(head);
   const r = migrateOne(k, head, reason, dst);
   if (r.ok) {
+    countMigration(k, head, r.newHead);
     k.outcomes.record('migrate', true);
     k.emit({ type: 'migrate', reason, result: 'success', pfn: head, order, newPfn: r.newHead });
   } else {
@@ -323,4 +326,47 @@ export function migrateLongtermUnpinnable(k: Kernel, pfns: Int32Array, kind: Gup
     migrateFolio(k, head, 'longterm_pin', { avoidRange: cma });
   }
   return true;
+}
+
+/**
+ * A GUP-pinned folio moved by the owners of its pins (Minchan's pin-page
+ * subsystem extended to every GUP caller, as LaHaise asked: DM with
+ * coverGup). Each owner named (a pin/get handle of k.handles) first waits
+ * for its I/O on the folio to end and drops its references
+ * (unpin_user_page / put_page); the folio then migrates like any other;
+ * each owner takes its references again on the page where its data now is
+ * (the new folio, or the old one if migration failed) and repoints its
+ * handle there. An anon folio no process maps any more is held by the pins
+ * alone: dropping them would free it, so it is left ('pinned').
+ */
+export function moveGupPinnedFolio(k: Kernel, head: number, owners: readonly string[], reason: MigrateReason, dst: MigrateTarget = {}): MigrateResult {
+  const f = k.frames;
+  const nr = 1 << f.order(head);
+  const rc = k.policies.refcount;
+  if (f.test(head, PG.anon) && !f.test(head, PG.swapcache) && totalMapcount(f, head) === 0) {
+    k.outcomes.record('migrate', false, 'pinned');
+    k.emit({ type: 'migrate', reason, result: 'fail', cause: 'pinned', pfn: head, order: f.order(head) });
+    return { ok: false, cause: 'pinned' };
+  }
+  const held: GupHandle[] = [];
+  for (const name of owners) {
+    const h = k.handles.get(name);
+    if (h && !held.includes(h)) held.push(h);
+  }
+  for (const h of held)
+    for (let i = 0; i < h.pfns.length; i++) {
+      const p = h.pfns[i]!;
+      if (p >= head && p < head + nr) rc.gupRelease(k, p, h.kind);
+    }
+  const r = migrateFolio(k, head, reason, dst);
+  const to = r.ok ? r.newHead : head;
+  for (const h of held)
+    for (let i = 0; i < h.pfns.length; i++) {
+      const p = h.pfns[i]!;
+      if (p < head || p >= head + nr) continue;
+      const np = to + (p - head);
+      rc.gupGrab(k, np, 1, h.kind, false, false);
+      h.pfns[i] = np;
+    }
+  return r;
 }

@@ -31,6 +31,22 @@ export interface DriverState {
   target: MigrateTarget | null;
   /** Handles named by an alloc_contig that failed and not freed since: their free_contig does nothing. */
   readonly failedContig: Set<string>;
+  /** What the pinned-migration mechanism counted (pinned_stats.ts). */
+  readonly stats: PinnedMechanismCounters;
+}
+
+/** Counters kept where compaction, CMA and migration do their work (read by pinned_stats.ts). */
+export interface PinnedMechanismCounters {
+  readonly pinned: {
+    ownerMigrations: number;
+    crossNodeMigrations: number;
+    reclaimedDriverPages: number;
+    reclaimAllocatedPages: number;
+    reclaimPressurePages: number;
+  };
+  readonly cma: { success: number; failure: number; causes: Record<string, number>; candidates: number; retries: number };
+  /** compact_zone results by COMPACT_* name */
+  readonly compact: Record<string, number>;
 }
 
 /** khugepaged_scan (mm/khugepaged.c): the one cursor (process, next address) and the thread's sysfs counters. */
@@ -46,7 +62,16 @@ export function newKsmState(): KsmState {
   return { stable: new Map(), items: new Map() };
 }
 export function newDriverState(): DriverState {
-  return { owner: new Map(), target: null, failedContig: new Set() };
+  return {
+    owner: new Map(),
+    target: null,
+    failedContig: new Set(),
+    stats: {
+      pinned: { ownerMigrations: 0, crossNodeMigrations: 0, reclaimedDriverPages: 0, reclaimAllocatedPages: 0, reclaimPressurePages: 0 },
+      cma: { success: 0, failure: 0, causes: {}, candidates: 0, retries: 0 },
+      compact: { COMPACT_SKIPPED: 0, COMPACT_SUCCESS: 0, COMPACT_COMPLETE: 0 },
+    },
+  };
 }
 export function newKhugepagedScanState(): KhugepagedScanState {
   return { pid: -1, addr: 0, fullScans: 0, pagesCollapsed: 0 };

@@ -91,7 +91,9 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
       const refused = gupRefused(k, mm, ev.addr, ev.len, req.write, ev.type);
       const pfns = refused ? new Int32Array(0) : gupRange(k, mm, req, kind);
       if (!refused) k.outcomes.record('gup', true);
-      k.handles.set(ev.handle, { kind, pid: ev.pid, addr: ev.addr, pfns, longterm: req.longterm, write: req.write });
+      const h = { kind, pid: ev.pid, addr: ev.addr, pfns, longterm: req.longterm, write: req.write };
+      k.handles.set(ev.handle, h);
+      if (!refused) k.policies.pinnedMigration.onGupPin?.(k, ev.handle, h, true);
       return;
     }
     case 'unpin':
@@ -99,6 +101,7 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
       const h = k.handles.get(ev.handle);
       if (!h) throw new ModelInputError('handle', 'a handle taken by an earlier pin/get event and not yet released', ev.handle);
       if (ev.dirty) dmaWrite(k, h);
+      if (h.pfns.length > 0) k.policies.pinnedMigration.onGupPin?.(k, ev.handle, h, false);
       gupRelease(k, h);
       k.handles.delete(ev.handle);
       return;
