@@ -76,9 +76,9 @@ export interface PinnedMigrationPolicy {
   /**
    * The migratetype of the gfp mask a driver allocates its pages with.
    * Absent: MIGRATE_MOVABLE for a movable owner, MIGRATE_UNMOVABLE otherwise
-   * (DK allocates zbud pages __GFP_RECLAIMABLE).
+   * (DK allocates zbud pages __GFP_RECLAIMABLE); undefined: that default.
    */
-  driverMigratetype?(k: Kernel, owner: string, movable: boolean): number;
+  driverMigratetype?(k: Kernel, owner: string, movable: boolean): number | undefined;
   /**
    * A GUP reference set was taken (`pinned` true, after the grab) or is
    * about to be dropped: a pin/get handle, or one O_DIRECT request (`name`

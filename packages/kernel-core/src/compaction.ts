@@ -114,13 +114,16 @@ export function driverAlloc(k: Kernel, owner: string, pages: number, handle: str
   const nid = node ?? 0;
   const pfns: number[] = [];
   const mt = k.policies.pinnedMigration.driverMigratetype?.(k, owner, movable) ?? (movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE);
+  // The handle exists (with no pages yet) while the pages are registered, so a policy can tell their owner.
+  const d = { owner, pfns: new Int32Array(0), movable, contig: false };
+  k.drivers.set(handle, d);
   for (let i = 0; i < pages; i++) {
     const pfn = newDriverPage(k, movable, nid, handle, mt);
     if (pfn < 0) break;
     pfns.push(pfn);
     k.policies.pinnedMigration.onDriverPin(k, pfn, true);
   }
-  k.drivers.set(handle, { owner, pfns: Int32Array.from(pfns), movable, contig: false });
+  d.pfns = Int32Array.from(pfns);
   k.outcomes.record('driver_alloc', pfns.length === pages, pfns.length === pages ? undefined : 'no_memory');
 }
 

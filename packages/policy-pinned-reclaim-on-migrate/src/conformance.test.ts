@@ -1,0 +1,4 @@
+import { runPinnedMigrationConformance } from '@pagelab/policy-testkit';
+import { descriptor } from './index.js';
+
+runPinnedMigrationConformance(descriptor);
