@@ -1,0 +1,5 @@
+export * from './steps.js';
+export { compile, ScenarioError, DEADLOCK } from './program.js';
+export { explore, type Exploration, type ExploreOptions, type Reduction, type TraceStep, type Violation } from './explore.js';
+export { RACE_SCENARIOS, findRaceScenario } from './scenarios/index.js';
+export * as page from './kernel/page.js';
