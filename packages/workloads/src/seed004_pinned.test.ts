@@ -25,6 +25,11 @@ const ERAS = ['linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'
 const D0 = ['linux-3.13', 'linux-4.5'];
 /** Presets with movable-ops (DA, 4.8+). */
 const DA = ['linux-5.8', 'linux-6.10', 'linux-6.15'];
+const PROPOSALS = ['minchan-2013', 'kozlowski-2013'];
+/** Minchan's design with LaHaise's answer: every GUP pin and O_DIRECT request subscribes. */
+const DM_GUP = 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)';
+/** pinpage_lock acquisitions (one locked op each). */
+const globalLock = (r: Run) => r.metrics.lockedOpsBySite['pinpage_lock'] ?? 0;
 
 interface Run extends CheckedRun {
   compacts: { migrated: number; failed: number; result: string }[];
@@ -95,11 +100,10 @@ describe('seeds/004: the workloads', () => {
     for (const design of ERAS) for (const [s, variants] of VARIANTS) for (const p of variants) clean(s, design, p);
   }, 60_000);
 
-  it('the two 2013 proposals (DM owner-handlers, DK reclaim-on-migrate) are named by the workloads but refused until their policies are installed', () => {
-    expect(zbudBlocksCompaction.designs).toEqual(expect.arrayContaining(['minchan-2013', 'kozlowski-2013']));
-    expect(() => run(zbudBlocksCompaction, 'minchan-2013')).toThrow(/owner-handlers/);
-    expect(() => run(zbudBlocksCompaction, 'kozlowski-2013')).toThrow(/reclaim-on-migrate/);
-  });
+  it('the two 2013 proposals (DM minchan-2013, DK kozlowski-2013) replay every workload and parameter value with the invariants holding and every expect passing', () => {
+    expect(zbudBlocksCompaction.designs).toEqual(expect.arrayContaining(PROPOSALS));
+    for (const design of [...PROPOSALS, DM_GUP]) for (const [s, variants] of VARIANTS) if (s.designs.includes('minchan-2013')) for (const p of variants) clean(s, design, p);
+  }, 60_000);
 });
 
 describe('Kozlowski: "zbud pages are not movable and they cannot be allocated from CMA region"', () => {
@@ -262,4 +266,40 @@ describe('LaHaise: "the address space migratepage method ... as in aio\'s use-ca
       expect(clean(aioRingPages, design).outcomes['thp_fault']).toEqual(outcome(2));
     });
   }
+});
+
+describe('the 2013 proposals against the thread\'s scenarios', () => {
+  it("Kozlowski's DK reclaims the zbud page in every pageblock: both THP faults succeed and alloc_contig takes the first candidate, with no global lock", () => {
+    const r = clean(zbudBlocksCompaction, 'kozlowski-2013');
+    expect(r.outcomes['thp_fault']).toEqual(outcome(2));
+    expect(r.outcomes['driver_reclaim']?.ok).toBeGreaterThan(0);
+    const a = clean(zbudBlocksCompaction, 'kozlowski-2013', { op: 'alloc_contig' });
+    expect(a.cma).toEqual([{ type: 'cma_alloc_success', pfn: 512, tried: 1 }]);
+    expect(globalLock(r) + globalLock(a)).toBe(0);
+  });
+
+  it('DK reclaims only zbud pages: zsmalloc pages and the foo driver\'s pinned pages still block compaction and alloc_contig as under 3.13', () => {
+    for (const s of [zsmallocBlocksCompaction, pinPageOwner]) {
+      expect(clean(s, 'kozlowski-2013').outcomes['thp_fault'], s.name).toEqual(outcome(0, 2, { no_order9_block: 2 }));
+      expect(clean(s, 'kozlowski-2013', { op: 'alloc_contig' }).cma, s.name).toEqual([{ type: 'cma_alloc_fail', cause: 'driver_busy', tried: 7 }]);
+    }
+  });
+
+  it("Minchan's DM moves every registered driver page (zbud, zsmalloc, foo, aio) through its owner, paying the global lock on every register, lookup and repoint", () => {
+    for (const s of [zbudBlocksCompaction, zsmallocBlocksCompaction, pinPageOwner, aioRingPages]) {
+      const r = clean(s, 'minchan-2013');
+      expect(r.outcomes['thp_fault'], s.name).toEqual(outcome(2));
+      // 8 registrations + 8 unregistrations at least, plus a lookup and a repoint per page moved.
+      expect(globalLock(r), s.name).toBeGreaterThan(16);
+      expect(clean(s, 'minchan-2013', { op: 'alloc_contig' }).cma, s.name).toEqual([{ type: 'cma_alloc_success', pfn: 512, tried: 1 }]);
+    }
+  });
+
+  it('DM as posted leaves GUP pins immovable (cma_alloc -EBUSY while the O_DIRECT is in flight); with coverGup the owner waits for its I/O, the pages move, and every pin paid the global lock', () => {
+    const posted = clean(gupPinnedCma, 'minchan-2013');
+    expect(posted.cma.map((c) => c.cause ?? 'ok')).toEqual(['pinned', 'ok']);
+    const covered = clean(gupPinnedCma, DM_GUP);
+    expect(covered.cma.map((c) => c.cause ?? 'ok')).toEqual(['ok', 'ok']);
+    expect(globalLock(covered)).toBeGreaterThan(globalLock(posted));
+  });
 });

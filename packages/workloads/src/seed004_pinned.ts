@@ -12,8 +12,7 @@
  * LaHaise holds up as the alternative, plus the O_DIRECT pins he says any
  * design must face. The logs do not know the design: whether a driver page
  * moves is the pinned-migration policy's answer (pins-block D0, movable-ops
- * DA installed; owner-handlers DM and reclaim-on-migrate DK, the two RFCs,
- * not yet), and `movable` on driver_alloc only says whether the owner
+ * DA, and the two RFCs: owner-handlers DM, reclaim-on-migrate DK), and `movable` on driver_alloc only says whether the owner
  * allocates with __GFP_MOVABLE and offers a migration callback.
  *
  * The fragmented layout (driverInEveryPageblock) relies on the model's
@@ -126,7 +125,7 @@ export const pinPageOwner = fragScenario({
   name: 'seed004-pin-page-owner',
   title: "Minchan's foo driver: long-pinned pages whose owner registers a migration handler (set_pinned_page)",
   source: 'seeds/004 (Minchan Kim: "Each subsystem or GUP caller who want to pin pages long time should create own migration handler"); semantics.md §6 D.3',
-  expectation: 'D0 cannot ask the owner, so the pages block; DM (minchan-2013, not installed) would call owner.migrate under a global hash lock; DA (4.8+) does it through the page\'s movable_operations, and compaction succeeds',
+  expectation: 'D0 cannot ask the owner, so the pages block; DM (minchan-2013) calls owner.migrate after a lookup under its global hash lock; DA (4.8+) does it through the page\'s movable_operations, and compaction succeeds',
   designs: [...ERAS, ...PROPOSALS],
   driver: { owner: 'foo', movable: true },
 });
