@@ -109,6 +109,58 @@ Examples:
     });
 
   program
+    .command('record')
+    .argument('<CMD...>', 'the program and its arguments, after --')
+    .description('Run a program under strace and perf (THP disabled, so every first touch is seen at 4 KiB), then once normally; write a workload log of what it did to memory, and LOG.smaps.jsonl with the kernel\'s AnonHugePages/Rss of both runs.')
+    .option('-o, --out <LOG>', 'the log to write (default ./<program>.jsonl); the samples go to LOG.smaps.jsonl')
+    .option('--name <NAME>', 'the workload name in the header (default: the program\'s basename)')
+    .option('--set <KEY=VALUE>', 'a header setting instead of what this machine\'s sysfs says (repeatable), e.g. thp.enabled=always', collect)
+    .option('--interval <MS>', 'smaps_rollup sampling period in ms (default 100)')
+    .option('--no-normal-run', 'skip the second, untraced run (no observed AnonHugePages then)')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', `
+Needs root (or perf_event_paranoid=-1 and ptrace rights), strace (apt-get install -y strace) and
+perf (apt-get install -y linux-perf), plus cc or python3 for the THP-disabling wrapper.
+Private file mappings (libraries), device and hugetlb mappings are left out of the log; the header's
+workload.params.excludedBytes counts them and the summary says how much. Addresses are laid out
+afresh (2 MiB offsets kept), so the log replays on the model's machine whatever ASLR did.
+The program runs twice: the two runs may differ in timing (strace is slow), khugepaged scans, and
+any input-, clock- or randomness-driven path.
+
+Examples:
+  pagelab record -- python3 -c 'import numpy; a = numpy.ones(1 << 26); a.sum()'
+  pagelab record --out redis.jsonl --set thp.enabled=always -- ./bgsave.sh
+  pagelab record --interval 50 --json -- make -j2
+  pagelab compare python3.jsonl --designs linux-6.10,linux-6.15     (charts observed vs predicted)`)
+    .action(async (argv: string[], o: { out?: string; name?: string; set?: string[]; interval?: string; normalRun?: boolean; json?: boolean }) => {
+      const { recordCommand } = await import('./commands/record.js');
+      done(await recordCommand(ctx, { argv, set: o.set ?? [], normalRun: o.normalRun !== false, json: o.json ?? false, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.name !== undefined ? { name: o.name } : {}), ...(o.interval !== undefined ? { interval: o.interval } : {}) }));
+    });
+
+  program
+    .command('import')
+    .argument('<FILE>', 'ftrace text (tracefs trace file, trace-cmd report), perf script output, or strace -f text')
+    .description('Convert a trace of syscalls (mmap, munmap, mremap, mprotect, madvise, brk, clone, execve) and page faults into a workload log; count the lines that cannot be used, with examples.')
+    .option('-o, --out <LOG>', 'the log to write (default ./<file name>.jsonl)')
+    .option('--name <NAME>', 'the workload name in the header')
+    .option('--set <KEY=VALUE>', 'a header setting (repeatable), e.g. thp.enabled=always', collect)
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', `
+Traces that work: events syscalls:sys_enter_*/sys_exit_* (or the sys_NAME(...) / sys_NAME -> RET
+lines of tracefs), exceptions:page_fault_user and page_fault_kernel, and sched_process_fork/exec/exit
+or task_newtask for the process tree. A task never seen starting becomes a new process.
+
+Examples:
+  echo 1 > /sys/kernel/tracing/instances/mm/events/exceptions/page_fault_user/enable ...
+  pagelab import /sys/kernel/tracing/instances/mm/trace --out mine.jsonl
+  perf script -F comm,tid,time,event,trace --ns > faults.txt && pagelab import faults.txt
+  pagelab import trace-cmd-report.txt --set thp.enabled=always --json`)
+    .action(async (file: string, o: { out?: string; name?: string; set?: string[]; json?: boolean }) => {
+      const { importCommand } = await import('./commands/import.js');
+      done(await importCommand(ctx, { file, set: o.set ?? [], json: o.json ?? false, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.name !== undefined ? { name: o.name } : {}) }));
+    });
+
+  program
     .command('scenarios')
     .description('List the named workloads: parameters and defaults, source, and the designs to compare them under.')
     .addHelpText('after', `

@@ -9,7 +9,7 @@ import { Observable, concatAll, forkJoin, isObservable, map, filter, toArray, ty
 import { applyEvent, checkInvariants, Kernel, ModelInputError, type Settings as KernelSettings } from '@pagelab/kernel-core';
 import {
   OBSERVATIONS_FORMAT_VERSION, OUTCOME_NAMES, describeValue, stableStringify,
-  type ExpectationFailure, type LogHeader, type Metrics, type Outcome, type WorkloadEvent,
+  type ExpectationCheck, type ExpectationFailure, type LogHeader, type Metrics, type Outcome, type WorkloadEvent,
   type Observation as EventsObservation, type ObservationOf,
 } from '@pagelab/events';
 import { designJson, type Design } from './design.js';
@@ -306,7 +306,7 @@ export interface RunSummary {
   /** counters under their /proc/vmstat names (vmstat.ts says how each is counted) */
   readonly vmstat: Vmstat;
   readonly outcomes: Record<string, Outcome>;
-  readonly expectations: { readonly passed: number; readonly failed: number; readonly failures: readonly ExpectationFailure[] };
+  readonly expectations: { readonly passed: number; readonly failed: number; readonly failures: readonly ExpectationFailure[]; readonly checks: readonly ExpectationCheck[] };
   readonly invariantViolations: number;
   /** Every sharedness question khugepaged asked, answered by the policy and by the precise rule. */
   readonly sharedness: Kernel['sharednessDivergence'];
@@ -333,7 +333,7 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     lockedOpsByEvent: state.lockedOpsByEvent,
     vmstat: state.vmstat.result(sorted),
     outcomes: sorted,
-    expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures },
+    expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures, checks: k.expectations.checks as ExpectationCheck[] },
     invariantViolations: state.invariantViolations,
     sharedness: { ...k.sharednessDivergence },
   };

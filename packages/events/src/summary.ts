@@ -30,10 +30,20 @@ export const ExpectationFailure = object(
 );
 export type ExpectationFailure = t.TypeOf<typeof ExpectationFailure>;
 
+/** One evaluated check, passed or not, with the value the model found (what `pagelab kernel diff` compares). */
+export const ExpectationCheck = object(
+  'an expectation check',
+  { line: PositiveInt, check: NonEmptyString, expected: JsonValue, actual: JsonValue, passed: t.boolean },
+  {},
+  { exact: false },
+);
+export type ExpectationCheck = t.TypeOf<typeof ExpectationCheck>;
+
 export const Expectations = object(
   'an expectations object',
   { passed: NonNegativeInt, failed: NonNegativeInt, failures: t.array(ExpectationFailure, 'an array of expectation failures') },
-  {},
+  // Every check in log order; optional so summaries written before it still read.
+  { checks: t.array(ExpectationCheck, 'an array of expectation checks') },
   { exact: false },
 );
 

@@ -19,6 +19,7 @@ export function evaluateExpect(k: Kernel, ev: Expect, line: number): void {
     return mm;
   };
   const check = (name: string, expected: unknown, actual: unknown, ok = expected === actual) => {
+    k.expectations.checks.push({ line, check: name, expected, actual, passed: ok });
     if (ok) {
       k.expectations.passed++;
       return;

@@ -61,6 +61,15 @@ export const OBSERVATION_BATCH = 4096;
 /** What drain() returns when nothing was observed: shared, never written to. */
 const NO_OBSERVATIONS: Observation[] = Object.freeze([]) as unknown as Observation[];
 
+/** One evaluated `expect` check, passed or not: summary.json's expectations.checks (kernel diff reads the model's values there). */
+export interface ExpectCheck {
+  line: number;
+  check: string;
+  expected: unknown;
+  actual: unknown;
+  passed: boolean;
+}
+
 export interface ExpectFailure {
   line: number;
   label?: string;
@@ -79,7 +88,7 @@ export class Kernel {
   readonly outcomes = new Outcomes();
   readonly waste = new WasteMeter();
   /** `expect` results: failures keep the event's line and what differed. */
-  readonly expectations = { passed: 0, failed: 0, failures: [] as ExpectFailure[] };
+  readonly expectations = { passed: 0, failed: 0, failures: [] as ExpectFailure[], checks: [] as ExpectCheck[] };
   readonly mms = new Map<number, MM>();
   readonly files = new Map<string, ShmemFile>();
   readonly anonVmas: AnonVma[] = [];

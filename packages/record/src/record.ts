@@ -1,0 +1,262 @@
+/**
+ * Recording a real program: run it twice.
+ *
+ * 1. Traced: perf records the exceptions:page_fault_user and
+ *    page_fault_kernel tracepoints (address, error code; the kernel ones
+ *    are the program's too, e.g. read() into a fresh buffer) around strace
+ *    -f, which records every memory syscall and the process tree with
+ *    times. The program runs under a wrapper that sets PR_SET_THP_DISABLE,
+ *    so every first touch is a 4 KiB fault the trace sees (a THP fault
+ *    would map 512 pages at once and hide 511 first touches).
+ * 2. Normal: the same command under the same wrapper without the THP
+ *    switch, untraced, so the AnonHugePages the kernel reports are what the
+ *    program gets on this machine.
+ *
+ * Both runs turn ASLR off, and /proc/PID/smaps_rollup of the program's
+ * process tree is sampled every `intervalMs` in both. The two runs may
+ * still differ: strace slows every syscall (often 2-10x), so timers,
+ * khugepaged's scans and the interleaving of processes differ; a program
+ * reading the clock, the network or random data may take another path;
+ * and the traced run has no THPs at all, so khugepaged had nothing of the
+ * program's to scan then.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { SYSCTL_KEYS, sysctlValues, type LogHeader, type Settings, type SysctlKey, type WorkloadEvent } from '@pagelab/events';
+import { convert, type Conversion } from './convert.js';
+import { startSampler, type SmapsSample } from './smaps.js';
+import { parseStrace } from './strace.js';
+import { findTools, recordingProblems } from './tools.js';
+import { parseTracepoints } from './tracepoints.js';
+import { clockOffsetNs, wrapper } from './wrapper.js';
+import type { Unusable } from './trace.js';
+
+export interface RecordOptions {
+  readonly argv: readonly string[];
+  /** The workload name in the header (default: the program's basename). */
+  readonly name?: string;
+  /** Header settings to use instead of what this machine's sysfs says (thp.enabled=always, ...). */
+  readonly settings?: Settings;
+  /** smaps_rollup sampling period. Default 100 ms. */
+  readonly intervalMs?: number;
+  /** Skip the normal (THP-enabled, untraced) run. */
+  readonly skipNormalRun?: boolean;
+  /** Where the program's own stdout/stderr go. Default: inherited. */
+  readonly programOutput?: 'inherit' | 'ignore';
+  readonly cwd?: string;
+}
+
+export interface RunFacts {
+  readonly exitCode: number | null;
+  readonly durationMs: number;
+  readonly samples: SmapsSample[];
+}
+
+export interface Recording extends Conversion {
+  readonly traced: RunFacts;
+  readonly normal: RunFacts | undefined;
+  /** smaps samples with the seq of the log event each lines up with. */
+  readonly smaps: readonly (SmapsSample & { seq: number })[];
+  readonly unusable: readonly Unusable[];
+  /** Fault records perf says it lost (its buffer overflowed), 0 when none. */
+  readonly lostFaults: number;
+}
+
+export class RecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordError';
+  }
+}
+
+/** The THP tunables as this machine's sysfs has them, in the header's vocabulary. */
+export function machineSettings(): Settings {
+  const files: Partial<Record<SysctlKey, string>> = {
+    'thp.enabled': '/sys/kernel/mm/transparent_hugepage/enabled',
+    'thp.defrag': '/sys/kernel/mm/transparent_hugepage/defrag',
+    'thp.shmem_enabled': '/sys/kernel/mm/transparent_hugepage/shmem_enabled',
+    'khugepaged.max_ptes_none': '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none',
+    'khugepaged.max_ptes_swap': '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap',
+    'khugepaged.max_ptes_shared': '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared',
+    'khugepaged.pages_to_scan': '/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan',
+  };
+  const out: Record<string, string | number> = {};
+  for (const key of SYSCTL_KEYS) {
+    const f = files[key];
+    if (!f) continue;
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    // "always [madvise] never": the bracketed word is the setting.
+    const chosen = /\[([^\]]+)\]/.exec(text)?.[1] ?? text;
+    const value: string | number = /^\d+$/.test(chosen) ? Number(chosen) : chosen;
+    if ((sysctlValues[key] as { is(u: unknown): boolean }).is(value)) out[key] = value;
+  }
+  return out as Settings;
+}
+
+/** tmpfs mount points (files there are shmem). */
+function tmpfsMounts(): string[] {
+  try {
+    return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'tmpfs').map((f) => f[1]!.replace(/\\040/g, ' '));
+  } catch {
+    return [];
+  }
+}
+
+function exePath(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs argv as a child, sampling its tree; `exclude` names tracer processes inside the tree. */
+function runSampled(argv: readonly string[], run: SmapsSample['run'], intervalMs: number, opts: RecordOptions, tracerExes: readonly string[]): Promise<RunFacts> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', opts.programOutput ?? 'inherit', opts.programOutput ?? 'inherit'], cwd: opts.cwd });
+    const tracers = new Set<number>();
+    const sampler = startSampler(
+      () => child.pid,
+      () => {
+        // perf and strace sit at the top of the traced tree: leave them out of the program's numbers.
+        if (tracerExes.length > 0 && child.pid !== undefined) {
+          tracers.add(child.pid);
+          try {
+            for (const line of readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)) {
+              const p = Number(line);
+              if (p > 0 && tracerExes.includes(exePath(p) ?? '')) tracers.add(p);
+            }
+          } catch {
+            // not yet, or gone
+          }
+        }
+        return tracers;
+      },
+      run,
+      intervalMs,
+    );
+    child.on('error', (e) => {
+      sampler.stop();
+      reject(new RecordError(`could not start ${argv[0]}: ${e.message}`));
+    });
+    child.on('exit', (code) => {
+      const samples = sampler.stop();
+      resolve({ exitCode: code, durationMs: Number(process.hrtime.bigint() - t0) / 1e6, samples });
+    });
+  });
+}
+
+/** The seq of the last event at or before time t (0 = before any event). */
+function seqAt(times: readonly number[], t: number): number {
+  let lo = 0, hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Records `argv`: the traced run, the conversion, then the normal run.
+ * Throws a RecordError naming the missing tool (and how to install it) or
+ * what went wrong; writes nothing itself (see writeRecording).
+ */
+export async function recordProgram(opts: RecordOptions): Promise<Recording> {
+  if (opts.argv.length === 0) throw new RecordError('no command to record (pagelab record -- CMD ARGS...)');
+  const tools = findTools();
+  const problems = recordingProblems(tools);
+  if (problems.length > 0) throw new RecordError(`cannot record: ${problems.join('; ')}`);
+  const w = wrapper(tools.cc.path, tools.python3.path);
+  const intervalMs = opts.intervalMs ?? 100;
+  const dir = mkdtempSync(join(tmpdir(), 'pagelab-record-'));
+  try {
+    const perfData = join(dir, 'faults.perf'), straceOut = join(dir, 'strace.txt');
+    const offset = clockOffsetNs(w);
+    const traced = await runSampled(
+      [
+        tools.perf.path!, 'record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-m', '1024',
+        '-e', 'exceptions:page_fault_user', '-e', 'exceptions:page_fault_kernel', '-o', perfData, '--',
+        tools.strace.path!, '-f', '-q', '--timestamps=unix,us', '-T', '-yy', '-o', straceOut,
+        '-e', 'trace=%memory,%process,fallocate,ftruncate', '--',
+        ...w.argv, '--no-thp', '--', ...opts.argv,
+      ],
+      'traced', intervalMs, opts, [tools.strace.path!, tools.perf.path!],
+    );
+    const straceText = readFileSync(straceOut, 'utf8');
+    const syscalls = parseStrace(straceText, { tmpfsMounts: tmpfsMounts(), offsetNs: -offset });
+    const script = spawnSync(tools.perf.path!, ['script', '-i', perfData, '--ns', '-F', 'comm,tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (script.status !== 0) throw new RecordError(`perf script failed: ${script.stderr.trim().split('\n')[0]}`);
+    const faults = parseTracepoints(script.stdout);
+    const lost = /(\d+) lost/.exec(script.stderr)?.[1];
+    const rootTid = Number(/^(\d+)\s/.exec(straceText)?.[1] ?? NaN);
+    if (!Number.isFinite(rootTid)) throw new RecordError(`strace recorded nothing (${straceOut} is empty): did ${opts.argv[0]} start?`);
+    const settings = { ...machineSettings(), ...(opts.settings ?? {}) } as Settings;
+    const name = opts.name ?? basename(opts.argv[0]!);
+    const conversion = convert([...syscalls.ops, ...faults.ops], {
+      name,
+      settings,
+      startAtExec: { tid: rootTid, exec: w.execs },
+      params: {
+        recorded: {
+          command: [...opts.argv],
+          kernel: release(),
+          tools: { strace: tools.strace.version ?? '', perf: tools.perf.version ?? '', wrapper: w.kind },
+          thpDisabledWhileTraced: true,
+          aslr: 'off in both runs',
+          exitCode: traced.exitCode,
+        },
+      },
+    });
+    const normal = opts.skipNormalRun ? undefined : await runSampled([...w.argv, '--', ...opts.argv], 'normal', intervalMs, opts, []);
+    const tracedStart = conversion.times[0] ?? 0;
+    const tracedEnd = conversion.times[conversion.times.length - 1] ?? tracedStart;
+    const smaps: (SmapsSample & { seq: number })[] = traced.samples.map((s) => ({ ...s, seq: seqAt(conversion.times, s.tNs) }));
+    if (normal) {
+      // The normal run is faster: line its samples up by the fraction of the run elapsed.
+      for (const s of normal.samples) {
+        const f = normal.durationMs > 0 ? Math.min(1, s.tMs / normal.durationMs) : 1;
+        smaps.push({ ...s, seq: seqAt(conversion.times, tracedStart + f * (tracedEnd - tracedStart)) });
+      }
+    }
+    return { ...conversion, traced, normal, smaps, unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost ? Number(lost) : 0 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The lines of the smaps file written beside a recorded log (LOG.smaps.jsonl). */
+export function smapsLines(r: Pick<Recording, 'traced' | 'normal' | 'smaps' | 'header'>, intervalMs: number): unknown[] {
+  return [
+    {
+      pagelab_smaps: 1,
+      workload: r.header.workload.name,
+      intervalMs,
+      runs: {
+        traced: { thp: 'disabled (PR_SET_THP_DISABLE)', durationMs: Math.round(r.traced.durationMs), exitCode: r.traced.exitCode, samples: r.traced.samples.length },
+        ...(r.normal ? { normal: { thp: 'as the machine is set', durationMs: Math.round(r.normal.durationMs), exitCode: r.normal.exitCode, samples: r.normal.samples.length } } : {}),
+      },
+      note: 'seq: the log event each sample lines up with (traced run: by time; normal run: by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.',
+    },
+    ...r.smaps.map((s) => ({
+      run: s.run, seq: s.seq, tMs: Math.round(s.tMs), processes: s.processes,
+      anonHugeBytes: s.anonHugeBytes, rssModelBytes: s.rssModelBytes, rssAnonBytes: s.rssAnonBytes, rssShmemBytes: s.rssShmemBytes,
+      rssBytes: s.rssBytes, shmemPmdMappedBytes: s.shmemPmdMappedBytes, swapBytes: s.swapBytes,
+    })),
+  ];
+}
+
+/** The sidecar file name of a log. */
+export function smapsPathFor(logPath: string): string {
+  return `${logPath.replace(/\.gz$/, '')}.smaps.jsonl`;
+}
+
+export type { LogHeader, WorkloadEvent };
