@@ -184,6 +184,29 @@ Examples:
       done(await policiesCommand(ctx));
     });
 
+  program
+    .command('races')
+    .argument('[NAME]', 'a race scenario (omit to list them)')
+    .description('Explore every interleaving of a kernel race (seed 002 prep_compound_page, seed 001 speculative lookup, PageTail/first_page) and print each reachable violation with its shortest counterexample.')
+    .option('-m, --memory-model <MODEL>', 'sc (sequential consistency) or weak (store buffers and early loads; see docs/races.md)', 'sc')
+    .option('--reduction <R>', 'sleep-sets (default) or none (every interleaving, counted exactly)', 'sleep-sets')
+    .option('--json', 'print {name, memoryModel, interleavings, states, violations: [{assertion, steps: [{cpu, function, op, word, value}]}]}')
+    .option('--litmus', 'print the scenario as a herd7 C litmus test for the Linux-kernel memory model (seed002 scenarios)')
+    .option('--report <DIR>', 'write report.html, report.md and one swimlane SVG per counterexample (both memory models)')
+    .option('--force', 'replace an existing --report directory')
+    .addHelpText('after', `
+Examples:
+  pagelab races                                              list the scenarios and their known verdicts
+  pagelab races seed002-prep-compound-unfixed                reachable under sc: exit 1, counterexample printed
+  pagelab races seed002-prep-compound-no-wmb --memory-model weak --json
+  pagelab races seed002-prep-compound-fixed --litmus > fixed.litmus && herd7 -conf linux-kernel.cfg fixed.litmus
+  pagelab races seed001-speculative-lookup --report runs/races-seed001
+Exit codes: 0 no assertion can fail (every interleaving explored), 1 a violation is reachable, 2 bad input.`)
+    .action(async (name: string | undefined, o: { memoryModel: string; reduction: string; json?: boolean; litmus?: boolean; report?: string; force?: boolean }) => {
+      const { racesCommand } = await import('./commands/races.js');
+      done(await racesCommand(ctx, { ...(name !== undefined ? { name } : {}), memoryModel: o.memoryModel, reduction: o.reduction, json: o.json ?? false, litmus: o.litmus ?? false, force: o.force ?? false, ...(o.report !== undefined ? { report: o.report } : {}) }));
+    });
+
   return program;
 }
 
