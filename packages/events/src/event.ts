@@ -44,6 +44,8 @@ export const expectChecks = {
   collapsed: NonNegativeInt,
   lockedOpsMax: NonNegativeInt,
   lockedOpsMin: NonNegativeInt,
+  /** Faults so far that found no memory (VM_FAULT_OOM: touch, GUP, dio): says running out of memory is intended. */
+  oomFaults: NonNegativeInt,
 } as const;
 export type ExpectCheck = keyof typeof expectChecks;
 export const EXPECT_CHECKS = Object.keys(expectChecks) as readonly ExpectCheck[];

@@ -87,6 +87,12 @@ export const observationCodecs = {
   oom: observation('oom', { pid: Pid, addr: PageAddr }),
   /** GUP refused by check_vma_flags (a writing pin/get/dio of a read-only VMA: EFAULT). */
   gup_failed: observation('gup_failed', { pid: Pid, addr: PageAddr, reason: NonEmptyString }, { len: NonNegativeInt, via: NonEmptyString }),
+  /**
+   * A device write through a pin (a dirty unpin/put) that the pinning process
+   * does not see (`missed`: its mapping moved off the pinned page, GUP vs.
+   * CoW) or that another process sees (`leaked`): pages of each kind.
+   */
+  gup_incoherent: observation('gup_incoherent', { pid: Pid, addr: PageAddr, via: NonEmptyString, missed: NonNegativeInt, leaked: NonNegativeInt }),
   /** madvise(2) returned EINVAL (an advice the era does not have). */
   madvise_einval: observation('madvise_einval', { pid: Pid, addr: PageAddr, advice: NonEmptyString }),
   ksm_scan: observation('ksm_scan', {

@@ -2,6 +2,7 @@
 // directory and renamed over the final name on close(), so a reader never
 // sees a half-written file under that name; abort() (or any failure) removes
 // the temp file.
+import { writeSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -83,12 +84,14 @@ class AtomicJsonlWriter implements JsonlWriter {
     for (const line of lines) {
       if (line.includes('\n')) return Promise.reject(new Error(`JsonlWriter(${this.path}): a line must not contain a newline`));
     }
+    // Flushed whenever the buffer fills, so one call with millions of lines never builds one huge string.
     for (const line of lines) {
       this.buffer.push(line, '\n');
       this.bufferedChars += line.length + 1;
+      if (this.bufferedChars >= this.limit) void this.flush();
     }
     this.count += lines.length;
-    return this.bufferedChars >= this.limit ? this.flush() : this.settled();
+    return this.settled();
   }
 
   writeLine(line: string): Promise<void> {
@@ -142,21 +145,25 @@ class AtomicJsonlWriter implements JsonlWriter {
     });
   }
 
-  /** Queue the buffered text as one write after those already queued. */
+  /**
+   * Writes the buffered text now, synchronously: a producer that never
+   * awaits (a replay pushing batches) still holds at most one buffer of
+   * text, and a full disk is seen at the write that hit it. Failures are
+   * kept and re-raised by settled() and close().
+   */
   private flush(): Promise<void> {
     if (this.buffer.length > 0) {
       const text = this.buffer.join('');
       this.buffer = [];
       this.bufferedChars = 0;
-      // The chain itself never rejects; failures are kept and re-raised by settled().
-      this.chain = this.chain.then(async () => {
-        if (this.failure !== undefined) return;
+      if (this.failure === undefined) {
         try {
-          await this.handle.writeFile(text, 'utf8');
+          const bytes = Buffer.from(text, 'utf8');
+          for (let off = 0; off < bytes.length; ) off += writeSync(this.handle.fd, bytes, off, bytes.length - off);
         } catch (e) {
           this.failure = e;
         }
-      });
+      }
     }
     return this.settled();
   }

@@ -11,6 +11,11 @@ import { ModelInputError } from './errors.js';
 
 type Expect = EventOf<'expect'>;
 
+/** Faults that found no memory so far (every GUP or dio -ENOMEM is one of them). */
+export function oomFaults(k: Kernel): number {
+  return k.outcomes.get('fault').reasons['oom'] ?? 0;
+}
+
 export function evaluateExpect(k: Kernel, ev: Expect, line: number): void {
   const mm: MM | undefined = ev.pid !== undefined ? k.mm(ev.pid) : undefined;
   const range = ev.addr !== undefined ? { addr: ev.addr, len: ev.len ?? 4096 } : undefined;
@@ -46,5 +51,10 @@ export function evaluateExpect(k: Kernel, ev: Expect, line: number): void {
   if (ev.splitFailed !== undefined) check('splitFailed', ev.splitFailed, k.outcomes.get('split_page').failed);
   if (ev.collapsed !== undefined) check('collapsed', ev.collapsed, k.outcomes.get('collapse').ok);
   if (ev.lockedOpsMax !== undefined) check('lockedOpsMax', `<= ${ev.lockedOpsMax}`, k.ledger.lockedOps, k.ledger.lockedOps <= ev.lockedOpsMax);
+  if (ev.oomFaults !== undefined) {
+    // The log says how many faults it means to run out of memory: `--check` no longer calls the OOMs a failure.
+    k.expectations.oomChecked = true;
+    check('oomFaults', ev.oomFaults, oomFaults(k));
+  }
   if (ev.lockedOpsMin !== undefined) check('lockedOpsMin', `>= ${ev.lockedOpsMin}`, k.ledger.lockedOps, k.ledger.lockedOps >= ev.lockedOpsMin);
 }

@@ -16,7 +16,7 @@ import { site } from './ledger.js';
 import type { MM } from './mm.js';
 import { pteIndex } from './mm.js';
 import { ptePfn, ptePresent, pteWrite } from './pte.js';
-import { ZERO_PFN } from './rmap.js';
+import { ZERO_PFN, folioMappings } from './rmap.js';
 import { shmemFault } from './shmem.js';
 import { migrateLongtermUnpinnable } from './migrate.js';
 
@@ -38,11 +38,19 @@ export function eraKind(k: Kernel, kind: GupKind): GupKind {
   return kind === 'pin' && k.params.follPin ? 'pin' : 'get';
 }
 
+/** Why a GUP got no pages: the errno __get_user_pages returns. */
+export type GupError = 'ENOMEM' | 'EFAULT';
+
 /**
  * Grabs every page of the range and returns their pfns (the zero page, never
- * pinned, is returned but not grabbed).
+ * pinned, is returned but not grabbed), or the errno when a page could not
+ * be faulted in: faultin_page turns VM_FAULT_OOM into -ENOMEM and
+ * VM_FAULT_SIGBUS (shmem beyond EOF) into -EFAULT (mm/gup.c,
+ * vm_fault_to_errno). What was grabbed before is released again: every
+ * user of a range pin unpins a short pin, so the model's GUP is all or
+ * nothing (see gupRefused).
  */
-export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int32Array {
+export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int32Array | GupError {
   const n = req.len / PAGE_SIZE;
   const pfns = new Int32Array(n);
   if (kind === 'pin') mm.hasPinned = true;
@@ -78,12 +86,19 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
     }
     // Slow path: fault in (breaking CoW for a write pin), then follow_page under the PT lock.
     let pfn: number;
-    if (vma.kind === 'shmem') pfn = shmemFault(k, mm, vma, a, req.write);
-    else {
+    let error: GupError = 'ENOMEM';
+    if (vma.kind === 'shmem') {
+      const sigbus = k.outcomes.get('fault').reasons['sigbus'] ?? 0;
+      pfn = shmemFault(k, mm, vma, a, req.write);
+      if (pfn < 0 && (k.outcomes.get('fault').reasons['sigbus'] ?? 0) > sigbus) error = 'EFAULT';
+    } else {
       pfn = faultInAnon(k, mm, vma, a, write);
       if (unshare && pfn >= 0) pfn = unshareAnon(k, mm, vma, a);
     }
-    if (pfn < 0) throw new ModelInputError('len', 'a range the machine has memory to fault in', req.len);
+    if (pfn < 0) {
+      releaseGrabbed(k, pfns, j, kind);
+      return error;
+    }
     k.ledger.spinLock(GUP_PTL);
     if (pfn !== ZERO_PFN) k.policies.refcount.gupGrab(k, pfn, 1, kind, false, false);
     k.ledger.spinUnlock();
@@ -94,6 +109,17 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
   if (req.longterm && k.params.longtermMigratesCma && !req.noMigrate && migrateLongtermUnpinnable(k, pfns, kind))
     return gupRange(k, mm, { ...req, noMigrate: true }, kind);
   return pfns;
+}
+
+/** Drops the first `n` grabs of a GUP that failed part-way (unpin_user_pages / put_page of what it got). */
+function releaseGrabbed(k: Kernel, pfns: Int32Array, n: number, kind: GupKind): void {
+  for (let i = 0; i < n; i++) if (pfns[i] !== ZERO_PFN) k.policies.refcount.gupRelease(k, pfns[i]!, kind);
+}
+
+/** A GUP (or `n` direct I/Os) that failed with `reason`: the outcome counted and a `gup_failed` observation. */
+export function gupFailed(k: Kernel, mm: MM, addr: number, len: number, via: 'pin' | 'get' | 'dio', reason: GupError, n = 1): void {
+  k.outcomes.record(via === 'dio' ? 'dio' : 'gup', false, reason, n);
+  k.emit({ type: 'gup_failed', pid: mm.pid, addr, len, via, reason });
 }
 
 /**
@@ -110,8 +136,7 @@ export function gupRefused(k: Kernel, mm: MM, addr: number, len: number, write: 
   for (let a = addr; a < addr + len; ) {
     const vma = mm.findVma(a)!;
     if (!vma.write) {
-      k.outcomes.record(via === 'dio' ? 'dio' : 'gup', false, 'EFAULT', n);
-      k.emit({ type: 'gup_failed', pid: mm.pid, addr, len, via, reason: 'EFAULT' });
+      gupFailed(k, mm, addr, len, via, 'EFAULT', n);
       return true;
     }
     a = vma.end;
@@ -126,32 +151,82 @@ export function gupRelease(k: Kernel, h: GupHandle): void {
   }
 }
 
+/** Whether `mm` maps page `pfn` at `addr` (a PTE, or inside a huge PMD). */
+function mapsAt(mm: MM, addr: number, pfn: number): boolean {
+  const pt = mm.pt(addr);
+  if (!pt) return false;
+  if (pt.pmd > 0) return ptePfn(pt.pmd) + pteIndex(addr) === pfn;
+  const v = pt.ptes[pteIndex(addr)]!;
+  return ptePresent(v) && ptePfn(v) === pfn;
+}
+
 /**
  * A device write through the pin (unpin with dirty): new data lands in the
- * pinned frames, and the process expects to read it at the pinned address
- * (a shmem page: the file holds it, while the page is still in its cache).
- * If the process no longer maps that frame (a CoW moved it away), the
- * content check reports the write as lost.
+ * pinned frames. A shmem page: the file holds it while the page is in its
+ * cache, for every process mapping it. An anon page: the pinning process
+ * expects it where it sees the pinned page (h.at). Two things can break
+ * that, and both are the design's outcome, not a model error:
+ *   - missed: the process maps another page there now (a CoW after fork
+ *     moved it away from the pinned page: GUP vs. CoW before 5.9, where
+ *     70e806e4e645 "mm: Do early cow for pinned pages during fork() for
+ *     ptes" makes fork copy a maybe-pinned page for the child; or a
+ *     FOLL_GET reference, which fork never looks at);
+ *   - leaked: another process maps the pinned page and sees a write it
+ *     never made (the child of a fork, CVE-2020-29374's direction).
+ * Each such page's token joins incoherentDmaTokens and the unpin counts as a
+ * failed `dma_write` with a `gup_incoherent` observation; an `expect
+ * contentIntact` still reports the loss, the content invariant does not.
  */
 export function dmaWrite(k: Kernel, h: GupHandle): void {
+  const f = k.frames;
   const mm = k.mms.get(h.pid);
+  let missed = 0;
+  let leaked = 0;
+  // One rmap walk per folio, not per page (a THP pinned whole is 512 pages of one folio).
+  let mapsOf = -1;
+  let maps: ReturnType<typeof folioMappings> = [];
   for (let i = 0; i < h.pfns.length; i++) {
     const pfn = h.pfns[i]!;
     if (pfn === ZERO_PFN) continue;
     const tok = k.nextToken();
-    k.frames.content[pfn] = tok;
-    // A page-cache page: the file holds the new data, for every process mapping it.
-    const head = k.frames.head(pfn);
-    if (k.frames.test(head, PG.shmem)) {
-      const file = k.fileById(k.frames.mapping[head]!);
-      const index = k.frames.index[head]!;
+    f.content[pfn] = tok;
+    const head = f.head(pfn);
+    if (f.test(head, PG.shmem)) {
+      const file = k.fileById(f.mapping[head]!);
+      const index = f.index[head]!;
       if (file && file.cache.get(index) === head) file.shadow.set(index + (pfn - head), tok);
       continue;
     }
-    const a = h.addr + i * PAGE_SIZE;
-    const pt = mm?.pt(a);
-    if (pt && mm!.findVma(a)?.kind === 'anon') pt.shadow[pteIndex(a)] = tok;
+    const at = h.at ? h.at[i]! : h.addr + i * PAGE_SIZE;
+    let incoherent = false;
+    if (mm && at >= 0) {
+      const pt = mm.pt(at);
+      if (pt && mm.findVma(at)?.kind === 'anon') pt.shadow[pteIndex(at)] = tok;
+      if (!mapsAt(mm, at, pfn)) {
+        missed++;
+        incoherent = true;
+      }
+    }
+    if (head !== mapsOf) {
+      mapsOf = head;
+      maps = folioMappings(k, head);
+    }
+    for (const m of maps) {
+      const a = m.pmd ? m.addr + (pfn - head) * PAGE_SIZE : m.addr;
+      if (!m.pmd && ptePfn(m.pte) !== pfn) continue;
+      if (m.mm === mm && a === at) continue;
+      leaked++;
+      incoherent = true;
+      break;
+    }
+    if (incoherent) k.incoherentDmaTokens.add(tok);
   }
+  if (missed + leaked === 0) {
+    k.outcomes.record('dma_write', true);
+    return;
+  }
+  k.outcomes.record('dma_write', false, missed > 0 ? 'missed' : 'leaked');
+  k.emit({ type: 'gup_incoherent', pid: h.pid, addr: h.addr, via: h.kind, missed, leaked });
 }
 
 /**
@@ -170,6 +245,12 @@ export function dio(k: Kernel, mm: MM, addr: number, len: number, write: boolean
   const pm = k.policies.pinnedMigration;
   for (let c = 0; c < count; c++) {
     const pfns = gupRange(k, mm, req, pin ? 'pin' : 'get');
+    if (typeof pfns === 'string') {
+      // The I/Os done so far succeeded; this one and the rest fail as the first did (the loop would repeat it).
+      if (c > 0) k.outcomes.record('dio', true, undefined, c);
+      gupFailed(k, mm, addr, len, 'dio', pfns, count - c);
+      return;
+    }
     // A design whose pin owners cover O_DIRECT registers the request's pages and unregisters them at completion.
     if (pm.onGupPin) {
       const h: GupHandle = { kind: pin ? 'pin' : 'get', pid: mm.pid, addr, pfns, longterm: false, write: req.write };

@@ -40,9 +40,10 @@ export interface GupHandle {
    * Where the pinning process sees each grabbed page: its address at the
    * pin, moved by mremap, -1 once the process let go of that address
    * (munmap, MADV_DONTNEED, exit, a hwpoisoned page). A device write through
-   * the pin is the process's data there (gup.ts dmaWrite).
+   * the pin is the process's data there (gup.ts dmaWrite). Absent for a
+   * request released in the event that took it (dio): addr + i pages.
    */
-  at: Float64Array;
+  at?: Float64Array;
   longterm: boolean;
   write: boolean;
 }
@@ -88,7 +89,7 @@ export class Kernel {
   readonly outcomes = new Outcomes();
   readonly waste = new WasteMeter();
   /** `expect` results: failures keep the event's line and what differed. */
-  readonly expectations = { passed: 0, failed: 0, failures: [] as ExpectFailure[], checks: [] as ExpectCheck[] };
+  readonly expectations = { passed: 0, failed: 0, failures: [] as ExpectFailure[], checks: [] as ExpectCheck[], oomChecked: false };
   readonly mms = new Map<number, MM>();
   readonly files = new Map<string, ShmemFile>();
   readonly anonVmas: AnonVma[] = [];

@@ -5,7 +5,8 @@
 import type { WorkloadEvent } from '@pagelab/events';
 import { ModelInputError } from './errors.js';
 import { fork, exit } from './fork.js';
-import { dio, dmaWrite, eraKind, gupRange, gupRefused, gupRelease } from './gup.js';
+import { dio, dmaWrite, eraKind, gupFailed, gupRange, gupRefused, gupRelease } from './gup.js';
+import { pinnedAddresses } from './gup_handles.js';
 import type { Kernel } from './kernel.js';
 import { khugepaged, madviseCollapse } from './khugepaged.js';
 import { allocContig, compact, driverAlloc, driverFree, freeContig } from './compaction.js';
@@ -89,11 +90,14 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
       const req = { pid: ev.pid, addr: ev.addr, len: ev.len, write: ev.write ?? true, fast: ev.fast ?? true, longterm: ev.longterm ?? false };
       // A refused GUP grabs nothing; its handle holds no pages, so the log's unpin/put still pairs with it.
       const refused = gupRefused(k, mm, ev.addr, ev.len, req.write, ev.type);
-      const pfns = refused ? new Int32Array(0) : gupRange(k, mm, req, kind);
-      if (!refused) k.outcomes.record('gup', true);
-      const h = { kind, pid: ev.pid, addr: ev.addr, pfns, longterm: req.longterm, write: req.write };
+      const got = refused ? new Int32Array(0) : gupRange(k, mm, req, kind);
+      // Out of memory (or SIGBUS) faulting the range in: -ENOMEM (-EFAULT), counted like a refusal, nothing held.
+      if (typeof got === 'string') gupFailed(k, mm, ev.addr, ev.len, ev.type, got);
+      const pfns = typeof got === 'string' ? new Int32Array(0) : got;
+      if (!refused && typeof got !== 'string') k.outcomes.record('gup', true);
+      const h = { kind, pid: ev.pid, addr: ev.addr, pfns, at: pinnedAddresses(ev.addr, pfns.length), longterm: req.longterm, write: req.write };
       k.handles.set(ev.handle, h);
-      if (!refused) k.policies.pinnedMigration.onGupPin?.(k, ev.handle, h, true);
+      if (pfns.length > 0) k.policies.pinnedMigration.onGupPin?.(k, ev.handle, h, true);
       return;
     }
     case 'unpin':

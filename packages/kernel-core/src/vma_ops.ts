@@ -10,6 +10,7 @@ import { site } from './ledger.js';
 import { type MM, PageTable, Vma, pmdBase } from './mm.js';
 import { ptePfn, ptePresent, pteSwap, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, removeRmapPmd, removeRmapPtes } from './rmap.js';
+import { gupForgetRange, gupMoveRange } from './gup_handles.js';
 
 const ZAP_PTL = site('zap_pte_range');
 const ZAP_PMD = site('zap_huge_pmd');
@@ -52,6 +53,7 @@ export function requireMapped(mm: MM, addr: number, len: number, field = 'addr')
  * design A splits the whole compound page.
  */
 export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
+  gupForgetRange(k, mm, start, end);
   for (let base = pmdBase(start); base < end; base += HPAGE_PMD_SIZE) {
     let pt = mm.pt(base);
     if (!pt) continue;
@@ -292,6 +294,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     }
   }
   k.ledger.tlbFlush();
+  gupMoveRange(k, mm, addr, addr + len, delta);
   if (moved.some((v) => v.kind === 'anon')) mm.movedAnon = true;
   for (const v of moved) {
     v.start += delta;
