@@ -207,6 +207,64 @@ Exit codes: 0 no assertion can fail (every interleaving explored), 1 a violation
       done(await racesCommand(ctx, { ...(name !== undefined ? { name } : {}), memoryModel: o.memoryModel, reduction: o.reduction, json: o.json ?? false, litmus: o.litmus ?? false, force: o.force ?? false, ...(o.report !== undefined ? { report: o.report } : {}) }));
     });
 
+
+  const kernel = program
+    .command('kernel')
+    .description('Run a workload log on the running Linux kernel (root, THP) and diff its check values against the model.')
+    .addHelpText('after', `
+Examples:
+  sudo pagelab kernel run selftest-collapse-full --out runs/k
+  sudo pagelab kernel diff selftest-collapse-fork --design linux-6.18
+  pagelab kernel diff LOG --design linux-6.15 --kernel runs/k --markdown   (reuse a kernel run)
+Knobs written (THP, khugepaged, KSM) are restored at the end, after an error and on SIGINT/SIGTERM;
+a swap file, a tracefs instance and the executor's processes are removed.`);
+
+  kernel
+    .command('run')
+    .argument('<LOG|SCENARIO>', 'a workload log file, or a scenario name')
+    .description('Execute every event on the running kernel into a run directory: kernel.jsonl (rc, errno, ns per event; the kernel value of every expect check; khugepaged tracepoints).')
+    .option('-o, --out <DIR>', 'run directory (default runs/<workload>-kernel-<log sha256 prefix>)')
+    .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
+    .option('--no-trace', 'do not record tracepoints in a private tracefs instance')
+    .option('--force', 'replace an existing run directory')
+    .addHelpText('after', `
+Examples:
+  sudo pagelab kernel run selftest-collapse-fork --out runs/fork-kernel
+  sudo pagelab kernel run workload.jsonl --no-trace
+Refuses (exit 2, nothing changed) when not root, without THP, or when the log has events the
+kernel cannot perform here (alloc_contig/free_contig, driver_alloc/driver_free, memory_failure), listing them.
+Approximations (reclaim as drop_caches + MADV_PAGEOUT, transient pins as io_uring longterm pins) are printed.
+Exit 130/143 after SIGINT/SIGTERM, with every knob restored.`)
+    .action(async (log: string, o: { out?: string; param?: string[]; trace?: boolean; force?: boolean }) => {
+      const { kernelRunCommand } = await import('./commands/kernel.js');
+      done(await kernelRunCommand(ctx, { log, param: o.param ?? [], trace: o.trace ?? true, force: o.force ?? false, ...(o.out !== undefined ? { out: o.out } : {}) }));
+    });
+
+  kernel
+    .command('diff')
+    .argument('<LOG|SCENARIO>', 'a workload log file, or a scenario name')
+    .description('Per expect check: the value the log expects, the kernel\'s and the model\'s under DESIGN; exit 1 on a disagreement docs/kernel-differences.md does not name.')
+    .requiredOption('-d, --design <DESIGN>', 'the design the model replays under')
+    .option('-k, --kernel <DIR>', 'use the kernel.jsonl of an earlier `pagelab kernel run` instead of running now')
+    .option('--json', 'print {checks: [{line, check, expected, kernel, model, agree}]} (kernel null where it cannot answer)')
+    .option('--markdown', 'print the table as Markdown')
+    .option('--all', 'show agreeing rows of a long table too')
+    .option('--known <FILE>', 'the known-differences file (default docs/kernel-differences.md of this checkout)')
+    .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
+    .addHelpText('after', `${DESIGN_HELP}
+
+Examples:
+  sudo pagelab kernel diff selftest-collapse-full --design linux-6.18
+  pagelab kernel diff seed001-balloon-punch --design linux-6.15 --kernel runs/balloon-kernel --json | jq '.checks[] | select(.agree == false)'
+Exit 0 when every answerable check agrees or its difference is listed, 1 otherwise, 2 on bad input or a refusal.`)
+    .action(async (log: string, o: { design: string; kernel?: string; json?: boolean; markdown?: boolean; all?: boolean; known?: string; param?: string[] }) => {
+      const { kernelDiffCommand } = await import('./commands/kernel.js');
+      done(await kernelDiffCommand(ctx, {
+        log, design: o.design, param: o.param ?? [], json: o.json ?? false, markdown: o.markdown ?? false, all: o.all ?? false,
+        ...(o.kernel !== undefined ? { kernel: o.kernel } : {}), ...(o.known !== undefined ? { known: o.known } : {}),
+      }));
+    });
+
   return program;
 }
 

@@ -9,3 +9,5 @@ export {
   type KernelRun, type KernelCheck, type EventResult, type RunOptions,
 } from './run.js';
 export { snapshotKnobs } from './snapshot.js';
+export { diffChecks, unexplained, parseKnownDifferences, type DiffRow, type KnownDifference, type ModelCheck } from './diff.js';
+export { type JsonValue } from './run.js';

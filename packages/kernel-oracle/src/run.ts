@@ -434,6 +434,9 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A CLI whose own signal handler calls process.exit() first still restores: 'exit' listeners run synchronously.
+  const onExit = () => void cleanUp();
+  process.on('exit', onExit);
   let traceDir: string | null = null;
   try {
     run.ex = await Executor.start();
@@ -461,5 +464,6 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
   }
 }

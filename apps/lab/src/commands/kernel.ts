@@ -1,0 +1,236 @@
+/**
+ * `pagelab kernel run LOG|SCENARIO` executes a log on the running kernel into
+ * a run directory (kernel.jsonl); `pagelab kernel diff LOG|SCENARIO --design
+ * D` sets the kernel's value of every expect check beside the model's under D
+ * and the log's expected value.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stableStringify } from '@pagelab/events';
+import { PAGELAB_VERSION, replay, summarize, type Design, type LogEvent } from '@pagelab/engine';
+import {
+  KernelRunInterrupted, KernelRunRefused, diffChecks, parseKnownDifferences, runOnKernel, unexplained,
+  type DiffRow, type KernelCheck, type KernelRun, type KnownDifference, type LineEvent,
+} from '@pagelab/kernel-oracle';
+import { CliError, EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context.js';
+import { loadDesigns } from '../designs.js';
+import { slug, table } from '../format.js';
+import { loadLog, type LoadedLog } from '../log-source.js';
+import { buildDirAtomically } from '../run-dir.js';
+import { gitCommit } from '../run-files.js';
+
+const EXIT_REFUSED = 2;
+
+/** The log's events in memory (a kernel run needs them all up front: it refuses before touching anything). */
+async function collectEvents(log: LoadedLog): Promise<LineEvent[]> {
+  const src = log.input.events;
+  if (Symbol.iterator in src) return Array.from(src as Iterable<LogEvent>, (e) => ({ line: e.line, event: e.event }));
+  const out: LineEvent[] = [];
+  await new Promise<void>((res, rej) => {
+    (src as { subscribe(o: { next(e: LogEvent): void; error(e: unknown): void; complete(): void }): unknown }).subscribe({
+      next: (e) => out.push({ line: e.line, event: e.event }),
+      error: rej,
+      complete: res,
+    });
+  });
+  return out;
+}
+
+/** Runs the log on the kernel; a refusal or an interruption becomes a CliError with the right exit code. */
+async function kernelRun(ctx: LabContext, log: LoadedLog, events: readonly LineEvent[], trace: boolean): Promise<KernelRun> {
+  let n = 0;
+  try {
+    return await runOnKernel(log.header, events, {
+      trace,
+      onEvent: () => {
+        if (ctx.isTTY && ++n % 50 === 0) ctx.stderr(`\rkernel: ${n}/${events.length} events`);
+      },
+    });
+  } catch (e) {
+    if (e instanceof KernelRunRefused) throw new CliError(`${e.message}\nNothing was changed on this machine.`, EXIT_REFUSED);
+    if (e instanceof KernelRunInterrupted) throw new CliError(e.message, e.signal === 'SIGTERM' ? 143 : 130);
+    throw e;
+  } finally {
+    if (ctx.isTTY && n >= 50) ctx.stderr('\n');
+  }
+}
+
+/** kernel.jsonl: a header line, then one line per event (an expect's line carries its checks' kernel values), then the trace. */
+export function kernelJsonl(log: LoadedLog, run: KernelRun): string {
+  const checks = new Map<number, KernelCheck[]>();
+  for (const c of run.checks) checks.set(c.line, [...(checks.get(c.line) ?? []), c]);
+  const lines = [
+    stableStringify({
+      pagelab_kernel: 1, pagelab: PAGELAB_VERSION, kernel: run.kernel, workload: log.header.workload, logSha256: log.sha256,
+      approximations: run.approximations, knobs: run.knobs,
+    }, { leadingKeys: ['pagelab_kernel', 'pagelab', 'kernel'] }),
+    ...run.events.map((e) => {
+      const cs = checks.get(e.line)?.map(({ line: _l, ...c }) => c);
+      return stableStringify({ ...e, ...(cs ? { checks: cs } : {}) }, { leadingKeys: ['line', 'type', 'rc', 'errno', 'ns'] });
+    }),
+    ...run.trace.map((t) => stableStringify({ type: 'trace', ...t }, { leadingKeys: ['type', 'ns', 'event'] })),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The kernel checks of a kernel.jsonl written by `kernel run`. */
+export function readKernelChecks(text: string): KernelCheck[] {
+  const out: KernelCheck[] = [];
+  for (const [i, raw] of text.split('\n').entries()) {
+    if (i === 0 || raw === '') continue;
+    const l = JSON.parse(raw) as { line?: number; checks?: Omit<KernelCheck, 'line'>[] };
+    for (const c of l.checks ?? []) out.push({ line: l.line!, ...c });
+  }
+  return out;
+}
+
+function summaryText(log: LoadedLog, run: KernelRun): string {
+  const failed = run.events.filter((e) => e.rc < 0);
+  const answered = run.checks.filter((c) => c.kernel !== null);
+  const asExpected = answered.filter((c) => c.kernel === c.expected).length;
+  const out = [
+    `${log.source} on Linux ${run.kernel}: ${run.events.length} events (${failed.length} returned an error), ` +
+      `${run.checks.length} checks, ${answered.length} answered by the kernel, ${asExpected} of those as the log expects`,
+  ];
+  for (const e of failed.slice(0, 5)) out.push(`  line ${e.line} (${e.type}): rc ${e.rc}, errno ${e.errno}`);
+  if (failed.length > 5) out.push(`  ... and ${failed.length - 5} more`);
+  for (const a of run.approximations) out.push(`approximated: ${a}`);
+  out.push(`restored ${Object.keys(run.knobs).length} knobs`);
+  return `${out.join('\n')}\n`;
+}
+
+export interface KernelRunArgs {
+  readonly log: string;
+  readonly out?: string;
+  readonly param?: readonly string[];
+  readonly force?: boolean;
+  readonly trace?: boolean;
+}
+
+export function kernelRunCommand(ctx: LabContext, args: KernelRunArgs): Promise<number> {
+  return guarded(ctx, async () => {
+    const log = await loadLog(ctx, args.log, args.param ?? []);
+    const events = await collectEvents(log);
+    const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-kernel-${log.sha256.slice(0, 8)}`);
+    const run = await kernelRun(ctx, log, events, args.trace ?? true);
+    await buildDirAtomically(
+      target,
+      async (dir) => {
+        await writeFile(join(dir, 'kernel.jsonl'), kernelJsonl(log, run));
+        const provenance = {
+          pagelab: PAGELAB_VERSION, gitCommit: gitCommit(), node: process.version, command: ctx.commandLine,
+          createdAt: new Date().toISOString(), kernel: run.kernel,
+          log: { source: log.source, kind: log.kind, sha256: log.sha256, events: log.events, header: log.header },
+        };
+        await writeFile(join(dir, 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
+      },
+      { force: args.force ?? false },
+    );
+    ctx.stdout(`${summaryText(log, run)}wrote ${relative(ctx.cwd, target) || '.'}/ (kernel.jsonl, provenance.json)\n`);
+    return EXIT_OK;
+  });
+}
+
+/** docs/kernel-differences.md of this checkout (found upward from here), or the file given. */
+export function loadKnownDifferences(file?: string): { path: string | null; known: KnownDifference[] } {
+  let path = file ?? null;
+  if (!path) {
+    for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+      const p = join(dir, 'docs', 'kernel-differences.md');
+      if (existsSync(p)) {
+        path = p;
+        break;
+      }
+    }
+  }
+  if (!path) return { path: null, known: [] };
+  try {
+    return { path, known: parseKnownDifferences(readFileSync(path, 'utf8')) };
+  } catch (e) {
+    throw new CliError(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The model's value of every check under one design (summary.json's expectations.checks). */
+export async function modelChecks(log: LoadedLog, design: Design) {
+  let state: Parameters<typeof summarize>[0] | undefined;
+  await new Promise<void>((res, rej) => {
+    replay(log.input, design, { source: log.source, onEnd: (s) => (state = s) }).subscribe({ error: rej, complete: res });
+  });
+  return summarize(state!, { design, header: log.header, logSha256: log.sha256 }).expectations.checks;
+}
+
+const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
+function rowsTable(rows: readonly DiffRow[]): string[][] {
+  return rows.map((r) => [
+    String(r.line), r.check, show(r.expected), show(r.kernel), show(r.model),
+    r.agree === null ? 'kernel n/a' : r.agree ? 'agree' : r.known ? 'known' : 'DISAGREE',
+  ]);
+}
+
+export function markdownTable(rows: readonly DiffRow[]): string {
+  const head = '| line | check | expected | kernel | model | verdict |\n|---:|---|---:|---:|---:|---|';
+  return [head, ...rowsTable(rows).map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export interface KernelDiffArgs {
+  readonly log: string;
+  readonly design: string;
+  readonly kernel?: string;
+  readonly json?: boolean;
+  readonly markdown?: boolean;
+  readonly known?: string;
+  readonly param?: readonly string[];
+  readonly all?: boolean;
+}
+
+export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promise<number> {
+  return guarded(ctx, async () => {
+    const [design] = await loadDesigns(ctx, [args.design]);
+    const log = await loadLog(ctx, args.log, args.param ?? []);
+    const { path: knownPath, known } = loadKnownDifferences(args.known);
+    let kernel: readonly KernelCheck[];
+    let approx: readonly string[] = [];
+    if (args.kernel) {
+      const file = resolve(ctx.cwd, args.kernel, 'kernel.jsonl');
+      if (!existsSync(file)) throw new CliError(`${args.kernel} has no kernel.jsonl; write one with \`pagelab kernel run ${args.log} --out ${args.kernel}\``);
+      const text = readFileSync(file, 'utf8');
+      const head = JSON.parse(text.slice(0, text.indexOf('\n'))) as { logSha256?: string; approximations?: string[] };
+      if (head.logSha256 !== log.sha256) throw new CliError(`${args.kernel}/kernel.jsonl was run from another log (sha256 ${head.logSha256?.slice(0, 12)}, this one ${log.sha256.slice(0, 12)})`);
+      kernel = readKernelChecks(text);
+      approx = head.approximations ?? [];
+    } else {
+      const run = await kernelRun(ctx, log, await collectEvents(log), false);
+      kernel = run.checks;
+      approx = run.approximations;
+    }
+    const rows = diffChecks(kernel, await modelChecks(log, design!), log.header.workload.name, design!.name, known);
+    const bad = unexplained(rows);
+    if (args.json) {
+      ctx.stdout(`${JSON.stringify({
+        workload: log.header.workload.name, design: design!.name, logSha256: log.sha256, knownDifferences: knownPath,
+        approximations: approx,
+        checks: rows.map((r) => ({ line: r.line, check: r.check, expected: r.expected, kernel: r.kernel, model: r.model, agree: r.agree, ...(r.known ? { known: r.known } : {}) })),
+      }, null, 2)}\n`);
+    } else {
+      const shown = args.all || rows.length <= 40 ? rows : rows.filter((r) => r.agree !== true);
+      ctx.stdout(args.markdown ? `${markdownTable(shown)}\n` : `${table(['line', 'check', 'expected', 'kernel', 'model', 'verdict'], rowsTable(shown))}\n`);
+      if (shown.length < rows.length) ctx.stdout(`(${rows.length - shown.length} agreeing rows not shown; --all shows them)\n`);
+      const answered = rows.filter((r) => r.agree !== null);
+      ctx.stdout(
+        `${log.header.workload.name} under ${design!.name}: ${answered.filter((r) => r.agree).length} of ${answered.length} answerable checks agree ` +
+          `(${rows.length - answered.length} the kernel cannot answer), ${rows.filter((r) => r.known).length} known differences, ${bad.length} unexplained\n`,
+      );
+      for (const a of approx) ctx.stdout(`approximated: ${a}\n`);
+    }
+    if (bad.length) {
+      ctx.stderr(`pagelab: ${bad.length} model/kernel disagreement${bad.length === 1 ? '' : 's'} not named in ${knownPath ?? 'docs/kernel-differences.md'}: ` +
+        `${bad.slice(0, 5).map((r) => `line ${r.line} ${r.check} (kernel ${show(r.kernel)}, model ${show(r.model)})`).join('; ')}${bad.length > 5 ? '; ...' : ''}\n`);
+      return EXIT_CHECK_FAILED;
+    }
+    return EXIT_OK;
+  });
+}
