@@ -9,3 +9,6 @@ export { DESIGN_PALETTE, designColor } from './charts/style.js';
 export { readObservations, readObservationLines, type ObservationLine } from './io/readObservations.js';
 export * from './pipelines/index.js';
 export type { Metrics, Sample, Observation, Summary, OutcomeCount, CompareManifest, ObservationHeader } from './types.js';
+export { replicateTables, replicateHeadline, fmtP, REPLICATE_HEADLINE, REPLICATE_METHOD, type ReplicateRun, type ReplicateTables, type ReplicateHeadlineRow, type ReplicateCell } from './report/replicates.js';
+export * as stats from './stats/index.js';
+export { fmtBytes, byteUnit } from './charts/format.js';

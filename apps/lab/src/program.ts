@@ -59,6 +59,7 @@ Exits 2 when any line is bad.`)
     .option('--check', 'check model invariants at every sample; exit 1 if an expect failed or an invariant was violated')
     .option('--sample-every <N>', 'events between metric samples (default: about 1,000 samples per run, every event for logs under 1,000 events)')
     .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
+    .option('--set <KEY=VALUE>', 'a tunable of the log header, as the sysctl event names it (repeatable), e.g. --set khugepaged.max_ptes_none=64', collect)
     .option('--force', 'replace an existing run directory')
     .addHelpText('after', `${DESIGN_HELP}
 
@@ -66,10 +67,13 @@ Examples:
   pagelab run workload.jsonl --design linux-4.5
   pagelab run workload.jsonl --design linux-3.13:refcount=head-refcount --out runs/a-b --check
   pagelab run s1-false-negative --design linux-6.10 --param seed=7 --sample-every 100
+  pagelab run mixed -p events=20000 --design linux-6.15 --set khugepaged.max_ptes_none=0 --set thp.defrag=never
+--set keys: thp.enabled, thp.defrag, thp.shmem_enabled, khugepaged.max_ptes_none, khugepaged.max_ptes_swap,
+khugepaged.max_ptes_shared, khugepaged.pages_to_scan (values as in /sys/kernel/mm/transparent_hugepage/).
 The log is validated in full first; a bad log is refused and nothing is written.`)
-    .action(async (log: string, o: { design: string; out?: string; check?: boolean; sampleEvery: string; param?: string[]; force?: boolean }) => {
+    .action(async (log: string, o: { design: string; out?: string; check?: boolean; sampleEvery: string; param?: string[]; set?: string[]; force?: boolean }) => {
       const { runCommand } = await import('./commands/run.js');
-      done(await runCommand(ctx, { log, design: o.design, sampleEvery: o.sampleEvery, check: o.check ?? false, force: o.force ?? false, param: o.param ?? [], ...(o.out !== undefined ? { out: o.out } : {}) }));
+      done(await runCommand(ctx, { log, design: o.design, sampleEvery: o.sampleEvery, check: o.check ?? false, force: o.force ?? false, param: o.param ?? [], set: o.set ?? [], ...(o.out !== undefined ? { out: o.out } : {}) }));
     });
 
   program
@@ -81,6 +85,8 @@ The log is validated in full first; a bad log is refused and nothing is written.
     .option('--report', 'also write report.html, report.md and charts (needs @pagelab/analysis)')
     .option('--sample-every <N>', 'events between metric samples (default: about 1,000 samples per run, every event for logs under 1,000 events)')
     .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
+    .option('--seeds <SEEDS>', 'replicates: regenerate the scenario once per seed (1..10, 1,4,9 or both) and replay each under every design; writes stats.csv')
+    .option('--set <KEY=VALUE>', 'a tunable of the log header, as the sysctl event names it (repeatable), e.g. --set khugepaged.max_ptes_none=64', collect)
     .option('--force', 'replace an existing comparison directory')
     .addHelpText('after', `${DESIGN_HELP}
 
@@ -88,11 +94,19 @@ Examples:
   pagelab compare workload.jsonl --designs linux-3.13,linux-4.5
   pagelab compare workload.jsonl --designs linux-6.10,sharedness=precise-mapcount --report
   pagelab compare s5-pinned-split --designs linux-3.13,oleg-2013 --out runs/a-vs-aprime
-The first design is the baseline of the deltas. An override after a design that already has
+  pagelab compare mixed -p events=200000 --seeds 1..5 --designs linux-3.13,linux-4.5,linux-6.10,linux-6.15 --report
+  pagelab compare mixed --seeds 1,4,9 --designs linux-6.15 --set khugepaged.max_ptes_none=0
+The first design is the baseline of the deltas. With --seeds each design gets a mean with its 95 % t
+interval across seeds, and each delta is the paired difference seed by seed (same log, both designs)
+with its interval and a paired t-test p-value; an interval containing 0 reads "no significant
+difference". A log file cannot be reseeded: --seeds takes a scenario with a seed parameter. An override after a design that already has
 overrides continues it (linux-3.13:refcount=head-refcount,param.thpCow=pte); repeat --designs to be explicit.`)
-    .action(async (log: string, o: { designs: string[]; out?: string; report?: boolean; sampleEvery: string; param?: string[]; force?: boolean }) => {
+    .action(async (log: string, o: { designs: string[]; out?: string; report?: boolean; sampleEvery: string; param?: string[]; seeds?: string; set?: string[]; force?: boolean }) => {
       const { compareCommand } = await import('./commands/compare.js');
-      done(await compareCommand(ctx, { log, designs: o.designs, sampleEvery: o.sampleEvery, report: o.report ?? false, force: o.force ?? false, param: o.param ?? [], ...(o.out !== undefined ? { out: o.out } : {}) }));
+      done(await compareCommand(ctx, {
+        log, designs: o.designs, sampleEvery: o.sampleEvery, report: o.report ?? false, force: o.force ?? false, param: o.param ?? [], set: o.set ?? [],
+        ...(o.seeds !== undefined ? { seeds: o.seeds } : {}), ...(o.out !== undefined ? { out: o.out } : {}),
+      }));
     });
 
   program

@@ -57,7 +57,7 @@ function decode<A>(codec: t.Decoder<unknown, A>, value: unknown, what: string): 
   return r.right;
 }
 
-async function readJson(path: string): Promise<unknown> {
+export async function readJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -69,6 +69,21 @@ async function readJson(path: string): Promise<unknown> {
   } catch (e) {
     throw new Error(`${path}: not JSON (${(e as Error).message})`);
   }
+}
+
+/** A summary.json value checked and filled in (absent counters read as 0); `what` names it in errors. */
+export function summaryFrom(raw: unknown, what: string): Summary {
+  const checked = decode(SummaryC, raw, what);
+  const rawSharedness = (raw as { sharedness?: unknown }).sharedness;
+  const summary: Summary = {
+    ...(raw as Summary),
+    ...checked,
+    metrics: normalizeMetrics((raw as { metrics: unknown }).metrics),
+    outcomes: checked.outcomes as Record<string, OutcomeCount>,
+  };
+  if (rawSharedness !== undefined) summary.sharedness = decode(SharednessC, rawSharedness, `${what} "sharedness"`);
+  else delete summary.sharedness;
+  return summary;
 }
 
 export interface DesignRun {
@@ -97,17 +112,7 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
     manifest.designs.map(async (d, index): Promise<DesignRun> => {
       const dir = join(runDir, d.dir);
       const summaryPath = join(dir, 'summary.json');
-      const raw = await readJson(summaryPath);
-      const checked = decode(SummaryC, raw, summaryPath);
-      const rawSharedness = (raw as { sharedness?: unknown }).sharedness;
-      const summary: Summary = {
-        ...(raw as Summary),
-        ...checked,
-        metrics: normalizeMetrics((raw as { metrics: unknown }).metrics),
-        outcomes: checked.outcomes as Record<string, OutcomeCount>,
-      };
-      if (rawSharedness !== undefined) summary.sharedness = decode(SharednessC, rawSharedness, `${summaryPath} "sharedness"`);
-      else delete summary.sharedness;
+      const summary = summaryFrom(await readJson(summaryPath), summaryPath);
       const provPath = join(dir, 'provenance.json');
       const provenance = existsSync(provPath) ? decode(t.UnknownRecord, await readJson(provPath), provPath) as DesignProvenance : undefined;
       return { name: d.name, index, dir, summary, observationsPath: join(dir, 'observations.jsonl'), provenance };

@@ -3,7 +3,15 @@
  * statistics library; its incomplete-beta inverse agrees with scipy.stats.t
  * to about 3e-9, see stats.test.ts).
  */
-import jStat from 'jstat';
+import { createRequire } from 'node:module';
+
+/** The two functions of jstat the statistics use (jstat ships no types; it is CommonJS). */
+interface StudentT {
+  /** inverse CDF: the x with P(T <= x) = p for `dof` degrees of freedom */
+  inv(p: number, dof: number): number;
+  cdf(x: number, dof: number): number;
+}
+const jStat = createRequire(import.meta.url)('jstat') as { studentt: StudentT };
 
 /** The two-sided critical value t_{1-(1-level)/2, dof}: 2.776 for a 95 % interval from 5 values (dof 4). */
 export function tCritical(level: number, dof: number): number {

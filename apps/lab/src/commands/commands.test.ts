@@ -187,7 +187,7 @@ describe('pagelab compare', () => {
     for (const d of manifest['designs'] as { dir: string }[]) {
       expect(readdirSync(join(cwd, 'cmp', d.dir)).sort()).toEqual(['observations.jsonl', 'provenance.json', 'summary.json']);
     }
-    expect(t.out()).toMatch(/design\s+waste\s+Δ\s+peak waste/);
+    expect(t.out()).toMatch(/design\s+mean waste\s+Δ\s+end waste\s+Δ\s+peak waste/);
     expect(t.out()).toContain('deltas against linux-6.10');
     expect(t.reports).toEqual([join(cwd, 'cmp')]);
     expect(t.out()).toContain('report: cmp/report.html');

@@ -1,11 +1,13 @@
 /** `pagelab compare LOG|SCENARIO --designs D1,D2,...`: one log, several designs, one directory. */
 import { join, relative, resolve } from 'node:path';
-import { stableStringify, writeFileAtomic } from '@pagelab/events';
-import { PAGELAB_VERSION, type RunSummary } from '@pagelab/engine';
+import { writeFileAtomic } from '@pagelab/events';
+import type { RunSummary } from '@pagelab/engine';
 import { CliError, EXIT_BAD_INPUT, EXIT_OK, guarded, type LabContext } from '../context.js';
 import { autoSampleEvery, loadDesigns, sampleEveryOf } from '../designs.js';
 import { formatBytes, formatCount, formatDelta, formatPercent, slug, table } from '../format.js';
 import { loadLog } from '../log-source.js';
+import { parseSets, withSettings } from '../settings-override.js';
+import { compareManifest } from './compare-manifest.js';
 import { buildDirAtomically } from '../run-dir.js';
 import { writeRunFiles } from '../run-files.js';
 import { mkdir } from 'node:fs/promises';
@@ -18,6 +20,10 @@ export interface CompareArgs {
   readonly report?: boolean;
   readonly sampleEvery?: string | number;
   readonly param?: readonly string[];
+  /** `--set KEY=VALUE`: tunables of the log header overridden */
+  readonly set?: readonly string[];
+  /** `--seeds 1..10`: regenerate the scenario once per seed (compare-seeds.ts) */
+  readonly seeds?: string;
   readonly force?: boolean;
 }
 
@@ -52,8 +58,10 @@ export function headlineTable(rows: readonly { name: string; summary: RunSummary
   const body = rows.map(({ name, summary: s }, i) => {
     const first = i === 0;
     const d = (v: number, b: number, f: (n: number) => string) => (first ? '' : formatDelta(v, b, f));
+    const mean = (x: RunSummary) => x.overRun?.meanWasteBytes ?? 0;
     return [
       name,
+      formatBytes(mean(s)), d(mean(s), mean(base), formatBytes),
       formatBytes(s.metrics.wasteBytes), d(s.metrics.wasteBytes, base.metrics.wasteBytes, formatBytes),
       formatBytes(s.metrics.peakWasteBytes), d(s.metrics.peakWasteBytes, base.metrics.peakWasteBytes, formatBytes),
       formatCount(s.metrics.lockedOps), d(s.metrics.lockedOps, base.metrics.lockedOps, formatCount),
@@ -63,7 +71,7 @@ export function headlineTable(rows: readonly { name: string; summary: RunSummary
     ];
   });
   return table(
-    ['design', 'waste', 'Δ', 'peak waste', 'Δ', 'locked ops', 'Δ', 'split failures', 'Δ', 'huge coverage', 'Δ', 'expects ok'],
+    ['design', 'mean waste', 'Δ', 'end waste', 'Δ', 'peak waste', 'Δ', 'locked ops', 'Δ', 'split failures', 'Δ', 'huge coverage', 'Δ', 'expects ok'],
     body,
   );
 }
@@ -79,7 +87,12 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
       if (prev !== undefined) throw new CliError(`--designs: "${texts[i]}" is the same design as "${prev}" (${d.name}); give each design once`);
       seen.set(d.slug, texts[i]!);
     }
-    const log = await loadLog(ctx, args.log, args.param ?? []);
+    if (args.seeds !== undefined) {
+      const { compareSeeds } = await import('./compare-seeds.js');
+      return compareSeeds(ctx, { ...args, seeds: args.seeds }, designs, (dir) => writeReportFor(ctx, dir));
+    }
+    const sets = parseSets(args.set ?? []);
+    const log = withSettings(await loadLog(ctx, args.log, args.param ?? []), sets);
     const sampleEvery = sampleEveryOf(args.sampleEvery, autoSampleEvery(log.events));
     const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-compare-${log.sha256.slice(0, 8)}`);
     const rows = await buildDirAtomically(
@@ -92,14 +105,7 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
           const summary = await writeRunFiles(ctx, log, d, { sampleEvery, checkInvariants: false, label: d.name }, sub);
           done.push({ name: d.name, dir: d.slug, summary });
         }
-        const manifest = {
-          pagelab: PAGELAB_VERSION,
-          workload: { name: log.header.workload.name, seed: log.header.workload.seed, params: log.header.workload.params ?? {} },
-          logSha256: log.sha256,
-          command: ctx.commandLine,
-          designs: done.map(({ name, dir: sub }) => ({ name, dir: sub })),
-        };
-        await writeFileAtomic(join(dir, 'compare.json'), `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'workload', 'logSha256', 'command', 'designs'] })), null, 2)}\n`);
+        await writeFileAtomic(join(dir, 'compare.json'), compareManifest(ctx, log, done));
         return done;
       },
       { force: args.force ?? false },

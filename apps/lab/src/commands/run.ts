@@ -5,6 +5,7 @@ import { EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context
 import { autoSampleEvery, loadDesigns, sampleEveryOf } from '../designs.js';
 import { formatBytes, formatCount, formatPercent, slug } from '../format.js';
 import { loadLog } from '../log-source.js';
+import { parseSets, withSettings } from '../settings-override.js';
 import { buildDirAtomically } from '../run-dir.js';
 import { writeRunFiles } from '../run-files.js';
 
@@ -15,6 +16,8 @@ export interface RunArgs {
   readonly check?: boolean;
   readonly sampleEvery?: string | number;
   readonly param?: readonly string[];
+  /** `--set KEY=VALUE`: tunables of the log header overridden */
+  readonly set?: readonly string[];
   readonly force?: boolean;
 }
 
@@ -44,7 +47,8 @@ export function checkFailures(s: RunSummary): string | null {
 export function runCommand(ctx: LabContext, args: RunArgs): Promise<number> {
   return guarded(ctx, async () => {
         const [design] = await loadDesigns(ctx, [args.design]);
-    const log = await loadLog(ctx, args.log, args.param ?? []);
+    const sets = parseSets(args.set ?? []);
+    const log = withSettings(await loadLog(ctx, args.log, args.param ?? []), sets);
     const sampleEvery = sampleEveryOf(args.sampleEvery, autoSampleEvery(log.events));
     const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-${design!.slug}-${log.sha256.slice(0, 8)}`);
     const summary = await buildDirAtomically(
