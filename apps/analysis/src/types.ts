@@ -67,6 +67,18 @@ export interface Summary {
   lockedOpsByEvent?: Record<string, { events: number; lockedOps: number }>;
   /** counters under their /proc/vmstat names (absent in older summaries) */
   vmstat?: Record<string, number>;
+  /** the pinned-migration mechanism: global lock, pin-page hash, owner migrations, driver-page reclaim (absent in older summaries) */
+  pinnedMigration?: Record<string, number>;
+  /** CMA / alloc_contig, compaction results, pageblocks, extfrag fallbacks (absent in older summaries) */
+  contiguity?: ContiguityBlock;
+}
+
+/** summary.json `contiguity` (engine pinned.ts). */
+export interface ContiguityBlock {
+  cma: { success: number; failure: number; causes: Record<string, number>; candidates: number; retries: number };
+  compaction: Record<string, number>;
+  pageblocks: { byType: Record<string, number>; unmovableInMovable: number; unmovableInCma: number; movableBlocksPolluted: number; cmaBlocksPolluted: number };
+  extfrag: { events: number; fragmenting: number; severe: number; moderate: number; changedOwnership: number };
 }
 
 /** summary.json `overRun`: trapezoid means over the metric samples, x = event index. */

@@ -17,6 +17,8 @@ import { measureMetrics, summaryMetrics, type SampleMetrics } from './metrics.js
 import { OverRunMeter, type OverRun } from './over-run.js';
 import { EventCostMeter, type EventCost } from './event-costs.js';
 import { VmstatMeter, type Vmstat } from './vmstat.js';
+import { type ContiguitySummary, pinnedBlocks } from './pinned.js';
+import type { PinnedMigrationStats } from '@pagelab/kernel-core';
 import { PAGELAB_VERSION } from './version.js';
 
 /** One event of a log with its 1-based line number (an `EventItem` of @pagelab/events fits). */
@@ -310,6 +312,10 @@ export interface RunSummary {
   readonly invariantViolations: number;
   /** Every sharedness question khugepaged asked, answered by the policy and by the precise rule. */
   readonly sharedness: Kernel['sharednessDivergence'];
+  /** The global pin-page lock and hash (DM), owner migrations, node crossings, driver-page reclaim (pinned.ts). */
+  readonly pinnedMigration: PinnedMigrationStats;
+  /** CMA / alloc_contig, compaction results, pageblocks by migratetype, extfrag fallbacks (pinned.ts). */
+  readonly contiguity: ContiguitySummary;
 }
 
 /** summary.json (contracts.md §3) from a replay's end state. Every outcome name is present (zeros when nothing happened). */
@@ -336,6 +342,7 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures, checks: k.expectations.checks as ExpectationCheck[] },
     invariantViolations: state.invariantViolations,
     sharedness: { ...k.sharednessDivergence },
+    ...pinnedBlocks(k),
   };
 }
 

@@ -2,7 +2,7 @@
 // Output formats accept extra fields (exact: false) so older readers keep
 // working when the engine adds a metric; the listed fields are required.
 import * as t from 'io-ts';
-import { JsonObject, JsonValue, NonEmptyString, NonNegativeInt, PositiveInt, Sha256Hex, Str } from './primitives.js';
+import { JsonObject, JsonValue, NonEmptyString, NonNegativeInt, PositiveInt, Sha256Hex, Str, finite } from './primitives.js';
 import { object } from './object.js';
 import { Metrics, CountsByName } from './metrics.js';
 import { WorkloadInfo } from './header.js';
@@ -47,6 +47,45 @@ export const Expectations = object(
   { exact: false },
 );
 
+const Count = NonNegativeInt;
+const NonNegative = finite('a non-negative number', [(x) => x >= 0, 'a non-negative number']);
+/** The pinned-migration axis' mechanism (engine pinned.ts; kernel-core pinned_stats.ts defines each count). */
+export const PinnedMigrationSummary = object(
+  'a pinnedMigration block',
+  {
+    globalLockAcquisitions: Count,
+    hashBuckets: Count,
+    hashMaxChain: Count,
+    hashMeanChain: NonNegative,
+    hashCollisions: Count,
+    crossNodeMigrations: Count,
+    ownerMigrations: Count,
+    reclaimedDriverPages: Count,
+    reclaimAllocatedPages: Count,
+  },
+  { hashLookups: Count, hashLookupWalk: NonNegative, reclaimPressurePages: Count },
+  { exact: false, noun: 'pinnedMigration' },
+);
+export type PinnedMigrationSummary = t.TypeOf<typeof PinnedMigrationSummary>;
+/** CMA / alloc_contig results, compaction by COMPACT_* name, pageblocks by migratetype, extfrag fallbacks. */
+export const ContiguitySummary = object(
+  'a contiguity block',
+  {
+    cma: object('cma counts', { success: Count, failure: Count, causes: CountsByName, candidates: Count, retries: Count }, {}, { exact: false }),
+    compaction: CountsByName,
+    pageblocks: object(
+      'pageblock counts',
+      { byType: CountsByName, unmovableInMovable: Count, unmovableInCma: Count, movableBlocksPolluted: Count, cmaBlocksPolluted: Count },
+      {},
+      { exact: false },
+    ),
+    extfrag: object('extfrag counts', { events: Count, fragmenting: Count, severe: Count, moderate: Count, changedOwnership: Count }, {}, { exact: false }),
+  },
+  {},
+  { exact: false, noun: 'contiguity' },
+);
+export type ContiguitySummary = t.TypeOf<typeof ContiguitySummary>;
+
 export const Summary = object(
   'a summary',
   {
@@ -60,7 +99,7 @@ export const Summary = object(
     expectations: Expectations,
     invariantViolations: NonNegativeInt,
   },
-  {},
+  { pinnedMigration: PinnedMigrationSummary, contiguity: ContiguitySummary },
   { exact: false, noun: 'summary.json' },
 );
 export type Summary = t.TypeOf<typeof Summary>;

@@ -28,6 +28,31 @@ export interface MetricColumn {
   readonly better: 'lower' | 'higher' | 'neither';
 }
 
+
+/** summary.json `pinnedMigration` fields, as `pinned_<snake_case>` columns (engine pinned.ts). */
+const PINNED_FIELDS: ReadonlyArray<[string, MetricColumn['better']]> = [
+  ['globalLockAcquisitions', 'lower'], ['hashBuckets', 'neither'], ['hashMaxChain', 'lower'], ['hashMeanChain', 'lower'],
+  ['hashCollisions', 'lower'], ['hashLookups', 'neither'], ['crossNodeMigrations', 'lower'], ['ownerMigrations', 'neither'],
+  ['reclaimedDriverPages', 'neither'], ['reclaimAllocatedPages', 'lower'], ['reclaimPressurePages', 'lower'],
+];
+const snake = (n: string) => n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const COMPACT_RESULTS = ['COMPACT_SUCCESS', 'COMPACT_COMPLETE', 'COMPACT_SKIPPED'] as const;
+
+/** The pinned-migration axis' columns: its mechanism, CMA, compaction results, pageblocks, extfrag fallbacks. */
+const PINNED_COLUMNS: readonly MetricColumn[] = [
+  ...PINNED_FIELDS.map(([f, better]): MetricColumn => ({ name: `pinned_${snake(f)}`, get: (s) => s.pinnedMigration?.[f], better })),
+  { name: 'cma_success', get: (s) => s.contiguity?.cma.success, better: 'higher' },
+  { name: 'cma_failure', get: (s) => s.contiguity?.cma.failure, better: 'lower' },
+  { name: 'cma_retries', get: (s) => s.contiguity?.cma.retries, better: 'lower' },
+  ...COMPACT_RESULTS.map((r): MetricColumn => ({ name: `compact_result_${r.slice(8).toLowerCase()}`, get: (s) => s.contiguity?.compaction[r], better: r === 'COMPACT_SUCCESS' ? 'higher' : 'lower' })),
+  { name: 'pageblocks_unmovable_in_movable', get: (s) => s.contiguity?.pageblocks.unmovableInMovable, better: 'lower' },
+  { name: 'pageblocks_unmovable_in_cma', get: (s) => s.contiguity?.pageblocks.unmovableInCma, better: 'lower' },
+  { name: 'extfrag_events', get: (s) => s.contiguity?.extfrag.events, better: 'lower' },
+  { name: 'extfrag_severe', get: (s) => s.contiguity?.extfrag.severe, better: 'lower' },
+  { name: 'extfrag_moderate', get: (s) => s.contiguity?.extfrag.moderate, better: 'lower' },
+  { name: 'extfrag_changed_ownership', get: (s) => s.contiguity?.extfrag.changedOwnership, better: 'neither' },
+];
+
 const pct = (f: number | undefined): number | undefined => (f === undefined ? undefined : f * 100);
 const splitFailed = (s: Summary): number => s.outcomes['split_page']?.failed ?? 0;
 
@@ -59,6 +84,7 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
   { name: 'collapse_duplicated_bytes', get: (s) => s.sharedness?.duplicatedBytes, better: 'lower' },
   { name: 'collapse_zero_filled_bytes', get: (s) => s.sharedness?.zeroFilledBytes, better: 'lower' },
   ...VMSTAT_COLUMNS.map((c): MetricColumn => ({ name: c, get: (s) => s.vmstat?.[c], better: 'neither' })),
+  ...PINNED_COLUMNS,
 ];
 
 /** `locked_ops_per_<type>_event` for every event type any of the summaries applied. */
