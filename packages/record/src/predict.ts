@@ -38,6 +38,19 @@ export interface Prediction {
   readonly points: PredictedPoint[];
   readonly anonHuge: PredictionError;
   readonly rss: PredictionError;
+  /**
+   * The same over the steady samples only: those whose observed value equals
+   * both neighbours'. The normal run is lined up with the log by time
+   * (through its forks and exits), not by event, so a sample taken while the program changes
+   * fast (a burst of faults, a fork) may be set beside the wrong event; the
+   * steady samples show what the model gets wrong when timing cannot.
+   */
+  readonly anonHugeSteady: PredictionError;
+  readonly rssSteady: PredictionError;
+}
+
+function steady(points: readonly PredictedPoint[], key: 'observedAnonHugeBytes' | 'observedRssBytes'): PredictedPoint[] {
+  return points.filter((p, i) => i > 0 && i < points.length - 1 && points[i - 1]![key] === p[key] && points[i + 1]![key] === p[key]);
 }
 
 /** The model's totals over every live mm. */
@@ -89,6 +102,8 @@ export function predict(log: { header: LogHeader; events: readonly WorkloadEvent
     points,
     anonHuge: errorOf(points.map((p) => [p.predictedAnonHugeBytes, p.observedAnonHugeBytes])),
     rss: errorOf(points.map((p) => [p.predictedRssBytes, p.observedRssBytes])),
+    anonHugeSteady: errorOf(steady(points, 'observedAnonHugeBytes').map((p) => [p.predictedAnonHugeBytes, p.observedAnonHugeBytes])),
+    rssSteady: errorOf(steady(points, 'observedRssBytes').map((p) => [p.predictedRssBytes, p.observedRssBytes])),
   };
 }
 

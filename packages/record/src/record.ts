@@ -154,6 +154,41 @@ function runSampled(argv: readonly string[], run: SmapsSample['run'], intervalMs
   });
 }
 
+/** When the program was alive (samples with a process), and where its number of processes changed, and to what. */
+function landmarks(samples: readonly SmapsSample[]): { start: number; end: number; changes: { tMs: number; count: number }[] } | undefined {
+  const alive = samples.filter((s) => s.processes > 0);
+  if (alive.length === 0) return undefined;
+  const changes: { tMs: number; count: number }[] = [];
+  for (let i = 1; i < alive.length; i++) {
+    if (alive[i]!.processes !== alive[i - 1]!.processes) changes.push({ tMs: (alive[i]!.tMs + alive[i - 1]!.tMs) / 2, count: alive[i]!.processes });
+  }
+  return { start: alive[0]!.tMs, end: alive[alive.length - 1]!.tMs, changes };
+}
+
+/**
+ * Maps a time of the normal run to the traced run's time: from the first
+ * sample that saw the program to the last, piecewise linear through the
+ * moments the process count changed (a fork, an exit) when both runs
+ * changed it in the same sequence, else by the fraction of that span. The
+ * traced run is slower, and not uniformly (faults and syscalls are slowed,
+ * sleeps are not; perf and strace take a while to start), so the landmarks
+ * line the phases up better than elapsed time.
+ */
+export function timeWarp(normal: Pick<RunFacts, 'samples' | 'durationMs'>, traced: Pick<RunFacts, 'samples' | 'durationMs'>): (tMs: number) => number {
+  const n = landmarks(normal.samples), t = landmarks(traced.samples);
+  if (!n || !t) return (tMs) => (normal.durationMs > 0 ? (tMs / normal.durationMs) * traced.durationMs : 0);
+  const same = n.changes.length === t.changes.length && n.changes.every((x, i) => x.count === t.changes[i]!.count);
+  const anchors: [number, number][] = [[n.start, t.start], ...(same ? n.changes.map((x, i): [number, number] => [x.tMs, t.changes[i]!.tMs]) : []), [n.end, t.end]];
+  return (tMs) => {
+    if (tMs <= anchors[0]![0]) return anchors[0]![1];
+    for (let i = 1; i < anchors.length; i++) {
+      const [a0, b0] = anchors[i - 1]!, [a1, b1] = anchors[i]!;
+      if (tMs <= a1) return a1 > a0 ? b0 + ((tMs - a0) / (a1 - a0)) * (b1 - b0) : b1;
+    }
+    return anchors[anchors.length - 1]![1];
+  };
+}
+
 /** The seq of the last event at or before time t (0 = before any event). */
 function seqAt(times: readonly number[], t: number): number {
   let lo = 0, hi = times.length;
@@ -217,15 +252,11 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
       },
     });
     const normal = opts.skipNormalRun ? undefined : await runSampled([...w.argv, '--', ...opts.argv], 'normal', intervalMs, opts, []);
-    const tracedStart = conversion.times[0] ?? 0;
-    const tracedEnd = conversion.times[conversion.times.length - 1] ?? tracedStart;
     const smaps: (SmapsSample & { seq: number })[] = traced.samples.map((s) => ({ ...s, seq: seqAt(conversion.times, s.tNs) }));
-    if (normal) {
-      // The normal run is faster: line its samples up by the fraction of the run elapsed.
-      for (const s of normal.samples) {
-        const f = normal.durationMs > 0 ? Math.min(1, s.tMs / normal.durationMs) : 1;
-        smaps.push({ ...s, seq: seqAt(conversion.times, tracedStart + f * (tracedEnd - tracedStart)) });
-      }
+    if (normal && traced.samples.length > 0) {
+      const warp = timeWarp(normal, traced);
+      const t0 = traced.samples[0]!.tNs - traced.samples[0]!.tMs * 1e6;
+      for (const s of normal.samples) smaps.push({ ...s, seq: seqAt(conversion.times, t0 + warp(s.tMs) * 1e6) });
     }
     return { ...conversion, traced, normal, smaps, unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost ? Number(lost) : 0 };
   } finally {
@@ -244,7 +275,7 @@ export function smapsLines(r: Pick<Recording, 'traced' | 'normal' | 'smaps' | 'h
         traced: { thp: 'disabled (PR_SET_THP_DISABLE)', durationMs: Math.round(r.traced.durationMs), exitCode: r.traced.exitCode, samples: r.traced.samples.length },
         ...(r.normal ? { normal: { thp: 'as the machine is set', durationMs: Math.round(r.normal.durationMs), exitCode: r.normal.exitCode, samples: r.normal.samples.length } } : {}),
       },
-      note: 'seq: the log event each sample lines up with (traced run: by time; normal run: by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.',
+      note: 'seq: the log event each sample lines up with (traced run: by time; normal run: through the forks and exits both runs saw, else by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.',
     },
     ...r.smaps.map((s) => ({
       run: s.run, seq: s.seq, tMs: Math.round(s.tMs), processes: s.processes,
