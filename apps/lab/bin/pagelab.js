@@ -5,7 +5,7 @@
 // the workspace packages resolve to their sources, `npx pagelab` works right
 // after `npm ci`, and an edit is never shadowed by a stale build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -33,7 +33,22 @@ function newestSource(workspace) {
   return newest;
 }
 
-const fresh = existsSync(dist) && statSync(dist).mtimeMs >= newestSource(join(root, '..', '..'));
+// The CLI loads the policy plug-ins at run time (they are no dependency of the app): a built app without built
+// plug-ins fails every run with "policy ... is not installed". Built means every workspace project has its dist/.
+function everyProjectBuilt(workspace) {
+  for (const group of ['packages', 'apps']) {
+    const g = join(workspace, group);
+    if (!existsSync(g)) continue;
+    for (const project of readdirSync(g)) {
+      const dir = join(g, project);
+      if (existsSync(join(dir, 'src')) && existsSync(join(dir, 'tsconfig.json')) && !existsSync(join(dir, 'dist'))) return false;
+    }
+  }
+  return true;
+}
+
+const workspace = join(root, '..', '..');
+const fresh = existsSync(dist) && statSync(dist).mtimeMs >= newestSource(workspace) && everyProjectBuilt(workspace);
 if (fresh && !process.env.PAGELAB_FROM_SOURCE) {
   await import(pathToFileURL(dist).href);
 } else {
@@ -41,19 +56,21 @@ if (fresh && !process.env.PAGELAB_FROM_SOURCE) {
   try {
     tsx = import.meta.resolve('tsx');
   } catch {
-    process.stderr.write('pagelab: the app is not built (apps/lab/dist/main.js is missing) and tsx is not installed to run it from source; run `npm ci` or `npx nx run @pagelab/lab:build`.\n');
+    process.stderr.write('pagelab: the app and its policy plug-ins are not built and tsx is not installed to run them from source; run `npm ci`, or build everything the CLI loads with `npx nx run-many -t build`.\n');
     process.exit(2);
   }
-  // Ctrl-C reaches the child too (same process group); wait for it to clean up and exit.
-  process.on('SIGINT', () => {});
-  const r = spawnSync(
+  const child = spawn(
     process.execPath,
     ['--conditions=development', '--import', tsx, join(root, 'src', 'main.ts'), ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
-  if (r.error) {
-    process.stderr.write(`pagelab: could not start node: ${r.error.message}\n`);
+  // A signal sent to this launcher alone (kill PID, a timeout, a closed terminal) is passed on, so the child removes
+  // its half-built run directory and exits as it would have; Ctrl-C reaches both (same process group), which is harmless.
+  const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  for (const signal of Object.keys(EXIT)) process.on(signal, () => child.kill(signal));
+  child.on('error', (e) => {
+    process.stderr.write(`pagelab: could not start node: ${e.message}\n`);
     process.exit(2);
-  }
-  process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1));
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? EXIT[signal] ?? 1));
 }

@@ -13,10 +13,14 @@ import {
 } from '@pagelab/engine';
 import { CliError, type LabContext } from './context.js';
 import type { LoadedLog } from './log-source.js';
+import { formatCount } from './format.js';
+import { defaultInvariantEvery } from './verdict.js';
 
 export interface RunFileOptions {
   readonly sampleEvery: number;
   readonly checkInvariants: InvariantMode;
+  /** Also walk the invariants every N events and after the last (plain runs: a few walks, see verdict.ts). */
+  readonly invariantEvery?: number;
   /** Label for the progress bar (the design name in a comparison). */
   readonly label?: string;
 }
@@ -53,6 +57,18 @@ function progressBar(ctx: LabContext, total: number, label: string): { tick(n: n
   };
 }
 
+/**
+ * How a run walks the invariants: `--check` at every sample; otherwise a
+ * bounded number of walks spread over the log (verdict.ts), so a plain run
+ * sees a model error too. `how` says it in words for the run line.
+ */
+export function invariantOptions(check: boolean, sampleEvery: number, events: number): Pick<RunFileOptions, 'checkInvariants' | 'invariantEvery'> & { how: string } {
+  if (check) return { checkInvariants: 'sample', how: `--check: at every sample, every ${formatCount(sampleEvery)} events` };
+  const every = defaultInvariantEvery(events);
+  const when = every === 1 ? 'after every event' : `every ${formatCount(every)} events and after the last`;
+  return { checkInvariants: false, invariantEvery: every, how: `${when}; --check walks at every sample` };
+}
+
 /** Replays `log` under `design`, writing the run files into `dir`. */
 export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Design, opts: RunFileOptions, dir: string): Promise<RunSummary> {
   const meta = { design, header: log.header, logSha256: log.sha256 };
@@ -66,6 +82,7 @@ export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Des
       replayBatches(log.input, design, {
         sampleEvery: opts.sampleEvery,
         checkInvariants: opts.checkInvariants,
+        ...(opts.invariantEvery !== undefined ? { invariantEvery: opts.invariantEvery } : {}),
         source: log.source,
         onProgress: (n) => bar.tick(n),
         onEnd: (s) => (state = s),
@@ -95,7 +112,7 @@ export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Des
     elapsedMs: Date.now() - t0,
     design: designJson(design),
     log: { source: log.source, kind: log.kind, sha256: log.sha256, events: log.events, header: log.header, ...(log.kind === 'scenario' ? { params: log.params } : {}) },
-    replay: { sampleEvery: opts.sampleEvery, checkInvariants: opts.checkInvariants },
+    replay: { sampleEvery: opts.sampleEvery, checkInvariants: opts.checkInvariants, invariantEvery: opts.invariantEvery ?? null, invariantWalks: summary.invariantWalks },
   };
   await writeFileAtomic(join(dir, 'provenance.json'), `${JSON.stringify(JSON.parse(stableStringify(provenance, { leadingKeys: ['pagelab', 'gitCommit', 'node', 'command'] })), null, 2)}\n`);
   return summary;

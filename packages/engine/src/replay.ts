@@ -17,8 +17,6 @@ import { measureMetrics, summaryMetrics, type SampleMetrics } from './metrics.js
 import { OverRunMeter, type OverRun } from './over-run.js';
 import { EventCostMeter, type EventCost } from './event-costs.js';
 import { VmstatMeter, type Vmstat } from './vmstat.js';
-import { type ContiguitySummary, pinnedBlocks } from './pinned.js';
-import type { PinnedMigrationStats } from '@pagelab/kernel-core';
 import { PAGELAB_VERSION } from './version.js';
 
 /** One event of a log with its 1-based line number (an `EventItem` of @pagelab/events fits). */
@@ -47,6 +45,8 @@ export interface ReplayOptions {
   readonly sampleEvery?: number;
   /** Run the full invariant walk after every event, at every sample, or never (default). */
   readonly checkInvariants?: InvariantMode;
+  /** Also walk the invariants every N events and after the last one (the CLI's default: a few walks per run). */
+  readonly invariantEvery?: number;
   /** Name of the log in error messages (a file path or `scenario:NAME`). */
   readonly source?: string;
   /** Called once after the last event, before the stream completes: what summarize needs. */
@@ -64,6 +64,8 @@ export interface ReplayState {
   /** Failed expect checks, each with the seq of its event. */
   readonly expectationFailures: readonly ExpectationFailure[];
   readonly invariantViolations: number;
+  /** Full invariant walks run (0: the invariants were not checked). */
+  readonly invariantWalks: number;
   /** time-weighted means and peaks over the samples */
   readonly overRun: OverRun;
   /** locked ops per workload event type, from the ledger calls each event made */
@@ -114,6 +116,9 @@ export class Replayer {
   private lastSampleSeq = -1;
   private readonly seen = new Set<string>();
   private violations = 0;
+  private readonly invEvery: number;
+  private walks = 0;
+  private lastWalkSeq = -1;
   private readonly failures: ExpectationFailure[] = [];
   private readonly overRun = new OverRunMeter();
   private readonly costs = new EventCostMeter();
@@ -122,12 +127,25 @@ export class Replayer {
   constructor(header: LogHeader, design: Design, opts: ReplayOptions = {}) {
     this.every = Math.max(1, Math.floor(opts.sampleEvery ?? DEFAULT_SAMPLE_EVERY));
     this.mode = opts.checkInvariants ?? false;
+    this.invEvery = Math.max(0, Math.floor(opts.invariantEvery ?? 0));
     this.source = opts.source ?? '<log>';
     try {
       this.kernel = new Kernel(header.machine, design.createPolicies(), { ...design.params }, header.settings as Partial<KernelSettings>);
     } catch (e) {
       throw replayError(e, this.source, 1, 0, 'header');
     }
+  }
+
+  /**
+   * Full batches of one event's observations go to `sink` as they fill
+   * (Kernel.spill), before the rest of that event's batch, so an event that
+   * observes without bound never holds more than a batch in memory.
+   */
+  spillTo(sink: (batch: Observation[]) => void): void {
+    this.kernel.spill = (batch) => {
+      this.vmstat.observe(batch);
+      sink(batch);
+    };
   }
 
   /** The initial state: a sample at seq 0. */
@@ -157,7 +175,7 @@ export class Replayer {
     const failures = k.expectations.failures;
     for (let i = before; i < failures.length; i++) this.failures.push({ seq: this.seq, ...failures[i]! } as ExpectationFailure);
     const sampling = this.seq % this.every === 0;
-    const checking = this.mode === 'every' || (this.mode === 'sample' && sampling);
+    const checking = this.mode === 'every' || (this.mode === 'sample' && sampling) || (this.invEvery > 0 && this.seq % this.invEvery === 0);
     // Most events observe nothing: hand back the kernel's shared empty batch without allocating.
     if (!sampling && !checking) return drained;
     const out = drained.length > 0 ? drained : [];
@@ -169,16 +187,14 @@ export class Replayer {
   /** After the last event: the closing sample (unless the last event was sampled). */
   finish(): Observation[] {
     const out: Observation[] = [];
-    if (this.lastSampleSeq !== this.seq) {
-      if (this.mode === 'sample') this.invariants(out);
-      this.sample(out);
-    }
+    if ((this.mode || this.invEvery > 0) && this.lastWalkSeq !== this.seq) this.invariants(out);
+    if (this.lastSampleSeq !== this.seq) this.sample(out);
     return out;
   }
 
   state(): ReplayState {
     return {
-      kernel: this.kernel, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations,
+      kernel: this.kernel, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations, invariantWalks: this.walks,
       overRun: this.overRun.result(), lockedOpsByEvent: this.costs.result(), vmstat: this.vmstat,
     };
   }
@@ -194,6 +210,8 @@ export class Replayer {
   private invariants(out: Observation[]): void {
     let found: readonly { readonly invariant: string; readonly detail: string }[];
     try {
+      this.walks++;
+      this.lastWalkSeq = this.seq;
       found = checkInvariants(this.kernel);
     } catch (e) {
       found = [{ invariant: 'model', detail: `the invariant walk itself failed: ${e instanceof Error ? e.message : String(e)}` }];
@@ -224,6 +242,7 @@ export function replayBatches(log: LogInput, design: Design, opts: ReplayOptions
     const push = (batch: Observation[]) => {
       if (batch.length > 0) subscriber.next(batch);
     };
+    r.spillTo(push);
     const step = (item: LogEvent): boolean => {
       try {
         push(r.apply(item));
@@ -310,12 +329,12 @@ export interface RunSummary {
   readonly outcomes: Record<string, Outcome>;
   readonly expectations: { readonly passed: number; readonly failed: number; readonly failures: readonly ExpectationFailure[]; readonly checks: readonly ExpectationCheck[] };
   readonly invariantViolations: number;
+  /** Full invariant walks the replay ran: 0 means the invariants were not checked. */
+  readonly invariantWalks: number;
+  /** Faults that found no memory (touch, GUP, dio), and whether an `expect` with `oomFaults` said the log means it. */
+  readonly oom: { readonly faults: number; readonly expected: boolean };
   /** Every sharedness question khugepaged asked, answered by the policy and by the precise rule. */
   readonly sharedness: Kernel['sharednessDivergence'];
-  /** The global pin-page lock and hash (DM), owner migrations, node crossings, driver-page reclaim (pinned.ts). */
-  readonly pinnedMigration: PinnedMigrationStats;
-  /** CMA / alloc_contig, compaction results, pageblocks by migratetype, extfrag fallbacks (pinned.ts). */
-  readonly contiguity: ContiguitySummary;
 }
 
 /** summary.json (contracts.md §3) from a replay's end state. Every outcome name is present (zeros when nothing happened). */
@@ -341,8 +360,9 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     outcomes: sorted,
     expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures, checks: k.expectations.checks as ExpectationCheck[] },
     invariantViolations: state.invariantViolations,
+    invariantWalks: state.invariantWalks,
+    oom: { faults: k.outcomes.get('fault').reasons['oom'] ?? 0, expected: k.expectations.oomChecked },
     sharedness: { ...k.sharednessDivergence },
-    ...pinnedBlocks(k),
   };
 }
 

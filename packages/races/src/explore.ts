@@ -100,12 +100,14 @@ interface Layout {
   readonly buf: readonly number[];
   readonly earlyMask: readonly number[];
   readonly early: readonly number[];
+  /** Per CPU (weak): store buffer entries (its number of store steps, at most MAX_BUF). */
+  readonly cap: readonly number[];
   readonly mask: number;
 }
 
 function layoutOf(p: Program, weak: boolean): Layout {
   let o = p.words.length;
-  const base: number[] = [], epoch: number[] = [], bufLen: number[] = [], buf: number[] = [], earlyMask: number[] = [], early: number[] = [];
+  const base: number[] = [], epoch: number[] = [], bufLen: number[] = [], buf: number[] = [], earlyMask: number[] = [], early: number[] = [], cap: number[] = [];
   for (const c of p.cpus) {
     base.push(o);
     o += 1 + c.regNames.length;
@@ -113,13 +115,15 @@ function layoutOf(p: Program, weak: boolean): Layout {
       epoch.push(o++);
       bufLen.push(o++);
       buf.push(o);
-      o += MAX_BUF * ENTRY;
+      // A path without loops can buffer no more stores than it has store steps.
+      cap.push(Math.min(MAX_BUF, Math.max(1, c.ops.filter((op) => op.step.kind === 'store').length)));
+      o += cap.at(-1)! * ENTRY;
       earlyMask.push(o++);
       early.push(o);
       o += Math.min(c.loads, 31);
     }
   }
-  return { size: o + 1, words: p.words.length, base, epoch, bufLen, buf, earlyMask, early, mask: o };
+  return { size: o + 1, words: p.words.length, base, epoch, bufLen, buf, earlyMask, early, cap, mask: o };
 }
 
 /** A transition's footprint on shared words, for the independence relation. */
@@ -269,7 +273,7 @@ class Machine {
         s[L.epoch[c]!]! -= e0;
       }
     }
-    for (let k = n * ENTRY; k < MAX_BUF * ENTRY; k++) s[b + k] = 0;
+    for (let k = n * ENTRY; k < L.cap[c]! * ENTRY; k++) s[b + k] = 0;
   }
 
   /** Every transition enabled in s, with its footprint. */
@@ -290,7 +294,7 @@ class Machine {
           if (!this.buffered(s, c, op.word)) reads = [...op.checkReads, op.word];
         } else if (st.kind === 'store') {
           if (this.weak) {
-            if (s[L.bufLen[c]!]! >= MAX_BUF) throw new Error(`CPU${c} ${cpu.name}: more than ${MAX_BUF} stores in its store buffer`);
+            if (s[L.bufLen[c]!]! >= L.cap[c]!) throw new Error(`CPU${c} ${cpu.name}: more than ${MAX_BUF} stores in its store buffer`);
           } else writes = [op.word];
         } else if (st.kind === 'rmw') {
           ok = bufEmpty && (st.await === undefined || st.await(s[op.word]!, this.regsOf(s, c)));
@@ -321,8 +325,8 @@ class Machine {
     const cpu = this.p.cpus[c]!;
     const L = this.layout;
     const mask = s[L.earlyMask[c]!]!;
-    let loaded = 0n;
-    let stored = 0n;
+    // Word sets as two 32-bit masks (at most 64 words).
+    let loadedLo = 0, loadedHi = 0, storedLo = 0, storedHi = 0;
     for (let k = pc; k < cpu.ops.length && k < pc + 24; k++) {
       const op = cpu.ops[k]!;
       const st = op.step;
@@ -332,17 +336,23 @@ class Machine {
         if (st.barrier !== 'smp_wmb') return;
         continue;
       }
-      const bit = 1n << BigInt(op.word);
+      const hi = op.word >= 32;
+      const bit = 1 << (op.word & 31);
       if (st.kind === 'store') {
-        stored |= bit;
+        if (hi) storedHi |= bit;
+        else storedLo |= bit;
         continue;
       }
       // a load
       const done = op.loadSlot < 31 && (mask & (1 << op.loadSlot)) !== 0;
-      if (k > pc && !done && op.loadSlot < 31 && op.assertBit < 0 && (loaded & bit) === 0n && (stored & bit) === 0n) {
+      const seen = ((hi ? loadedHi : loadedLo) | (hi ? storedHi : storedLo)) & bit;
+      if (k > pc && !done && op.loadSlot < 31 && op.assertBit < 0 && seen === 0) {
         out.push({ id: tid(c, KIND_EARLY, k), reads: this.buffered(s, c, op.word) ? NONE : [op.word], writes: NONE });
       }
-      if (!done) loaded |= bit;
+      if (!done) {
+        if (hi) loadedHi |= bit;
+        else loadedLo |= bit;
+      }
     }
   }
 

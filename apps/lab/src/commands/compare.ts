@@ -2,14 +2,16 @@
 import { join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@pagelab/events';
 import type { RunSummary } from '@pagelab/engine';
-import { CliError, EXIT_BAD_INPUT, EXIT_OK, guarded, type LabContext } from '../context.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context.js';
 import { autoSampleEvery, loadDesigns, sampleEveryOf } from '../designs.js';
 import { formatBytes, formatCount, formatDelta, formatPercent, slug, table } from '../format.js';
 import { loadLog } from '../log-source.js';
 import { parseSets, withSettings } from '../settings-override.js';
 import { compareManifest } from './compare-manifest.js';
-import { buildDirAtomically } from '../run-dir.js';
-import { writeRunFiles } from '../run-files.js';
+import { buildDirAtomically, outGuards } from '../run-dir.js';
+import { invariantOptions, writeRunFiles } from '../run-files.js';
+import { checkFailures } from '../verdict.js';
+import { errorSentence } from '../error-sentence.js';
 import { mkdir } from 'node:fs/promises';
 
 export interface CompareArgs {
@@ -25,6 +27,8 @@ export interface CompareArgs {
   /** `--seeds 1..10`: regenerate the scenario once per seed (compare-seeds.ts) */
   readonly seeds?: string;
   readonly force?: boolean;
+  /** `--check`: invariants at every sample; exit 1 if any design failed an expect, broke an invariant or ran out of memory unasked */
+  readonly check?: boolean;
 }
 
 /**
@@ -102,19 +106,25 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
         for (const d of designs) {
           const sub = join(dir, d.slug);
           await mkdir(sub);
-          const summary = await writeRunFiles(ctx, log, d, { sampleEvery, checkInvariants: false, label: d.name }, sub);
+          const inv = invariantOptions(args.check ?? false, sampleEvery, log.events);
+          const summary = await writeRunFiles(ctx, log, d, { sampleEvery, checkInvariants: inv.checkInvariants, ...(inv.invariantEvery !== undefined ? { invariantEvery: inv.invariantEvery } : {}), label: d.name }, sub);
           done.push({ name: d.name, dir: d.slug, summary });
         }
         await writeFileAtomic(join(dir, 'compare.json'), compareManifest(ctx, log, done));
         return done;
       },
-      { force: args.force ?? false },
+      { force: args.force ?? false, ...outGuards(ctx.cwd, log) },
     );
     const shown = relative(ctx.cwd, target) || '.';
     ctx.stdout(`${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n\nwrote ${shown}/ (compare.json and one directory per design)\n`);
     if (args.report) {
       const code = await writeReportFor(ctx, target);
       if (code !== EXIT_OK) return code;
+    }
+    if (args.check) {
+      const failed = rows.map((r) => ({ name: r.name, why: checkFailures(r.summary) })).filter((r) => r.why !== null);
+      for (const r of failed) ctx.stderr(`pagelab: check failed for ${r.name}: ${r.why}\n`);
+      if (failed.length > 0) return EXIT_CHECK_FAILED;
     }
     return EXIT_OK;
   });
@@ -132,7 +142,7 @@ export async function writeReportFor(ctx: LabContext, dir: string): Promise<numb
   try {
     await analysis.writeReport(dir, { command: ctx.commandLine });
   } catch (e) {
-    ctx.stderr(`pagelab: writing the report failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    ctx.stderr(`pagelab: writing the report failed: ${errorSentence(e)}\n`);
     return EXIT_BAD_INPUT;
   }
   ctx.stdout(`report: ${relative(ctx.cwd, join(dir, 'report.html'))} (and report.md, summary.csv, charts/)\n`);
