@@ -54,6 +54,19 @@ describe('the weak memory model agrees with the LKMM on the classic litmus shape
     expect(reachable(sb(false), 'weak')).toBe(true);
     expect(reachable(sb(true), 'weak')).toBe(false);
   });
+  it('2+2W: stores to two words may become visible in opposite orders under weak (LKMM: allowed)', () => {
+    // P0: x=1; y=2.  P1: y=1; x=2.  Final x=1, y=1 needs each CPU's second store to land first.
+    const s: RaceScenario = {
+      ...litmus('2+2W', [store('P0', 'x', 1), store('P0', 'y', 2)], [store('P1', 'y', 1), store('P1', 'x', 2)], () => false),
+      finally: [{ assertion: 'outcome', reads: ['x', 'y'], holds: (m) => !(m('x') === 1 && m('y') === 1) }],
+    };
+    expect(reachable(s, 'sc')).toBe(false);
+    expect(reachable(s, 'weak')).toBe(true);
+  });
+  it('load buffering is forbidden under weak, a documented gap to the LKMM (which allows LB+poonceonces)', () => {
+    const lb = litmus('LB', [load('P0', 'x', 'r0'), store('P0', 'y', 1)], [load('P1', 'y', 'r1'), store('P1', 'x', 1)], (r0, r1) => r0.r0 === 1 && r1.r1 === 1);
+    expect(reachable(lb, 'weak')).toBe(false);
+  });
   it('a CPU reads its own buffered store, and two loads of one word never go backwards (coherence)', () => {
     const own = litmus('own', [store('P0', 'x', 1), load('P0', 'x', 'r0')], [load('P1', 'y', 'r0')], (r0) => r0.r0 !== 1);
     expect(reachable(own, 'weak')).toBe(false);
