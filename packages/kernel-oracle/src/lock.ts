@@ -30,7 +30,12 @@ export interface KernelStateLock {
   release(): void;
 }
 
-/** Takes the lock, waiting up to `waitMs` for another holder; throws naming the holder otherwise. */
+/**
+ * Takes the lock, waiting up to `waitMs` for another holder; throws naming
+ * the holder otherwise. The lock is re-entrant for its holder and for the
+ * holder's children: a test that holds it around a snapshot, a run and a
+ * second snapshot can run the CLI in a child process under it.
+ */
 export async function acquireKernelStateLock(waitMs = 600_000, dir = KERNEL_STATE_LOCK): Promise<KernelStateLock> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
@@ -48,6 +53,7 @@ export async function acquireKernelStateLock(waitMs = 600_000, dir = KERNEL_STAT
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = ownerOf(dir);
+    if (owner !== null && (owner === process.pid || owner === process.ppid)) return { release() {} };
     // No pid file yet: the holder is between mkdir and write; a dead pid is stale.
     if (owner !== null && !alive(owner)) {
       rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,11 @@ export interface Mapping {
   file?: string;
   /** First page's offset in the file, in pages (shmem). */
   pgoff: number;
+  /**
+   * The THP madvise flag of an anon mapping: set by the log (hugepage,
+   * nohugepage) or by the run to stand in for thp.enabled=always ('auto').
+   */
+  thp?: 'auto' | 'hugepage' | 'nohugepage';
 }
 
 export interface Proc {
@@ -94,6 +99,11 @@ export class LogMappings {
     for (const m of pieces) p.maps.push({ ...m, start: m.start - addr + to, end: m.end - addr + to });
     p.maps.sort((a, b) => a.start - b.start);
     for (const [a, v] of moved) p.anon.set(a, v);
+  }
+
+  /** Marks the anon mappings overlapping a range with the log's own madvise(MADV_[NO]HUGEPAGE). */
+  advise(pid: number, addr: number, len: number, thp: 'hugepage' | 'nohugepage'): void {
+    for (const m of this.procs.get(pid)?.maps ?? []) if (m.kind === 'anon' && m.start < addr + len && addr < m.end) m.thp = thp;
   }
 
   mappingAt(pid: number, addr: number): Mapping | undefined {

@@ -14,7 +14,7 @@ import { Executor, type Reply } from './executor.js';
 import { KhugepagedDriver } from './khugepaged.js';
 import { KSM_DIR, Knobs, SETTING_FILES, THP_DIR } from './knobs.js';
 import { acquireKernelStateLock } from './lock.js';
-import { ANY, LogMappings, PAGE } from './mappings.js';
+import { ANY, LogMappings, type Mapping, PAGE } from './mappings.js';
 import { approximations, type LineEvent, machineRefusals, unsupportedEvents } from './support.js';
 import { parseTrace, type TraceRecord } from './trace.js';
 
@@ -145,10 +145,42 @@ class Run {
     return f;
   }
 
-  async applySetting(key: string, value: string | number): Promise<void> {
+  /**
+   * thp.enabled=always is run as `madvise` plus MADV_HUGEPAGE on every anon
+   * mapping of the log: under `always` every process on the machine
+   * registers with khugepaged, and a full scan would walk (and collapse)
+   * the address spaces of everything else running here.
+   */
+  emulateAlways = false;
+
+  private async writeSetting(key: string, value: string | number): Promise<void> {
     const path = SETTING_FILES[key];
     if (!path) throw new Error(`no kernel knob for setting "${key}"`);
-    this.knobs.write(path, value);
+    if (key !== 'thp.enabled') return this.knobs.write(path, value);
+    const always = value === 'always';
+    this.knobs.write(path, always ? 'madvise' : value);
+    if (always === this.emulateAlways) return;
+    this.emulateAlways = always;
+    for (const [pid, p] of this.maps.procs) {
+      for (const m of p.maps) {
+        if (m.kind !== 'anon') continue;
+        if (always && m.thp === undefined) await this.autoAdvise(pid, m);
+        else if (!always && m.thp === 'auto') {
+          // No madvise clears both flags; VM_NOHUGEPAGE is ineligible like no flag under madvise/never.
+          await this.ex.call(`madvise ${pid} ${m.start} ${m.end - m.start} ${ADVICE.nohugepage}`);
+          m.thp = undefined;
+        }
+      }
+    }
+  }
+
+  private async autoAdvise(pid: number, m: Mapping): Promise<void> {
+    await this.ex.call(`madvise ${pid} ${m.start} ${m.end - m.start} ${ADVICE.hugepage}`);
+    m.thp = 'auto';
+  }
+
+  async applySetting(key: string, value: string | number): Promise<void> {
+    await this.writeSetting(key, value);
     if (key === 'thp.enabled') {
       // A new khugepaged thread scans at once; make sure the sentinel stays registered, then let it settle.
       await this.ex.call(`madvise ${SENTINEL_PID} ${SENTINEL_ADDR} ${SENTINEL_LEN} ${ADVICE.hugepage}`);
@@ -171,7 +203,7 @@ class Run {
       }
     }
     const settings: Record<string, string | number> = { ...DEFAULT_SETTINGS, ...EXTRA_DEFAULTS, ...(header.settings ?? {}) };
-    for (const [k, v] of Object.entries(settings)) if (v !== undefined) this.knobs.write(SETTING_FILES[k]!, v);
+    for (const [k, v] of Object.entries(settings)) if (v !== undefined) await this.writeSetting(k, v);
     this.knobs.write(`${THP_DIR}/khugepaged/defrag`, 1);
     // The sentinel: a touched THP-eligible mapping in a process of our own keeps khugepaged's mm list non-empty,
     // so registering a log process never wakes the thread (khugepaged_wait_event) outside a khugepaged event.
@@ -232,7 +264,11 @@ class Run {
         const write = e.write ?? true ? 1 : 0;
         if (e.kind === 'anon') {
           const r = await this.ex.call(`mmap ${e.pid} ${e.addr} ${e.len} 0 0 ${write}`);
-          if (r.rc === 0) m.mmap(e.pid, { start: e.addr, end: e.addr + e.len, kind: 'anon', pgoff: 0 });
+          if (r.rc === 0) {
+            const mp: Mapping = { start: e.addr, end: e.addr + e.len, kind: 'anon', pgoff: 0 };
+            m.mmap(e.pid, mp);
+            if (this.emulateAlways) await this.autoAdvise(e.pid, mp);
+          }
           return { r };
         }
         const f = await this.fileOf(e.file!);
@@ -255,6 +291,7 @@ class Run {
       case 'madvise': {
         const r = await this.ex.call(`madvise ${e.pid} ${e.addr} ${e.len} ${ADVICE[e.advice]}`);
         if (e.advice === 'dontneed' && r.rc === 0) m.dontneed(e.pid, e.addr, e.len);
+        if ((e.advice === 'hugepage' || e.advice === 'nohugepage') && r.rc === 0) m.advise(e.pid, e.addr, e.len, e.advice);
         return { r };
       }
       case 'touch': {
