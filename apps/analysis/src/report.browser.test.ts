@@ -6,6 +6,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from './report/writeReport.js';
 import { writeFixtureRun } from './testing/fixture.js';
+import { writeFixtureReplicates } from './testing/replicates.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts');
@@ -96,6 +97,34 @@ describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in hea
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('renders a replicated comparison: a mean ± interval headline row per design and a dot per seed in every chart', async () => {
+    const runDir = writeFixtureReplicates([1, 2, 3, 4, 5]);
+    const out = await writeReport(runDir);
+    const url = pathToFileURL(out.html).href;
+    const page = await browser!.newPage();
+    await page.setViewportSize({ width: 1024, height: 900 });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(url, { waitUntil: 'load' });
+    const rows = page.locator('#headline tbody tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.first().locator('td').first().innerText()).toContain('±');
+    const charts = page.locator('figure.chart');
+    expect(await charts.count()).toBeGreaterThanOrEqual(5);
+    for (const fig of await charts.all()) {
+      // 5 seeds x 3 designs
+      expect(await fig.locator('g[aria-label="dot"] circle').count()).toBe(15);
+      expect((await fig.locator('svg').first().boundingBox())?.width ?? 0).toBeGreaterThan(300);
+    }
+    // neutral grey for a delta inside the noise: the class carries no green or red
+    const nsd = page.locator('.delta.nsd');
+    if ((await nsd.count()) > 0) expect(await nsd.first().evaluate((e) => getComputedStyle(e).color)).toBe('rgb(102, 102, 102)');
+    expect(requests).toEqual([url]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report-replicates.png'), fullPage: true });
     await page.close();
   }, 60_000);
 });

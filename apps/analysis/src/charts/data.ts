@@ -32,7 +32,9 @@ export type ChartId =
   | 'outcomes'
   | 'failure-reasons'
   | 'khugepaged-scans'
-  | 'huge-coverage';
+  | 'huge-coverage'
+  /** a metric across the seeds of a replicated comparison */
+  | `replicates-${string}`;
 
 export interface RenderedChart {
   id: ChartId;

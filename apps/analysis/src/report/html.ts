@@ -4,7 +4,7 @@ import { HEADLINE_COLUMNS, headlineNote, type HeadlineRow } from './headline.js'
 import type { Provenance } from './provenance.js';
 import type { Section, Table } from './sections.js';
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 body { font-family: "DejaVu Sans", Verdana, system-ui, sans-serif; color: #1b1b1b; background: #fff; margin: 0 auto; max-width: 1100px; padding: 24px 28px 48px; line-height: 1.45; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
@@ -41,7 +41,7 @@ table.data td.text { white-space: nowrap; text-align: left; }
 `;
 
 /** Chart SVG for inline use in HTML: the HTML parser puts <svg> in the SVG namespace, so no xmlns URL is needed. */
-function inlineSvg(svg: string): string {
+export function inlineSvg(svg: string): string {
   return svg.replace(/\sxmlns(:\w+)?="[^"]*"/g, '');
 }
 
@@ -53,11 +53,11 @@ export interface HtmlInput {
   provenance: Provenance;
 }
 
-function swatch(index: number | undefined): string {
+export function swatch(index: number | undefined): string {
   return index === undefined ? '' : `<span class="swatch" style="background:${designColor(index)}"></span>`;
 }
 
-function tableHtml(t: Table): string {
+export function tableHtml(t: Table): string {
   const head = `<tr><th scope="col">${escapeXml(t.headTitle)}</th>${t.columns.map((c) => `<th scope="col">${escapeXml(c)}</th>`).join('')}</tr>`;
   const body = t.rows
     .map((r) => {
@@ -74,7 +74,7 @@ function tableHtml(t: Table): string {
   );
 }
 
-function sectionHtml(s: Section): string {
+export function sectionHtml(s: Section): string {
   const blocks = s.blocks.map((b) =>
     b.kind === 'chart'
       ? `<figure id="chart-${b.chart.id}" class="chart">\n${inlineSvg(b.chart.svg)}\n<figcaption>${escapeXml(b.chart.caption)}</figcaption>\n</figure>`

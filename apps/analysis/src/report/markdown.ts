@@ -2,7 +2,7 @@ import { HEADLINE_COLUMNS, headlineNote, type HeadlineRow } from './headline.js'
 import type { Provenance } from './provenance.js';
 import type { Section, Table } from './sections.js';
 
-const cellText = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+export const cellText = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
 
 export interface MarkdownInput {
   title: string;
@@ -14,7 +14,7 @@ export interface MarkdownInput {
   provenance: Provenance;
 }
 
-function tableMd(t: Table): string[] {
+export function tableMd(t: Table): string[] {
   const lines = [`### ${t.title}`, '', t.intro, ''];
   lines.push(`| ${cellText(t.headTitle)} | ${t.columns.map(cellText).join(' | ')} |`);
   lines.push(`|---|${t.columns.map(() => (t.wrap ? '---' : '---:')).join('|')}|`);

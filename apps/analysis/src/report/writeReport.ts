@@ -7,7 +7,8 @@ import { chartData, collectDesign, outcomeMismatches } from './collect.js';
 import { summaryCsv } from './csv.js';
 import { headlineRows } from './headline.js';
 import { reportHtml } from './html.js';
-import { loadRun } from './load.js';
+import { loadRun, readJson } from './load.js';
+import { isReplicateManifest, writeReplicateReport } from './replicateReport.js';
 import { reportMarkdown } from './markdown.js';
 import { manifestWarnings, provenance } from './provenance.js';
 import { lockingTable, sharednessTable, vmstatTable, type Block, type Section } from './sections.js';
@@ -57,6 +58,8 @@ function sections(
  * (self-contained), report.md with PNG charts in charts/, and summary.csv into it.
  */
 export async function writeReport(runDir: string, opts: WriteReportOptions = {}): Promise<WrittenReport> {
+  const raw = await readJson(join(runDir, 'compare.json'));
+  if (isReplicateManifest(raw)) return writeReplicateReport(runDir, raw, opts);
   const run = await loadRun(runDir);
   const series = await Promise.all(run.designs.map((d) => collectDesign(d)));
   const rows = headlineRows(run.designs).map((r, i) => {
