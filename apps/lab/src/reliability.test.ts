@@ -143,7 +143,7 @@ describe('running out of memory', () => {
     const t = testContext(cwd);
     expect(await compareCommand(t.ctx, { log: fixture('oom-on-get-design-dependent.jsonl'), designs: ['linux-5.8,linux-6.10'], out: 'cmp' })).toBe(0);
     expect(readdirSync(join(cwd, 'cmp')).sort()).toEqual(['compare.json', 'linux-5.8', 'linux-6.10']);
-  });
+  }, 60_000); // 500 events under two designs with an invariant walk after each (a short log is walked every event): ~3 s idle
 
   it('compare --check exits 1 naming the design whose faults ran out of memory', async () => {
     const t = testContext(cwd);
@@ -201,5 +201,18 @@ describe('pagelab report on a run directory', () => {
     expect(t.err()).toMatch(/summary\.json does not have the shape this pagelab writes: at metrics\.wasteBytes, it is missing\n$/);
     expect(t.err()).not.toContain('Invalid value');
     expect(existsSync(join(cwd, 'r', 'compare.json'))).toBe(false);
+  });
+});
+
+describe('THP knobs the model does not act on', () => {
+  it('thp.use_zero_page and khugepaged/defrag are accepted and listed in provenance as not modelled', async () => {
+    const lines = logLines();
+    const h = JSON.parse(lines[0]!) as Record<string, unknown>;
+    h['settings'] = { 'thp.use_zero_page': 0, 'khugepaged.defrag': 1, 'thp.hugepages-64kB.enabled': 'inherit' };
+    writeFileSync(join(cwd, 'knobs.jsonl'), `${[JSON.stringify(h), ...lines.slice(1)].join('\n')}\n`);
+    const t = testContext(cwd);
+    expect(await runCommand(t.ctx, { log: 'knobs.jsonl', design: 'linux-6.10', out: 'k' })).toBe(0);
+    const p = JSON.parse(readFileSync(join(cwd, 'k', 'provenance.json'), 'utf8')) as { settings: { notModelled: Record<string, unknown> } };
+    expect(p.settings.notModelled).toEqual({ 'thp.use_zero_page': 0, 'khugepaged.defrag': 1, 'thp.hugepages-64kB.enabled': 'inherit' });
   });
 });

@@ -112,6 +112,8 @@ export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Des
     elapsedMs: Date.now() - t0,
     design: designJson(design),
     log: { source: log.source, kind: log.kind, sha256: log.sha256, events: log.events, header: log.header, ...(log.kind === 'scenario' ? { params: log.params } : {}) },
+    // Real sysfs knobs the log set that the model accepts but does not act on (events settings.ts NOT_MODELLED_SETTINGS).
+    settings: { notModelled: state!.kernel.notModelled },
     replay: { sampleEvery: opts.sampleEvery, checkInvariants: opts.checkInvariants, invariantEvery: opts.invariantEvery ?? null, invariantWalks: summary.invariantWalks },
   };
   await writeFileAtomic(join(dir, 'provenance.json'), `${JSON.stringify(JSON.parse(stableStringify(provenance, { leadingKeys: ['pagelab', 'gitCommit', 'node', 'command'] })), null, 2)}\n`);

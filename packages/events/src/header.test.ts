@@ -45,3 +45,18 @@ describe('log header', () => {
     ]);
   });
 });
+
+describe('the header refuses every machine the model cannot build', () => {
+  test('memory a multiple of nodes × 4 MiB (frames per node whole order-10 blocks)', () => {
+    expect(brief(withMachine({ memory: 256 << 20, nodes: 3, cma: 0 }))).toEqual([
+      '$.machine.memory: a multiple of 3 nodes × 4 MiB (12582912): every node gets whole 4 MiB (order-10) blocks',
+    ]);
+  });
+
+  test('cma at most node 0 less its first pageblock', () => {
+    expect(brief(withMachine({ memory: 64 << 20, nodes: 4, cma: 16 << 20 }))).toEqual([
+      "$.machine.cma: at most 14680064 (node 0's 16777216 bytes less its first 2 MiB pageblock: the CMA area lies at the end of node 0)",
+    ]);
+    expect(brief(withMachine({ memory: 64 << 20, nodes: 4, cma: 14 << 20 }))).toEqual([]);
+  });
+});

@@ -25,7 +25,19 @@ export const Machine = object(
   {},
   {
     noun: 'machine',
-    refine: (m) => (m.cma < m.memory ? [] : [{ key: 'cma', expected: `a CMA size below machine.memory (${m.memory})` }]),
+    // What the model's buddy allocator needs (kernel-core buddy.ts): each node a whole number of order-10
+    // (4 MiB) blocks, and the CMA area at the end of node 0 leaving its first pageblock to the kernel.
+    refine: (m) => {
+      const out: { key: string; expected: string }[] = [];
+      const perNode = m.memory / m.nodes;
+      if (m.cma >= m.memory) out.push({ key: 'cma', expected: `a CMA size below machine.memory (${m.memory})` });
+      else if (m.memory % (m.nodes * MIB_4) !== 0) {
+        out.push({ key: 'memory', expected: `a multiple of ${m.nodes} node${m.nodes === 1 ? '' : 's'} × 4 MiB (${m.nodes * MIB_4}): every node gets whole 4 MiB (order-10) blocks` });
+      } else if (m.cma > perNode - HPAGE_PMD_SIZE) {
+        out.push({ key: 'cma', expected: `at most ${perNode - HPAGE_PMD_SIZE} (node 0's ${perNode} bytes less its first 2 MiB pageblock: the CMA area lies at the end of node 0)` });
+      }
+      return out;
+    },
   },
 );
 export type Machine = t.TypeOf<typeof Machine>;

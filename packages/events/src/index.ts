@@ -6,7 +6,7 @@ export {
   PAGE_SIZE, HPAGE_PMD_SIZE, MAX_NUMNODES, MAX_ORDER,
   PageAddr, PageLen, Pid, PageCount, NodeId, Order, JsonObject, Sha256Hex,
 } from './primitives.js';
-export { SYSCTL_KEYS, SysctlKey, Settings, sysctlValues, HPAGE_PMD_NR } from './settings.js';
+export { SYSCTL_KEYS, SysctlKey, Settings, sysctlValues, HPAGE_PMD_NR, NOT_MODELLED_SETTINGS, notModelledValues, type NotModelledSetting } from './settings.js';
 export { LOG_FORMAT_VERSION, LogHeader, Machine, WorkloadInfo } from './header.js';
 export {
   WorkloadEvent, EVENT_TYPES, eventCodecs, expectChecks, EXPECT_CHECKS,
@@ -17,7 +17,7 @@ export {
   OBSERVATIONS_FORMAT_VERSION, ObservationHeader, Observation, OBSERVATION_TYPES, observationCodecs,
   type ObservationType, type ObservationOf, type ObservationInput,
 } from './observation.js';
-export { Summary, Outcome, Outcomes, OUTCOME_NAMES, ExpectationCheck, ExpectationFailure, type OutcomeName } from './summary.js';
+export { Summary, Outcome, Outcomes, OUTCOME_NAMES, ExpectationCheck, ExpectationFailure, BalloonSummary, BalloonRound, BalloonCounts, type OutcomeName } from './summary.js';
 export { object, type ObjectCodec, type Violation } from './object.js';
 export { taggedUnion, type TaggedUnionCodec } from './tagged-union.js';
 

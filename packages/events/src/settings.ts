@@ -7,6 +7,36 @@ import { object } from './object.js';
 
 export const HPAGE_PMD_NR = 512;
 
+/** mTHP sizes with their own knobs on x86-64 (hugepages-<size>kB/, 6.8+): orders 2 to 9. */
+const MTHP_KB = [16, 32, 64, 128, 256, 512, 1024, 2048] as const;
+const mthpKnobs = Object.fromEntries(
+  MTHP_KB.flatMap((kb) => [
+    [`thp.hugepages-${kb}kB.enabled`, oneOf(['always', 'inherit', 'madvise', 'never'])],
+    [`thp.hugepages-${kb}kB.shmem_enabled`, oneOf(['always', 'inherit', 'within_size', 'advise', 'never'])],
+  ]),
+) as Record<`thp.hugepages-${(typeof MTHP_KB)[number]}kB.${'enabled' | 'shmem_enabled'}`, ReturnType<typeof oneOf>>;
+
+const ZERO_OR_ONE = intRange(0, 1, '0 or 1');
+const MILLIS = integer('a non-negative number of milliseconds', [(n) => n >= 0, 'a non-negative integer']);
+
+/**
+ * Writable knobs under /sys/kernel/mm/transparent_hugepage the model accepts
+ * but does not act on: a log may set them (the kernel's selftests do), the
+ * run's provenance lists them as "not modelled". use_zero_page: the huge
+ * zero page on a read fault (mm/huge_memory.c); khugepaged's sleeps are
+ * wall time, which the event log does not have; khugepaged/defrag and the
+ * per-size mTHP knobs choose allocations the model makes at PMD size only.
+ */
+export const notModelledValues = {
+  'thp.use_zero_page': ZERO_OR_ONE,
+  'khugepaged.defrag': ZERO_OR_ONE,
+  'khugepaged.scan_sleep_millisecs': MILLIS,
+  'khugepaged.alloc_sleep_millisecs': MILLIS,
+  ...mthpKnobs,
+} as const;
+export type NotModelledSetting = keyof typeof notModelledValues;
+export const NOT_MODELLED_SETTINGS = Object.keys(notModelledValues) as readonly NotModelledSetting[];
+
 /** One codec per tunable key, each naming what the kernel accepts. */
 export const sysctlValues = {
   'thp.enabled': oneOf(['always', 'madvise', 'never']),
@@ -16,6 +46,7 @@ export const sysctlValues = {
   'khugepaged.max_ptes_swap': intRange(0, HPAGE_PMD_NR - 1),
   'khugepaged.max_ptes_shared': intRange(0, HPAGE_PMD_NR - 1),
   'khugepaged.pages_to_scan': integer('an integer >= 1', [(n) => n >= 1, 'an integer >= 1']),
+  ...notModelledValues,
 } as const;
 
 export type SysctlKey = keyof typeof sysctlValues;

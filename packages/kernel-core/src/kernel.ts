@@ -18,6 +18,7 @@ import { ShmemFile } from './shmem_file.js';
 import { Swap } from './swap.js';
 import { WasteMeter } from './waste.js';
 import { newDriverState, newKhugepagedScanState, newKsmState } from './subsystem_state.js';
+import { NOT_MODELLED_SETTINGS } from '@pagelab/events';
 
 export interface MachineConfig {
   /** bytes of RAM (multiple of 4 MiB). */
@@ -57,6 +58,7 @@ export interface DriverAlloc {
 }
 
 const FREE_FOLIO = site('free_folio');
+const NOT_MODELLED: ReadonlySet<string> = new Set(NOT_MODELLED_SETTINGS);
 /** Observations one event may hold before they are spilled (Kernel.spill). */
 export const OBSERVATION_BATCH = 4096;
 /** What drain() returns when nothing was observed: shared, never written to. */
@@ -296,7 +298,15 @@ export class Kernel {
 
   // ---------------------------------------------------------------- tunables
 
+  /** Tunables set that the model does not act on (NOT_MODELLED_SETTINGS), with their last value. */
+  readonly notModelled: Record<string, unknown> = {};
+
   sysctl(key: string, value: unknown): void {
+    if (NOT_MODELLED.has(key)) {
+      // A real knob the model does not act on (events settings.ts): kept for provenance, validated by the log codec.
+      this.notModelled[key] = value;
+      return;
+    }
     const err = checkSetting(key, value);
     if (err) throw new ModelInputError('value', err, value);
     (this.settings as unknown as Record<string, unknown>)[key] = value;
