@@ -10,7 +10,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const DESIGN_HELP = `
 DESIGN is a preset, or a preset with overrides:
-  linux-3.13 | linux-4.5 | linux-5.8 | linux-6.10 | linux-6.15 |
+  linux-3.13 | linux-4.5 | linux-5.8 | linux-6.10 | linux-6.15 | linux-6.18 |
   oleg-2013 | minchan-2013 | kozlowski-2013 | yangshi-2019
   linux-3.13:refcount=head-refcount          one axis changed
   sharedness=precise-mapcount                overrides alone start from linux-6.10

@@ -5,7 +5,7 @@ import { KNOWN_POLICY_IDS, PRESETS, findPreset } from './presets.js';
 describe('design presets', () => {
   it('include every era and seed proposal of the architecture', () => {
     expect(PRESETS.map((p) => p.name)).toEqual([
-      'linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15', 'oleg-2013', 'minchan-2013', 'kozlowski-2013', 'yangshi-2019',
+      'linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15', 'linux-6.18', 'oleg-2013', 'minchan-2013', 'kozlowski-2013', 'yangshi-2019',
       'split-guard', 'split-guard-ptes-none',
     ]);
   });

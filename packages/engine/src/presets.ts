@@ -95,6 +95,14 @@ const linux615 = with_(
   ERA_PARAMS['linux-6.15'],
 );
 
+const linux618 = with_(
+  linux615,
+  'linux-6.18',
+  'Linux 6.18 (the running kernel of `pagelab kernel`): 6.15 plus khugepaged and MADV_COLLAPSE collapsing read-only (fork write-protected) ranges',
+  {},
+  ERA_PARAMS['linux-6.18'],
+);
+
 const oleg2013 = with_(
   linux313,
   'oleg-2013',
@@ -138,7 +146,7 @@ const splitGuardPtesNone = with_(
 );
 
 /** Every preset, in the order `pagelab policies` lists them. */
-export const PRESETS: readonly Preset[] = [linux313, linux45, linux58, linux610, linux615, oleg2013, minchan2013, kozlowski2013, yangshi2019, splitGuard, splitGuardPtesNone];
+export const PRESETS: readonly Preset[] = [linux313, linux45, linux58, linux610, linux615, linux618, oleg2013, minchan2013, kozlowski2013, yangshi2019, splitGuard, splitGuardPtesNone];
 
 /** The preset a design string starts from when it names none. */
 export const DEFAULT_PRESET = 'linux-6.10';

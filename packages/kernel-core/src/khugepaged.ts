@@ -384,7 +384,7 @@ function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): ScanRepo
     if (pteYoung(v) || f.test(head, PG.referenced)) referenced++;
   }
   if (result === null) {
-    if (!writable) result = 'SCAN_PAGE_RO';
+    if (!writable && !k.params.collapseReadOnly) result = 'SCAN_PAGE_RO';
     else if (cc.isKhugepaged && (referenced === 0 || (swap > 0 && referenced < HPAGE_PMD_NR / 2))) result = 'SCAN_LACK_REFERENCED_PAGE';
     else result = 'SCAN_SUCCEED';
   }
@@ -521,7 +521,7 @@ function isolatePtes(k: Kernel, pt: PageTable, cc: CollapseControl, iso: Isolate
     if (pteYoung(v) || f.test(head, PG.referenced)) referenced++;
     if (pteWrite(v)) writable = true;
   }
-  if (!writable) return 'SCAN_PAGE_RO';
+  if (!writable && !k.params.collapseReadOnly) return 'SCAN_PAGE_RO';
   if (cc.isKhugepaged && referenced === 0) return 'SCAN_LACK_REFERENCED_PAGE';
   return 'SCAN_SUCCEED';
 }

@@ -48,6 +48,14 @@ export interface ModelParams {
    * as a write, and GUP-fast takes only writable entries.
    */
   gupBreaksCow: boolean;
+  /**
+   * khugepaged and MADV_COLLAPSE collapse a range whose PTEs are all
+   * read-only (a private range write-protected by fork, or by mprotect) into
+   * a read-only PMD; before 6.18 the scan refused it with SCAN_PAGE_RO
+   * (b9f85966d1be "mm: enable khugepaged anonymous collapse on non-writable
+   * regions", 65b08d362ba5 drops the check and SCAN_PAGE_RO's last users).
+   */
+  collapseReadOnly: boolean;
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -66,6 +74,7 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   madvPageout: [false, true],
   splitRemapsZeropage: [false, true],
   gupBreaksCow: [false, true],
+  collapseReadOnly: [false, true],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -83,6 +92,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   madvPageout: true,
   splitRemapsZeropage: false,
   gupBreaksCow: false,
+  collapseReadOnly: false,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -143,14 +153,14 @@ export const ERA_PARAMS = {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
     shmemThp: false, madvCollapse: false, pteBatching: false, madvPageout: false, splitRemapsZeropage: false,
-    gupBreaksCow: false,
+    gupBreaksCow: false, collapseReadOnly: false,
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
     thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false,
     thpMigration: false, forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
     shmemThp: true, madvCollapse: false, pteBatching: false, madvPageout: false, splitRemapsZeropage: false,
-    gupBreaksCow: false,
+    gupBreaksCow: false, collapseReadOnly: false,
   },
   /**
    * 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm
@@ -160,11 +170,13 @@ export const ERA_PARAMS = {
     thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true,
     thpMigration: true, forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
     shmemThp: true, madvCollapse: false, pteBatching: false, madvPageout: true, splitRemapsZeropage: false,
-    gupBreaksCow: true,
+    gupBreaksCow: true, collapseReadOnly: false,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },
   /** 6.12+ (T615): 6.10 plus zero-filled pages of a split anon THP remapped to the shared zero page. */
   'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true },
+  /** 6.18 (the kernel the oracle runs on): 6.15 plus collapse of read-only ranges (b9f85966d1be). */
+  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true },
 } as const satisfies Record<string, ModelParams>;
 export type Era = keyof typeof ERA_PARAMS;
