@@ -1,6 +1,7 @@
 import { cowSelftestScenarios } from './cow_selftests.js';
 import { khugepagedSelftestScenarios } from './khugepaged_selftests.js';
 import { mixed } from './mixed.js';
+import { pinnedScenarios } from './pinned_scenarios.js';
 import { refcountScenarios } from './refcount.js';
 import { seed001Scenarios } from './seed001_shmem.js';
 import { seed004Scenarios } from './seed004_pinned.js';
@@ -13,6 +14,7 @@ export const scenarios: Scenario[] = [
   ...refcountScenarios,
   ...seed001Scenarios,
   ...seed004Scenarios,
+  ...pinnedScenarios,
   ...sharednessScenarios,
   mixed,
   ...khugepagedSelftestScenarios,
