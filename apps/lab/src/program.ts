@@ -209,6 +209,7 @@ Examples:
     .option('--litmus', 'print the scenario as a herd7 C litmus test for the Linux-kernel memory model (seed002 scenarios)')
     .option('--report <DIR>', 'write report.html, report.md and one swimlane SVG per counterexample (both memory models)')
     .option('--force', 'replace an existing --report directory')
+    .option('--file <MODULE>', 'explore scenarios of your own: a JS module exporting them (default, scenario or scenarios) in the step language of @pagelab/races')
     .addHelpText('after', `
 Examples:
   pagelab races                                              list the scenarios and their known verdicts
@@ -216,10 +217,11 @@ Examples:
   pagelab races seed002-prep-compound-no-wmb --memory-model weak --json
   pagelab races seed002-prep-compound-fixed --litmus > fixed.litmus && herd7 -conf linux-kernel.cfg fixed.litmus
   pagelab races seed001-speculative-lookup --report runs/races-seed001
+  pagelab races --file my-race.mjs --memory-model weak     a scenario of your own (see docs/races.md)
 Exit codes: 0 no assertion can fail (every interleaving explored), 1 a violation is reachable, 2 bad input.`)
-    .action(async (name: string | undefined, o: { memoryModel: string; reduction: string; json?: boolean; litmus?: boolean; report?: string; force?: boolean }) => {
+    .action(async (name: string | undefined, o: { memoryModel: string; reduction: string; json?: boolean; litmus?: boolean; report?: string; force?: boolean; file?: string }) => {
       const { racesCommand } = await import('./commands/races.js');
-      done(await racesCommand(ctx, { ...(name !== undefined ? { name } : {}), memoryModel: o.memoryModel, reduction: o.reduction, json: o.json ?? false, litmus: o.litmus ?? false, force: o.force ?? false, ...(o.report !== undefined ? { report: o.report } : {}) }));
+      done(await racesCommand(ctx, { ...(name !== undefined ? { name } : {}), memoryModel: o.memoryModel, reduction: o.reduction, json: o.json ?? false, litmus: o.litmus ?? false, force: o.force ?? false, ...(o.report !== undefined ? { report: o.report } : {}), ...(o.file !== undefined ? { file: o.file } : {}) }));
     });
 
 

@@ -11,7 +11,7 @@ import type { RaceScenario } from './steps.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const LANE = 330;
+const LANE = 400;
 const ROW = 30;
 const TOP = 56;
 const LEFT = 44;
@@ -42,9 +42,9 @@ export function swimlaneSvg(scenario: RaceScenario, v: Violation): string {
     out.push(`<line x1="${LEFT}" y1="${y + 13}" x2="${LEFT + cpus * LANE}" y2="${y + 13}" stroke="#eaeef2" stroke-dasharray="2,3"/>`);
     out.push(`<rect x="${x}" y="${y}" width="${LANE - 12}" height="${ROW - 6}" rx="3" fill="${fill}" stroke="${stroke}" stroke-width="${mark === 'step' ? 1 : 2}"/>`);
     const target = s.word === null ? '' : ` ${s.word}=${formatValue(scenario, s.word, s.value)}`;
-    out.push(`<text x="${x + 5}" y="${y + 11}">${esc(`${s.function}: ${s.op}${target}`.slice(0, 52))}</text>`);
+    out.push(`<text x="${x + 5}" y="${y + 11}">${esc(`${s.function}: ${s.op}${target}`.slice(0, 56))}</text>`);
     const tag = mark === 'fail' ? '  ✗ assertion fails' : mark === 'culprit' ? '  ← overwrites' : '';
-    out.push(`<text x="${x + 5}" y="${y + 21}" fill="#57606a" font-size="9">${esc(`${s.what}${tag}`.slice(0, 62))}</text>`);
+    out.push(`<text x="${x + 5}" y="${y + 21}" fill="#57606a" font-size="9">${esc(`${s.what}${tag}`.slice(0, 70))}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

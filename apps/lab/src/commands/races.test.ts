@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,6 +61,27 @@ describe('pagelab races', () => {
     expect(svg).toContain('assertion fails');
     expect((await cli('races', 'seed002-prep-compound-no-wmb', '--report', 'out')).code).toBe(2);
     expect(readdirSync(cwd).filter((f) => f !== 'out')).toEqual([]);
+  });
+  it('explores a scenario of your own from a module, and names the bad step of a broken one', async () => {
+    // Steps are plain objects, so a module needs no import to write them.
+    const sb = (extra: string) => `export default {
+      name: 'my-sb', title: 'store buffering', source: 'test', expect: { sc: 'unreachable', weak: 'reachable' },
+      words: [{ name: 'x', init: 0, shape: { kind: 'count' } }, { name: 'y', init: 0, shape: { kind: 'count' } }],
+      cpus: [
+        { name: 'P0', steps: [{ kind: 'store', fn: 'P0', word: 'x', value: 1 }, { kind: 'load', fn: 'P0', word: '${extra}', into: 'r0' }] },
+        { name: 'P1', steps: [{ kind: 'store', fn: 'P1', word: 'y', value: 1 }, { kind: 'load', fn: 'P1', word: 'x', into: 'r1' }] },
+      ],
+      finally: [{ assertion: 'both read 0', reads: [], holds: (_m, regs) => !(regs(0).r0 === 0 && regs(1).r1 === 0) }],
+    };\n`;
+    writeFileSync(join(cwd, 'my-sb.mjs'), sb('y'));
+    expect((await cli('races', '--file', 'my-sb.mjs', '--json')).code).toBe(0);
+    const weak = await cli('races', '--file', 'my-sb.mjs', '--memory-model', 'weak', '--json');
+    expect(weak.code).toBe(1);
+    expect(JSON.parse(weak.out).violations[0].assertion).toBe('both read 0');
+    writeFileSync(join(cwd, 'bad.mjs'), sb('z'));
+    const bad = await cli('races', '--file', 'bad.mjs');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("CPU0 P0 step 2 (P0): unknown word 'z'");
   });
   it('refuses an unknown scenario or memory model with exit 2', async () => {
     const a = await cli('races', 'no-such-race');

@@ -4,6 +4,8 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RaceScenario } from '@pagelab/races';
 import { CliError, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context.js';
 
 export interface RacesOptions {
@@ -14,6 +16,8 @@ export interface RacesOptions {
   readonly litmus?: boolean;
   readonly report?: string;
   readonly force?: boolean;
+  /** A module whose exports (default, `scenario` or `scenarios`) are race scenarios in the step language. */
+  readonly file?: string;
 }
 
 const MODELS = ['sc', 'weak'] as const;
@@ -22,9 +26,11 @@ const REDUCTIONS = ['sleep-sets', 'none'] as const;
 export function racesCommand(ctx: LabContext, o: RacesOptions): Promise<number> {
   return guarded(ctx, async () => {
     const races = await import('@pagelab/races');
+    const list = o.file === undefined ? races.RACE_SCENARIOS : await scenariosFrom(resolve(ctx.cwd, o.file));
+    if (o.file !== undefined && o.name === undefined && list.length === 1) return racesCommand(ctx, { ...o, name: list[0]!.name });
     if (o.name === undefined) {
       const out: string[] = ['Race scenarios (pagelab races NAME [--memory-model sc|weak]):', ''];
-      for (const s of races.RACE_SCENARIOS) {
+      for (const s of list) {
         out.push(`${s.name} — ${s.title}`);
         out.push(`  CPUs:    ${s.cpus.map((p, i) => `CPU${i} ${p.name}`).join(', ')}`);
         out.push(`  verdict: sc ${s.expect.sc}, weak ${s.expect.weak}${races.hasLitmus(s) ? '   (--litmus available)' : ''}`);
@@ -34,8 +40,13 @@ export function racesCommand(ctx: LabContext, o: RacesOptions): Promise<number> 
       ctx.stdout(out.join('\n'));
       return EXIT_OK;
     }
-    const scenario = races.findRaceScenario(o.name);
-    if (!scenario) throw new CliError(`unknown race scenario '${o.name}'; expected one of: ${races.RACE_SCENARIOS.map((s) => s.name).join(', ')}`);
+    const scenario = list.find((s) => s.name === o.name);
+    if (!scenario) throw new CliError(`unknown race scenario '${o.name}'; expected one of: ${list.map((s) => s.name).join(', ')}`);
+    try {
+      races.compile(scenario);
+    } catch (e) {
+      throw new CliError(e instanceof Error ? e.message : String(e));
+    }
     const memoryModel = o.memoryModel ?? 'sc';
     if (!(MODELS as readonly string[]).includes(memoryModel)) throw new CliError(`--memory-model: expected sc or weak, got '${memoryModel}'`);
     const reduction = o.reduction ?? 'sleep-sets';
@@ -56,6 +67,22 @@ export function racesCommand(ctx: LabContext, o: RacesOptions): Promise<number> 
     ctx.stdout(o.json ? `${JSON.stringify(races.explorationJson(r), null, 2)}\n` : races.explorationText(scenario, r));
     return r.violations.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
   });
+}
+
+/** Race scenarios exported by a module: its default export, `scenario`, or `scenarios` (one or an array each). */
+async function scenariosFrom(file: string): Promise<RaceScenario[]> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new CliError(`--file ${file}: cannot load it as a module (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const found = [mod.default, mod.scenario, mod.scenarios].flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+  const bad = found.find((s) => typeof s !== 'object' || s === null || typeof (s as RaceScenario).name !== 'string' || !Array.isArray((s as RaceScenario).cpus) || !Array.isArray((s as RaceScenario).words));
+  if (found.length === 0 || bad !== undefined) {
+    throw new CliError(`--file ${file}: expected a default export, 'scenario' or 'scenarios' holding race scenarios ({name, title, source, words, cpus, expect}), got ${found.length === 0 ? 'none' : JSON.stringify(bad)?.slice(0, 80)}`);
+  }
+  return found as RaceScenario[];
 }
 
 /** Writes the files into a temporary sibling directory and renames it, so a failure leaves nothing half-written. */

@@ -138,3 +138,40 @@ export const pageTailReuse: RaceScenario = {
   expect: { sc: 'reachable', weak: 'reachable' },
   notes: 'An ABA on PG_tail: both tests see a tail, of two different compound pages, and the head read between them belongs to neither.',
 };
+
+/** v4.4's encoding: bit 0 of page->compound_head is PageTail, the rest the head pointer. */
+const TAIL_OF = (head: number) => head * 2 + 1;
+
+export const pageTailWord: RaceScenario = {
+  name: 'pagetail-compound-head-word',
+  title: "v4.4's fix: PageTail and the head pointer in one word, read once (page->compound_head)",
+  source:
+    'v4.4 include/linux/page-flags.h compound_head (READ_ONCE(page->compound_head), bit 0 = tail), set_compound_head / clear_compound_head; ' +
+    '"mm: make compound_head() robust" (Kirill Shutemov, v4.4)',
+  words: [
+    pointerWord('T.compound_head', TAIL_OF(OLD), { NULL, 'OLD|1': TAIL_OF(OLD), 'H|1': TAIL_OF(H) }),
+    countWord('T._count', 0),
+    countWord('H._count', 1),
+  ],
+  cpus: [
+    path('put_page', [
+      store('clear_compound_head', 'T.compound_head', NULL, { what: 'WRITE_ONCE(page->compound_head, 0)' }),
+      set_page_count('prep_compound_page', 'T._count', 0),
+      store('set_compound_head', 'T.compound_head', TAIL_OF(H), { what: 'WRITE_ONCE(page->compound_head, head + 1)' }),
+    ]),
+    path('isolate_migratepages_range', [
+      load('compound_head', 'T.compound_head', 'v', { what: 'READ_ONCE(page->compound_head)' }),
+      branchIf((r) => (r.v! & 1) === 0, 'self'),
+      load('page_count', 'H._count', 'count', {
+        what: 'atomic_read(&head->_count)',
+        check: { assertion: DEREF, holds: (r) => r.v === TAIL_OF(OLD) || r.v === TAIL_OF(H) },
+      }),
+      branchIf(() => true, 'end'),
+      label('self'),
+      load('page_count', 'T._count', 'count', { what: 'atomic_read(&page->_count)' }),
+      label('end'),
+    ]),
+  ],
+  expect: { sc: 'unreachable', weak: 'unreachable' },
+  notes: 'One load answers both questions, so the head it returns is always the one the tail bit was set with.',
+};
