@@ -13,10 +13,13 @@ import {
   type Observation as EventsObservation, type ObservationOf,
 } from '@pagelab/events';
 import { designJson, type Design } from './design.js';
-import { measureMetrics, summaryMetrics, type SampleMetrics } from './metrics.js';
+import { Probe, type SampleMetrics, type SharednessDivergence } from './metrics.js';
 import { OverRunMeter, type OverRun } from './over-run.js';
 import { EventCostMeter, type EventCost } from './event-costs.js';
 import { VmstatMeter, type Vmstat } from './vmstat.js';
+import { BalloonMeter, type BalloonSummary } from './balloon.js';
+import { type ContiguitySummary, pinnedBlocks } from './pinned.js';
+import type { PinnedMigrationStats } from '@pagelab/kernel-core';
 import { PAGELAB_VERSION } from './version.js';
 
 /** One event of a log with its 1-based line number (an `EventItem` of @pagelab/events fits). */
@@ -60,6 +63,8 @@ export const DEFAULT_SAMPLE_EVERY = 1000;
 /** The end state of a replay. */
 export interface ReplayState {
   readonly kernel: Kernel;
+  /** What the engine measured of the kernel (metrics, peak, sharedness, expect tallies). */
+  readonly probe: Probe;
   readonly events: number;
   /** Failed expect checks, each with the seq of its event. */
   readonly expectationFailures: readonly ExpectationFailure[];
@@ -72,6 +77,8 @@ export interface ReplayState {
   readonly lockedOpsByEvent: Record<string, EventCost>;
   /** observation-only vmstat counts; the rest come from the outcomes (summarize) */
   readonly vmstat: VmstatMeter;
+  /** what the log's hole punches and MADV_DONTNEEDs gave back (balloon.ts) */
+  readonly balloon: BalloonMeter;
 }
 
 /** Input the model cannot act on (or a model failure), at one line of the log. */
@@ -123,6 +130,8 @@ export class Replayer {
   private readonly overRun = new OverRunMeter();
   private readonly costs = new EventCostMeter();
   private readonly vmstat = new VmstatMeter();
+  private readonly balloon = new BalloonMeter();
+  private readonly probe: Probe;
 
   constructor(header: LogHeader, design: Design, opts: ReplayOptions = {}) {
     this.every = Math.max(1, Math.floor(opts.sampleEvery ?? DEFAULT_SAMPLE_EVERY));
@@ -134,6 +143,16 @@ export class Replayer {
     } catch (e) {
       throw replayError(e, this.source, 1, 0, 'header');
     }
+    this.probe = new Probe(this.kernel);
+  }
+
+  /** The expect checks that failed, from their `expect.failed` observations (the engine does not read the kernel's lists). */
+  private collectFailures(batch: readonly Observation[]): void {
+    for (const o of batch) {
+      if (o.type !== 'expect.failed') continue;
+      const { type: _type, ...failure } = o;
+      this.failures.push(failure as ExpectationFailure);
+    }
   }
 
   /**
@@ -144,13 +163,13 @@ export class Replayer {
   spillTo(sink: (batch: Observation[]) => void): void {
     this.kernel.spill = (batch) => {
       this.vmstat.observe(batch);
+      this.collectFailures(batch);
       sink(batch);
     };
   }
 
   /** The initial state: a sample at seq 0. */
   start(): Observation[] {
-    this.kernel.seq = 0;
     const out: Observation[] = [];
     if (this.mode) this.invariants(out);
     this.sample(out);
@@ -161,19 +180,20 @@ export class Replayer {
   apply(item: LogEvent): Observation[] {
     const k = this.kernel;
     this.seq++;
-    k.seq = this.seq;
-    const before = k.expectations.failures.length;
     const ops = k.ledger.lockedOps;
+    this.balloon.before(k, item.event);
     try {
       applyEvent(k, item.event, item.line);
     } catch (e) {
       throw replayError(e, this.source, item.line, this.seq, item.event.type);
     }
     this.costs.add(item.event.type, k.ledger.lockedOps - ops);
+    this.balloon.after(k, item.event);
     const drained = k.drain() as Observation[];
-    if (drained.length > 0) this.vmstat.observe(drained);
-    const failures = k.expectations.failures;
-    for (let i = before; i < failures.length; i++) this.failures.push({ seq: this.seq, ...failures[i]! } as ExpectationFailure);
+    if (drained.length > 0) {
+      this.vmstat.observe(drained);
+      this.collectFailures(drained);
+    }
     const sampling = this.seq % this.every === 0;
     const checking = this.mode === 'every' || (this.mode === 'sample' && sampling) || (this.invEvery > 0 && this.seq % this.invEvery === 0);
     // Most events observe nothing: hand back the kernel's shared empty batch without allocating.
@@ -194,14 +214,15 @@ export class Replayer {
 
   state(): ReplayState {
     return {
-      kernel: this.kernel, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations, invariantWalks: this.walks,
+      kernel: this.kernel, probe: this.probe, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations, invariantWalks: this.walks,
       overRun: this.overRun.result(), lockedOpsByEvent: this.costs.result(), vmstat: this.vmstat,
+      balloon: this.balloon,
     };
   }
 
   private sample(out: Observation[]): void {
     this.lastSampleSeq = this.seq;
-    const metrics = measureMetrics(this.kernel);
+    const metrics = this.probe.sample();
     this.overRun.sample(this.seq, metrics);
     out.push({ seq: this.seq, type: 'sample', metrics });
   }
@@ -209,9 +230,9 @@ export class Replayer {
   /** Each distinct violation is reported once, when first seen. */
   private invariants(out: Observation[]): void {
     let found: readonly { readonly invariant: string; readonly detail: string }[];
+    this.walks++;
+    this.lastWalkSeq = this.seq;
     try {
-      this.walks++;
-      this.lastWalkSeq = this.seq;
       found = checkInvariants(this.kernel);
     } catch (e) {
       found = [{ invariant: 'model', detail: `the invariant walk itself failed: ${e instanceof Error ? e.message : String(e)}` }];
@@ -334,7 +355,18 @@ export interface RunSummary {
   /** Faults that found no memory (touch, GUP, dio), and whether an `expect` with `oomFaults` said the log means it. */
   readonly oom: { readonly faults: number; readonly expected: boolean };
   /** Every sharedness question khugepaged asked, answered by the policy and by the precise rule. */
-  readonly sharedness: Kernel['sharednessDivergence'];
+  readonly sharedness: SharednessDivergence;
+  /** Only for a log that punches holes or MADV_DONTNEEDs memory: requested, freed and refilled, per round (balloon.ts). */
+  readonly balloon?: BalloonSummary;
+  /** The global pin-page lock and hash (DM), owner migrations, node crossings, driver-page reclaim (pinned.ts). */
+  readonly pinnedMigration: PinnedMigrationStats;
+  /** CMA / alloc_contig, compaction results, pageblocks by migratetype, extfrag fallbacks (pinned.ts). */
+  readonly contiguity: ContiguitySummary;
+}
+
+function balloonBlock(state: ReplayState): { balloon?: BalloonSummary } {
+  const b = state.balloon.result(state.kernel);
+  return b ? { balloon: b } : {};
 }
 
 /** summary.json (contracts.md §3) from a replay's end state. Every outcome name is present (zeros when nothing happened). */
@@ -353,16 +385,18 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     logSha256: meta.logSha256,
     settings: meta.header.settings ?? {},
     events: state.events,
-    metrics: summaryMetrics(k),
+    metrics: state.probe.summaryMetrics(),
     overRun: state.overRun,
     lockedOpsByEvent: state.lockedOpsByEvent,
     vmstat: state.vmstat.result(sorted),
     outcomes: sorted,
-    expectations: { passed: k.expectations.passed, failed: k.expectations.failed, failures: state.expectationFailures, checks: k.expectations.checks as ExpectationCheck[] },
+    expectations: { ...state.probe.expectationCounts(), failures: state.expectationFailures, checks: k.expectations.checks as ExpectationCheck[] },
     invariantViolations: state.invariantViolations,
     invariantWalks: state.invariantWalks,
     oom: { faults: k.outcomes.get('fault').reasons['oom'] ?? 0, expected: k.expectations.oomChecked },
-    sharedness: { ...k.sharednessDivergence },
+    sharedness: state.probe.sharedness(),
+    ...balloonBlock(state),
+    ...pinnedBlocks(k),
   };
 }
 

@@ -118,8 +118,15 @@ export class Kernel {
   private mmIds = 0;
   private fileIds = 0;
   private obs: Observation[] = [];
-  /** Event index the current observations belong to (set by the engine). */
-  seq = 0;
+  private events = 0;
+  /** 1-based index of the event being applied (0 before the first): the `seq` of what it observes. */
+  get seq(): number {
+    return this.events;
+  }
+  /** applyEvent's first step: the observations from here on belong to the next event. */
+  beginEvent(): number {
+    return ++this.events;
+  }
   /** Counters kept at map/unmap points (no scans): pages mapped by PMDs and by PTEs (user memory). */
   pmdMappedPages = 0;
   pteMappedPages = 0;

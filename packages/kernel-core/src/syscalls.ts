@@ -19,6 +19,7 @@ import { pageoutRange, reclaim } from './vmscan.js';
 import { evaluateExpect } from './expect.js';
 
 export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
+  k.beginEvent();
   switch (ev.type) {
     case 'spawn':
       k.spawn(ev.pid);

@@ -32,9 +32,13 @@ export interface WasteReport {
   wasteByCause: Record<WasteCause, number>;
 }
 
+/**
+ * Measures waste from the frames. Measuring changes nothing the model or a
+ * later measurement depends on (`seen` is scratch space): the peak over a
+ * run is the engine's probe's to keep, not the meter's.
+ */
 export class WasteMeter {
   private seen = new Uint8Array(1 << 16);
-  peak = 0;
 
   measure(k: Kernel): WasteReport {
     const f = k.frames;
@@ -69,14 +73,9 @@ export class WasteMeter {
     });
     by['collapse-bloat'] += unattributed;
     const waste = allocated - ideal;
-    if (waste > this.peak) this.peak = waste;
     const wasteByCause = {} as Record<WasteCause, number>;
     for (const c of WASTE_CAUSES) wasteByCause[c] = by[c] * PAGE_SIZE;
     return { allocatedBytes: allocated * PAGE_SIZE, idealBytes: ideal * PAGE_SIZE, wasteBytes: waste * PAGE_SIZE, wasteByCause };
-  }
-
-  get peakBytes(): number {
-    return this.peak * PAGE_SIZE;
   }
 
   /** Content tokens are dense small integers (a counter), so a byte map finds repeats. */

@@ -444,7 +444,6 @@ export function describeEvent(i: number, e: WorkloadEvent): string {
  */
 export function runEvents(k: Kernel, events: readonly WorkloadEvent[], opts: { check?: boolean; after?: (i: number, e: WorkloadEvent) => void } = {}): void {
   events.forEach((e, i) => {
-    k.seq = i;
     try {
       applyEvent(k, e, i + 1);
     } catch (err) {
