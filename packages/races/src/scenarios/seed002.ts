@@ -18,7 +18,7 @@ import { countWord, flagsWord, label, load, path, smp_wmb, type FinalCheck, type
 const SOURCE =
   'linux-3.13 mm/swap.c put_compound_page (get_page_unless_zero, compound_lock_irqsave, PageTail recheck); ' +
   'mm/page_alloc.c prep_new_page (set_page_refcounted before prep_compound_page) and prep_compound_page (__SetPageHead); ' +
-  'include/linux/huge_mm.h compound_lock (bit_spin_lock(PG_compound_lock)); compound_lock removed in v4.5';
+  'include/linux/mm.h compound_lock / compound_unlock (bit_spin_lock / bit_spin_unlock of PG_compound_lock); compound_lock removed in v4.5';
 
 const words: readonly WordDecl[] = [
   flagsWord('H.flags', 0, PAGE_FLAGS),
