@@ -102,9 +102,11 @@ export function notJsonLine(file: string, line: number, parserMessage: string): 
   return { file, line, kind: 'json', issues: [], message: `${file}:${line}: not valid JSON: ${parserMessage}` };
 }
 
-export function emptyLog(file: string, line: number): LineError {
+/** A log with no line but blank ones: the header was due at line 1. `lines` counts the blank lines. */
+export function emptyLog(file: string, lines: number): LineError {
   const expected = 'the log header ({"pagelab":1,"machine":...})';
-  return { file, line, kind: 'invalid', issues: [{ path: '$', expected, got: undefined }], message: `${file}:${line}: at $: expected ${expected}, got an empty log` };
+  const got = lines === 0 ? 'an empty file' : `${lines === 1 ? 'a blank line' : `${lines} blank lines`} and nothing else`;
+  return { file, line: 1, kind: 'invalid', issues: [{ path: '$', expected, got: undefined }], message: `${file}:1: at $: expected ${expected}, got ${got}` };
 }
 
 /** Thrown (as an Observable error) by the strict readers on the first bad line. */

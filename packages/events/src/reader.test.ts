@@ -86,10 +86,30 @@ describe('reading a log file', () => {
   });
 
   test('an empty file and a file without header are reported', async () => {
-    expect((await validateLog(await logFile('empty.jsonl', ''))).errors[0]?.message).toMatch(/:1: at \$: expected the log header .*, got an empty log$/);
+    expect((await validateLog(await logFile('empty.jsonl', ''))).errors[0]?.message).toMatch(/:1: at \$: expected the log header .*, got an empty file$/);
     const noHeader = await validateLog(await logFile('nohdr.jsonl', '{"type":"spawn","pid":1}\n{"type":"spawn","pid":2}\n'));
     expect(noHeader).toMatchObject({ badLines: 1, events: 1 });
     expect(noHeader.errors[0]?.message).toMatch(/:1: at \$: expected the log header .* as the first line/);
+  });
+
+  test('a file of blank lines is reported at line 1, where the header was due', async () => {
+    const r = await validateLog(await logFile('blank.jsonl', '\n\n\n'));
+    expect(r.errors[0]?.message).toMatch(/blank\.jsonl:1: at \$: expected the log header .*, got 3 blank lines and nothing else$/);
+  });
+
+  test('a key twice in one object and invalid UTF-8 are refused with their line', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${header}\n{"type":"spawn","pid":1,"pid":2}\n{"type":"spawn","pid":3,"x":{"a":1,"b":{"a":2}}}\n{"type":"spawn","pid":`),
+      Buffer.from([0xff]),
+      Buffer.from('4}\n'),
+    ]);
+    const path = await logFile('dup.jsonl', '');
+    await writeFile(path, bytes);
+    const r = await validateLog(path);
+    const msgs = r.errors.map((e) => e.message);
+    expect(msgs[0]).toMatch(/dup\.jsonl:2: not valid JSON: the key "pid" appears twice in one object/);
+    expect(msgs.some((m) => /dup\.jsonl:3: .*no field "x"/.test(m))).toBe(true);
+    expect(msgs.some((m) => /dup\.jsonl:4: not valid JSON: invalid UTF-8 at character 23/.test(m))).toBe(true);
   });
 
   test('the strict reader errors with the formatted message at the first bad line', async () => {
