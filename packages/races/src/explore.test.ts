@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from './explore.js';
 import { ScenarioError, compile } from './program.js';
 import { PG_locked, lock_page, unlock_page } from './kernel/page.js';
-import { branchIf, countWord, flagsWord, label, load, path, smp_mb, smp_rmb, smp_wmb, store, type MemoryModel, type RaceScenario, type Steps } from './steps.js';
+import { branchIf, countWord, flagsWord, label, load, load_acquire, path, rmw, smp_mb, smp_rmb, smp_wmb, store, store_release, type MemoryModel, type RaceScenario, type Steps } from './steps.js';
 
 /** Two CPUs on words x and y, with a final check on CPU1's registers. */
 function litmus(name: string, p0: Steps, p1: Steps, forbidden: (r0: Record<string, number>, r1: Record<string, number>) => boolean): RaceScenario {
@@ -66,6 +66,40 @@ describe('the weak memory model agrees with the LKMM on the classic litmus shape
   it('load buffering is forbidden under weak, a documented gap to the LKMM (which allows LB+poonceonces)', () => {
     const lb = litmus('LB', [load('P0', 'x', 'r0'), store('P0', 'y', 1)], [load('P1', 'y', 'r1'), store('P1', 'x', 1)], (r0, r1) => r0.r0 === 1 && r1.r1 === 1);
     expect(reachable(lb, 'weak')).toBe(false);
+  });
+  it('smp_store_release paired with smp_load_acquire forbids message passing (MP+pooncerelease+poacquireonce: Never)', () => {
+    const mpra = litmus('MP+rel+acq', [store('P0', 'x', 1), store_release('P0', 'y', 1)], [load_acquire('P1', 'y', 'r0'), load('P1', 'x', 'r1')], (_r0, r1) => r1.r0 === 1 && r1.r1 === 0);
+    expect(reachable(mpra, 'weak')).toBe(false);
+    const relOnly = litmus('MP+rel', [store('P0', 'x', 1), store_release('P0', 'y', 1)], [load('P1', 'y', 'r0'), load('P1', 'x', 'r1')], (_r0, r1) => r1.r0 === 1 && r1.r1 === 0);
+    expect(reachable(relOnly, 'weak')).toBe(true);
+  });
+  it('a relaxed RMW (atomic_inc) orders nothing, a value-returning one (atomic_inc_return) is a full barrier', () => {
+    const sbRmw = (relaxed: boolean) =>
+      litmus(
+        'SB+rmw',
+        [rmw('P0', 'x', (v) => v + 1, { relaxed }), load('P0', 'y', 'r0')],
+        [rmw('P1', 'y', (v) => v + 1, { relaxed }), load('P1', 'x', 'r1')],
+        (r0, r1) => r0.r0 === 0 && r1.r1 === 0,
+      );
+    expect(reachable(sbRmw(true), 'weak')).toBe(true);
+    expect(reachable(sbRmw(false), 'weak')).toBe(false);
+  });
+  it('IRIW with smp_rmb is forbidden under weak (stores are multi-copy atomic), a documented gap to the LKMM', () => {
+    const iriw: RaceScenario = {
+      name: 'IRIW+rmbs',
+      title: 'IRIW',
+      source: 'test',
+      words: [countWord('x', 0), countWord('y', 0)],
+      cpus: [
+        path('P0', [store('P0', 'x', 1)]),
+        path('P1', [store('P1', 'y', 1)]),
+        path('P2', [load('P2', 'x', 'a'), smp_rmb('P2'), load('P2', 'y', 'b')]),
+        path('P3', [load('P3', 'y', 'a'), smp_rmb('P3'), load('P3', 'x', 'b')]),
+      ],
+      finally: [{ assertion: 'readers disagree', reads: [], holds: (_m, r) => !(r(2).a === 1 && r(2).b === 0 && r(3).a === 1 && r(3).b === 0) }],
+      expect: { sc: 'unreachable', weak: 'unreachable' },
+    };
+    expect(reachable(iriw, 'weak')).toBe(false);
   });
   it('a CPU reads its own buffered store, and two loads of one word never go backwards (coherence)', () => {
     const own = litmus('own', [store('P0', 'x', 1), load('P0', 'x', 'r0')], [load('P1', 'y', 'r0')], (r0) => r0.r0 !== 1);

@@ -34,7 +34,12 @@
  *   same word (coherence). A branch that jumps drops the early loads;
  * - atomic RMWs and smp_mb wait for the CPU's store buffer to drain, and
  *   act on memory at once (they are fully ordered, as value-returning
- *   atomics are in the LKMM and every locked instruction is on x86).
+ *   atomics are in the LKMM and every locked instruction is on x86); an
+ *   RMW marked `relaxed` waits only for older stores to its own word, and
+ *   later loads may pass it;
+ * - smp_store_release starts a new epoch (as smp_wmb does) before it
+ *   enters the buffer; no later load is satisfied before an
+ *   smp_load_acquire.
  */
 import { compile, type CpuProgram, type Op, type Program } from './program.js';
 import type { MemoryModel, RaceScenario, Regs } from './steps.js';
@@ -297,7 +302,8 @@ class Machine {
             if (s[L.bufLen[c]!]! >= L.cap[c]!) throw new Error(`CPU${c} ${cpu.name}: more than ${MAX_BUF} stores in its store buffer`);
           } else writes = [op.word];
         } else if (st.kind === 'rmw') {
-          ok = bufEmpty && (st.await === undefined || st.await(s[op.word]!, this.regsOf(s, c)));
+          const ordered = st.relaxed ? !this.buffered(s, c, op.word) : bufEmpty;
+          ok = ordered && (st.await === undefined || st.await(s[op.word]!, this.regsOf(s, c)));
           writes = [op.word];
         } else if (st.kind === 'barrier') {
           ok = st.barrier !== 'smp_mb' || bufEmpty;
@@ -331,14 +337,15 @@ class Machine {
       const op = cpu.ops[k]!;
       const st = op.step;
       if (st.kind === 'label' || st.kind === 'branch' || st.kind === 'assert') continue;
-      if (st.kind === 'rmw') return;
+      if (st.kind === 'rmw' && !st.relaxed) return;
       if (st.kind === 'barrier') {
         if (st.barrier !== 'smp_wmb') return;
         continue;
       }
       const hi = op.word >= 32;
       const bit = 1 << (op.word & 31);
-      if (st.kind === 'store') {
+      if (st.kind === 'store' || st.kind === 'rmw') {
+        // A relaxed RMW reads and writes its word: later loads of it wait for it.
         if (hi) storedHi |= bit;
         else storedLo |= bit;
         continue;
@@ -353,6 +360,7 @@ class Machine {
         if (hi) loadedHi |= bit;
         else loadedLo |= bit;
       }
+      if (st.acquire && !done) return; // no later load passes an acquire not yet satisfied
     }
   }
 
@@ -403,6 +411,7 @@ class Machine {
       value = typeof st.value === 'number' ? st.value : st.value(this.regsOf(s, c));
       if (this.weak) {
         const n = s[L.bufLen[c]!]!;
+        if (st.release && n > 0) s[L.epoch[c]!]! += 1; // as if smp_wmb came first
         const e = L.buf[c]! + n * ENTRY;
         s[e] = op.word;
         s[e + 1] = value;

@@ -37,11 +37,15 @@ export interface LoadStep extends Named {
   readonly kind: 'load';
   readonly word: string;
   readonly into: string;
+  /** smp_load_acquire: no later load is satisfied before it (weak model). */
+  readonly acquire?: boolean;
 }
 export interface StoreStep extends Named {
   readonly kind: 'store';
   readonly word: string;
   readonly value: number | ((r: Regs) => number);
+  /** smp_store_release: it becomes visible only after every older store (weak model). */
+  readonly release?: boolean;
 }
 export interface RmwStep extends Named {
   readonly kind: 'rmw';
@@ -52,6 +56,13 @@ export interface RmwStep extends Named {
   readonly into?: string;
   /** The step is enabled only when this holds of the current value (bit_spin_lock waiting for the bit). */
   readonly await?: (old: number, r: Regs) => boolean;
+  /**
+   * A non-value-returning atomic (atomic_inc, set_bit, clear_bit): unordered
+   * in the LKMM, so under the weak model it does not wait for older buffered
+   * stores (other than to its own word), and later loads may pass it.
+   * Without this, every RMW is fully ordered.
+   */
+  readonly relaxed?: boolean;
 }
 export type BarrierKind = 'smp_wmb' | 'smp_rmb' | 'smp_mb';
 export interface BarrierStep extends Named {
@@ -80,13 +91,17 @@ export type Steps = readonly (Step | Steps)[];
 
 type Opts = { what?: string; check?: Check };
 
-export const load = (fn: string, word: string, into: string, o: Opts = {}): LoadStep => ({ kind: 'load', fn, word, into, ...o });
-export const store = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts = {}): StoreStep => ({ kind: 'store', fn, word, value, ...o });
+export const load = (fn: string, word: string, into: string, o: Opts & { acquire?: boolean } = {}): LoadStep => ({ kind: 'load', fn, word, into, ...o });
+export const store = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts & { release?: boolean } = {}): StoreStep => ({ kind: 'store', fn, word, value, ...o });
+/** smp_load_acquire(word). */
+export const load_acquire = (fn: string, word: string, into: string, o: Opts = {}): LoadStep => load(fn, word, into, { what: 'smp_load_acquire', ...o, acquire: true });
+/** smp_store_release(word, value). */
+export const store_release = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts = {}): StoreStep => store(fn, word, value, { what: 'smp_store_release', ...o, release: true });
 export const rmw = (
   fn: string,
   word: string,
   update: (old: number, r: Regs) => number,
-  o: Opts & { into?: string; await?: (old: number, r: Regs) => boolean } = {},
+  o: Opts & { into?: string; await?: (old: number, r: Regs) => boolean; relaxed?: boolean } = {},
 ): RmwStep => ({ kind: 'rmw', fn, word, update, ...o });
 export const smp_wmb = (fn: string): BarrierStep => ({ kind: 'barrier', fn, barrier: 'smp_wmb', what: 'smp_wmb()' });
 export const smp_rmb = (fn: string): BarrierStep => ({ kind: 'barrier', fn, barrier: 'smp_rmb', what: 'smp_rmb()' });
