@@ -1,5 +1,5 @@
 export { buildExecutor, Executor, EXECUTOR_SOURCE, type Reply } from './executor.js';
-export { Knobs, knobValue, SETTING_FILES, THP_DIR, KHUGEPAGED_DIR, KSM_DIR } from './knobs.js';
+export { Knobs, knobValue, settingFile, THP_DIR, KHUGEPAGED_DIR, KSM_DIR } from './knobs.js';
 export { acquireKernelStateLock, KERNEL_STATE_LOCK, type KernelStateLock } from './lock.js';
 export { KhugepagedDriver, khugepagedPid, fullScans, PARKED_SLEEP_MS } from './khugepaged.js';
 export { machineRefusals, unsupportedEvents, approximations, UNSUPPORTED, type LineEvent } from './support.js';

@@ -18,7 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { KHUGEPAGED_DIR, type Knobs } from './knobs.js';
 
 export const PARKED_SLEEP_MS = 3_600_000;
-export const SCAN_ALL = 1 << 30;
+export const SCAN_ALL = 1 << 24;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,17 +11,20 @@ export const THP_DIR = '/sys/kernel/mm/transparent_hugepage';
 export const KHUGEPAGED_DIR = `${THP_DIR}/khugepaged`;
 export const KSM_DIR = '/sys/kernel/mm/ksm';
 
-/** The log's tunables (settings keys and sysctl events) and the file each one is. */
-export const SETTING_FILES: Readonly<Record<string, string>> = {
-  'thp.enabled': `${THP_DIR}/enabled`,
-  'thp.defrag': `${THP_DIR}/defrag`,
-  'thp.shmem_enabled': `${THP_DIR}/shmem_enabled`,
-  'thp.use_zero_page': `${THP_DIR}/use_zero_page`,
-  'khugepaged.max_ptes_none': `${KHUGEPAGED_DIR}/max_ptes_none`,
-  'khugepaged.max_ptes_swap': `${KHUGEPAGED_DIR}/max_ptes_swap`,
-  'khugepaged.max_ptes_shared': `${KHUGEPAGED_DIR}/max_ptes_shared`,
-  'khugepaged.pages_to_scan': `${KHUGEPAGED_DIR}/pages_to_scan`,
-};
+/**
+ * The file a log tunable (settings key or sysctl event) is: `thp.X` under
+ * transparent_hugepage/ (`thp.hugepages-64kB.enabled` is
+ * hugepages-64kB/enabled), `khugepaged.X` under its khugepaged/. Null for
+ * khugepaged's sleeps, which the run owns (it parks the thread).
+ */
+export function settingFile(key: string): string | null {
+  if (key === 'khugepaged.scan_sleep_millisecs' || key === 'khugepaged.alloc_sleep_millisecs') return null;
+  const thp = /^thp\.(hugepages-\d+kB)\.(enabled|shmem_enabled)$/.exec(key);
+  if (thp) return `${THP_DIR}/${thp[1]}/${thp[2]}`;
+  if (key.startsWith('thp.')) return `${THP_DIR}/${key.slice(4)}`;
+  if (key.startsWith('khugepaged.')) return `${KHUGEPAGED_DIR}/${key.slice(11)}`;
+  return null;
+}
 
 /** The value a knob file holds, as it would be written back ("[madvise]" -> "madvise"). */
 export function knobValue(text: string): string {

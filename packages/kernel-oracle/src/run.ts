@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS } from '@pagelab/kernel-core';
 import { Cleanup, createDioFile, createSwap, createTraceInstance, readTrace } from './environment.js';
 import { Executor, type Reply } from './executor.js';
 import { KhugepagedDriver } from './khugepaged.js';
-import { KSM_DIR, Knobs, SETTING_FILES, THP_DIR } from './knobs.js';
+import { KSM_DIR, Knobs, settingFile, THP_DIR } from './knobs.js';
 import { acquireKernelStateLock } from './lock.js';
 import { ANY, LogMappings, type Mapping, PAGE } from './mappings.js';
 import { approximations, type LineEvent, machineRefusals, unsupportedEvents } from './support.js';
@@ -154,8 +154,8 @@ class Run {
   emulateAlways = false;
 
   private async writeSetting(key: string, value: string | number): Promise<void> {
-    const path = SETTING_FILES[key];
-    if (!path) throw new Error(`no kernel knob for setting "${key}"`);
+    const path = settingFile(key);
+    if (!path) return; // the run owns khugepaged's sleeps
     if (key !== 'thp.enabled') return this.knobs.write(path, value);
     const always = value === 'always';
     this.knobs.write(path, always ? 'madvise' : value);
@@ -347,11 +347,8 @@ class Run {
       case 'compact':
         return { r: await timed(async () => this.knobs.trigger('/proc/sys/vm/compact_memory', 1)) };
       case 'reclaim': {
-        const r = await timed(async () => {
-          this.knobs.trigger('/proc/sys/vm/drop_caches', 2);
-          for (const [pid, p] of m.procs) for (const mp of p.maps) await this.ex.call(`madvise ${pid} ${mp.start} ${mp.end - mp.start} ${ADVICE.pageout}`);
-        });
-        return { r, note: 'approximated: drop_caches=2 + MADV_PAGEOUT of every log mapping' };
+        const r = await timed(async () => this.reclaim(e.pages));
+        return { r, note: 'approximated: drop_caches=2, then MADV_PAGEOUT of log mappings until the pages asked for are free' };
       }
       case 'ksm_scan':
         return { r: await timed(async () => this.ksmScan(e.passes ?? 1)) };
@@ -362,6 +359,36 @@ class Run {
         return { r: ok };
       default:
         return { r: { ...ok, rc: -1, errno: 38 }, note: `${e.type} cannot run on this kernel` };
+    }
+  }
+
+  /**
+   * reclaim(pages), as the model's shrink order has it: the shrinkers first
+   * (drop_caches=2 runs every shrinker, the THP deferred split queue among
+   * them), then anonymous pages, 2 MiB of the log's mappings at a time in
+   * mapping order, only until `pages` pages are free. What the shrinkers freed
+   * is read from MemFree and thp_split_page, which other processes move too: an estimate.
+   */
+  async reclaim(pages: number): Promise<void> {
+    const memFree = () => Number(/^MemFree:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 4;
+    const splits = () => Number(/^thp_split_page (\d+)/m.exec(readFileSync('/proc/vmstat', 'utf8'))?.[1] ?? 0);
+    const before = memFree();
+    const split0 = splits();
+    this.knobs.trigger('/proc/sys/vm/drop_caches', 2);
+    // Freed pages may wait in per-CPU lists that MemFree does not count; a THP split by a shrinker freed at least one.
+    let freed = Math.max(0, memFree() - before, splits() - split0);
+    for (const [pid, p] of this.maps.procs) {
+      for (const mp of p.maps) {
+        if (mp.kind !== 'anon') continue;
+        for (let a = mp.start; a < mp.end && freed < pages; a += 2 * 2 ** 20) {
+          const len = Math.min(2 * 2 ** 20, mp.end - a);
+          const q0 = await this.ex.call(`query ${pid} ${a} ${len}`);
+          await this.ex.call(`madvise ${pid} ${a} ${len} ${ADVICE.pageout}`);
+          const q1 = await this.ex.call(`query ${pid} ${a} ${len}`);
+          // Resident anon pages (RssAnon) that left the range.
+          freed += Math.max(0, Number(q0.extra[2] ?? 0) - Number(q1.extra[2] ?? 0));
+        }
+      }
     }
   }
 
