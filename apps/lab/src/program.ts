@@ -44,10 +44,15 @@ Exit codes: 0 ok, 1 a --check failed, 2 bad input (nothing half-written).`,
 Examples:
   pagelab validate workload.jsonl
   pagelab validate runs/input.jsonl || echo "fix the lines above"
-Exits 2 when any line is bad.`)
-    .action(async (log: string) => {
+  pagelab validate workload.jsonl --semantic --design linux-3.13
+--semantic replays the log dry (nothing written) and lists every event the model refuses, each with
+its line: an address no mapping covers, a handle never taken, a pid not alive, an mmap over another.
+Exits 2 when any line is bad or, with --semantic, any event is refused.`)
+    .option('--semantic', 'also replay the log dry and list every event the model refuses, with its line')
+    .option('-d, --design <DESIGN>', 'the design of the --semantic replay (default linux-6.10)')
+    .action(async (log: string, o: { semantic?: boolean; design?: string }) => {
       const { validateCommand } = await import('./commands/validate.js');
-      done(await validateCommand(ctx, log));
+      done(await validateCommand(ctx, log, { semantic: o.semantic ?? false, ...(o.design !== undefined ? { design: o.design } : {}) }));
     });
 
   program

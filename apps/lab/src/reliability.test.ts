@@ -15,6 +15,7 @@ import { testContext } from './testing.js';
 import { runCommand } from './commands/run.js';
 import { compareCommand } from './commands/compare.js';
 import { reportCommand } from './commands/report.js';
+import { validateCommand } from './commands/validate.js';
 import { removeStaleTemps } from './run-dir.js';
 
 let cwd: string;
@@ -214,5 +215,29 @@ describe('THP knobs the model does not act on', () => {
     expect(await runCommand(t.ctx, { log: 'knobs.jsonl', design: 'linux-6.10', out: 'k' })).toBe(0);
     const p = JSON.parse(readFileSync(join(cwd, 'k', 'provenance.json'), 'utf8')) as { settings: { notModelled: Record<string, unknown> } };
     expect(p.settings.notModelled).toEqual({ 'thp.use_zero_page': 0, 'khugepaged.defrag': 1, 'thp.hugepages-64kB.enabled': 'inherit' });
+  });
+});
+
+describe('validate --semantic', () => {
+  it('reports every event the model refuses, each with its line, in one attempt', async () => {
+    const MiB = 1 << 20;
+    const header = JSON.parse(logLines()[0]!) as unknown;
+    const events = [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: 4 * MiB, len: 2 * MiB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: 64 * MiB, len: 4096, write: true }, // line 4: no mapping there
+      { type: 'unpin', handle: 'nope' }, // line 5: no such handle
+      { type: 'touch', pid: 7, addr: 4 * MiB, len: 4096, write: true }, // line 6: pid 7 was never spawned
+      { type: 'mmap', pid: 1, addr: 5 * MiB, len: 2 * MiB, kind: 'anon' }, // line 7: overlaps line 3's mapping
+      { type: 'touch', pid: 1, addr: 4 * MiB, len: 4096, write: true },
+    ];
+    writeFileSync(join(cwd, 'sem.jsonl'), `${[header, ...events].map((x) => JSON.stringify(x)).join('\n')}\n`);
+    const plain = testContext(cwd);
+    expect(await validateCommand(plain.ctx, 'sem.jsonl')).toBe(0);
+    const t = testContext(cwd);
+    expect(await validateCommand(t.ctx, 'sem.jsonl', { semantic: true })).toBe(2);
+    const lines = t.err().trimEnd().split('\n');
+    expect(lines.slice(0, -1).map((l) => /^sem\.jsonl:(\d+): at \$\.(\w+):/.exec(l)?.slice(1))).toEqual([['4', 'addr'], ['5', 'handle'], ['6', 'pid'], ['7', 'addr']]);
+    expect(lines.at(-1)).toBe('sem.jsonl: semantic: 4 events the model refuses under linux-6.10');
   });
 });
