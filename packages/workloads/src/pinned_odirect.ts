@@ -17,9 +17,9 @@ const DESIGNS = ['linux-3.13', 'minchan-2013', 'kozlowski-2013', 'linux-6.15'];
 export const odirectUnderCompaction = defineScenario({
   name: 'odirect-under-compaction',
   title: 'A database: O_DIRECT into an anon buffer pool, some requests in flight while compaction and CMA run',
-  source: 'seeds/004 (LaHaise: "taking a real hard look at how O_DIRECT pins pages"); fs/direct-io.c, mm/compaction.c, mm/cma.c',
-  expectation: 'in-flight requests block compaction and cma_alloc over their pages in every design but DM with coverGup, which pays two global-lock acquisitions per request (and per in-flight pin) to make them movable; the pool keeps its data',
-  designs: [...DESIGNS, 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)'],
+  source: 'seed 004 (LaHaise: "taking a real hard look at how O_DIRECT pins pages"); fs/direct-io.c, mm/compaction.c, mm/cma.c',
+  expectation: 'in-flight requests block compaction and cma_alloc over their pages in every design but DM with coverGup, which pays two global-lock acquisitions per request (and per in-flight pin) to make them movable; the pool keeps its data; try DM with coverGup as --design \'minchan-2013:pinned-migration=owner-handlers(coverGup=true)\'',
+  designs: DESIGNS,
   params: [
     { name: 'seed', description: 'PRNG seed', default: 1 },
     { name: 'memoryMiB', description: 'RAM in MiB (a multiple of 4)', default: 256 },

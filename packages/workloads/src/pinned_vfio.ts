@@ -20,9 +20,9 @@ const BLOCK_PAGES = 1024;
 export const vfioLongtermPins = defineScenario({
   name: 'vfio-longterm-pins',
   title: "A VM's memory pinned long-term by vfio, then THP compaction and memory offlining of its node",
-  source: 'seeds/004 (Minchan: "GUP pages for memory-hotplug"; LaHaise: NUMA, all pinners); drivers/vfio/vfio_iommu_type1.c, mm/memory_hotplug.c offline_pages',
-  expectation: "offlining the VM's node fails on the pinned pages in every era and under DM as posted; DM with coverGup moves them through the owner, to node 0 (cross-node), paying the global lock per page; the VM's data survives",
-  designs: [...DESIGNS, 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)'],
+  source: 'seed 004 (Minchan: "GUP pages for memory-hotplug"; LaHaise: NUMA, all pinners); drivers/vfio/vfio_iommu_type1.c, mm/memory_hotplug.c offline_pages',
+  expectation: "offlining the VM's node fails on the pinned pages in every era and under DM as posted; DM with coverGup moves them through the owner, to node 0 (cross-node), paying the global lock per page; the VM's data survives; try DM with coverGup as --design 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)'",
+  designs: DESIGNS,
   params: [
     { name: 'memoryMiB', description: 'RAM in MiB, split over the nodes (a multiple of 8 per node)', default: 512 },
     { name: 'nodes', description: 'NUMA nodes (the VM runs on the last one)', default: 2 },
