@@ -2,6 +2,7 @@ import { cowSelftestScenarios } from './cow_selftests.js';
 import { khugepagedSelftestScenarios } from './khugepaged_selftests.js';
 import { mixed } from './mixed.js';
 import { pinnedScenarios } from './pinned_scenarios.js';
+import { recordedScenarios } from './recorded.js';
 import { refcountScenarios } from './refcount.js';
 import { seed001Scenarios } from './seed001_shmem.js';
 import { seed004Scenarios } from './seed004_pinned.js';
@@ -20,6 +21,7 @@ export const scenarios: Scenario[] = [
   ...khugepagedSelftestScenarios,
   ...cowSelftestScenarios,
   ...splitSelftestScenarios,
+  ...recordedScenarios,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -117,6 +117,9 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
     );
     const shown = relative(ctx.cwd, target) || '.';
     ctx.stdout(`${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n\nwrote ${shown}/ (compare.json and one directory per design)\n`);
+    // A recorded log (LOG.smaps.jsonl beside it): the kernel's AnonHugePages/Rss beside the model's (observed.ts).
+    const observed = await (await import('./observed.js')).observedSection(ctx, args.log, target).catch((e: unknown) => [`observed vs model: not written (${e instanceof Error ? e.message : String(e)})`]);
+    if (observed.length > 0) ctx.stdout(`\n${observed.join('\n')}\n`);
     if (args.report) {
       const code = await writeReportFor(ctx, target);
       if (code !== EXIT_OK) return code;

@@ -24,6 +24,8 @@ describe('pagelab races', () => {
     for (const name of ['seed002-prep-compound-unfixed', 'seed002-prep-compound-fixed', 'seed002-prep-compound-no-wmb', 'seed001-speculative-lookup', 'seed001-lookup-rechecked', 'pagetail-first-page-fixed']) {
       expect(r.out).toContain(name);
     }
+    const j = JSON.parse((await cli('races', '--json')).out);
+    expect(j.find((s: { name: string }) => s.name === 'seed002-prep-compound-no-wmb').expect).toEqual({ sc: 'unreachable', weak: 'reachable' });
   });
   it('exits 1 with the JSON counterexample when the seed002 race is reachable under sc', async () => {
     const r = await cli('races', 'seed002-prep-compound-unfixed', '--json');

@@ -28,6 +28,11 @@ export function racesCommand(ctx: LabContext, o: RacesOptions): Promise<number> 
     const races = await import('@pagelab/races');
     const list = o.file === undefined ? races.RACE_SCENARIOS : await scenariosFrom(resolve(ctx.cwd, o.file));
     if (o.file !== undefined && o.name === undefined && list.length === 1) return racesCommand(ctx, { ...o, name: list[0]!.name });
+    if (o.name === undefined && o.json) {
+      const rows = list.map((s) => ({ name: s.name, title: s.title, cpus: s.cpus.map((p) => p.name), expect: s.expect, source: s.source, litmus: races.hasLitmus(s) }));
+      ctx.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      return EXIT_OK;
+    }
     if (o.name === undefined) {
       const out: string[] = ['Race scenarios (pagelab races NAME [--memory-model sc|weak]):', ''];
       for (const s of list) {

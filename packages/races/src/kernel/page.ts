@@ -36,8 +36,12 @@ export function __clearPageFlag(fn: string, word: string, bit: number, reg: stri
 export const get_page_unless_zero = (fn: string, word: string, into: string, o: { check?: Check } = {}): Step =>
   rmw(fn, word, (old) => (old === 0 ? 0 : old + 1), { into, what: 'atomic_inc_not_zero(_count)', ...o });
 
-/** get_page / page_ref_inc on a page the caller already holds: atomic_inc. */
-export const page_ref_inc = (fn: string, word: string): Step => rmw(fn, word, (old) => old + 1, { what: 'atomic_inc(_count)' });
+/** get_page / page_ref_inc on a page the caller already holds: atomic_inc (relaxed: it returns nothing). */
+export const page_ref_inc = (fn: string, word: string): Step => rmw(fn, word, (old) => old + 1, { what: 'atomic_inc(_count)', relaxed: true });
+
+/** page_ref_add / page_ref_sub: atomic_add / atomic_sub, which return nothing and order nothing. */
+export const page_ref_add = (fn: string, word: string, n: number): Step =>
+  rmw(fn, word, (old) => old + n, { what: n >= 0 ? `page_ref_add(page, ${n})` : `page_ref_sub(page, ${-n})`, relaxed: true });
 
 /** put_page_testzero: atomic_dec_and_test; `into` gets the old count (1 means this put freed it). */
 export const put_page_testzero = (fn: string, word: string, into: string): Step =>

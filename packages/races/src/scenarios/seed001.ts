@@ -15,7 +15,7 @@
  * own reference before pagevec_release and, under the page lock, rechecks
  * page->mapping and page->index before splitting.
  */
-import { PAGE_FLAGS, PG_head, PG_locked, __setPageFlag, get_page_unless_zero, lock_page, page_ref_inc, put_page_testzero, set_page_count, unlessGot, unlock_page } from '../kernel/page.js';
+import { PAGE_FLAGS, PG_head, PG_locked, __setPageFlag, get_page_unless_zero, lock_page, page_ref_add, page_ref_inc, put_page_testzero, set_page_count, unlessGot, unlock_page } from '../kernel/page.js';
 import { branchIf, countWord, flagsWord, label, load, path, pointerWord, rmw, store, type Check, type RaceScenario, type Step, type Steps } from '../steps.js';
 
 const NULL = 0;
@@ -114,7 +114,7 @@ const truncate = path('truncate_inode_pages_range', [
   lock_page('truncate_inode_pages_range', 'P.flags'),
   store('page_cache_delete', 'A.i_pages[0]', NULL, { what: 'xas_store(&xas, NULL)' }),
   store('page_cache_delete', 'P.mapping', NULL, { what: 'page->mapping = NULL' }),
-  rmw('page_cache_free_page', 'P._refcount', (old) => old - HPAGE_PMD_NR, { what: 'page_ref_sub(page, HPAGE_PMD_NR)' }),
+  page_ref_add('page_cache_free_page', 'P._refcount', -HPAGE_PMD_NR),
   unlock_page('truncate_inode_pages_range', 'P.flags'),
   put_page('pagevec_release', 'pvec1'),
   label('out'),
@@ -126,7 +126,7 @@ const allocForB = path('shmem_getpage_gfp', [
   set_page_count('prep_new_page', 'P._refcount', 1),
   __setPageFlag('prep_compound_page', 'P.flags', PG_head, 'h', '__SetPageHead'),
   __setPageFlag('shmem_getpage_gfp', 'P.flags', PG_locked, 'l', '__SetPageLocked'),
-  rmw('shmem_add_to_page_cache', 'P._refcount', (old) => old + HPAGE_PMD_NR, { what: 'page_ref_add(page, HPAGE_PMD_NR)' }),
+  page_ref_add('shmem_add_to_page_cache', 'P._refcount', HPAGE_PMD_NR),
   store('shmem_add_to_page_cache', 'P.mapping', FILE_B, { what: 'page->mapping = mapping (file B)' }),
   store('shmem_add_to_page_cache', 'P.index', INDEX_B, { what: 'page->index = index' }),
   store('shmem_add_to_page_cache', 'B.i_pages[3]', P, { what: 'xas_store(&xas, page)' }),
