@@ -8,8 +8,8 @@
  *
  * Skipped, with the reason printed, where the machine cannot trace (not
  * root, no strace/perf, a container without ptrace, no THP, no cc).
- * The kernel-state lock is held while recording so no other test changes
- * the THP knobs between the traced and the normal run.
+ * recordProgram holds the kernel-state lock, so no other test changes the
+ * THP knobs between the traced and the normal run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +20,6 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { LogHeader, WorkloadEvent } from '@pagelab/events';
 import { designFrom, PRESETS, type Registry } from '@pagelab/engine';
 import { installedRegistry, replayChecked } from '@pagelab/engine/testing';
-import { acquireKernelStateLock } from '@pagelab/kernel-oracle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closestPreset, findTools, predict, recordingProblems, recordProgram, type Recording } from './index.js';
 
@@ -51,12 +50,8 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
     const bin = join(dir, 'memtest');
     const cc = spawnSync(findTools().cc.path!, ['-O1', '-o', bin, fileURLToPath(new URL('../fixtures/memtest.c', import.meta.url))], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
-    const lock = await acquireKernelStateLock();
-    try {
-      r = await recordProgram({ argv: [bin], intervalMs: 20, programOutput: 'ignore' });
-    } finally {
-      lock.release();
-    }
+    // recordProgram holds the kernel-state lock while it runs.
+    r = await recordProgram({ argv: [bin], intervalMs: 20, programOutput: 'ignore' });
   }, 180_000);
 
   afterAll(() => {

@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SYSCTL_KEYS, sysctlValues, type LogHeader, type Settings, type SysctlKey, type WorkloadEvent } from '@pagelab/events';
+import { acquireKernelStateLock } from '@pagelab/kernel-oracle';
 import { convert, type Conversion } from './convert.js';
 import { startSampler, type SmapsSample } from './smaps.js';
 import { parseStrace } from './strace.js';
@@ -46,6 +47,8 @@ export interface RecordOptions {
   /** Where the program's own stdout/stderr go. Default: inherited. */
   readonly programOutput?: 'inherit' | 'ignore';
   readonly cwd?: string;
+  /** Called when the kernel-state lock is held by another run, before waiting for it. */
+  readonly onWait?: (message: string) => void;
 }
 
 export interface RunFacts {
@@ -212,6 +215,12 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
   if (problems.length > 0) throw new RecordError(`cannot record: ${problems.join('; ')}`);
   const w = wrapper(tools.cc.path, tools.python3.path);
   const intervalMs = opts.intervalMs ?? 100;
+  // Tests and runs that change THP knobs hold the kernel-state lock; holding it while recording keeps
+  // the settings read into the header the ones both runs ran under.
+  const lock = await acquireKernelStateLock(1_000).catch(async () => {
+    opts.onWait?.('waiting for the kernel-state lock (another run is changing THP knobs)');
+    return acquireKernelStateLock();
+  });
   const dir = mkdtempSync(join(tmpdir(), 'pagelab-record-'));
   try {
     const perfData = join(dir, 'faults.perf'), straceOut = join(dir, 'strace.txt');
@@ -261,6 +270,7 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
     return { ...conversion, traced, normal, smaps, unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost ? Number(lost) : 0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    lock.release();
   }
 }
 

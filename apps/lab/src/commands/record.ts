@@ -36,7 +36,7 @@ export function recordCommand(ctx: LabContext, args: RecordArgs): Promise<number
     try {
       r = await recordProgram({
         argv: args.argv, name, intervalMs, cwd: ctx.cwd, skipNormalRun: args.normalRun === false,
-        programOutput: args.quietProgram ? 'ignore' : 'inherit',
+        programOutput: args.quietProgram ? 'ignore' : 'inherit', onWait: (m) => ctx.stderr(`pagelab: ${m}\n`),
         ...(Object.keys(settings).length > 0 ? { settings } : {}),
       });
     } catch (e) {
@@ -63,6 +63,8 @@ export function recordCommand(ctx: LabContext, args: RecordArgs): Promise<number
       return EXIT_OK;
     }
     const lines = [`recorded ${args.argv.join(' ')} -> ${relative(ctx.cwd, out)} (+ ${relative(ctx.cwd, sidecar)})`, ...conversionSummary(r)];
+    if (r.traced.exitCode !== 0) lines.push(`WARNING: the traced run exited with ${r.traced.exitCode}: the log records a failed run`);
+    if (r.normal && r.normal.exitCode !== r.traced.exitCode) lines.push(`WARNING: the normal run exited with ${r.normal.exitCode}, the traced one with ${r.traced.exitCode}: the two runs did different things`);
     if (r.lostFaults > 0) lines.push(`WARNING: perf lost ${r.lostFaults} fault records (its buffer overflowed): the log under-counts first touches`);
     if (r.unusable.length > 0) lines.push(`${r.unusable.length} trace lines could not be used (first: ${r.unusable[0]!.reason})`);
     lines.push(`traced run (THP disabled): ${(r.traced.durationMs / 1000).toFixed(2)} s, exit ${r.traced.exitCode}, peak RssAnon+RssShmem ${formatBytes(peak('traced', 'rssModelBytes'))}`);

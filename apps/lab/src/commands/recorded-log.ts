@@ -53,7 +53,7 @@ export function conversionSummary(c: Conversion): string[] {
   const s = c.stats;
   const lines = [
     `${formatCount(c.events.length)} events: ${Object.entries(s.eventsByType).map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')}`,
-    `${s.processes} process${s.processes === 1 ? '' : 'es'}, ${s.threads} thread${s.threads === 1 ? '' : 's'} sharing an mm; ${formatCount(s.faults)} faults, ${formatCount(s.touches)} of them in modelled (anon/shmem) memory`,
+    `${s.processes} process${s.processes === 1 ? '' : 'es'} (mms), ${s.threads} more task${s.threads === 1 ? '' : 's'} sharing one (threads, vfork children before exec); ${formatCount(s.faults)} faults, ${formatCount(s.touches)} of them in modelled (anon/shmem) memory`,
   ];
   const left = Object.entries(s.excludedBytes).filter(([, b]) => b > 0);
   if (left.length > 0) {
@@ -61,7 +61,10 @@ export function conversionSummary(c: Conversion): string[] {
     for (const [k, b] of left) lines.push(`  ${formatBytes(b)} of ${EXCLUDED_WORDS[k] ?? k}`);
   }
   const dropped = Object.entries(s.droppedFaults).filter(([, n]) => n > 0);
-  if (dropped.length > 0) lines.push(`faults not replayed: ${dropped.map(([k, n]) => `${k} ${formatCount(n)}`).join(', ')}`);
+  if (dropped.length > 0) {
+    lines.push(`faults not replayed: ${dropped.map(([k, n]) => `${k} ${formatCount(n)}`).join(', ')}`);
+    if ((s.droppedFaults['no-mapping'] ?? 0) > 0) lines.push('  (no-mapping: mostly the executable\'s own data/bss and ld.so, which execve maps without a syscall the trace sees)');
+  }
   const un = Object.entries(s.unmodelled);
   if (un.length > 0) lines.push(`calls with no model event: ${un.map(([k, n]) => `${k} x${n}`).join(', ')}`);
   return lines;
