@@ -161,6 +161,9 @@ describe('the step language refuses what it cannot explore', () => {
     expect(() => compile(base([load('f', 'nope', 'r')]))).toThrow(ScenarioError);
     expect(() => compile(base([load('f', 'nope', 'r')]))).toThrow(/CPU0 P0 step 1 \(f\): unknown word 'nope'/);
   });
+  it('names a register no step writes (a typo would otherwise read as NaN)', () => {
+    expect(() => compile(base([load('f', 'x', 'flags'), branchIf((r) => r.falgs === 0, 'out'), label('out')]))).toThrow(/step 2: reads register 'r.falgs', which no load or rmw of this path writes \(registers: flags\)/);
+  });
   it('refuses a backward branch (paths have no loops)', () => {
     expect(() => compile(base([label('top'), load('f', 'x', 'r'), branchIf(() => true, 'top')]))).toThrow(/goes backwards/);
   });

@@ -62,6 +62,36 @@ function flatten(steps: Steps, out: Step[] = []): Step[] {
   return out;
 }
 
+/**
+ * Calls a step's expressions once with registers that refuse unknown names,
+ * so a typo (`r.falgs`) is an error naming the step rather than a NaN that
+ * silently takes every branch the same way.
+ */
+function checkRegisters(op: Op, names: readonly string[], ctx: string): void {
+  const regs = new Proxy({} as Record<string, number>, {
+    get: (_t, k) => {
+      if (typeof k !== 'string') return undefined;
+      if (!names.includes(k)) throw new ScenarioError(`${ctx}: reads register 'r.${k}', which no load or rmw of this path writes (registers: ${names.join(', ') || 'none'})`);
+      return 0;
+    },
+  });
+  const st = op.step;
+  const calls: (() => unknown)[] = [];
+  if (st.kind === 'store' && typeof st.value === 'function') calls.push(() => (st.value as (r: Regs) => number)(regs));
+  if (st.kind === 'rmw') calls.push(() => st.update(0, regs), () => st.await?.(0, regs));
+  if (st.kind === 'branch') calls.push(() => st.when(regs));
+  if (st.kind === 'assert') calls.push(() => st.holds(regs));
+  if ('check' in st && st.check) calls.push(() => st.check!.holds(regs, () => 0));
+  for (const call of calls) {
+    try {
+      call();
+    } catch (e) {
+      if (e instanceof ScenarioError) throw e;
+      // Any other error is the expression's own business with these dummy values.
+    }
+  }
+}
+
 export function compile(scenario: RaceScenario): Program {
   const where = `scenario '${scenario.name}'`;
   if (scenario.cpus.length < 1 || scenario.cpus.length > MAX_CPUS) throw new ScenarioError(`${where}: expected 1 to ${MAX_CPUS} CPUs, got ${scenario.cpus.length}`);
@@ -133,6 +163,7 @@ export function compile(scenario: RaceScenario): Program {
     });
     const regs: Record<string, number> = {};
     for (const n of regNames) regs[n] = 0;
+    ops.forEach((op, i) => checkRegisters(op, regNames, `${where}, CPU${cpu} ${p.name} step ${i + 1}${'fn' in op.step ? ` (${op.step.fn})` : ''}`));
     return { name: p.name, ops, regNames, regs, loads };
   });
   const finals = (scenario.finally ?? []).map((check) => ({
