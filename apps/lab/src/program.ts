@@ -91,6 +91,7 @@ The log is validated in full first; a bad log is refused and nothing is written.
     .option('--sample-every <N>', 'events between metric samples (default: about 1,000 samples per run, every event for logs under 1,000 events)')
     .option('-p, --param <NAME=VALUE>', 'scenario parameter (repeatable)', collect)
     .option('--seeds <SEEDS>', 'replicates: regenerate the scenario once per seed (1..10, 1,4,9 or both) and replay each under every design; writes stats.csv')
+    .option('-j, --jobs <N>', 'with --seeds: replays at once, one worker thread each (default: the cores available)')
     .option('--set <KEY=VALUE>', 'a tunable of the log header, as the sysctl event names it (repeatable), e.g. --set khugepaged.max_ptes_none=64', collect)
     .option('--force', 'replace an existing comparison directory')
     .option('--check', 'walk the invariants at every sample; exit 1 if any design failed an expect, broke an invariant or ran out of memory the log did not expect')
@@ -107,11 +108,11 @@ interval across seeds, and each delta is the paired difference seed by seed (sam
 with its interval and a paired t-test p-value; an interval containing 0 reads "no significant
 difference". A log file cannot be reseeded: --seeds takes a scenario with a seed parameter. An override after a design that already has
 overrides continues it (linux-3.13:refcount=head-refcount,param.thpCow=pte); repeat --designs to be explicit.`)
-    .action(async (log: string, o: { designs: string[]; out?: string; report?: boolean; sampleEvery: string; param?: string[]; seeds?: string; set?: string[]; force?: boolean; check?: boolean }) => {
+    .action(async (log: string, o: { designs: string[]; out?: string; report?: boolean; sampleEvery: string; param?: string[]; seeds?: string; jobs?: string; set?: string[]; force?: boolean; check?: boolean }) => {
       const { compareCommand } = await import('./commands/compare.js');
       done(await compareCommand(ctx, {
         log, designs: o.designs, sampleEvery: o.sampleEvery, report: o.report ?? false, force: o.force ?? false, check: o.check ?? false, param: o.param ?? [], set: o.set ?? [],
-        ...(o.seeds !== undefined ? { seeds: o.seeds } : {}), ...(o.out !== undefined ? { out: o.out } : {}),
+        ...(o.seeds !== undefined ? { seeds: o.seeds } : {}), ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.out !== undefined ? { out: o.out } : {}),
       }));
     });
 

@@ -4,7 +4,7 @@ import { PAGELAB_VERSION } from '@pagelab/engine';
 import type { LabContext } from '../context.js';
 import type { LoadedLog } from '../log-source.js';
 
-export function compareManifest(ctx: LabContext, log: LoadedLog, designs: ReadonlyArray<{ name: string; dir: string }>): string {
+export function compareManifest(ctx: LabContext, log: Pick<LoadedLog, 'header' | 'sha256'>, designs: ReadonlyArray<{ name: string; dir: string }>): string {
   const manifest = {
     pagelab: PAGELAB_VERSION,
     workload: { name: log.header.workload.name, seed: log.header.workload.seed, params: log.header.workload.params ?? {} },

@@ -13,11 +13,11 @@ import { join, relative, resolve } from 'node:path';
 import { stableStringify, writeFileAtomic } from '@pagelab/events';
 import { PAGELAB_VERSION, type Design, type RunSummary } from '@pagelab/engine';
 import { CliError, EXIT_OK, type LabContext } from '../context.js';
-import { autoSampleEvery, sampleEveryOf } from '../designs.js';
 import { slug, table } from '../format.js';
-import { loadLog, parseParams } from '../log-source.js';
+import { loadLog, parseParams, type LoadedLog } from '../log-source.js';
 import { buildDirAtomically } from '../run-dir.js';
-import { writeRunFiles } from '../run-files.js';
+import { jobsOf, Progress, runCells } from '../pool/pool.js';
+import type { CellTask } from '../pool/cell.js';
 import { parseSeeds } from '../seeds.js';
 import { parseSets, withSettings, type SettingsOverride } from '../settings-override.js';
 import { compareManifest } from './compare-manifest.js';
@@ -31,6 +31,8 @@ export interface CompareSeedsArgs {
   readonly set?: readonly string[];
   readonly force?: boolean;
   readonly report?: boolean;
+  /** worker threads (default: the cores available) */
+  readonly jobs?: string | number;
 }
 
 /** What the replicates need checked before anything runs: a scenario with a seed parameter, and no seed in --param. */
@@ -56,7 +58,7 @@ export interface ReplicateDone {
 }
 
 /** The replicated comparison; `designs` already checked (distinct). */
-export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, designs: readonly Design[], report: (dir: string) => Promise<number>): Promise<number> {
+export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, designs: readonly Design[], texts: readonly string[], report: (dir: string) => Promise<number>): Promise<number> {
   const seeds = parseSeeds(args.seeds);
   const params = parseParams(args.param ?? []);
   await checkReseedable(ctx, args.log, params);
@@ -75,22 +77,36 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
   const result = await buildDirAtomically(
     target,
     async (dir) => {
-      const done: ReplicateDone[] = [];
+      const tasks: CellTask[] = [];
       for (const seed of seeds) {
-        const log = seed === seeds[0] ? first : await load(seed);
-        const sampleEvery = sampleEveryOf(args.sampleEvery, autoSampleEvery(log.events));
-        const seedDir = `seed-${seed}`;
-        await mkdir(join(dir, seedDir));
-        const summaries: { name: string; dir: string; summary: RunSummary }[] = [];
+        await mkdir(join(dir, `seed-${seed}`));
         for (const d of designs) {
-          const sub = join(dir, seedDir, d.slug);
-          await mkdir(sub);
-          const summary = await writeRunFiles(ctx, log, d, { sampleEvery, checkInvariants: false, label: `seed ${seed} ${d.name}` }, sub);
-          summaries.push({ name: d.name, dir: d.slug, summary });
+          const outDir = join(dir, `seed-${seed}`, d.slug);
+          await mkdir(outDir);
+          tasks.push({ log: args.log, params: [...paramList, `seed=${seed}`], set: args.set ?? [], design: texts[designs.indexOf(d)]!, sampleEvery: args.sampleEvery, outDir, label: `seed ${seed} ${d.name}` });
         }
-        await writeFileAtomic(join(dir, seedDir, 'compare.json'), compareManifest(ctx, log, summaries));
-        done.push({ seed, dir: seedDir, logSha256: log.sha256, events: log.events, summaries });
-        if (!ctx.isTTY) ctx.stderr(`seed ${seed}: ${designs.length} design${designs.length === 1 ? '' : 's'} replayed (${done.length}/${seeds.length} seeds, ${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+      }
+      // In this thread each seed's log is generated once and shared by its designs (then dropped).
+      const logs = new Map<string, Promise<LoadedLog>>([[tasks[0]!.params.join('\0'), Promise.resolve(first)]]);
+      const left = new Map<string, number>();
+      for (const t of tasks) left.set(t.params.join('\0'), (left.get(t.params.join('\0')) ?? 0) + 1);
+      const preloaded = (t: CellTask): Promise<LoadedLog> => {
+        const k = t.params.join('\0');
+        let l = logs.get(k);
+        if (l === undefined) logs.set(k, (l = load(Number(t.params[t.params.length - 1]!.slice('seed='.length)))));
+        const n = left.get(k)! - 1;
+        left.set(k, n);
+        if (n === 0) logs.delete(k);
+        return l;
+      };
+      const jobs = jobsOf(args.jobs);
+      const results = await runCells(ctx, tasks, jobs, new Progress(ctx, tasks.length, 'replays'), preloaded);
+      const done: ReplicateDone[] = [];
+      for (const [si, seed] of seeds.entries()) {
+        const mine = results.slice(si * designs.length, (si + 1) * designs.length);
+        const summaries = mine.map((r, i) => ({ name: designs[i]!.name, dir: designs[i]!.slug, summary: r.summary }));
+        await writeFileAtomic(join(dir, `seed-${seed}`, 'compare.json'), compareManifest(ctx, mine[0]!, summaries));
+        done.push({ seed, dir: `seed-${seed}`, logSha256: mine[0]!.sha256, events: mine[0]!.events, summaries });
       }
       const names = designs.map((d) => d.name);
       const tables = replicateTables(done.flatMap((r) => r.summaries.map((s) => ({ seed: r.seed, design: s.name, summary: s.summary }))), names);

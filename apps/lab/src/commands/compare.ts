@@ -26,6 +26,8 @@ export interface CompareArgs {
   readonly set?: readonly string[];
   /** `--seeds 1..10`: regenerate the scenario once per seed (compare-seeds.ts) */
   readonly seeds?: string;
+  /** worker threads for --seeds (default: the cores available) */
+  readonly jobs?: string | number;
   readonly force?: boolean;
   /** `--check`: invariants at every sample; exit 1 if any design failed an expect, broke an invariant or ran out of memory unasked */
   readonly check?: boolean;
@@ -93,7 +95,7 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
     }
     if (args.seeds !== undefined) {
       const { compareSeeds } = await import('./compare-seeds.js');
-      return compareSeeds(ctx, { ...args, seeds: args.seeds }, designs, (dir) => writeReportFor(ctx, dir));
+      return compareSeeds(ctx, { ...args, seeds: args.seeds }, designs, texts, (dir) => writeReportFor(ctx, dir));
     }
     const sets = parseSets(args.set ?? []);
     const log = withSettings(await loadLog(ctx, args.log, args.param ?? []), sets);
