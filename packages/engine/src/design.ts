@@ -9,7 +9,7 @@
  * Both return errors as values naming the offending token and what was expected.
  */
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { AXES, MODEL_PARAM_DOMAINS, type AxisName, type AxisPolicy, type DesignPolicies, type ModelParams, type PolicyDescriptor } from '@pagelab/kernel-core';
+import { AXES, MODEL_PARAM_DOMAINS, designPolicies, type AxisName, type DesignPolicies, type ModelParams, type PolicyDescriptor } from '@pagelab/kernel-core';
 import { describeValue, issuesOf, stableStringify } from '@pagelab/events';
 import { DEFAULT_PRESET, KNOWN_POLICY_IDS, PRESET_NAMES, findPreset, type AxisChoices, type PolicyChoice } from './presets.js';
 import type { Registry } from './registry.js';
@@ -263,12 +263,8 @@ export function resolveDesign(spec: DesignSpec, registry: Registry): Either<Desi
     policies,
     params,
     descriptors,
-    createPolicies: () => ({
-      refcount: (descriptors.refcount as PolicyDescriptor<'refcount'>).create(policies.refcount.params) as AxisPolicy['refcount'],
-      sharedness: (descriptors.sharedness as PolicyDescriptor<'sharedness'>).create(policies.sharedness.params) as AxisPolicy['sharedness'],
-      pinnedMigration: (descriptors['pinned-migration'] as PolicyDescriptor<'pinned-migration'>).create(policies['pinned-migration'].params) as AxisPolicy['pinned-migration'],
-      shmemTruncate: (descriptors['shmem-truncate'] as PolicyDescriptor<'shmem-truncate'>).create(policies['shmem-truncate'].params) as AxisPolicy['shmem-truncate'],
-    }),
+    // The registry checked each descriptor's axis when it was found, so its factory makes that axis' policy.
+    createPolicies: () => designPolicies((axis) => (descriptors[axis] as PolicyDescriptor<typeof axis>).create(policies[axis].params)),
   });
 }
 

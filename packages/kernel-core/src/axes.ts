@@ -9,8 +9,53 @@ import type { MM } from './mm.js';
 import type { PinHashStats } from './pinned_stats.js';
 import type { ShmemFile } from './shmem_file.js';
 
-export type AxisName = 'refcount' | 'sharedness' | 'pinned-migration' | 'shmem-truncate';
-export const AXES: readonly AxisName[] = ['refcount', 'sharedness', 'pinned-migration', 'shmem-truncate'];
+/**
+ * The axis table: the one list of axes. `AxisName`, `AXES`, `DesignPolicies`
+ * (the field the model reads each policy from), `designPolicies` (the
+ * factory) and the policy generator's maps (tools/policy-gen) all derive
+ * from it. Adding an axis is an entry here, its interface in AxisPolicy
+ * below, a reference policy (testing/reference.ts) and its conformance suite
+ * (packages/policy-testkit).
+ */
+export const AXIS_TABLE = {
+  refcount: {
+    field: 'refcount',
+    short: 'refcount',
+    iface: 'RefcountPolicy',
+    reference: 'refHeadRefcount',
+    conformance: 'runRefcountConformance',
+    question: 'how references on a THP are counted; what get/put on a tail page does; when and how split works',
+  },
+  sharedness: {
+    field: 'sharedness',
+    short: 'sharedness',
+    iface: 'SharednessPolicy',
+    reference: 'refPreciseSharedness',
+    conformance: 'runSharednessConformance',
+    question: '"is this folio mapped by more than one process?", as khugepaged and CoW reuse ask it',
+  },
+  'pinned-migration': {
+    field: 'pinnedMigration',
+    short: 'pinned',
+    iface: 'PinnedMigrationPolicy',
+    reference: 'refPinsBlock',
+    conformance: 'runPinnedMigrationConformance',
+    question: 'what compaction, CMA and offlining do with pinned or driver-owned pages',
+  },
+  'shmem-truncate': {
+    field: 'shmemTruncate',
+    short: 'shmem',
+    iface: 'ShmemTruncatePolicy',
+    reference: 'refSplitOnPunch',
+    conformance: 'runShmemTruncateConformance',
+    question: 'what a partial hole punch inside a shmem THP does, and whether khugepaged may collapse it back',
+  },
+} as const;
+
+export type AxisName = keyof typeof AXIS_TABLE;
+export const AXES = Object.keys(AXIS_TABLE) as readonly AxisName[];
+/** The DesignPolicies field of an axis (`pinned-migration` -> `pinnedMigration`). */
+export type AxisField<A extends AxisName = AxisName> = (typeof AXIS_TABLE)[A]['field'];
 
 /** FOLL_GET (a plain reference) or FOLL_PIN (a DMA pin, counted apart where the era can). */
 export type GupKind = 'get' | 'pin';
@@ -112,11 +157,14 @@ export interface ShmemTruncatePolicy {
   onPunch?(k: Kernel, file: ShmemFile, start: number, end: number): void;
 }
 
-export interface DesignPolicies {
-  refcount: RefcountPolicy;
-  sharedness: SharednessPolicy;
-  pinnedMigration: PinnedMigrationPolicy;
-  shmemTruncate: ShmemTruncatePolicy;
+/** One policy per axis, under the field the model reads it from (AXIS_TABLE's `field`). */
+export type DesignPolicies = { [A in AxisName as AxisField<A>]: AxisPolicy[A] };
+
+/** The factory: a design's policies, one made per axis by `make`, placed in their fields. */
+export function designPolicies(make: <A extends AxisName>(axis: A) => AxisPolicy[A]): DesignPolicies {
+  const out: Record<string, unknown> = {};
+  for (const axis of AXES) out[AXIS_TABLE[axis].field] = make(axis);
+  return out as DesignPolicies;
 }
 
 /** The policy object of each axis. */
@@ -137,7 +185,7 @@ export interface PolicyDescriptor<A extends AxisName = AxisName, P = Record<stri
   readonly id: string;
   readonly axis: A;
   readonly title: string;
-  /** What it models: a seed thread file or a kernel version, e.g. "Linux 3.13 (T313), seeds/002". */
+  /** What it models: a seed thread file or a kernel version, e.g. "Linux 3.13 (T313), seed 002". */
   readonly models: string;
   readonly params: import('io-ts').Type<P, unknown, unknown>;
   readonly defaults: P;

@@ -6,26 +6,35 @@
 const { formatFiles, generateFiles, installPackagesTask, names, updateJson } = require('@nx/devkit');
 const path = require('node:path');
 
-const SHORT = { refcount: 'refcount', sharedness: 'sharedness', 'pinned-migration': 'pinned', 'shmem-truncate': 'shmem' };
-const IFACE = { refcount: 'RefcountPolicy', sharedness: 'SharednessPolicy', 'pinned-migration': 'PinnedMigrationPolicy', 'shmem-truncate': 'ShmemTruncatePolicy' };
-const REFERENCE = { refcount: 'refHeadRefcount', sharedness: 'refPreciseSharedness', 'pinned-migration': 'refPinsBlock', 'shmem-truncate': 'refSplitOnPunch' };
-const CONFORMANCE = { refcount: 'runRefcountConformance', sharedness: 'runSharednessConformance', 'pinned-migration': 'runPinnedMigrationConformance', 'shmem-truncate': 'runShmemTruncateConformance' };
+/**
+ * The axes, their short names, interfaces, reference policies and
+ * conformance suites: read from kernel-core's AXIS_TABLE (src/axes.ts, through
+ * tsx), so a new axis needs no edit here.
+ * @returns {Promise<Record<string, {field: string, short: string, iface: string, reference: string, conformance: string, question: string}>>}
+ */
+async function axisTable() {
+  const { tsImport } = await import('tsx/esm/api');
+  const mod = await tsImport(path.join(__dirname, '../../../packages/kernel-core/src/axes.ts'), __filename);
+  return mod.AXIS_TABLE;
+}
 
-/** @param {import('@nx/devkit').Tree} tree @param {{axis: keyof typeof SHORT, name: string, title?: string, models?: string}} opts */
+/** @param {import('@nx/devkit').Tree} tree @param {{axis: string, name: string, title?: string, models?: string}} opts */
 module.exports = async function policyGenerator(tree, opts) {
-  if (!(opts.axis in SHORT)) throw new Error(`axis "${opts.axis}": expected one of ${Object.keys(SHORT).join(', ')}`);
+  const table = await axisTable();
+  const entry = table[opts.axis];
+  if (!entry) throw new Error(`axis "${opts.axis}": expected one of ${Object.keys(table).join(', ')}`);
   const n = names(opts.name);
   if (n.fileName !== opts.name) throw new Error(`name "${opts.name}": expected kebab-case, e.g. ${n.fileName}`);
-  const pkg = `policy-${SHORT[opts.axis]}-${n.fileName}`;
+  const pkg = `policy-${entry.short}-${n.fileName}`;
   const root = `packages/${pkg}`;
   if (tree.exists(root)) throw new Error(`${root} already exists`);
   generateFiles(tree, path.join(__dirname, 'files'), root, {
     ...n,
     pkg,
     axis: opts.axis,
-    iface: IFACE[opts.axis],
-    reference: REFERENCE[opts.axis],
-    conformance: CONFORMANCE[/** @type {'refcount'} */ (opts.axis)] ?? '',
+    iface: entry.iface,
+    reference: entry.reference,
+    conformance: entry.conformance,
     title: opts.title || `${n.fileName} (${opts.axis})`,
     models: opts.models || 'describe the seed thread or kernel version it models',
     tmpl: '',
