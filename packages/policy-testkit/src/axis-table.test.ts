@@ -5,7 +5,7 @@
  * axis's policy in the field the model reads.
  */
 import * as core from '@pagelab/kernel-core';
-import { AXES, AXIS_TABLE, designPolicies, referencePolicies, type AxisName } from '@pagelab/kernel-core';
+import { AXES, AXIS_TABLE, designPolicies, referencePolicies, type AxisName, type AxisPolicy } from '@pagelab/kernel-core';
 import { describe, expect, it } from 'vitest';
 import * as testkit from './index.js';
 
@@ -18,9 +18,10 @@ describe('the axis table', () => {
 
   it('designPolicies makes one policy per axis and puts it in that axis field', () => {
     const asked: AxisName[] = [];
-    const built = designPolicies((axis) => {
+    const byField = referencePolicies as unknown as Record<string, unknown>;
+    const built = designPolicies(<A extends AxisName>(axis: A) => {
       asked.push(axis);
-      return (referencePolicies as unknown as Record<string, never>)[AXIS_TABLE[axis].field];
+      return byField[AXIS_TABLE[axis].field] as AxisPolicy[A];
     });
     expect(asked).toEqual([...AXES]);
     expect(built).toEqual(referencePolicies);
