@@ -12,12 +12,15 @@ import type { LogHeader, WorkloadEvent } from '@pagelab/events';
 
 export interface ObservedSample {
   readonly seq: number;
+  /** Milliseconds into the observed run, for charts. */
+  readonly tMs?: number;
   readonly anonHugeBytes: number;
   readonly rssModelBytes: number;
 }
 
 export interface PredictedPoint {
   readonly seq: number;
+  readonly tMs: number;
   readonly observedAnonHugeBytes: number;
   readonly predictedAnonHugeBytes: number;
   readonly observedRssBytes: number;
@@ -86,7 +89,7 @@ export function predict(log: { header: LogHeader; events: readonly WorkloadEvent
     const m = modelTotals(r.kernel);
     while (i < sorted.length && sorted[i]!.seq <= seq) {
       const s = sorted[i++]!;
-      points.push({ seq: s.seq, observedAnonHugeBytes: s.anonHugeBytes, predictedAnonHugeBytes: m.anonHugeBytes, observedRssBytes: s.rssModelBytes, predictedRssBytes: m.rssBytes });
+      points.push({ seq: s.seq, tMs: s.tMs ?? 0, observedAnonHugeBytes: s.anonHugeBytes, predictedAnonHugeBytes: m.anonHugeBytes, observedRssBytes: s.rssModelBytes, predictedRssBytes: m.rssBytes });
     }
   };
   read(0);

@@ -22,8 +22,8 @@ export function normalSamples(text: string): ObservedSample[] {
   const out: ObservedSample[] = [];
   for (const line of text.split('\n').slice(1)) {
     if (line.trim() === '') continue;
-    const s = JSON.parse(line) as { run?: string; seq?: number; anonHugeBytes?: number; rssModelBytes?: number };
-    if (s.run === 'normal' && typeof s.seq === 'number' && s.seq > 0) out.push({ seq: s.seq, anonHugeBytes: s.anonHugeBytes ?? 0, rssModelBytes: s.rssModelBytes ?? 0 });
+    const s = JSON.parse(line) as { run?: string; seq?: number; tMs?: number; anonHugeBytes?: number; rssModelBytes?: number };
+    if (s.run === 'normal' && typeof s.seq === 'number' && s.seq > 0) out.push({ seq: s.seq, tMs: s.tMs ?? 0, anonHugeBytes: s.anonHugeBytes ?? 0, rssModelBytes: s.rssModelBytes ?? 0 });
   }
   return out;
 }
