@@ -45,6 +45,9 @@ export interface Program {
 export const DEADLOCK = 'no CPU waits forever (a lock or count it awaits never comes)';
 export const MAX_CPUS = 4;
 export const MAX_WORDS = 64;
+/** Transition ids keep a step index in 11 bits. */
+const MAX_STEPS = 2047;
+const KINDS = ['load', 'store', 'rmw', 'barrier', 'branch', 'label', 'assert'];
 const MAX_ASSERTIONS = 30;
 
 export class ScenarioError extends Error {
@@ -119,6 +122,10 @@ export function compile(scenario: RaceScenario): Program {
 
   const cpus: CpuProgram[] = scenario.cpus.map((p, cpu) => {
     const steps = flatten(p.steps);
+    if (steps.length > MAX_STEPS) throw new ScenarioError(`${where}, CPU${cpu} ${p.name}: at most ${MAX_STEPS} steps, got ${steps.length}`);
+    for (const [i, s] of steps.entries()) {
+      if (!s || !KINDS.includes((s as { kind?: string }).kind ?? '')) throw new ScenarioError(`${where}, CPU${cpu} ${p.name} step ${i + 1}: expected a step with kind ${KINDS.join(' | ')}, got ${JSON.stringify(s)?.slice(0, 80)}`);
+    }
     const labels = new Map<string, number>();
     steps.forEach((s, i) => {
       if (s.kind === 'label') {
