@@ -35,11 +35,14 @@ export interface PinHashStats {
   /** get_page_pin_info calls, and the mean chain length they walked */
   hashLookups: number;
   hashLookupWalk: number;
+  /** table inserts (registrations and post-migration repoints) and the most entries held at once */
+  hashInserts: number;
+  hashPeakEntries: number;
 }
 
 export type PinnedMigrationStats = PinHashStats & PinnedMigrationCounters;
 
-const NO_HASH: PinHashStats = { globalLockAcquisitions: 0, hashBuckets: 0, hashMaxChain: 0, hashMeanChain: 0, hashCollisions: 0, hashLookups: 0, hashLookupWalk: 0 };
+const NO_HASH: PinHashStats = { globalLockAcquisitions: 0, hashBuckets: 0, hashMaxChain: 0, hashMeanChain: 0, hashCollisions: 0, hashLookups: 0, hashLookupWalk: 0, hashInserts: 0, hashPeakEntries: 0 };
 
 /** The summary's `pinnedMigration` block: the mechanism's counters and the design's hash (if it has one). */
 export function pinnedMigrationStats(k: Kernel): PinnedMigrationStats {

@@ -29,7 +29,7 @@
  *     and take their references again on the new page.
  *
  * Costs per operation (one locked op per spin_lock and per atomic bit op,
- * semantics.md §2 units): register = lock + SetPagePinned = 2; unregister =
+ * docs/kernel/semantics.md §2 units): register = lock + SetPagePinned = 2; unregister =
  * lock + ClearPagePinned when the page's last entry goes = 2; lookup = lock
  * = 1; the handler's move = kernel-core's generic moveDriverPage /
  * migrateFolio; the repoint after a move = lock (+ SetPagePinned per user
@@ -199,6 +199,8 @@ export function createOwnerHandlers(params: Params = DEFAULTS): OwnerHandlersPol
         hashCollisions: table.collisions,
         hashLookups: lookups,
         hashLookupWalk: lookups === 0 ? 0 : walked / lookups,
+        hashInserts: table.inserts,
+        hashPeakEntries: table.peakSize,
       };
     },
   };
@@ -208,7 +210,7 @@ export const descriptor: PolicyDescriptor<'pinned-migration', Params> = {
   id: 'owner-handlers',
   axis: 'pinned-migration',
   title: "Minchan's pin-page owners: a global hash under one spinlock finds each pinned page's owner, whose migrate handler moves it",
-  models: "Minchan Kim, RFC 'Pin page control subsystem' (linux-mm, Aug 2013); seeds/004 (LaHaise's objections)",
+  models: "Minchan Kim, RFC 'Pin page control subsystem' (linux-mm, Aug 2013); seed 004 (LaHaise's objections)",
   params: Params,
   defaults: DEFAULTS,
   paramDocs: {

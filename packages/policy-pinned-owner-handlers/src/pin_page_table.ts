@@ -28,6 +28,8 @@ export class PinPageTable {
   /** statistics */
   maxChain = 0;
   collisions = 0;
+  /** every insert (registrations and repoints) */
+  inserts = 0;
   private peakEntries = 0;
   private peakNonEmpty = 0;
 
@@ -47,6 +49,11 @@ export class PinPageTable {
   /** Entries now. */
   get size(): number {
     return this.entries;
+  }
+
+  /** The most entries the table held at once. */
+  get peakSize(): number {
+    return this.peakEntries;
   }
 
   /** Mean chain length of the non-empty buckets when the table held the most entries. */
@@ -71,6 +78,7 @@ export class PinPageTable {
     this.entOwner[e] = owner;
     this.entNext[e] = this.heads[b]!;
     this.heads[b] = e;
+    this.inserts++;
     const len = ++this.lens[b]!;
     if (len > 1) this.collisions++;
     else this.nonEmpty++;

@@ -12,6 +12,7 @@ import { isReplicateManifest, writeReplicateReport } from './replicateReport.js'
 import { reportMarkdown } from './markdown.js';
 import { manifestWarnings, provenance } from './provenance.js';
 import { lockingTable, sharednessTable, vmstatTable, type Block, type Section } from './sections.js';
+import { pinnedMigrationSection } from './pinnedSection.js';
 
 export interface WriteReportOptions {
   /** the command line that made this report (e.g. `pagelab report RUN_DIR`), added to the provenance */
@@ -70,6 +71,7 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
   const notes = [...manifestWarnings(run), ...run.designs.flatMap((d, i) => outcomeMismatches(d, series[i]!.outcomes))];
   const prov = provenance(run, { ...(opts.command !== undefined ? { command: opts.command } : {}), notes });
   const body = sections(charts, { sharedness: sharednessTable(run.designs), locking: lockingTable(run.designs), vmstat: vmstatTable(run.designs) });
+  body.push(...pinnedMigrationSection(run.designs));
 
   const w = run.manifest.workload;
   const title = `pagelab comparison: ${w.name} (seed ${w.seed})`;
