@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJsonlWriter, writeFileAtomic, writeJsonlFile } from './writer.js';
@@ -103,5 +103,24 @@ describe('writeFileAtomic', () => {
     await mkdir(join(path, 'child'), { recursive: true });
     await expect(writeFileAtomic(path, 'x')).rejects.toThrow();
     expect((await readdir(dir)).sort()).toEqual(['adir', 'keep']);
+  });
+});
+
+describe('a write that fails mid-way (a full disk)', () => {
+  test('is kept and reported by the write calls and close(), never thrown or left unhandled', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'pagelab-writer-fail-'));
+    const w = await openJsonlWriter(join(d, 'x.jsonl'), { bufferBytes: 16 });
+    // Closing the descriptor under the writer makes its next write fail with EBADF, as ENOSPC would.
+    closeSync((w as unknown as { handle: { fd: number } }).handle.fd);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const lines = Array.from({ length: 100 }, (_, i) => `{"i":${i}}`);
+    await expect(w.writeLines(lines)).rejects.toThrow(/EBADF/);
+    await expect(w.close()).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 10));
+    process.removeListener('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+    await rm(d, { recursive: true, force: true });
   });
 });

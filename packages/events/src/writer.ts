@@ -88,7 +88,7 @@ class AtomicJsonlWriter implements JsonlWriter {
     for (const line of lines) {
       this.buffer.push(line, '\n');
       this.bufferedChars += line.length + 1;
-      if (this.bufferedChars >= this.limit) void this.flush();
+      if (this.bufferedChars >= this.limit) this.writeOut();
     }
     this.count += lines.length;
     return this.settled();
@@ -152,6 +152,12 @@ class AtomicJsonlWriter implements JsonlWriter {
    * kept and re-raised by settled() and close().
    */
   private flush(): Promise<void> {
+    this.writeOut();
+    return this.settled();
+  }
+
+  /** The synchronous part of flush(): a failure is kept, never thrown (settled() and close() report it). */
+  private writeOut(): void {
     if (this.buffer.length > 0) {
       const text = this.buffer.join('');
       this.buffer = [];
@@ -165,7 +171,6 @@ class AtomicJsonlWriter implements JsonlWriter {
         }
       }
     }
-    return this.settled();
   }
 
   private async discard(): Promise<void> {

@@ -1,0 +1,180 @@
+/**
+ * The promise of the README under faults, through the real `pagelab` bin:
+ * a run or a comparison killed mid-way (SIGINT, SIGTERM, SIGKILL) or
+ * stopped by a full disk leaves no run directory at --out, and a rerun to
+ * the same --out works (and removes what a SIGKILL had to leave behind).
+ * The full disk is a small tmpfs mounted as the parent of --out: root only,
+ * under the kernel-state lock, unmounted even when the test fails.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../bin/pagelab.js', import.meta.url));
+const MiB = 1 << 20;
+let dir: string;
+
+/** A log whose replay takes seconds and writes ~160 bytes per khugepaged pass (two PMD ranges scanned each). */
+function slowLog(name: string, passes: number): string {
+  const lines = [
+    { pagelab: 1, machine: { memory: 64 * MiB, nodes: 1, cma: 0, swap: 0 }, workload: { name: 'slow', seed: 1 } },
+    { type: 'spawn', pid: 1 },
+    { type: 'mmap', pid: 1, addr: 4 * MiB, len: 4 * MiB, kind: 'anon' },
+    { type: 'touch', pid: 1, addr: 4 * MiB, len: 2 * MiB, write: true },
+    { type: 'khugepaged', passes },
+  ];
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  return path;
+}
+
+function pagelab(args: string[]): ChildProcess {
+  return spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+function runSync(args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+const exited = (p: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => p.on('exit', (code, signal) => done({ code, signal })));
+
+/** Waits until the run's temporary directory exists in `parent` (the replay is under way), or the process ended. */
+async function midRun(p: ChildProcess, parent: string): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    if (p.exitCode !== null) throw new Error('the run ended before it could be interrupted');
+    if (existsSync(parent) && readdirSync(parent).some((n) => n.includes('.tmp-'))) return;
+    if (Date.now() - t0 > 60_000) throw new Error('no temporary directory appeared within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pagelab-faults-'));
+  slowLog('slow.jsonl', 400_000);
+  slowLog('quick.jsonl', 10);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Each case starts node with tsx (1-3 s) and replays for seconds: budgets sized for a loaded 2-core machine.
+describe('a run or comparison interrupted mid-way', () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} mid-run: exit ${code}, nothing left in the parent, and a rerun to the same --out works`, async () => {
+      const parent = join(dir, `runs-${signal}`);
+      const p = pagelab(['run', 'slow.jsonl', '--design', 'linux-6.10', '--out', join(parent, 'out')]);
+      await midRun(p, parent);
+      p.kill(signal);
+      expect((await exited(p)).code).toBe(code);
+      expect(existsSync(parent) ? readdirSync(parent) : []).toEqual([]);
+      expect(runSync(['run', 'quick.jsonl', '--design', 'linux-6.10', '--out', join(parent, 'out')]).status).toBe(0);
+      expect(readdirSync(parent)).toEqual(['out']);
+    }, 180_000);
+  }
+
+  it('SIGKILL mid-run: no run directory; the rerun to the same --out removes the dead run temporary directory', async () => {
+    const parent = join(dir, 'runs-kill');
+    const p = pagelab(['run', 'slow.jsonl', '--design', 'linux-6.10', '--out', join(parent, 'out')]);
+    await midRun(p, parent);
+    // The bin runs the app in a child (from source): kill both, as the OOM killer or `kill -9` of the group would.
+    spawnSync('pkill', ['-KILL', '-P', String(p.pid)]);
+    p.kill('SIGKILL');
+    await exited(p);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readdirSync(parent).some((n) => n === 'out')).toBe(false);
+    expect(runSync(['run', 'quick.jsonl', '--design', 'linux-6.10', '--out', join(parent, 'out')]).status).toBe(0);
+    expect(readdirSync(parent)).toEqual(['out']);
+  }, 180_000);
+
+  it('SIGINT mid-compare: no comparison directory, and a rerun to the same --out works', async () => {
+    const parent = join(dir, 'cmp-int');
+    const p = pagelab(['compare', 'slow.jsonl', '--designs', 'linux-5.8,linux-6.10', '--out', join(parent, 'out')]);
+    await midRun(p, parent);
+    p.kill('SIGINT');
+    expect((await exited(p)).code).toBe(130);
+    expect(existsSync(parent) ? readdirSync(parent) : []).toEqual([]);
+    expect(runSync(['compare', 'quick.jsonl', '--designs', 'linux-5.8,linux-6.10', '--out', join(parent, 'out')]).status).toBe(0);
+    expect(readdirSync(parent)).toEqual(['out']);
+  }, 180_000);
+
+  it('SIGKILL mid-compare: no comparison directory; the rerun works and cleans up', async () => {
+    const parent = join(dir, 'cmp-kill');
+    const p = pagelab(['compare', 'slow.jsonl', '--designs', 'linux-5.8,linux-6.10', '--out', join(parent, 'out')]);
+    await midRun(p, parent);
+    spawnSync('pkill', ['-KILL', '-P', String(p.pid)]);
+    p.kill('SIGKILL');
+    await exited(p);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readdirSync(parent).includes('out')).toBe(false);
+    expect(runSync(['compare', 'quick.jsonl', '--designs', 'linux-5.8,linux-6.10', '--out', join(parent, 'out')]).status).toBe(0);
+    expect(readdirSync(parent)).toEqual(['out']);
+  }, 180_000);
+});
+
+const LOCK = '/tmp/pagelab-kernel-state.lock';
+
+/** The kernel-state lock of the project's rules: mkdir is atomic; a lock whose pid is dead is stale. */
+async function takeLock(): Promise<() => void> {
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), `${process.pid}\n`);
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((() => { try { return readFileSync(join(LOCK, 'pid'), 'utf8'); } catch { return ''; } })().trim());
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+      if (!alive && pid > 0) rmSync(LOCK, { recursive: true, force: true });
+      if (i > 600) throw new Error(`${LOCK} held by pid ${pid} for 5 minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const canMount = isRoot && spawnSync('which', ['mount']).status === 0;
+
+describe('a full disk', () => {
+  it.skipIf(!canMount)('ENOSPC mid-run: exit 2 with the reason, no partial run directory; a rerun that fits works', async () => {
+    const release = await takeLock();
+    const mnt = join(dir, 'small-disk');
+    mkdirSync(mnt, { recursive: true });
+    let mounted = false;
+    const umount = () => {
+      if (mounted) spawnSync('umount', [mnt]);
+      mounted = false;
+    };
+    process.once('exit', umount);
+    try {
+      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+      if (m.status !== 0) {
+        console.log(`skipped: cannot mount a tmpfs here (${m.stderr.trim()})`);
+        return;
+      }
+      mounted = true;
+      slowLog('fills.jsonl', 20_000); // ~6 MB of observations for a 1 MiB disk
+      const r = runSync(['run', 'fills.jsonl', '--design', 'linux-6.10', '--out', join(mnt, 'out')]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/ENOSPC|no space left/i);
+      expect(readdirSync(mnt)).toEqual([]);
+      expect(runSync(['run', 'quick.jsonl', '--design', 'linux-6.10', '--out', join(mnt, 'out')]).status).toBe(0);
+      expect(readdirSync(mnt)).toEqual(['out']);
+    } finally {
+      umount();
+      process.removeListener('exit', umount);
+      rmdirSync(mnt);
+      release();
+    }
+  }, 180_000);
+
+  it.skipIf(canMount)('is skipped where a tmpfs cannot be mounted (needs root)', () => {
+    console.log('skipped: the full-disk test mounts a tmpfs, which needs root');
+  });
+});
