@@ -52,7 +52,7 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
     if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
     // recordProgram holds the kernel-state lock while it runs.
     r = await recordProgram({ argv: [bin], intervalMs: 20, programOutput: 'ignore' });
-  }, 180_000);
+  }, 900_000); // recordProgram may first wait for the kernel-state lock while another test changes THP knobs
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
