@@ -288,6 +288,22 @@ Exit 0 when every answerable check agrees or its difference is listed, 1 otherwi
       }));
     });
 
+
+  kernel
+    .command('table')
+    .description('The agreement table of docs/validation.md: every runnable named workload once on the kernel, then the model under each preset.')
+    .option('--designs <D1,D2,...>', 'presets to compare (default the eras)', 'linux-3.13,linux-4.5,linux-5.8,linux-6.10,linux-6.15,linux-6.18')
+    .option('--skip <NAMES>', 'workloads left out for time', 'mixed,qemu-balloon,fork-heavy-random')
+    .option('-o, --out <FILE>', 'write the Markdown here (default: standard output)')
+    .addHelpText('after', `
+Examples:
+  sudo pagelab kernel table --out docs/validation.md
+  sudo pagelab kernel table --designs linux-6.15,linux-6.18 --skip mixed`)
+    .action(async (o: { designs: string; skip: string; out?: string }) => {
+      const { kernelTableCommand } = await import('./commands/kernel.js');
+      done(await kernelTableCommand(ctx, { designs: o.designs.split(','), skip: o.skip.split(',').filter((x) => x), ...(o.out !== undefined ? { out: o.out } : {}) }));
+    });
+
   return program;
 }
 
