@@ -42,6 +42,7 @@
  *   smp_load_acquire.
  */
 import { compile, type CpuProgram, type Op, type Program } from './program.js';
+import { StateTable } from './state-table.js';
 import type { MemoryModel, RaceScenario, Regs } from './steps.js';
 
 export type Reduction = 'sleep-sets' | 'none';
@@ -364,6 +365,8 @@ class Machine {
     }
   }
 
+  private readonly wordName = (w: number): string => this.p.words[w]!.name;
+
   /** Applies transition t to s in place; with `trace`, records the step in `last`. */
   apply(s: Int32Array, t: number, trace: boolean): void {
     const c = tCpu(t);
@@ -372,7 +375,7 @@ class Machine {
     const L = this.layout;
     const cpu = this.p.cpus[c]!;
     const pcAt = L.base[c]!;
-    const word = (w: number) => this.p.words[w]!.name;
+    const word = this.wordName;
     if (kind === KIND_COMMIT) {
       const n = s[L.bufLen[c]!]!;
       const b = L.buf[c]!;
@@ -465,13 +468,6 @@ class Machine {
   }
 }
 
-function keyOf(s: Int32Array): string {
-  const u = new Uint16Array(s.buffer, s.byteOffset, s.length * 2);
-  let k = '';
-  for (let i = 0; i < u.length; i += 4096) k += String.fromCharCode.apply(null, u.subarray(i, i + 4096) as unknown as number[]);
-  return k;
-}
-
 function bitsOf(mask: number): number[] {
   const out: number[] = [];
   for (let b = 0; b < 31; b++) if (mask & (1 << b)) out.push(b);
@@ -480,20 +476,26 @@ function bitsOf(mask: number): number[] {
 
 /** Depth-first search with sleep sets; returns the broken assertions' mask and the counts. */
 function sleepSetSearch(m: Machine, maxStates: number) {
-  const visited = new Map<string, number[]>();
+  const visited = new StateTable(m.layout.size);
+  const sleeps: number[][] = [];
   let interleavings = 0;
   let transitions = 0;
   let broken = 0;
   const maskAt = m.layout.mask;
-  const dfs = (s: Int32Array, sleep: Footprint[]): void => {
-    const key = keyOf(s);
-    const seen = visited.get(key);
-    if (seen !== undefined) {
-      const ids = sleep.map((f) => f.id);
-      if (seen.every((id) => ids.includes(id))) return;
+  // One state buffer per depth: a path has no loops, so depth is bounded by the steps.
+  const buffers: Int32Array[] = [];
+  const bufferAt = (d: number) => (buffers[d] ??= new Int32Array(m.layout.size));
+  const dfs = (s: Int32Array, sleep: Footprint[], depth: number): void => {
+    const at = visited.find(s);
+    if (at >= 0) {
+      const seen = sleeps[at]!;
+      if (seen.every((id) => sleep.some((f) => f.id === id))) return;
       sleep = sleep.filter((f) => seen.includes(f.id));
-    } else if (visited.size >= maxStates) throw new Error(`more than ${maxStates} states: the scenario is too big to explore exhaustively`);
-    visited.set(key, sleep.map((f) => f.id));
+      sleeps[at] = sleep.map((f) => f.id);
+    } else {
+      if (visited.size >= maxStates) throw new Error(`more than ${maxStates} states: the scenario is too big to explore exhaustively`);
+      sleeps[visited.add(s)] = sleep.map((f) => f.id);
+    }
     broken |= s[maskAt]!;
     const en: Footprint[] = [];
     m.enabled(s, en);
@@ -504,27 +506,33 @@ function sleepSetSearch(m: Machine, maxStates: number) {
     }
     const explored: Footprint[] = [];
     const alone = en.find((t) => m.invisible(t));
+    const next = bufferAt(depth + 1);
     for (const t of alone ? [alone] : en) {
       if (sleep.some((z) => z.id === t.id)) continue;
-      const next = s.slice();
+      next.set(s);
       m.apply(next, t.id, false);
       transitions++;
       const childSleep = [...sleep, ...explored].filter((z) => !dependent(z, t));
-      dfs(next, childSleep);
+      dfs(next, childSleep, depth + 1);
       explored.push(t);
     }
   };
-  dfs(m.initial(), []);
+  dfs(m.initial(), [], 0);
   return { interleavings, states: visited.size, transitions, broken };
 }
 
-/** Breadth-first search over every transition: shortest witnesses and the exact interleaving count. */
-function fullSearch(m: Machine, maxStates: number) {
-  const init = m.initial();
-  const states: Int32Array[] = [init];
+/**
+ * Breadth-first search over every transition: shortest witnesses and the
+ * exact interleaving count. With `want` (the assertions the reduced search
+ * found broken) it only looks for their witnesses: it keeps no edges and
+ * stops once each has one.
+ */
+function fullSearch(m: Machine, maxStates: number, want?: number) {
+  const width = m.layout.size;
+  const table = new StateTable(width);
+  table.add(m.initial());
   const parent: number[] = [-1];
   const via: number[] = [-1];
-  const index = new Map<string, number>([[keyOf(init), 0]]);
   const edgesFrom: number[] = [];
   const edgesTo: number[] = [];
   const terminal: number[] = [];
@@ -532,34 +540,41 @@ function fullSearch(m: Machine, maxStates: number) {
   let transitions = 0;
   const maskAt = m.layout.mask;
   const en: Footprint[] = [];
-  for (let i = 0; i < states.length; i++) {
-    const s = states[i]!;
-    for (const b of bitsOf(s[maskAt]!)) if (!witness.has(b)) witness.set(b, i);
-    m.enabled(s, en);
+  const cur = new Int32Array(width);
+  const next = new Int32Array(width);
+  let found = 0;
+  for (let i = 0; i < table.size; i++) {
+    if (want !== undefined && (found & want) === want) break;
+    table.copy(i, cur);
+    if (cur[maskAt] !== 0) for (const b of bitsOf(cur[maskAt]!)) if (!witness.has(b)) witness.set(b, i);
+    found |= cur[maskAt]!;
+    m.enabled(cur, en);
     if (en.length === 0) {
-      for (const b of bitsOf(m.terminalMask(s))) if (!witness.has(b)) witness.set(b, i);
+      const tm = m.terminalMask(cur);
+      if (tm !== 0) for (const b of bitsOf(tm)) if (!witness.has(b)) witness.set(b, i);
+      found |= tm;
       terminal.push(i);
       continue;
     }
     for (const t of en) {
-      const next = s.slice();
+      next.set(cur);
       m.apply(next, t.id, false);
       transitions++;
-      const key = keyOf(next);
-      let j = index.get(key);
-      if (j === undefined) {
-        if (states.length >= maxStates) throw new Error(`more than ${maxStates} states: the scenario is too big to explore exhaustively`);
-        j = states.push(next) - 1;
-        index.set(key, j);
+      let j = table.find(next);
+      if (j < 0) {
+        if (table.size >= maxStates) throw new Error(`more than ${maxStates} states: the scenario is too big to explore exhaustively`);
+        j = table.add(next);
         parent.push(i);
         via.push(t.id);
       }
-      edgesFrom.push(i);
-      edgesTo.push(j);
+      if (want === undefined) {
+        edgesFrom.push(i);
+        edgesTo.push(j);
+      }
     }
   }
   // Paths from the initial state to each state, in topological order (the graph is acyclic).
-  const n = states.length;
+  const n = table.size;
   const indeg = new Int32Array(n);
   const outStart = new Int32Array(n + 1);
   for (let e = 0; e < edgesTo.length; e++) {
@@ -621,7 +636,7 @@ export function explore(scenario: RaceScenario, opts: ExploreOptions = {}): Expl
     brokenBits = bitsOf(r.broken);
     // The reduced search answers which assertions break; the shortest
     // counterexample needs the unreduced breadth-first order.
-    if (brokenBits.length > 0) full = fullSearch(m, maxStates);
+    if (brokenBits.length > 0) full = fullSearch(m, maxStates, r.broken);
   }
   const violations: Violation[] = brokenBits
     .sort((a, b) => a - b)
