@@ -1,0 +1,103 @@
+/**
+ * Conformance suite of the sharedness axis ("is this folio mapped shared?"),
+ * plus the event sequences of docs/kernel/semantics.md §8 S1, S2, S4 and S20 that every
+ * sharedness package tests its answers on.
+ *
+ * The suite replays random fork / touch / munmap / madvise(dontneed) / mmap /
+ * exit / reclaim streams (fast-check, fixed seed) on a small machine whose
+ * other axes are kernel-core's reference policies, and after every event:
+ *   - checks the model's invariants;
+ *   - recounts every mapping from the page tables and compares the policy's
+ *     own bookkeeping with it (what the policy claims to keep);
+ *   - asks the policy about every mapped page and checks the answer against
+ *     the recount: small folios exact, a large folio mapped at most once is
+ *     exclusive, asking is free (no locked op, no state change), plus the
+ *     error guarantees the policy claims (docs/kernel/semantics.md §5.4: P exact per
+ *     page; L no false positives for anon; M no false negatives, exact while
+ *     at most two MMs have mapped the folio at once);
+ * and checks that a replay of the same stream gives the same answers and
+ * the same ledger.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type PolicyDescriptor,
+  testKernel,
+} from '@pagelab/kernel-core';
+import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary, propertyParams } from '../streams.js';
+import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
+import { type MmHistory, type SharednessConformanceOptions, checkSharedness } from './oracle.js';
+import { s1Scenario } from './scenarios.js';
+import { replaySharednessStream, sharednessStreams } from './streams.js';
+
+// ---------------------------------------------------------------- suite
+
+/**
+ * Registers the sharedness-axis conformance tests (vitest) for a policy
+ * descriptor. `opts.claims` and `opts.bookkeeping` say what the policy
+ * promises beyond what every sharedness policy must do.
+ */
+export function runSharednessConformance<P>(d: PolicyDescriptor<'sharedness', P>, opts: SharednessConformanceOptions = {}): void {
+  const create = () => d.create(d.defaults);
+  const fcOpts = propertyParams(opts.seed ?? 0x5eed0003, opts.numRuns ?? 30);
+
+  describe(`sharedness conformance: ${d.id}`, () => {
+    it('is a sharedness plug-in whose defaults decode and whose policy has the descriptor id', () => {
+      expect(d.axis).toBe('sharedness');
+      expect(d.params.is(d.defaults)).toBe(true);
+      expect(d.params.decode(d.defaults)._tag).toBe('Right');
+      expect(create().id).toBe(d.id);
+      expect(d.models.length).toBeGreaterThan(0);
+    });
+
+    it('keeps the invariants, its bookkeeping and its claimed guarantees after every event of random fork/touch/munmap/dontneed/exit streams', () => {
+      fc.assert(
+        fc.property(sharednessStreams, (ops) => {
+          replaySharednessStream(create(), ops, opts);
+        }),
+        fcOpts,
+      );
+    });
+
+    it('keeps the invariants, its bookkeeping and its claimed guarantees after every event of random streams of every event type', () => {
+      fc.assert(
+        fc.property(streamArbitrary(), (events) => {
+          const policy = create();
+          const k = testKernel({ config: STREAM_MACHINE, settings: STREAM_SETTINGS, policies: { sharedness: policy } });
+          const history: MmHistory = new Map();
+          runEvents(k, events, {
+            check: true,
+            after: (i, e) => {
+              const bad = checkSharedness(k, policy, opts, history);
+              if (bad.length > 0) throw new Error(`after event #${i} ${JSON.stringify(e)}:\n  ${bad.join('\n  ')}`);
+            },
+          });
+        }),
+        fcOpts,
+      );
+    });
+
+    it('answers the S1 state exactly for its small folios and never says "shared" for a folio mapped once', () => {
+      const s = s1Scenario();
+      const policy = create();
+      const k = applySharednessEvents(sharednessKernel(policy), s.events);
+      const bad = checkSharedness(k, policy, opts, new Map());
+      expect(bad).toEqual([]);
+      // P's slot 0 holds its own small page, mapped once.
+      expect(policy.mappedShared(k, mappedPfn(k, 1, s.range))).toBe(false);
+    });
+
+    it('replays a stream to the same answers and the same ledger (determinism)', () => {
+      fc.assert(
+        fc.property(sharednessStreams, (ops) => {
+          const a = replaySharednessStream(create(), ops, opts);
+          const b = replaySharednessStream(create(), ops, opts);
+          expect(b.events).toEqual(a.events);
+          expect(b.answers).toEqual(a.answers);
+          expect(b.ledger).toEqual(a.ledger);
+        }),
+        { ...fcOpts, numRuns: Math.max(5, Math.floor(fcOpts.numRuns / 3)) },
+      );
+    });
+  });
+}
