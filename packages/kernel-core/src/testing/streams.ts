@@ -104,6 +104,18 @@ export interface StreamOptions {
    */
   dirtyUnpins?: boolean;
   /**
+   * With dirtyUnpins: a device write through any handle, also one whose
+   * pages the process has since unmapped, zapped, moved, lost to memory
+   * failure or shared by fork, and through FOLL_GET references. The model
+   * then follows the pinned pages (GupHandle.at) and counts what goes astray
+   * as a `dma_write` failure, which a content check must excuse
+   * (Kernel.incoherentDmaTokens). The fuzzer that found the false
+   * content-loss verdicts reached exactly these.
+   */
+  dirtyAnyHandle?: boolean;
+  /** NUMA nodes of the machine the streams run on (node arguments stay below it). Default STREAM_MACHINE's. */
+  nodes?: number;
+  /**
    * Generate `memory_failure` (default true). Whether the poisoned page's
    * data is lost depends on whether the design can split the THP around it,
    * so comparisons of what processes see across designs turn it off.
@@ -132,7 +144,7 @@ export function intentArbitrary(fc: FastCheck, o: StreamOptions = {}): Arbitrary
   );
   const lenArb = fc.oneof(fc.constantFrom(1, 1, 2, 256, 512, 1024), fc.integer({ min: 1, max: 16 }));
   const procArb = fc.integer({ min: 0, max: MAX_PROCS - 1 });
-  const nodeArb = fc.option(fc.integer({ min: 0, max: STREAM_MACHINE.nodes - 1 }), { nil: null });
+  const nodeArb = fc.option(fc.integer({ min: 0, max: (o.nodes ?? STREAM_MACHINE.nodes) - 1 }), { nil: null });
   const c = <T extends string>(v: T) => fc.constant(v);
   const sysctlArb: Arbitrary<SysctlChoice> = fc.oneof(
     fc.record({ key: c('thp.enabled' as const), value: fc.constantFrom('always' as const, 'madvise' as const, 'never' as const) }),
@@ -246,7 +258,7 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
       case 'unpin': {
         if (handles.length === 0) continue;
         const [h] = handles.splice(it.h % handles.length, 1);
-        out.push({ type: h!.get ? 'put' : 'unpin', handle: h!.name, ...(it.dirty && h!.dirtyable ? { dirty: true } : {}) });
+        out.push({ type: h!.get ? 'put' : 'unpin', handle: h!.name, ...(it.dirty && (h!.dirtyable || o.dirtyAnyHandle) ? { dirty: true } : {}) });
         continue;
       }
       case 'compact':
