@@ -138,6 +138,7 @@ Examples:
     .option('--set <KEY=VALUE>', 'a header setting instead of what this machine\'s sysfs says (repeatable), e.g. thp.enabled=always', collect)
     .option('--interval <MS>', 'smaps_rollup sampling period in ms (default 100)')
     .option('--no-normal-run', 'skip the second, untraced run (no observed AnonHugePages then)')
+    .option('--faults <perf|tracefs>', 'who records the faults: perf (default when installed) or a private tracefs instance (removed after)')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', `
 Needs root (or perf_event_paranoid=-1 and ptrace rights), strace (apt-get install -y strace) and
@@ -153,9 +154,9 @@ Examples:
   pagelab record --out redis.jsonl --set thp.enabled=always -- ./bgsave.sh
   pagelab record --interval 50 --json -- make -j2
   pagelab compare python3.jsonl --designs linux-6.10,linux-6.15     (charts observed vs predicted)`)
-    .action(async (argv: string[], o: { out?: string; name?: string; set?: string[]; interval?: string; normalRun?: boolean; json?: boolean }) => {
+    .action(async (argv: string[], o: { out?: string; name?: string; set?: string[]; interval?: string; normalRun?: boolean; json?: boolean; faults?: string }) => {
       const { recordCommand } = await import('./commands/record.js');
-      done(await recordCommand(ctx, { argv, set: o.set ?? [], normalRun: o.normalRun !== false, json: o.json ?? false, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.name !== undefined ? { name: o.name } : {}), ...(o.interval !== undefined ? { interval: o.interval } : {}) }));
+      done(await recordCommand(ctx, { argv, set: o.set ?? [], ...(o.faults !== undefined ? { faults: o.faults } : {}), normalRun: o.normalRun !== false, json: o.json ?? false, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.name !== undefined ? { name: o.name } : {}), ...(o.interval !== undefined ? { interval: o.interval } : {}) }));
     });
 
   program

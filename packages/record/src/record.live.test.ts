@@ -132,3 +132,23 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
     expect(p.rss.relative).toBeLessThan(0.15);
   });
 });
+
+describe.skipIf(reason !== null)('pagelab record with a private tracefs instance instead of perf', () => {
+  it('sees the same first touches of fixtures/memtest.c, and leaves no instance behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pagelab-memtest-'));
+    try {
+      const bin = join(dir, 'memtest');
+      const cc = spawnSync(findTools().cc.path!, ['-O1', '-o', bin, fileURLToPath(new URL('../fixtures/memtest.c', import.meta.url))], { encoding: 'utf8' });
+      expect(cc.status).toBe(0);
+      const r = await recordProgram({ argv: [bin], intervalMs: 50, programOutput: 'ignore', faults: 'tracefs', skipNormalRun: true });
+      expect(existsSync(`/sys/kernel/tracing/instances/pagelab-record-${process.pid}`)).toBe(false);
+      expect(r.lostFaults).toBe(0);
+      const map = r.events.find((e) => e.type === 'mmap' && e.len === 10 * MiB) as { addr: number };
+      const touches = r.events.filter((e) => e.type === 'touch' && e.addr >= map.addr && e.addr < map.addr + 8 * MiB) as { pid: number; addr: number }[];
+      expect(touches.filter((t) => t.pid === 1).map((t) => t.addr - map.addr)).toEqual(Array.from({ length: 1024 }, (_, i) => i * 8192));
+      expect(touches.filter((t) => t.pid === 2).map((t) => t.addr - map.addr)).toEqual(Array.from({ length: 256 }, (_, i) => i * 8192));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 900_000); // may first wait for the kernel-state lock
+});

@@ -32,6 +32,7 @@ import { parseStrace } from './strace.js';
 import { findTools, recordingProblems } from './tools.js';
 import { parseTracepoints } from './tracepoints.js';
 import { clockOffsetNs, wrapper } from './wrapper.js';
+import { startTracefsFaults, tracefsAvailable } from './tracefs.js';
 import type { Unusable } from './trace.js';
 
 export interface RecordOptions {
@@ -49,6 +50,8 @@ export interface RecordOptions {
   readonly cwd?: string;
   /** Called when the kernel-state lock is held by another run, before waiting for it. */
   readonly onWait?: (message: string) => void;
+  /** Who records the faults: perf (default when installed) or a private tracefs instance. */
+  readonly faults?: 'perf' | 'tracefs';
 }
 
 export interface RunFacts {
@@ -211,7 +214,9 @@ function seqAt(times: readonly number[], t: number): number {
 export async function recordProgram(opts: RecordOptions): Promise<Recording> {
   if (opts.argv.length === 0) throw new RecordError('no command to record (pagelab record -- CMD ARGS...)');
   const tools = findTools();
-  const problems = recordingProblems(tools);
+  const via = opts.faults ?? (tools.perf.path ? 'perf' : 'tracefs');
+  if (via === 'tracefs' && !tracefsAvailable()) throw new RecordError(`cannot record faults: no perf (${tools.perf.install}) and no tracefs with exceptions:page_fault_user at /sys/kernel/tracing`);
+  const problems = recordingProblems(tools, via);
   if (problems.length > 0) throw new RecordError(`cannot record: ${problems.join('; ')}`);
   const w = wrapper(tools.cc.path, tools.python3.path);
   const intervalMs = opts.intervalMs ?? 100;
@@ -225,22 +230,35 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
   try {
     const perfData = join(dir, 'faults.perf'), straceOut = join(dir, 'strace.txt');
     const offset = clockOffsetNs(w);
-    const traced = await runSampled(
-      [
-        tools.perf.path!, 'record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-m', '1024',
-        '-e', 'exceptions:page_fault_user', '-e', 'exceptions:page_fault_kernel', '-o', perfData, '--',
-        tools.strace.path!, '-f', '-q', '--timestamps=unix,us', '-T', '-yy', '-o', straceOut,
-        '-e', 'trace=%memory,%process,fallocate,ftruncate', '--',
-        ...w.argv, '--no-thp', '--', ...opts.argv,
-      ],
-      'traced', intervalMs, opts, [tools.strace.path!, tools.perf.path!],
-    );
+    const straceArgv = [
+      tools.strace.path!, '-f', '-q', '--timestamps=unix,us', '-T', '-yy', '-o', straceOut,
+      '-e', 'trace=%memory,%process,fallocate,ftruncate', '--',
+      ...w.argv, '--no-thp', '--', ...opts.argv,
+    ];
+    let faults, lost = 0, traced: RunFacts;
+    if (via === 'perf') {
+      traced = await runSampled(
+        [tools.perf.path!, 'record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-m', '1024', '-e', 'exceptions:page_fault_user', '-e', 'exceptions:page_fault_kernel', '-o', perfData, '--', ...straceArgv],
+        'traced', intervalMs, opts, [tools.strace.path!, tools.perf.path!],
+      );
+      const script = spawnSync(tools.perf.path!, ['script', '-i', perfData, '--ns', '-F', 'comm,tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      if (script.status !== 0) throw new RecordError(`perf script failed: ${script.stderr.trim().split('\n')[0]}`);
+      faults = parseTracepoints(script.stdout);
+      lost = Number(/(\d+) lost/.exec(script.stderr)?.[1] ?? 0);
+    } else {
+      const instance = startTracefsFaults();
+      try {
+        traced = await runSampled(straceArgv, 'traced', intervalMs, opts, [tools.strace.path!]);
+      } catch (e) {
+        instance.remove();
+        throw e;
+      }
+      const got = instance.finish();
+      faults = parseTracepoints(got.text);
+      lost = got.overrun;
+    }
     const straceText = readFileSync(straceOut, 'utf8');
     const syscalls = parseStrace(straceText, { tmpfsMounts: tmpfsMounts(), offsetNs: -offset });
-    const script = spawnSync(tools.perf.path!, ['script', '-i', perfData, '--ns', '-F', 'comm,tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (script.status !== 0) throw new RecordError(`perf script failed: ${script.stderr.trim().split('\n')[0]}`);
-    const faults = parseTracepoints(script.stdout);
-    const lost = /(\d+) lost/.exec(script.stderr)?.[1];
     const rootTid = Number(/^(\d+)\s/.exec(straceText)?.[1] ?? NaN);
     if (!Number.isFinite(rootTid)) throw new RecordError(`strace recorded nothing (${straceOut} is empty): did ${opts.argv[0]} start?`);
     const settings = { ...machineSettings(), ...(opts.settings ?? {}) } as Settings;
@@ -253,7 +271,7 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
         recorded: {
           command: [...opts.argv],
           kernel: release(),
-          tools: { strace: tools.strace.version ?? '', perf: tools.perf.version ?? '', wrapper: w.kind },
+          tools: { strace: tools.strace.version ?? '', faults: via === 'perf' ? tools.perf.version ?? 'perf' : 'tracefs instance', wrapper: w.kind },
           thpDisabledWhileTraced: true,
           aslr: 'off in both runs',
           exitCode: traced.exitCode,
@@ -267,7 +285,7 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
       const t0 = traced.samples[0]!.tNs - traced.samples[0]!.tMs * 1e6;
       for (const s of normal.samples) smaps.push({ ...s, seq: seqAt(conversion.times, t0 + warp(s.tMs) * 1e6) });
     }
-    return { ...conversion, traced, normal, smaps, unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost ? Number(lost) : 0 };
+    return { ...conversion, traced, normal, smaps, unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     lock.release();

@@ -39,13 +39,13 @@ export function findTools(): { strace: Tool; perf: Tool; cc: Tool; python3: Tool
 }
 
 /** Problems that stop a recording, each a sentence with the fix; empty when recording can start. */
-export function recordingProblems(tools = findTools()): string[] {
+export function recordingProblems(tools = findTools(), faults: 'perf' | 'tracefs' = 'perf'): string[] {
   const out: string[] = [];
   if (process.platform !== 'linux') out.push('recording needs Linux (strace and perf trace the Linux kernel)');
   if (!tools.strace.path) out.push(`strace is not installed: ${tools.strace.install}`);
-  if (!tools.perf.path) out.push(`perf is not installed: ${tools.perf.install}`);
+  if (faults === 'perf' && !tools.perf.path) out.push(`perf is not installed: ${tools.perf.install}`);
   if (!tools.cc.path && !tools.python3.path) out.push(`neither cc nor python3 is installed (one runs the THP-disabling wrapper): ${tools.cc.install}`);
-  if (out.length === 0 && tools.perf.path) {
+  if (out.length === 0 && faults === 'perf' && tools.perf.path) {
     // perf needs the tracepoint (tracefs) and the right to open it (root, or perf_event_paranoid <= -1).
     const r = spawnSync(tools.perf.path, ['record', '-q', '-e', 'exceptions:page_fault_user', '-o', '/dev/null', '--', 'true'], { encoding: 'utf8', timeout: 30_000 });
     if (r.status !== 0) out.push(`perf cannot trace exceptions:page_fault_user here (${(r.stderr || r.stdout || '').trim().split('\n')[0] ?? 'no output'}); run as root, or set kernel.perf_event_paranoid=-1 and mount tracefs`);

@@ -20,6 +20,8 @@ export interface RecordArgs {
   readonly interval?: string;
   readonly normalRun?: boolean;
   readonly json?: boolean;
+  /** perf | tracefs */
+  readonly faults?: string;
   /** Tests: keep the program's output off the terminal. */
   readonly quietProgram?: boolean;
 }
@@ -30,13 +32,14 @@ export function recordCommand(ctx: LabContext, args: RecordArgs): Promise<number
     const intervalMs = args.interval === undefined ? 100 : Number(args.interval);
     if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new CliError(`--interval ${args.interval}: expected an integer number of milliseconds >= 10`);
     if (args.argv.length === 0) throw new CliError('no command to record: pagelab record [options] -- CMD ARGS...');
+    if (args.faults !== undefined && args.faults !== 'perf' && args.faults !== 'tracefs') throw new CliError(`--faults ${args.faults}: expected perf or tracefs`);
     const name = args.name ?? slug(basename(args.argv[0]!));
     const out = resolve(ctx.cwd, args.out ?? `${name}.jsonl`);
     let r;
     try {
       r = await recordProgram({
         argv: args.argv, name, intervalMs, cwd: ctx.cwd, skipNormalRun: args.normalRun === false,
-        programOutput: args.quietProgram ? 'ignore' : 'inherit', onWait: (m) => ctx.stderr(`pagelab: ${m}\n`),
+        programOutput: args.quietProgram ? 'ignore' : 'inherit', ...(args.faults !== undefined ? { faults: args.faults as 'perf' | 'tracefs' } : {}), onWait: (m) => ctx.stderr(`pagelab: ${m}\n`),
         ...(Object.keys(settings).length > 0 ? { settings } : {}),
       });
     } catch (e) {
