@@ -17,7 +17,7 @@ export {
   OBSERVATIONS_FORMAT_VERSION, ObservationHeader, Observation, OBSERVATION_TYPES, observationCodecs,
   type ObservationType, type ObservationOf, type ObservationInput,
 } from './observation.js';
-export { Summary, Outcome, Outcomes, OUTCOME_NAMES, ExpectationCheck, ExpectationFailure, type OutcomeName } from './summary.js';
+export { Summary, Outcome, Outcomes, OUTCOME_NAMES, ExpectationCheck, ExpectationFailure, BalloonSummary, BalloonRound, BalloonCounts, type OutcomeName } from './summary.js';
 export { object, type ObjectCodec, type Violation } from './object.js';
 export { taggedUnion, type TaggedUnionCodec } from './tagged-union.js';
 

@@ -47,6 +47,25 @@ export const Expectations = object(
   { exact: false },
 );
 
+const Fraction = finite('a fraction from 0 to 1', [(x) => x >= 0 && x <= 1, 'a fraction from 0 to 1']);
+const balloonCounts = {
+  requestedBytes: NonNegativeInt,
+  freedBytes: NonNegativeInt,
+  refilledBytes: NonNegativeInt,
+  recollapses: NonNegativeInt,
+  splitFailures: NonNegativeInt,
+};
+export const BalloonCounts = object('balloon counts', balloonCounts, {}, { exact: false });
+export const BalloonRound = object('a balloon round', { round: PositiveInt, firstSeq: PositiveInt, ...balloonCounts, guestHugeCoverage: Fraction }, {}, { exact: false });
+/** What a log's hole punches and MADV_DONTNEEDs gave back: present only when it has any (the engine's balloon.ts says how each is measured). */
+export const BalloonSummary = object(
+  'a balloon summary',
+  { ...balloonCounts, guestHugeCoverage: Fraction, rounds: t.array(BalloonRound, 'an array of balloon rounds'), afterRounds: BalloonCounts },
+  {},
+  { exact: false },
+);
+export type BalloonSummary = t.TypeOf<typeof BalloonSummary>;
+
 const Count = NonNegativeInt;
 const NonNegative = finite('a non-negative number', [(x) => x >= 0, 'a non-negative number']);
 /** The pinned-migration axis' mechanism (engine pinned.ts; kernel-core pinned_stats.ts defines each count). */
@@ -99,7 +118,7 @@ export const Summary = object(
     expectations: Expectations,
     invariantViolations: NonNegativeInt,
   },
-  { pinnedMigration: PinnedMigrationSummary, contiguity: ContiguitySummary },
+  { balloon: BalloonSummary, pinnedMigration: PinnedMigrationSummary, contiguity: ContiguitySummary },
   { exact: false, noun: 'summary.json' },
 );
 export type Summary = t.TypeOf<typeof Summary>;

@@ -10,6 +10,7 @@ import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import { ptePfn, ptePresent, pteSwap, swapSlot } from './pte.js';
 import { contentMismatch } from './queries.js';
 import { ZERO_PFN } from './rmap.js';
+import { guardViolations } from './shmem_guard.js';
 
 /** Which invariant a violation breaks: a name scripts and the engine can match without reading prose. */
 export type InvariantName =
@@ -20,6 +21,7 @@ export type InvariantName =
   | 'mapcount'
   | 'refcount'
   | 'swap_count'
+  | 'shmem_guard'
   | 'content';
 
 export interface InvariantViolation {
@@ -96,5 +98,7 @@ export function checkInvariants(k: Kernel): InvariantViolation[] {
     const bad = contentMismatch(k, mm, undefined, k.incoherentDmaTokens);
     if (bad) push('content', `content lost: ${bad}`);
   }
+  // A design's re-collapse guard marks only holes and small ranges (shmem_guard.ts).
+  for (const file of k.files.values()) for (const d of guardViolations(k, file)) push('shmem_guard', d);
   return out;
 }

@@ -2,7 +2,7 @@
  * split-and-guard: a partial hole punch splits the shmem THP and frees the
  * punched pages (as 5.7+ do, E3-E5), *and* keeps khugepaged from collapsing
  * the range straight back, the "proper design" Kirill Shutemov asked for in
- * his review of Yang Shi's FALLOC_FL_SPLIT_HPAGE RFC (seeds/001: "This
+ * his review of Yang Shi's FALLOC_FL_SPLIT_HPAGE RFC (seed 001: "This
  * implementation doesn't do anything to prevent khugepaged from collapsing
  * the range back to THP just after the split"). No kernel has it.
  *
@@ -54,7 +54,7 @@ export const descriptor: PolicyDescriptor<'shmem-truncate', Params> = {
   id: 'split-and-guard',
   axis: 'shmem-truncate',
   title: 'Partial hole punch splits the shmem THP, frees the punched pages and keeps khugepaged from refilling them',
-  models: 'seeds/001 (the review asks for a design that keeps khugepaged away); no released kernel',
+  models: 'seed 001 (the review asks for a design that keeps khugepaged away); no released kernel',
   params: Params,
   defaults: { guard: 'skip-range' },
   paramDocs: {

@@ -1,6 +1,6 @@
 /**
  * split-on-request [E2]: Yang Shi's RFC "mm: shmem: allow split THP when
- * truncating THP partially" (Nov 2019, seeds/001). A new fallocate mode,
+ * truncating THP partially" (Nov 2019, seed 001). A new fallocate mode,
  * FALLOC_FL_SPLIT_HPAGE (the log's `mode: "punch_hole_split"`), asks
  * shmem_undo_range to split a huge page the punch covers only partly, so a
  * QEMU balloon inflating base pages of shmem-THP guest RAM really frees
@@ -39,7 +39,7 @@ export const descriptor: PolicyDescriptor<'shmem-truncate', Params> = {
   id: 'split-on-request',
   axis: 'shmem-truncate',
   title: 'Partial hole punch splits the shmem THP only when fallocate asks (FALLOC_FL_SPLIT_HPAGE); otherwise zero and keep',
-  models: 'Yang Shi 2019 RFC, FALLOC_FL_SPLIT_HPAGE (design E2, never merged); seeds/001',
+  models: 'Yang Shi 2019 RFC, FALLOC_FL_SPLIT_HPAGE (design E2, never merged); seed 001',
   params: Params,
   defaults: {},
   paramDocs: {},

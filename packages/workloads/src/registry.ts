@@ -1,3 +1,4 @@
+import { balloonScenarios } from './balloon.js';
 import { cowSelftestScenarios } from './cow_selftests.js';
 import { khugepagedSelftestScenarios } from './khugepaged_selftests.js';
 import { mixed } from './mixed.js';
@@ -14,6 +15,7 @@ import { splitSelftestScenarios } from './split_selftests.js';
 export const scenarios: Scenario[] = [
   ...refcountScenarios,
   ...seed001Scenarios,
+  ...balloonScenarios,
   ...seed004Scenarios,
   ...pinnedScenarios,
   ...sharednessScenarios,

@@ -1,0 +1,307 @@
+/**
+ * The balloon meter: for a log that gives memory back (fallocate
+ * PUNCH_HOLE on a shmem file, MADV_DONTNEED), how much it asked for, how
+ * much the buddy allocator got, and how much came back afterwards — the
+ * question of seed 001 (a QEMU balloon inflating shmem-THP guest RAM,
+ * whose freed pages khugepaged may collapse straight back).
+ *
+ *   requestedBytes   bytes the requests covered (page-rounded);
+ *   freedBytes       frames returned to the buddy allocator while a request
+ *                    ran (free frames after minus before: measured from the
+ *                    frames, so a zeroed-and-kept subpage, an unmapped page
+ *                    of a THP whose split is deferred, or a pinned page frees
+ *                    nothing);
+ *   refilledBytes    pages a request left empty (no page-cache entry for a
+ *                    file index, no present PTE or PMD for an anonymous
+ *                    address) that are populated again later, by khugepaged
+ *                    zero-filling a collapse, a huge fault, or the guest
+ *                    touching them; each emptied page counts once until a
+ *                    later request empties it again;
+ *   recollapses      2 MiB ranges holding such pages that a khugepaged pass
+ *                    or MADV_COLLAPSE made huge again;
+ *   splitFailures    split_huge_page failures while a request ran;
+ *   guestHugeCoverage  of the populated pages of the memory the requests
+ *                    targeted (the punched files, the VMAs given
+ *                    MADV_DONTNEED), the share backed by a PMD-sized folio.
+ *
+ * Rounds: a round opens at a request that follows something other than a
+ * request (or an `expect`); it runs through the khugepaged passes that
+ * follow its requests and closes at the first other event after them (or
+ * at the next round's first request, when no khugepaged event came); its
+ * coverage is measured there. Counts between that close and the next round
+ * go to the round; after the last round closes (a deflation, say) they are
+ * `afterRounds`.
+ * Refills found by a khugepaged event count where it ran; others are found
+ * when a round closes, when a later request covers the page, or at the end.
+ */
+import type { WorkloadEvent } from '@pagelab/events';
+import { HPAGE_PMD_NR, type Kernel, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
+
+export interface BalloonCounts {
+  requestedBytes: number;
+  freedBytes: number;
+  refilledBytes: number;
+  recollapses: number;
+  splitFailures: number;
+}
+
+export interface BalloonRound extends BalloonCounts {
+  /** 1-based */
+  round: number;
+  /** seq of the round's first request */
+  firstSeq: number;
+  /** guestHugeCoverage when the round closed */
+  guestHugeCoverage: number;
+}
+
+export interface BalloonSummary extends BalloonCounts {
+  /** at the end of the log */
+  guestHugeCoverage: number;
+  rounds: BalloonRound[];
+  /** what happened after the last round closed */
+  afterRounds: BalloonCounts;
+}
+
+type Phase = 'none' | 'requests' | 'open' | 'khugepaged' | 'between';
+
+const zero = (): BalloonCounts => ({ requestedBytes: 0, freedBytes: 0, refilledBytes: 0, recollapses: 0, splitFailures: 0 });
+
+function isRequest(e: WorkloadEvent): boolean {
+  return e.type === 'fallocate' || (e.type === 'madvise' && e.advice === 'dontneed');
+}
+
+function isCollapse(e: WorkloadEvent): boolean {
+  return e.type === 'khugepaged' || (e.type === 'madvise' && e.advice === 'collapse');
+}
+
+export class BalloonMeter {
+  private readonly total = zero();
+  private current: BalloonCounts = zero();
+  private readonly rounds: BalloonRound[] = [];
+  private tail: BalloonCounts = zero();
+  private phase: Phase = 'none';
+  private free0 = 0;
+  private splitFailed0 = 0;
+  /** file name -> page indexes a request emptied */
+  private readonly fileMarks = new Map<string, Set<number>>();
+  /** pid -> page numbers (addr / PAGE_SIZE) a request emptied */
+  private readonly anonMarks = new Map<number, Set<number>>();
+  /** the memory requests targeted: files, and anonymous VMAs as `pid:start` */
+  private readonly guestFiles = new Set<string>();
+  private readonly guestVmas = new Set<string>();
+  private marks = 0;
+  private result_: BalloonSummary | null = null;
+
+  /** Whether any request was seen (the summary has a `balloon` block only then). */
+  get active(): boolean {
+    return this.phase !== 'none';
+  }
+
+  before(k: Kernel, e: WorkloadEvent): void {
+    if (!isRequest(e)) {
+      // A round closes before the first event after its khugepaged passes, so that event's refills are not the round's.
+      if (this.phase === 'none' || isCollapse(e) || e.type === 'expect') return;
+      if (this.phase === 'requests') this.phase = 'open';
+      else if (this.phase === 'khugepaged') {
+        this.closeRound(k);
+        this.phase = 'between';
+      }
+      return;
+    }
+    if (this.phase !== 'requests') this.openRound(k);
+    this.phase = 'requests';
+    // A page refilled since and emptied again by this request counts as refilled first.
+    this.forEachSlot(k, e, (file, pid, slot) => this.settleSlot(k, file, pid, slot));
+    this.free0 = k.buddy.freeFrames();
+    this.splitFailed0 = k.outcomes.get('split_page').failed;
+  }
+
+  after(k: Kernel, e: WorkloadEvent): void {
+    if (isRequest(e)) {
+      const c = this.current;
+      const bytes = this.requestBytes(k, e);
+      c.requestedBytes += bytes;
+      this.total.requestedBytes += bytes;
+      const freed = (k.buddy.freeFrames() - this.free0) * PAGE_SIZE;
+      c.freedBytes += Math.max(0, freed);
+      this.total.freedBytes += Math.max(0, freed);
+      const failed = k.outcomes.get('split_page').failed - this.splitFailed0;
+      c.splitFailures += failed;
+      this.total.splitFailures += failed;
+      this.forEachSlot(k, e, (file, pid, slot) => this.markIfEmpty(k, file, pid, slot));
+      return;
+    }
+    if (this.phase === 'none' || !isCollapse(e)) return;
+    if (this.marks > 0) this.settleAll(k, true);
+    if (this.phase === 'requests' || this.phase === 'open') this.phase = 'khugepaged';
+  }
+
+  /** The summary's `balloon` block (closes the last round; later calls return the same object). */
+  result(k: Kernel): BalloonSummary | undefined {
+    if (this.phase === 'none') return undefined;
+    if (this.result_) return this.result_;
+    if (this.phase !== 'between') this.closeRound(k);
+    else this.settleAll(k, false);
+    this.result_ = { ...this.total, guestHugeCoverage: this.coverage(k), rounds: this.rounds, afterRounds: this.tail };
+    return this.result_;
+  }
+
+  // ------------------------------------------------------------ rounds
+
+  private openRound(k: Kernel): void {
+    if (this.phase === 'open' || this.phase === 'khugepaged') this.closeRound(k);
+    else if (this.phase === 'between') {
+      // What happened between two rounds belongs to the earlier one (its coverage stays the one measured at its close).
+      this.settleAll(k, false);
+      const last = this.rounds[this.rounds.length - 1]!;
+      for (const key of Object.keys(this.tail) as (keyof BalloonCounts)[]) last[key] += this.tail[key];
+      this.tail = zero();
+    }
+    this.current = zero();
+    this.rounds.push({ round: this.rounds.length + 1, firstSeq: k.seq, ...this.current, guestHugeCoverage: 0 });
+  }
+
+  /** Settles every mark and writes the open round's counts (and coverage) into its record; later counts go to the tail. */
+  private closeRound(k: Kernel): void {
+    this.settleAll(k, false);
+    const r = this.rounds[this.rounds.length - 1]!;
+    Object.assign(r, this.current, { guestHugeCoverage: this.coverage(k) });
+    this.current = this.tail = zero();
+  }
+
+  // ------------------------------------------------------------ slots
+
+  /** Every page a request covers: (file, index) for a file, (pid, page number) for anonymous memory. */
+  private forEachSlot(k: Kernel, e: WorkloadEvent, fn: (file: string | null, pid: number, slot: number) => void): void {
+    if (e.type === 'fallocate') {
+      if (!k.files.has(e.file)) return;
+      this.guestFiles.add(e.file);
+      const end = Math.ceil((e.offset + e.len) / PAGE_SIZE);
+      for (let idx = Math.floor(e.offset / PAGE_SIZE); idx < end; idx++) fn(e.file, 0, idx);
+      return;
+    }
+    if (e.type !== 'madvise') return;
+    const mm = k.mms.get(e.pid);
+    if (!mm) return;
+    for (const vma of mm.vmas) {
+      const lo = Math.max(vma.start, e.addr), hi = Math.min(vma.end, e.addr + e.len);
+      if (lo >= hi) continue;
+      const file = vma.kind === 'shmem' ? k.fileById(vma.fileId)?.name ?? null : null;
+      if (file) this.guestFiles.add(file);
+      else this.guestVmas.add(`${e.pid}:${vma.start}`);
+      for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) {
+        if (file) fn(file, e.pid, vma.pgoffOf(a));
+        else fn(null, e.pid, a / PAGE_SIZE);
+      }
+    }
+  }
+
+  private requestBytes(_k: Kernel, e: WorkloadEvent): number {
+    if (e.type === 'fallocate') return (Math.ceil((e.offset + e.len) / PAGE_SIZE) - Math.floor(e.offset / PAGE_SIZE)) * PAGE_SIZE;
+    if (e.type === 'madvise') return Math.ceil(e.len / PAGE_SIZE) * PAGE_SIZE;
+    return 0;
+  }
+
+  /** Whether the slot holds memory now; `huge`: backed by a PMD-sized folio. */
+  private populated(k: Kernel, file: string | null, pid: number, slot: number): { present: boolean; huge: boolean } {
+    const f = k.frames;
+    if (file !== null) {
+      const sf = k.files.get(file);
+      const pfn = sf?.lookup(slot, (p) => f.order(p));
+      return pfn === undefined ? { present: false, huge: false } : { present: true, huge: f.order(f.head(pfn)) > 0 };
+    }
+    const mm = k.mms.get(pid);
+    const addr = slot * PAGE_SIZE;
+    const pt = mm?.pt(addr);
+    if (!pt) return { present: false, huge: false };
+    if (pt.pmd > 0) return { present: true, huge: true };
+    const v = pt.ptes[slot % HPAGE_PMD_NR]!;
+    // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
+    if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) return { present: false, huge: false };
+    return { present: true, huge: f.order(f.head(ptePfn(v))) > 0 };
+  }
+
+  private marksOf(file: string | null, pid: number, create: boolean): Set<number> | undefined {
+    const map = file !== null ? this.fileMarks : this.anonMarks;
+    const key = file !== null ? file : pid;
+    let s = (map as Map<string | number, Set<number>>).get(key);
+    if (!s && create) (map as Map<string | number, Set<number>>).set(key, (s = new Set()));
+    return s;
+  }
+
+  private markIfEmpty(k: Kernel, file: string | null, pid: number, slot: number): void {
+    if (this.populated(k, file, pid, slot).present) return;
+    const s = this.marksOf(file, pid, true)!;
+    if (s.has(slot)) return;
+    s.add(slot);
+    this.marks++;
+  }
+
+  /** A marked slot populated again counts as refilled (and its mark goes). Returns whether it was, and huge. */
+  private settleSlot(k: Kernel, file: string | null, pid: number, slot: number): 'no' | 'small' | 'huge' {
+    const s = this.marksOf(file, pid, false);
+    if (!s?.has(slot)) return 'no';
+    const now = this.populated(k, file, pid, slot);
+    if (!now.present) return 'no';
+    s.delete(slot);
+    this.marks--;
+    this.current.refilledBytes += PAGE_SIZE;
+    this.total.refilledBytes += PAGE_SIZE;
+    return now.huge ? 'huge' : 'small';
+  }
+
+  /** Settles every mark; after a collapse event, each 2 MiB range refilled by a huge folio is a re-collapse. */
+  private settleAll(k: Kernel, collapse: boolean): void {
+    if (this.marks === 0) return;
+    const settle = (file: string | null, pid: number, slots: Set<number>) => {
+      const hugeRanges = new Set<number>();
+      for (const slot of [...slots]) if (this.settleSlot(k, file, pid, slot) === 'huge') hugeRanges.add(Math.floor(slot / HPAGE_PMD_NR));
+      if (collapse) {
+        this.current.recollapses += hugeRanges.size;
+        this.total.recollapses += hugeRanges.size;
+      }
+    };
+    for (const [file, slots] of this.fileMarks) settle(file, 0, slots);
+    for (const [pid, slots] of this.anonMarks) settle(null, pid, slots);
+  }
+
+  // ------------------------------------------------------------ coverage
+
+  /** Of the populated pages of the targeted memory, the share backed by a PMD-sized folio (1 when nothing is populated). */
+  private coverage(k: Kernel): number {
+    const f = k.frames;
+    let pages = 0, huge = 0;
+    for (const name of this.guestFiles) {
+      const file = k.files.get(name);
+      if (!file) continue;
+      for (const pfn of file.cache.values()) {
+        const n = f.nrPages(pfn);
+        pages += n;
+        if (n > 1) huge += n;
+      }
+    }
+    for (const key of this.guestVmas) {
+      const [pid, start] = key.split(':').map(Number) as [number, number];
+      const mm = k.mms.get(pid);
+      const vma = mm?.vmas.find((v) => v.start === start);
+      if (!mm || !vma) continue;
+      for (let base = vma.start - (vma.start % (HPAGE_PMD_NR * PAGE_SIZE)); base < vma.end; base += HPAGE_PMD_NR * PAGE_SIZE) {
+        const pt = mm.pt(base);
+        if (!pt) continue;
+        if (pt.pmd > 0) {
+          pages += HPAGE_PMD_NR;
+          huge += HPAGE_PMD_NR;
+          continue;
+        }
+        for (let i = 0; i < HPAGE_PMD_NR; i++) {
+          const a = base + i * PAGE_SIZE;
+          const v = pt.ptes[i]!;
+          if (a < vma.start || a >= vma.end || !ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+          pages++;
+          if (f.order(f.head(ptePfn(v))) > 0) huge++;
+        }
+      }
+    }
+    return pages === 0 ? 1 : huge / pages;
+  }
+}
