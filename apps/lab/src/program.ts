@@ -117,6 +117,36 @@ overrides continues it (linux-3.13:refcount=head-refcount,param.thpCow=pte); rep
     });
 
   program
+    .command('sweep')
+    .argument('<SPEC>', 'a sweep spec, YAML or JSON: workloads, designs, settings grids, seeds')
+    .description('Replay every cell of a sweep (workloads x parameter grids x seeds x settings x designs) on every core, each cell cached by content; write results.csv, results.parquet and stats.csv.')
+    .option('-o, --out <DIR>', 'sweep directory (default sweeps/<spec name>); re-running into it runs only the cells not cached there')
+    .option('-j, --jobs <N>', 'cells at once, one worker thread each (default: the cores available)')
+    .option('--set <KEY=VALUE>', 'a tunable set for every cell (repeatable); the spec\'s settings grid sweeps others', collect)
+    .addHelpText('after', `
+A spec:
+  workloads:
+    - scenario: mixed
+      params: { events: 50000, memoryGiB: [1, 4] }     # a list is a grid axis
+    - log: recorded/redis.jsonl                          # a log file: its own seed, no params
+  designs: [linux-6.10, linux-6.15]
+  settings: { khugepaged.max_ptes_none: [0, 64, 255, 511] }
+  seeds: 1..5                                            # scenarios only
+A cell is keyed by its log's sha256, the design and the settings replayed with; cells/<key>/ holds its
+run files. results.csv / results.parquet: one row per cell, identifying columns first (cell, workload,
+param_*, seed, design, *_policy, each setting, log_sha256), then every metric with its unit in its name.
+stats.csv: per workload, parameters and settings, each design across seeds (mean, sd, median, 95 % t
+interval) and its paired difference against the first design (interval, paired t-test p-value).
+
+Examples:
+  pagelab sweep ptes-none.yaml
+  pagelab sweep ptes-none.yaml --out sweeps/ptes --jobs 2 --set thp.defrag=never`)
+    .action(async (spec: string, o: { out?: string; jobs?: string; set?: string[] }) => {
+      const { sweepCommand } = await import('./commands/sweep.js');
+      done(await sweepCommand(ctx, { spec, set: o.set ?? [], ...(o.out !== undefined ? { out: o.out } : {}), ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) }));
+    });
+
+  program
     .command('report')
     .argument('<RUN_DIR>', 'a directory written by `pagelab compare` (or `pagelab run`)')
     .description('Write report.html, report.md, summary.csv and charts/ into a run directory.')

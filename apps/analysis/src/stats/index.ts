@@ -3,4 +3,4 @@ export { describe, mean, median, sampleSd, type Description } from './describe.j
 export { CI_LEVEL, CI_METHOD, containsZero, meanCi, type Interval } from './meanCi.js';
 export { PAIRED_TEST, pairedDifference, type PairedDifference } from './pairedDifference.js';
 export { tCritical, tTwoSidedP } from './studentT.js';
-export { STATS_COLUMNS, replicateStats, statsCsv, type Replicate, type StatsRow } from './replicateStats.js';
+export { STATS_COLUMNS, replicateStats, statsCsv, statsRowCells, type Replicate, type StatsRow } from './replicateStats.js';

@@ -84,10 +84,13 @@ function text(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One stats.csv row's cells, in STATS_COLUMNS order (CSV-quoted where needed). */
+export function statsRowCells(r: StatsRow): string[] {
+  return [text(r.design), text(r.metric), String(r.n), num(r.mean), num(r.sd), num(r.median), num(r.ciLow), num(r.ciHigh), num(r.deltaMean), num(r.deltaCiLow), num(r.deltaCiHigh), num(r.pValue)];
+}
+
 export function statsCsv(rows: readonly StatsRow[]): string {
   const lines = [STATS_COLUMNS.join(',')];
-  for (const r of rows) {
-    lines.push([text(r.design), text(r.metric), String(r.n), num(r.mean), num(r.sd), num(r.median), num(r.ciLow), num(r.ciHigh), num(r.deltaMean), num(r.deltaCiLow), num(r.deltaCiHigh), num(r.pValue)].join(','));
-  }
+  for (const r of rows) lines.push(statsRowCells(r).join(','));
   return lines.join('\n') + '\n';
 }

@@ -11,11 +11,24 @@ import { fileURLToPath } from 'node:url';
 import { CliError, type LabContext } from '../context.js';
 import { runCell, type CellResult, type CellTask } from './cell.js';
 
-const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+/**
+ * The worker module: the built one next to this file, or, when the CLI runs
+ * from source through tsx (bin/pagelab.js does when a source is newer than
+ * the build), the TypeScript one; workers inherit the tsx loader from
+ * process.execArgv. Under vitest there is neither and cells run in-thread.
+ */
+function workerFile(): string | undefined {
+  const js = fileURLToPath(new URL('./worker.js', import.meta.url));
+  if (existsSync(js)) return js;
+  const boot = fileURLToPath(new URL('./worker-source.mjs', import.meta.url));
+  if (import.meta.url.endsWith('.ts') && existsSync(boot) && process.execArgv.some((a) => a.includes('tsx'))) return boot;
+  return undefined;
+}
+const WORKER = workerFile();
 
-/** Whether cells can run in worker threads (the built worker is there). */
+/** Whether cells can run in worker threads. */
 export function poolAvailable(): boolean {
-  return existsSync(WORKER);
+  return WORKER !== undefined;
 }
 
 /** --jobs: a positive integer, default the cores this process may use. */
@@ -70,23 +83,27 @@ export async function runCells(
   jobs: number,
   progress: Progress,
   preloaded?: (t: CellTask) => Parameters<typeof runCell>[2] | Promise<Parameters<typeof runCell>[2]>,
+  /** after each cell, before the next result is counted (e.g. move its directory into a cache) */
+  onDone?: (t: CellTask, r: CellResult) => Promise<void>,
 ): Promise<CellResult[]> {
   if (jobs <= 1 || tasks.length <= 1 || !poolAvailable()) {
     const out: CellResult[] = [];
     for (const t of tasks) {
       const r = await runCell({ ...ctx, isTTY: false }, t, await preloaded?.(t));
+      await onDone?.(t, r);
       progress.cell(r.events);
       out.push(r);
     }
     return out;
   }
   const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: WORKER, maxThreads: Math.min(jobs, tasks.length), minThreads: 1, idleTimeout: 1000 });
+  const pool = new Piscina({ filename: WORKER!, execArgv: process.execArgv, maxThreads: Math.min(jobs, tasks.length), minThreads: 1, idleTimeout: 1000 });
   try {
     return await Promise.all(
       tasks.map(async (t) => {
         try {
           const r = (await pool.run({ ...t, commandLine: ctx.commandLine })) as CellResult;
+          await onDone?.(t, r);
           progress.cell(r.events);
           return r;
         } catch (e) {
