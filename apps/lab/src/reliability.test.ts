@@ -150,6 +150,7 @@ describe('running out of memory', () => {
     const t = testContext(cwd);
     expect(await compareCommand(t.ctx, { log: fixture('oom-on-pin.jsonl'), designs: ['linux-5.8,linux-6.10'], out: 'cmp', check: true })).toBe(1);
     expect(t.err()).toContain('check failed for linux-5.8');
+    expect(t.out()).toMatch(/^linux-5\.8: \d+ faults? out of memory \(OOM; 1 GUP\/dio failed with ENOMEM\)$/m);
   });
 });
 

@@ -35,6 +35,12 @@ function dmaNote(s: RunSummary): string {
   return n === 0 ? '' : `, ${plural(n, 'device write')} through a pin not coherent (GUP vs. CoW)`;
 }
 
+/** What a comparison prints under its table for one design: faults out of memory and incoherent device writes, or ''. */
+export function outcomeNotes(name: string, s: RunSummary): string {
+  const notes = `${oomNote(s)}${dmaNote(s)}`.replace(/^, /, '');
+  return notes === '' ? '' : `${name}: ${notes}`;
+}
+
 /** Whether the invariants were checked, and how often. */
 export function invariantNote(s: RunSummary, how: string): string {
   const walks = s.invariantWalks ?? 0;
