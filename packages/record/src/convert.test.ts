@@ -130,3 +130,24 @@ describe('strace text', () => {
     expect(p.ops[1]).toMatchObject({ child: 9, flags: 0x100 | 0x4000, t: 1_000_010_000 });
   });
 });
+
+describe('lining the normal run up with the log', () => {
+  const sample = (tMs: number, rss: number, processes = 1) => ({ run: 'normal' as const, tMs, tNs: tMs * 1e6, processes, rssBytes: rss, rssModelBytes: rss, rssAnonBytes: rss, rssShmemBytes: 0, anonHugeBytes: 0, shmemPmdMappedBytes: 0, swapBytes: 0 });
+  it('time-warps the Rss curve: a run three times slower in its middle phase still matches phase for phase', async () => {
+    const { rssDtw } = await import('./record.js');
+    const normal = [1, 1, 5, 5, 9, 9, 2].map((r, i) => sample(i * 10, r));
+    const traced = [1, 1, 5, 5, 5, 5, 5, 5, 9, 9, 2].map((r, i) => sample(i * 10, r));
+    const match = rssDtw(normal, traced)!;
+    expect(match.map((j) => traced[j]!.rssModelBytes)).toEqual([1, 1, 5, 5, 9, 9, 2]);
+  });
+
+  it('goes through the forks and exits both runs saw, when they saw the same ones', async () => {
+    const { timeWarp } = await import('./record.js');
+    const normal = { durationMs: 100, samples: [sample(0, 1, 1), sample(10, 1, 2), sample(50, 1, 2), sample(60, 1, 1), sample(100, 1, 1)] };
+    const traced = { durationMs: 1000, samples: [sample(0, 1, 0), sample(200, 1, 1), sample(300, 1, 2), sample(700, 1, 2), sample(800, 1, 1), sample(1000, 1, 1)] };
+    const w = timeWarp(normal, traced);
+    expect(w.how).toBe('landmarks');
+    expect(w(5)).toBe(250); // the fork: midway between the samples either side, in both runs
+    expect(w(55)).toBe(750); // the exit
+  });
+});

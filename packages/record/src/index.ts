@@ -12,7 +12,7 @@ export {
   type ConvertOptions, type ConvertStats, type Conversion, type ExcludedKind, type DroppedFault,
 } from './convert.js';
 export { importTrace, detectFormat, type Imported, type TraceFormat } from './import.js';
-export { recordProgram, machineSettings, smapsLines, smapsPathFor, RecordError, type RecordOptions, type Recording, type RunFacts } from './record.js';
+export { recordProgram, machineSettings, smapsLines, smapsPathFor, timeWarp, rssDtw, RecordError, type Alignment, type RecordOptions, type Recording, type RunFacts } from './record.js';
 export { findTools, recordingProblems, which, type Tool } from './tools.js';
 export { wrapper, clockOffsetNs, type Wrapper } from './wrapper.js';
 export { processTree, sampleTree, startSampler, type SmapsSample } from './smaps.js';

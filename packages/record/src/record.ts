@@ -66,6 +66,8 @@ export interface Recording extends Conversion {
   /** smaps samples with the seq of the log event each lines up with. */
   readonly smaps: readonly (SmapsSample & { seq: number })[];
   readonly unusable: readonly Unusable[];
+  /** How the normal run's samples were lined up with the log (absent without a normal run). */
+  readonly alignment?: Alignment;
   /** Fault records perf says it lost (its buffer overflowed), 0 when none. */
   readonly lostFaults: number;
 }
@@ -180,12 +182,12 @@ function landmarks(samples: readonly SmapsSample[]): { start: number; end: numbe
  * sleeps are not; perf and strace take a while to start), so the landmarks
  * line the phases up better than elapsed time.
  */
-export function timeWarp(normal: Pick<RunFacts, 'samples' | 'durationMs'>, traced: Pick<RunFacts, 'samples' | 'durationMs'>): (tMs: number) => number {
+export function timeWarp(normal: Pick<RunFacts, 'samples' | 'durationMs'>, traced: Pick<RunFacts, 'samples' | 'durationMs'>): ((tMs: number) => number) & { how: Alignment } {
   const n = landmarks(normal.samples), t = landmarks(traced.samples);
-  if (!n || !t) return (tMs) => (normal.durationMs > 0 ? (tMs / normal.durationMs) * traced.durationMs : 0);
-  const same = n.changes.length === t.changes.length && n.changes.every((x, i) => x.count === t.changes[i]!.count);
+  if (!n || !t) return Object.assign((tMs: number) => (normal.durationMs > 0 ? (tMs / normal.durationMs) * traced.durationMs : 0), { how: 'fraction' as const });
+  const same = n.changes.length > 0 && n.changes.length === t.changes.length && n.changes.every((x, i) => x.count === t.changes[i]!.count);
   const anchors: [number, number][] = [[n.start, t.start], ...(same ? n.changes.map((x, i): [number, number] => [x.tMs, t.changes[i]!.tMs]) : []), [n.end, t.end]];
-  return (tMs) => {
+  const f = (tMs: number) => {
     if (tMs <= anchors[0]![0]) return anchors[0]![1];
     for (let i = 1; i < anchors.length; i++) {
       const [a0, b0] = anchors[i - 1]!, [a1, b1] = anchors[i]!;
@@ -193,6 +195,49 @@ export function timeWarp(normal: Pick<RunFacts, 'samples' | 'durationMs'>, trace
     }
     return anchors[anchors.length - 1]![1];
   };
+  return Object.assign(f, { how: same ? ('landmarks' as const) : ('fraction' as const) });
+}
+
+/** How the normal run's samples were lined up with the log. */
+export type Alignment = 'landmarks' | 'rss-dtw' | 'fraction';
+
+/** DTW is O(n m) in time and memory: past this many cells the fraction alignment is kept. */
+const DTW_MAX_CELLS = 4_000_000;
+
+/**
+ * Dynamic time warping of the normal run's RssAnon+RssShmem curve onto the
+ * traced run's (both runs do the same things, at different speeds): for
+ * each normal sample, the traced sample it is matched with, or undefined
+ * when the runs are too long for it. Rss decides the matching, so the Rss
+ * error measured after it is optimistic; AnonHugePages (absent from the
+ * traced run, which had THP off) is not used and stays an honest check.
+ */
+export function rssDtw(normal: readonly SmapsSample[], traced: readonly SmapsSample[]): number[] | undefined {
+  const n = normal.length, m = traced.length;
+  if (n === 0 || m === 0 || n * m > DTW_MAX_CELLS) return undefined;
+  const scale = Math.max(1, ...normal.map((s) => s.rssModelBytes), ...traced.map((s) => s.rssModelBytes));
+  const cost = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const d = Math.abs(normal[i]!.rssModelBytes - traced[j]!.rssModelBytes) / scale;
+      const best = i === 0 && j === 0 ? 0 : Math.min(i > 0 ? cost[(i - 1) * m + j]! : Infinity, j > 0 ? cost[i * m + j - 1]! : Infinity, i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity);
+      cost[i * m + j] = d + best;
+    }
+  }
+  // Walk back from the end: the first cell met in a row is the latest traced sample matched to that normal sample.
+  const match = new Array<number>(n).fill(-1);
+  let i = n - 1, j = m - 1;
+  match[i] = j;
+  while (i > 0 || j > 0) {
+    const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity, up = i > 0 ? cost[(i - 1) * m + j]! : Infinity, left = j > 0 ? cost[i * m + j - 1]! : Infinity;
+    if (diag <= up && diag <= left) {
+      i--;
+      j--;
+    } else if (up <= left) i--;
+    else j--;
+    if (match[i] === -1) match[i] = j;
+  }
+  return match;
 }
 
 /** The seq of the last event at or before time t (0 = before any event). */
@@ -280,12 +325,24 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
     });
     const normal = opts.skipNormalRun ? undefined : await runSampled([...w.argv, '--', ...opts.argv], 'normal', intervalMs, opts, []);
     const smaps: (SmapsSample & { seq: number })[] = traced.samples.map((s) => ({ ...s, seq: seqAt(conversion.times, s.tNs) }));
+    let alignment: Alignment | undefined;
     if (normal && traced.samples.length > 0) {
       const warp = timeWarp(normal, traced);
+      const alive = (ss: readonly SmapsSample[]) => ss.filter((x) => x.processes > 0);
+      const dtw = warp.how === 'landmarks' ? undefined : rssDtw(alive(normal.samples), alive(traced.samples));
+      alignment = dtw ? 'rss-dtw' : warp.how;
       const t0 = traced.samples[0]!.tNs - traced.samples[0]!.tMs * 1e6;
-      for (const s of normal.samples) smaps.push({ ...s, seq: seqAt(conversion.times, t0 + warp(s.tMs) * 1e6) });
+      if (dtw) {
+        const tracedAlive = alive(traced.samples);
+        let k = 0;
+        for (const s of normal.samples) {
+          // Samples before the program started or after it ended keep the time warp's answer.
+          const j = s.processes > 0 ? dtw[k++] : undefined;
+          smaps.push({ ...s, seq: j !== undefined ? seqAt(conversion.times, tracedAlive[j]!.tNs) : seqAt(conversion.times, t0 + warp(s.tMs) * 1e6) });
+        }
+      } else for (const s of normal.samples) smaps.push({ ...s, seq: seqAt(conversion.times, t0 + warp(s.tMs) * 1e6) });
     }
-    return { ...conversion, traced, normal, smaps, unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost };
+    return { ...conversion, traced, normal, smaps, ...(alignment ? { alignment } : {}), unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     lock.release();
@@ -293,17 +350,18 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
 }
 
 /** The lines of the smaps file written beside a recorded log (LOG.smaps.jsonl). */
-export function smapsLines(r: Pick<Recording, 'traced' | 'normal' | 'smaps' | 'header'>, intervalMs: number): unknown[] {
+export function smapsLines(r: Pick<Recording, 'traced' | 'normal' | 'smaps' | 'header' | 'alignment'>, intervalMs: number): unknown[] {
   return [
     {
       pagelab_smaps: 1,
       workload: r.header.workload.name,
       intervalMs,
+      ...(r.alignment ? { alignment: r.alignment } : {}),
       runs: {
         traced: { thp: 'disabled (PR_SET_THP_DISABLE)', durationMs: Math.round(r.traced.durationMs), exitCode: r.traced.exitCode, samples: r.traced.samples.length },
         ...(r.normal ? { normal: { thp: 'as the machine is set', durationMs: Math.round(r.normal.durationMs), exitCode: r.normal.exitCode, samples: r.normal.samples.length } } : {}),
       },
-      note: 'seq: the log event each sample lines up with (traced run: by time; normal run: through the forks and exits both runs saw, else by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.',
+      note: 'seq: the log event each sample lines up with (traced run: by time; normal run: per alignment, landmarks = through the forks and exits both runs saw, rss-dtw = time-warping its Rss curve onto the traced run\'s, which makes its Rss error optimistic, fraction = by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.',
     },
     ...r.smaps.map((s) => ({
       run: s.run, seq: s.seq, tMs: Math.round(s.tMs), processes: s.processes,
