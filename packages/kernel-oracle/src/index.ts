@@ -11,3 +11,5 @@ export {
 export { snapshotKnobs } from './snapshot.js';
 export { diffChecks, unexplained, parseKnownDifferences, type DiffRow, type KnownDifference, type ModelCheck } from './diff.js';
 export { type JsonValue } from './run.js';
+export { compareScans, type ScanRow, type ScanFacts } from './scans.js';
+export { logScans, type KernelScan } from './trace.js';

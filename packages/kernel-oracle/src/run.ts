@@ -16,7 +16,7 @@ import { KSM_DIR, Knobs, settingFile, THP_DIR } from './knobs.js';
 import { acquireKernelStateLock } from './lock.js';
 import { ANY, LogMappings, type Mapping, PAGE } from './mappings.js';
 import { approximations, type LineEvent, machineRefusals, unsupportedEvents } from './support.js';
-import { parseTrace, type TraceRecord } from './trace.js';
+import { type KernelScan, logScans, parseTrace, type TraceRecord } from './trace.js';
 
 /** A check's value as JSON: a number, a boolean, or the text of a bound. */
 export type JsonValue = number | boolean | string;
@@ -59,6 +59,12 @@ export interface KernelRun {
   readonly trace: readonly TraceRecord[];
   /** Knob files written, with the value each held before (all restored). */
   readonly knobs: Readonly<Record<string, string>>;
+  /** Whether a tracefs instance recorded the run (scans and collapses are empty without it). */
+  readonly traced: boolean;
+  /** mm_khugepaged_scan_pmd of the log's processes, on the log line whose event hit it (null: between events). */
+  readonly scans: readonly (Omit<KernelScan, 'ns'> & { line: number | null })[];
+  /** mm_collapse_huge_page of the log's processes. */
+  readonly collapses: readonly { line: number | null; pid: number; result: string }[];
 }
 
 export class KernelRunRefused extends Error {
@@ -121,6 +127,10 @@ class Run {
   tracing = false;
   /** Each log process's OS pid (the probe's trace records carry it). */
   readonly osPids = new Map<number, number>();
+  /** CLOCK_MONOTONIC ns when each process's probe was over (its records before then are the probe's). */
+  readonly probesUntil = new Map<number, number>();
+  /** Each event's [start, end] in CLOCK_MONOTONIC ns, to place trace records on log lines. */
+  readonly windows: { line: number; t0: number; t1: number }[] = [];
 
   /**
    * A MADV_COLLAPSE of a 2 MiB probe, mapped and unmapped again, far from
@@ -130,8 +140,11 @@ class Run {
   async probe(pid: number): Promise<void> {
     if (!this.tracing) return;
     await this.ex.call(`mmap ${pid} ${PROBE_ADDR} ${2 * 2 ** 20} 0 0 1`);
+    // MADV_COLLAPSE of an empty range fails before its tracepoint: give it one page.
+    await this.ex.call(`touch ${pid} ${PROBE_ADDR} ${PAGE} 1 1 1`);
     await this.ex.call(`madvise ${pid} ${PROBE_ADDR} ${2 * 2 ** 20} ${ADVICE.collapse}`);
     await this.ex.call(`munmap ${pid} ${PROBE_ADDR} ${2 * 2 ** 20}`);
+    this.probesUntil.set(pid, Number(process.hrtime.bigint()));
   }
 
   async fileOf(name: string): Promise<{ id: number; fd: number }> {
@@ -505,21 +518,33 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
   try {
     run.ex = await Executor.start();
     await run.setUp(header, events);
-    if (opts.trace !== false) traceDir = createTraceInstance(run.cleanup);
+    if (opts.trace !== false) {
+      traceDir = createTraceInstance(run.cleanup);
+      run.tracing = true;
+    }
     for (const { line, event } of events) {
       if (interrupted) break;
+      const t0 = Number(process.hrtime.bigint());
       const { r, note } = await run.perform(line, event);
+      run.windows.push({ line, t0, t1: Number(process.hrtime.bigint()) });
       const res: EventResult = { line, type: event.type, rc: r.rc, errno: r.errno, ns: r.ns, ...(note ? { note } : {}) };
       run.results.push(res);
       opts.onEvent?.(res);
     }
     if (interrupted) throw new KernelRunInterrupted(interrupted, cleanUp());
     const trace = traceDir ? parseTrace(readTrace(traceDir)) : [];
+    const { scans, collapses } = logScans(trace, run.osPids, run.probesUntil);
+    const lineAt = (ns: number) => run.windows.find((w) => w.t0 <= ns && ns <= w.t1)?.line ?? null;
     const knobs = Object.fromEntries(run.knobs.touched());
     await run.ex.close();
     const failures = cleanUp();
     if (failures.length) throw new Error(`the run finished but could not restore: ${failures.join('; ')}`);
-    return { kernel: release(), approximations: approximations(events), events: run.results, checks: run.checks, trace, knobs };
+    return {
+      kernel: release(), approximations: approximations(events), events: run.results, checks: run.checks, knobs, traced: traceDir !== null,
+      trace: trace.filter((t) => t.event.startsWith('mm_khugepaged') || t.event.startsWith('mm_collapse')),
+      scans: scans.map(({ ns, ...sc }) => ({ line: lineAt(ns), ...sc })),
+      collapses: collapses.map(({ ns, ...c }) => ({ line: lineAt(ns), ...c })),
+    };
   } catch (e) {
     if (interrupted && !(e instanceof KernelRunInterrupted)) throw new KernelRunInterrupted(interrupted, cleanUp());
     const failures = cleanUp();

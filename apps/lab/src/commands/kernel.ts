@@ -12,7 +12,7 @@ import { stableStringify } from '@pagelab/events';
 import { PAGELAB_VERSION, replay, summarize, type Design, type LogEvent } from '@pagelab/engine';
 import {
   KernelRunInterrupted, KernelRunRefused, diffChecks, parseKnownDifferences, runOnKernel, unexplained,
-  type DiffRow, type KernelCheck, type KernelRun, type KnownDifference, type LineEvent,
+  compareScans, type DiffRow, type KernelCheck, type KernelRun, type KnownDifference, type LineEvent, type ScanFacts,
 } from '@pagelab/kernel-oracle';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context.js';
 import { loadDesigns } from '../designs.js';
@@ -64,26 +64,33 @@ export function kernelJsonl(log: LoadedLog, run: KernelRun): string {
   const lines = [
     stableStringify({
       pagelab_kernel: 1, pagelab: PAGELAB_VERSION, kernel: run.kernel, workload: log.header.workload, logSha256: log.sha256,
-      approximations: run.approximations, knobs: run.knobs,
+      approximations: run.approximations, knobs: run.knobs, traced: run.traced,
     }, { leadingKeys: ['pagelab_kernel', 'pagelab', 'kernel'] }),
     ...run.events.map((e) => {
       const cs = checks.get(e.line)?.map(({ line: _l, ...c }) => c);
       return stableStringify({ ...e, ...(cs ? { checks: cs } : {}) }, { leadingKeys: ['line', 'type', 'rc', 'errno', 'ns'] });
     }),
-    ...run.trace.map((t) => stableStringify({ type: 'trace', ...t }, { leadingKeys: ['type', 'ns', 'event'] })),
+    ...run.scans.map((x) => stableStringify({ type: 'khugepaged_scan', ...x }, { leadingKeys: ['type', 'line', 'pid', 'result'] })),
+    ...run.collapses.map((x) => stableStringify({ type: 'collapse', ...x }, { leadingKeys: ['type', 'line', 'pid', 'result'] })),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** The kernel checks of a kernel.jsonl written by `kernel run`. */
-export function readKernelChecks(text: string): KernelCheck[] {
-  const out: KernelCheck[] = [];
+type Scans = KernelRun['scans'];
+
+/** The kernel checks and khugepaged scans of a kernel.jsonl written by `kernel run`. */
+export function readKernelRun(text: string): { checks: KernelCheck[]; scans: Scans; collapses: KernelRun['collapses'] } {
+  const checks: KernelCheck[] = [];
+  const scans: Scans[number][] = [];
+  const collapses: KernelRun['collapses'][number][] = [];
   for (const [i, raw] of text.split('\n').entries()) {
     if (i === 0 || raw === '') continue;
-    const l = JSON.parse(raw) as { line?: number; checks?: Omit<KernelCheck, 'line'>[] };
-    for (const c of l.checks ?? []) out.push({ line: l.line!, ...c });
+    const l = JSON.parse(raw) as { type: string; line?: number; checks?: Omit<KernelCheck, 'line'>[] };
+    if (l.type === 'khugepaged_scan') scans.push(l as unknown as Scans[number]);
+    else if (l.type === 'collapse') collapses.push(l as unknown as KernelRun['collapses'][number]);
+    else for (const c of l.checks ?? []) checks.push({ line: l.line!, ...c });
   }
-  return out;
+  return { checks, scans, collapses };
 }
 
 function summaryText(log: LoadedLog, run: KernelRun): string {
@@ -153,13 +160,45 @@ export function loadKnownDifferences(file?: string): { path: string | null; know
   }
 }
 
-/** The model's value of every check under one design (summary.json's expectations.checks). */
-export async function modelChecks(log: LoadedLog, design: Design) {
+/** The model's value of every check under one design (summary.json's expectations.checks), and its khugepaged scans by log line. */
+export async function modelRun(log: LoadedLog, design: Design, events: readonly LineEvent[]) {
   let state: Parameters<typeof summarize>[0] | undefined;
+  const scans: { line: number; pid: number; result: string; none: number; referenced: number; unmapped: number }[] = [];
   await new Promise<void>((res, rej) => {
-    replay(log.input, design, { source: log.source, onEnd: (s) => (state = s) }).subscribe({ error: rej, complete: res });
+    replay(log.input, design, { source: log.source, onEnd: (s) => (state = s) }).subscribe({
+      next: (o) => {
+        if (o.type !== 'khugepaged_scan') return;
+        const x = o as unknown as { seq: number; pid: number; result: string; none: number; referenced: number; swap: number };
+        scans.push({ line: events[x.seq - 1]?.line ?? x.seq + 1, pid: x.pid, result: x.result, none: x.none, referenced: x.referenced, unmapped: x.swap });
+      },
+      error: rej,
+      complete: res,
+    });
   });
-  return summarize(state!, { design, header: log.header, logSha256: log.sha256 }).expectations.checks;
+  return { checks: summarize(state!, { design, header: log.header, logSha256: log.sha256 }).expectations.checks, scans };
+}
+
+export async function modelChecks(log: LoadedLog, design: Design) {
+  return (await modelRun(log, design, [])).checks;
+}
+
+const scanText = (f: ScanFacts | null) => (f ? `${f.result} none=${f.none} referenced=${f.referenced} unmapped=${f.unmapped}` : 'no scan');
+
+/** Per log line and process: collapses the kernel traced (mm_collapse_huge_page, succeeded) vs the model's SCAN_SUCCEED scans. */
+function compareCollapses(kernel: KernelRun['collapses'], model: readonly { line: number; pid: number; result: string }[]) {
+  const count = new Map<string, { kernel: number; model: number }>();
+  const at = (line: number, pid: number) => {
+    const k = `${line}:${pid}`;
+    let c = count.get(k);
+    if (!c) count.set(k, (c = { kernel: 0, model: 0 }));
+    return c;
+  };
+  for (const c of kernel) if (c.line !== null && c.result === 'SCAN_SUCCEED') at(c.line, c.pid).kernel++;
+  for (const m of model) if (m.result === 'SCAN_SUCCEED') at(m.line, m.pid).model++;
+  return [...count].map(([k, c]) => {
+    const [line, pid] = k.split(':').map(Number) as [number, number];
+    return { line, pid, kernel: c.kernel, model: c.model, agree: c.kernel === c.model };
+  }).sort((a, b) => a.line - b.line || a.pid - b.pid);
 }
 
 const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -185,6 +224,8 @@ export interface KernelDiffArgs {
   readonly known?: string;
   readonly param?: readonly string[];
   readonly all?: boolean;
+  /** Record the kernel's khugepaged tracepoints and compare them scan by scan (default true). */
+  readonly trace?: boolean;
 }
 
 export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promise<number> {
@@ -193,26 +234,36 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
     const log = await loadLog(ctx, args.log, args.param ?? []);
     const { path: knownPath, known } = loadKnownDifferences(args.known);
     let kernel: readonly KernelCheck[];
+    let kScans: Scans = [];
+    let kCollapses: KernelRun['collapses'] = [];
+    let traced = false;
     let approx: readonly string[] = [];
+    const events = await collectEvents(log);
     if (args.kernel) {
       const file = resolve(ctx.cwd, args.kernel, 'kernel.jsonl');
       if (!existsSync(file)) throw new CliError(`${args.kernel} has no kernel.jsonl; write one with \`pagelab kernel run ${args.log} --out ${args.kernel}\``);
       const text = readFileSync(file, 'utf8');
       const head = JSON.parse(text.slice(0, text.indexOf('\n'))) as { logSha256?: string; approximations?: string[] };
       if (head.logSha256 !== log.sha256) throw new CliError(`${args.kernel}/kernel.jsonl was run from another log (sha256 ${head.logSha256?.slice(0, 12)}, this one ${log.sha256.slice(0, 12)})`);
-      kernel = readKernelChecks(text);
+      ({ checks: kernel, scans: kScans, collapses: kCollapses } = readKernelRun(text));
+      traced = text.includes('"type":"khugepaged_scan"') || (JSON.parse(text.slice(0, text.indexOf('\n'))) as { traced?: boolean }).traced === true;
       approx = head.approximations ?? [];
     } else {
-      const run = await kernelRun(ctx, log, await collectEvents(log), false);
-      kernel = run.checks;
+      const run = await kernelRun(ctx, log, events, args.trace ?? true);
+      ({ checks: kernel, scans: kScans, collapses: kCollapses, traced } = run);
       approx = run.approximations;
     }
-    const rows = diffChecks(kernel, await modelChecks(log, design!), log.header.workload.name, design!.name, known);
+    const model = await modelRun(log, design!, events);
+    const rows = diffChecks(kernel, model.checks, log.header.workload.name, design!.name, known);
+    const scanRows = traced ? compareScans(kScans, model.scans) : [];
+    const collapseRows = traced ? compareCollapses(kCollapses, model.scans) : [];
     const bad = unexplained(rows);
     if (args.json) {
       ctx.stdout(`${JSON.stringify({
         workload: log.header.workload.name, design: design!.name, logSha256: log.sha256, knownDifferences: knownPath,
         approximations: approx,
+        scans: traced ? scanRows : null,
+        collapses: traced ? collapseRows : null,
         checks: rows.map((r) => ({ line: r.line, check: r.check, expected: r.expected, kernel: r.kernel, model: r.model, agree: r.agree, ...(r.known ? { known: r.known } : {}) })),
       }, null, 2)}\n`);
     } else {
@@ -224,6 +275,12 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
         `${log.header.workload.name} under ${design!.name}: ${answered.filter((r) => r.agree).length} of ${answered.length} answerable checks agree ` +
           `(${rows.length - answered.length} the kernel cannot answer), ${rows.filter((r) => r.known).length} known differences, ${bad.length} unexplained\n`,
       );
+      if (traced && (scanRows.length || collapseRows.length)) {
+        const badScans = scanRows.filter((r) => !r.agree);
+        ctx.stdout(`khugepaged scans (mm_khugepaged_scan_pmd vs khugepaged_scan): ${scanRows.length - badScans.length} of ${scanRows.length} agree; ` +
+          `collapses (mm_collapse_huge_page vs SCAN_SUCCEED): ${collapseRows.filter((r) => r.agree).length} of ${collapseRows.length} lines agree\n`);
+        for (const r of badScans.slice(0, 5)) ctx.stdout(`  line ${r.line} pid ${r.pid}: kernel ${scanText(r.kernel)}, model ${scanText(r.model)}\n`);
+      }
       for (const a of approx) ctx.stdout(`approximated: ${a}\n`);
     }
     if (bad.length) {
