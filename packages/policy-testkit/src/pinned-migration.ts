@@ -51,6 +51,12 @@ import {
 } from './streams.js';
 
 export const PINNED_MIGRATION_SEED = 20130815;
+/**
+ * Time budget of each random-stream property: 60 streams of up to 40 events,
+ * each replayed with the invariant walk after every event, take 2-8 s on a
+ * 2-core machine shared with other work, over vitest's 5 s default.
+ */
+const STREAM_BUDGET_MS = 120_000;
 
 export interface PinnedMigrationConformanceOptions<P> {
   /** Era parameters the policy is meant for (default kernel-core's DEFAULT_PARAMS). */
@@ -399,7 +405,7 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
 
     it("keeps kernel-core's invariants, every process' content, every driver page's owner and data, and each answer's contract after every event of random streams", () => {
       fc.assert(fc.property(streams, (events) => void replayPinnedMigration(make(), events, mopts)), fcParams);
-    });
+    }, STREAM_BUDGET_MS);
 
     it('honours each answer on a movable driver page in the way of CMA and an unmovable one in the way of compaction', () => {
       const { watch } = replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO, mopts);
@@ -421,7 +427,7 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
         if (watch.answers.length > 0) asking++;
       }
       expect(asking).toBeGreaterThanOrEqual(samples.length / 4);
-    });
+    }, STREAM_BUDGET_MS);
 
     it('replays a stream identically: the same ledger totals, outcomes, observations and answers', () => {
       fc.assert(
@@ -430,7 +436,7 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
         }),
         { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
       );
-    });
+    }, STREAM_BUDGET_MS);
 
     it('frees every frame once every driver page, contiguous range, pin and process is gone and every file truncated', () => {
       fc.assert(
@@ -439,7 +445,7 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
         }),
         { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
       );
-    });
+    }, STREAM_BUDGET_MS);
 
     it('changes refcounts and mapcounts only through ledger primitives, and never for free', () => {
       fc.assert(
@@ -448,6 +454,6 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
         }),
         { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
       );
-    });
+    }, STREAM_BUDGET_MS);
   });
 }
