@@ -67,10 +67,30 @@ export interface Summary {
   lockedOpsByEvent?: Record<string, { events: number; lockedOps: number }>;
   /** counters under their /proc/vmstat names (absent in older summaries) */
   vmstat?: Record<string, number>;
+  /** seqs of the khugepaged, reclaim, fork and compact events, for time charts (absent in older summaries) */
+  eventMarks?: { seqs: Record<string, number[]>; counts: Record<string, number> };
   /** the pinned-migration mechanism: global lock, pin-page hash, owner migrations, driver-page reclaim (absent in older summaries) */
   pinnedMigration?: Record<string, number>;
   /** CMA / alloc_contig, compaction results, pageblocks, extfrag fallbacks (absent in older summaries) */
   contiguity?: ContiguityBlock;
+  /** what hole punches / MADV_DONTNEED gave back, per round (engine balloon.ts; only for logs that have any) */
+  balloon?: BalloonBlock;
+}
+
+/** summary.json `balloon` counts (engine balloon.ts says how each is measured). */
+export interface BalloonCounts {
+  requestedBytes: number;
+  freedBytes: number;
+  refilledBytes: number;
+  recollapses: number;
+  splitFailures: number;
+}
+
+/** summary.json `balloon`: totals, coverage at the end (fraction 0..1), each round, and what followed the last. */
+export interface BalloonBlock extends BalloonCounts {
+  guestHugeCoverage: number;
+  rounds: (BalloonCounts & { round: number; firstSeq: number; guestHugeCoverage: number })[];
+  afterRounds: BalloonCounts;
 }
 
 /** summary.json `contiguity` (engine pinned.ts). */

@@ -54,6 +54,17 @@ const PINNED_COLUMNS: readonly MetricColumn[] = [
 ];
 
 const pct = (f: number | undefined): number | undefined => (f === undefined ? undefined : f * 100);
+
+/** summary.json `balloon` (engine balloon.ts), for logs that punch holes or MADV_DONTNEED: empty cells otherwise. */
+const BALLOON_COLUMNS: readonly MetricColumn[] = [
+  { name: 'balloon_requested_bytes', get: (s) => s.balloon?.requestedBytes, better: 'neither' },
+  { name: 'balloon_freed_bytes', get: (s) => s.balloon?.freedBytes, better: 'higher' },
+  { name: 'balloon_refilled_bytes', get: (s) => s.balloon?.refilledBytes, better: 'lower' },
+  { name: 'balloon_recollapses', get: (s) => s.balloon?.recollapses, better: 'neither' },
+  { name: 'balloon_split_failures', get: (s) => s.balloon?.splitFailures, better: 'lower' },
+  { name: 'balloon_guest_huge_coverage_percent', get: (s) => pct(s.balloon?.guestHugeCoverage), better: 'higher' },
+  { name: 'balloon_rounds', get: (s) => s.balloon?.rounds.length, better: 'neither' },
+];
 const splitFailed = (s: Summary): number => s.outcomes['split_page']?.failed ?? 0;
 
 /** Every metric column but the per-event-type costs (those depend on the workload's event types). */
@@ -85,6 +96,7 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
   { name: 'collapse_zero_filled_bytes', get: (s) => s.sharedness?.zeroFilledBytes, better: 'lower' },
   ...VMSTAT_COLUMNS.map((c): MetricColumn => ({ name: c, get: (s) => s.vmstat?.[c], better: 'neither' })),
   ...PINNED_COLUMNS,
+  ...BALLOON_COLUMNS,
 ];
 
 /** `locked_ops_per_<type>_event` for every event type any of the summaries applied. */

@@ -13,6 +13,7 @@ import { reportMarkdown } from './markdown.js';
 import { manifestWarnings, provenance } from './provenance.js';
 import { lockingTable, sharednessTable, vmstatTable, type Block, type Section } from './sections.js';
 import { pinnedMigrationSection } from './pinnedSection.js';
+import { balloonSection } from './balloonSection.js';
 
 export interface WriteReportOptions {
   /** the command line that made this report (e.g. `pagelab report RUN_DIR`), added to the provenance */
@@ -72,6 +73,7 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
   const prov = provenance(run, { ...(opts.command !== undefined ? { command: opts.command } : {}), notes });
   const body = sections(charts, { sharedness: sharednessTable(run.designs), locking: lockingTable(run.designs), vmstat: vmstatTable(run.designs) });
   body.push(...pinnedMigrationSection(run.designs));
+  body.push(...balloonSection(run.designs));
 
   const w = run.manifest.workload;
   const title = `pagelab comparison: ${w.name} (seed ${w.seed})`;
