@@ -149,6 +149,20 @@ describe('counterexamples', () => {
     expect(r.violations.map((v) => v.assertion)).toEqual([expect.stringContaining('waits forever')]);
     expect(r.violations[0]!.steps.map((s) => `${s.cpu} ${s.word}`)).toEqual(['0 A.flags', '1 B.flags']);
   });
+  it('an await marked mayWaitForever is not a bug when the event never comes; unmarked, it is', () => {
+    const alloc = (mayWaitForever: boolean): RaceScenario => ({
+      name: 'alloc',
+      title: 'alloc',
+      source: 'test',
+      words: [countWord('refs', 1), countWord('free', 0)],
+      cpus: [
+        path('holder', [load('holder', 'refs', 'r')]), // keeps its reference: the page is never freed
+        path('alloc', [rmw('rmqueue', 'free', () => 0, { await: (v) => v === 1, mayWaitForever })]),
+      ],
+    });
+    expect(explore(alloc(true)).violations).toEqual([]);
+    expect(explore(alloc(false)).violations.map((v) => v.assertion)).toEqual([expect.stringContaining('waits forever')]);
+  });
   it('a branch skips the steps after it, so an assertion behind a failed get is never reached', () => {
     const s = litmus('branch', [load('P0', 'x', 'v'), branchIf((r) => r.v === 0, 'out'), store('P0', 'y', 1), label('out')], [load('P1', 'y', 'r0')], (_r0, r1) => r1.r0 === 1);
     expect(reachable(s, 'sc')).toBe(false);

@@ -453,7 +453,23 @@ class Machine {
 
   /** At a state with no enabled transition: the final checks, or the deadlock bit. */
   terminalMask(s: Int32Array): number {
-    if (!this.done(s)) return 1 << this.p.deadlockBit;
+    if (!this.done(s)) {
+      // Stuck: a violation unless every unfinished CPU waits at an await that may wait for ever.
+      const L = this.layout;
+      for (let c = 0; c < this.p.cpus.length; c++) {
+        const cpu = this.p.cpus[c]!;
+        const pc = s[L.base[c]!]!;
+        if (pc >= cpu.ops.length) continue;
+        const st = cpu.ops[pc]!.step;
+        if (!(st.kind === 'rmw' && st.mayWaitForever)) return 1 << this.p.deadlockBit;
+      }
+      return this.finalMask(s);
+    }
+    return this.finalMask(s);
+  }
+
+  /** The final checks; at a stuck state, only over what the finished CPUs left. */
+  private finalMask(s: Int32Array): number {
     let m = 0;
     const regs = (c: number) => ({ ...this.regsOf(s, c) });
     for (const f of this.p.finals) {
@@ -501,7 +517,7 @@ function sleepSetSearch(m: Machine, maxStates: number) {
     m.enabled(s, en);
     if (en.length === 0) {
       broken |= m.terminalMask(s);
-      if (m.done(s)) interleavings++;
+      interleavings++; // a maximal execution (finished, or stuck)
       return;
     }
     const explored: Footprint[] = [];

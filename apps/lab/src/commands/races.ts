@@ -38,7 +38,7 @@ export function racesCommand(ctx: LabContext, o: RacesOptions): Promise<number> 
       for (const s of list) {
         out.push(`${s.name} — ${s.title}`);
         out.push(`  CPUs:    ${s.cpus.map((p, i) => `CPU${i} ${p.name}`).join(', ')}`);
-        out.push(`  verdict: sc ${s.expect.sc}, weak ${s.expect.weak}${races.hasLitmus(s) ? '   (--litmus available)' : ''}`);
+        out.push(`  verdict: ${s.expect ? `sc ${s.expect.sc}, weak ${s.expect.weak}` : 'not stated'}${races.hasLitmus(s) ? '   (--litmus available)' : ''}`);
         out.push(`  source:  ${s.source}`);
         out.push('');
       }
@@ -85,7 +85,7 @@ async function scenariosFrom(file: string): Promise<RaceScenario[]> {
   const found = [mod.default, mod.scenario, mod.scenarios].flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
   const bad = found.find((s) => typeof s !== 'object' || s === null || typeof (s as RaceScenario).name !== 'string' || !Array.isArray((s as RaceScenario).cpus) || !Array.isArray((s as RaceScenario).words));
   if (found.length === 0 || bad !== undefined) {
-    throw new CliError(`--file ${file}: expected a default export, 'scenario' or 'scenarios' holding race scenarios ({name, title, source, words, cpus, expect}), got ${found.length === 0 ? 'none' : JSON.stringify(bad)?.slice(0, 80)}`);
+    throw new CliError(`--file ${file}: expected a default export, 'scenario' or 'scenarios' holding race scenarios ({name, title, source, words, cpus}), got ${found.length === 0 ? 'none' : JSON.stringify(bad)?.slice(0, 80)}`);
   }
   return found as RaceScenario[];
 }

@@ -10,10 +10,10 @@ describe('every race scenario reaches its known verdict, and the reduction hides
     for (const memoryModel of MODELS) {
       // The three-CPU seed001 scenarios explore ~18,000 states twice (reduced and
       // unreduced, about 0.4 s here); the budget allows for a loaded 2-core machine.
-      it(`${s.name} is ${s.expect[memoryModel]} under ${memoryModel}, with the same violations as the unreduced search`, { timeout: 30_000 }, () => {
+      it(`${s.name} is ${s.expect![memoryModel]} under ${memoryModel}, with the same violations as the unreduced search`, { timeout: 30_000 }, () => {
         const reduced = explore(s, { memoryModel });
         const full = explore(s, { memoryModel, reduction: 'none' });
-        expect(reduced.violations.length > 0 ? 'reachable' : 'unreachable').toBe(s.expect[memoryModel]);
+        expect(reduced.violations.length > 0 ? 'reachable' : 'unreachable').toBe(s.expect![memoryModel]);
         expect(reduced.violations.map((v) => v.assertion)).toEqual(full.violations.map((v) => v.assertion));
         expect(reduced.interleavings).toBeLessThanOrEqual(full.interleavings);
         expect(reduced.interleavings).toBeGreaterThan(0);

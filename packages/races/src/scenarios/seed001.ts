@@ -122,7 +122,9 @@ const truncate = path('truncate_inode_pages_range', [
 
 /** shmem_getpage_gfp for file B: a new THP from the allocator (the same struct page once it is free). */
 const allocForB = path('shmem_getpage_gfp', [
-  rmw('rmqueue', 'buddy.P', () => 0, { await: (v) => v === 1, what: 'take the page off the free list (zone->lock)' }),
+  // Only once the THP is freed can B's allocation get this struct page; in an
+  // interleaving where it is never freed, B simply allocates another one.
+  rmw('rmqueue', 'buddy.P', () => 0, { await: (v) => v === 1, mayWaitForever: true, what: 'take the page off the free list (zone->lock)' }),
   set_page_count('prep_new_page', 'P._refcount', 1),
   __setPageFlag('prep_compound_page', 'P.flags', PG_head, 'h', '__SetPageHead'),
   __setPageFlag('shmem_getpage_gfp', 'P.flags', PG_locked, 'l', '__SetPageLocked'),
