@@ -27,12 +27,19 @@ export function machineRefusals(): string[] {
   if (process.platform !== 'linux') why.push(`not Linux (${process.platform})`);
   else {
     if (typeof process.getuid === 'function' && process.getuid() !== 0) why.push('not root (knobs under /sys/kernel/mm and /proc/kpageflags need root)');
+    if (!hasCompiler()) why.push('no C compiler (cc) to build the executor');
     if (!existsSync(`${THP_DIR}/enabled`)) why.push(`no transparent huge pages (${THP_DIR} is missing)`);
     else if (!existsSync(`${THP_DIR}/khugepaged/scan_sleep_millisecs`)) why.push('no khugepaged knobs');
     // A container mounts /sys read-only (and /.dockerenv alone says nothing: some VMs carry one).
     else if (!writable(`${THP_DIR}/enabled`)) why.push(`${THP_DIR} is read-only (a container?)`);
   }
   return why;
+}
+
+function hasCompiler(): boolean {
+  const cc = process.env['CC'] ?? 'cc';
+  if (cc.includes('/')) return existsSync(cc);
+  return (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/${cc}`));
 }
 
 function writable(p: string): boolean {
