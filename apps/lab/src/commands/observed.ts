@@ -28,6 +28,12 @@ export function normalSamples(text: string): ObservedSample[] {
   return out;
 }
 
+const ALIGNMENT_WORDS: Readonly<Record<string, string>> = {
+  landmarks: 'the forks and exits both runs saw',
+  'rss-dtw': 'time-warping the normal run\'s Rss onto the traced run\'s (so the Rss error is optimistic; AnonHugePages was not used)',
+  fraction: 'the fraction of the run elapsed (the coarsest)',
+};
+
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a (nothing observed)');
 
 export function observedLines(p: Prediction): string[] {
@@ -43,7 +49,9 @@ export async function observedSection(ctx: LabContext, logArg: string, dir: stri
   const logPath = resolve(ctx.cwd, logArg);
   const smaps = smapsPathFor(logPath);
   if (!existsSync(logPath) || !existsSync(smaps)) return [];
-  const samples = normalSamples(await readFile(smaps, 'utf8'));
+  const smapsText = await readFile(smaps, 'utf8');
+  const samples = normalSamples(smapsText);
+  const alignment = (JSON.parse(smapsText.split('\n', 1)[0] ?? '{}') as { alignment?: string }).alignment ?? 'fraction';
   if (samples.length === 0) return ['observed vs model: the smaps file has no normal-run samples (recorded with --no-normal-run?)'];
   const decoded = decodeLogText(await readFile(logPath, 'utf8'), { name: logPath });
   if (isLeft(decoded)) return []; // compare has already reported a bad log
@@ -56,10 +64,10 @@ export async function observedSection(ctx: LabContext, logArg: string, dir: stri
   const p = predict({ header: log.header, events: log.events.map((e) => e.event) }, design.right, samples);
   const { observedChartSvg, svgToPng } = await import('@pagelab/analysis');
   const svg = observedChartSvg(p.points, p.design);
-  await writeFileAtomic(join(dir, 'observed.json'), `${JSON.stringify({ design: p.design, kernel: release(), anonHuge: p.anonHuge, rss: p.rss, anonHugeSteady: p.anonHugeSteady, rssSteady: p.rssSteady, points: p.points }, null, 1)}\n`);
+  await writeFileAtomic(join(dir, 'observed.json'), `${JSON.stringify({ design: p.design, kernel: release(), alignment, anonHuge: p.anonHuge, rss: p.rss, anonHugeSteady: p.anonHugeSteady, rssSteady: p.rssSteady, points: p.points }, null, 1)}\n`);
   await writeFileAtomic(join(dir, 'observed.svg'), svg);
   await writeFileAtomic(join(dir, 'observed.png'), svgToPng(svg));
-  const lines = observedLines(p);
-  await writeFileAtomic(join(dir, 'observed.md'), `# Observed vs predicted\n\n${lines.map((l) => l.trim()).join('\n\n')}\n\n![observed vs model](observed.png)\n\nThe normal run is lined up with the log through the forks and exits both runs saw (else by elapsed fraction); steady samples are those whose observed value equals both neighbours'.\n`);
+  const lines = [...observedLines(p), `  samples lined up by ${ALIGNMENT_WORDS[alignment] ?? alignment}`];
+  await writeFileAtomic(join(dir, 'observed.md'), `# Observed vs predicted\n\n${lines.map((l) => l.trim()).join('\n\n')}\n\n![observed vs model](observed.png)\n\nSteady samples are those whose observed value equals both neighbours'.\n`);
   return [...lines, `  wrote observed.json, observed.svg, observed.png, observed.md`];
 }
