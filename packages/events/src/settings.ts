@@ -45,7 +45,8 @@ export const sysctlValues = {
   'khugepaged.max_ptes_none': intRange(0, HPAGE_PMD_NR - 1),
   'khugepaged.max_ptes_swap': intRange(0, HPAGE_PMD_NR - 1),
   'khugepaged.max_ptes_shared': intRange(0, HPAGE_PMD_NR - 1),
-  'khugepaged.pages_to_scan': integer('an integer >= 1', [(n) => n >= 1, 'an integer >= 1']),
+  // The kernel takes any unsigned int but 0 (pages_to_scan_store); the model scans at most 2^24 pages a pass.
+  'khugepaged.pages_to_scan': intRange(1, 1 << 24, 'an integer from 1 to 16777216'),
   ...notModelledValues,
 } as const;
 
