@@ -13,7 +13,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogHeader, WorkloadEvent } from '@pagelab/events';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { designFrom } from './design.js';
+import { OBSERVATION_BATCH } from '@pagelab/kernel-core';
 import { PRESET_NAMES } from './presets.js';
+import { replayBatches } from './replay.js';
 import type { Registry } from './registry.js';
 import { installedRegistry, replayChecked, type GeneratedLog } from './testing/checked.js';
 
@@ -104,4 +106,33 @@ describe('GUP vs. CoW after fork: a design outcome, not a broken invariant', () 
       expect(r.outcomes['dma_write'], design).toEqual({ ok: 1, failed: 0, reasons: {} });
     }
   });
+});
+
+describe('an event that observes without bound', () => {
+  it('khugepaged with 20,000 passes hands its observations on in batches of at most OBSERVATION_BATCH, in order', async () => {
+    const log = fixture('khugepaged-many-passes-crash.jsonl');
+    // The fixture asks for 3,000,000 passes (the fuzzer's crash: one batch too big for a string); 20,000 show the batching.
+    const events = log.events.map((e) => (e.type === 'khugepaged' ? { ...e, passes: 20_000 } : e));
+    const d = designFrom('linux-6.10', registry);
+    if (!isRight(d)) throw new Error('no linux-6.10');
+    const sizes: number[] = [];
+    let lastSeq = -1;
+    let ordered = true;
+    await new Promise<void>((done, fail) =>
+      replayBatches({ header: log.header, events: events.map((event, i) => ({ line: i + 2, event })) }, d.right, { sampleEvery: 1000 }).subscribe({
+        next: (b) => {
+          sizes.push(b.length);
+          for (const o of b) {
+            if (o.seq < lastSeq) ordered = false;
+            lastSeq = o.seq;
+          }
+        },
+        error: fail,
+        complete: done,
+      }),
+    );
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(OBSERVATION_BATCH + 2);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(40_000);
+    expect(ordered).toBe(true);
+  }, 60_000); // 20,000 khugepaged passes over two PMD ranges: about a second idle
 });
