@@ -136,3 +136,22 @@ describe('an event that observes without bound', () => {
     expect(ordered).toBe(true);
   }, 60_000); // 20,000 khugepaged passes over two PMD ranges: about a second idle
 });
+
+describe('GUP and dio that run out of memory', () => {
+  it('oom-on-pin.jsonl: every preset fails the pin with ENOMEM as an outcome, not as bad input', () => {
+    for (const design of presets) {
+      const r = replayChecked(fixture('oom-on-pin.jsonl'), design, registry);
+      expect(r.violations, design).toEqual([]);
+      expect(r.outcomes['gup'], design).toEqual({ ok: 0, failed: 1, reasons: { ENOMEM: 1 } });
+      expect(r.oom.faults, design).toBeGreaterThan(0);
+    }
+  });
+
+  it('oom-on-get-design-dependent.jsonl: replays to the end under every preset', () => {
+    for (const design of presets) {
+      const r = replayChecked(fixture('oom-on-get-design-dependent.jsonl'), design, registry, { invariants: 'sample', sampleEvery: 25 });
+      expect(r.violations, design).toEqual([]);
+      expect(r.events, design).toBe(500);
+    }
+  }, 60_000); // 500 events under each preset, invariants every 25 events
+});
