@@ -27,7 +27,7 @@ import { pteIndex } from './mm.js';
 import { ptePfn } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { ksmFolioMigrated } from './ksm.js';
-import { countMigration } from './pinned_stats.js';
+import { countMigration, pinnedState } from './pinned_stats.js';
 import type { GupHandle } from './kernel.js';
 
 export type MigrateReason = 'compaction' | 'contig_range' | 'longterm_pin' | 'memory_failure' | 'numa';
@@ -359,6 +359,7 @@ export function moveGupPinnedFolio(k: Kernel, head: number, owners: readonly str
       if (p >= head && p < head + nr) rc.gupRelease(k, p, h.kind);
     }
   const r = migrateFolio(k, head, reason, dst);
+  if (r.ok) pinnedState(k).pinned.ownerMigrations += nr;
   const to = r.ok ? r.newHead : head;
   for (const h of held)
     for (let i = 0; i < h.pfns.length; i++) {

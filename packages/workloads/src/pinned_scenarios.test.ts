@@ -72,6 +72,7 @@ describe("LaHaise: 'it doesn't take into account NUMA issues'", () => {
     const dm = clean(vfioLongtermPins, p, DM_GUP);
     expect(dm.contiguity.cma).toMatchObject({ success: 8, failure: 0 });
     expect(dm.pinnedMigration.crossNodeMigrations).toBe(2048);
+    expect(dm.pinnedMigration.ownerMigrations).toBe(2048);
     // Register and unregister of the vfio pin (2), then a lookup and a repoint per page moved.
     expect(dm.pinnedMigration.globalLockAcquisitions).toBeGreaterThanOrEqual(2 + 2 * 2048);
   }, 60_000); // five checked replays
