@@ -144,6 +144,7 @@ describe('running out of memory', () => {
     const t = testContext(cwd);
     expect(await compareCommand(t.ctx, { log: fixture('oom-on-get-design-dependent.jsonl'), designs: ['linux-5.8,linux-6.10'], out: 'cmp' })).toBe(0);
     expect(readdirSync(join(cwd, 'cmp')).sort()).toEqual(['compare.json', 'linux-5.8', 'linux-6.10']);
+    expect(t.out()).toMatch(/^invariants checked \d+ times per design \(every \d+ events and after the last; --check walks at every sample\): all held$/m);
   }, 60_000); // 500 events under two designs with an invariant walk after each (a short log is walked every event): ~3 s idle
 
   it('compare --check exits 1 naming the design whose faults ran out of memory', async () => {

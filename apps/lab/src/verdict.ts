@@ -41,6 +41,14 @@ export function outcomeNotes(name: string, s: RunSummary): string {
   return notes === '' ? '' : `${name}: ${notes}`;
 }
 
+/** A comparison's line about the invariants: how often each design's replay walked them and which broke any. */
+export function compareInvariantNote(rows: readonly { name: string; summary: RunSummary }[], how: string): string {
+  const walks = Math.min(...rows.map((r) => r.summary.invariantWalks ?? 0));
+  if (walks === 0) return 'invariants not checked';
+  const broken = rows.filter((r) => r.summary.invariantViolations > 0).map((r) => `${r.name} (${plural(r.summary.invariantViolations, 'violation')})`);
+  return `invariants checked ${plural(walks, 'time')} per design (${how}): ${broken.length === 0 ? 'all held' : `broken under ${broken.join(', ')}`}`;
+}
+
 /** Whether the invariants were checked, and how often. */
 export function invariantNote(s: RunSummary, how: string): string {
   const walks = s.invariantWalks ?? 0;

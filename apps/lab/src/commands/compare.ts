@@ -10,7 +10,7 @@ import { parseSets, withSettings } from '../settings-override.js';
 import { compareManifest } from './compare-manifest.js';
 import { buildDirAtomically, outGuards } from '../run-dir.js';
 import { invariantOptions, writeRunFiles } from '../run-files.js';
-import { checkFailures, outcomeNotes } from '../verdict.js';
+import { checkFailures, compareInvariantNote, outcomeNotes } from '../verdict.js';
 import { errorSentence } from '../error-sentence.js';
 import { mkdir } from 'node:fs/promises';
 
@@ -118,7 +118,7 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
       { force: args.force ?? false, ...outGuards(ctx.cwd, log) },
     );
     const shown = relative(ctx.cwd, target) || '.';
-    ctx.stdout(`${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n${rows.map((r) => outcomeNotes(r.name, r.summary)).filter((l) => l !== '').map((l) => `${l}\n`).join('')}\nwrote ${shown}/ (compare.json and one directory per design)\n`);
+    ctx.stdout(`${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n${rows.map((r) => outcomeNotes(r.name, r.summary)).filter((l) => l !== '').map((l) => `${l}\n`).join('')}${compareInvariantNote(rows, invariantOptions(args.check ?? false, sampleEvery, log.events).how)}\n\nwrote ${shown}/ (compare.json and one directory per design)\n`);
     // A recorded log (LOG.smaps.jsonl beside it): the kernel's AnonHugePages/Rss beside the model's (observed.ts).
     const observed = await (await import('./observed.js')).observedSection(ctx, args.log, target).catch((e: unknown) => [`observed vs model: not written (${e instanceof Error ? e.message : String(e)})`]);
     if (observed.length > 0) ctx.stdout(`\n${observed.join('\n')}\n`);
