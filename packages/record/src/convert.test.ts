@@ -117,7 +117,7 @@ describe('mappings', () => {
 describe('strace text', () => {
   it('joins an unfinished call with its resumption and reads fd paths, clone flags and failures', () => {
     const p = parseStrace([
-      '7 1.000001 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 3</memfd:pool (deleted)>, 0 <unfinished ...>',
+      '7 1.000001 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 3</memfd:pool>(deleted), 0 <unfinished ...>',
       '8 1.000002 exit_group(0) = ?',
       '7 1.000003 <... mmap resumed>) = 0x7f0000000000 <0.000004>',
       '7 1.000010 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f00, stack_size=0x9000}, 88) = 9 <0.000100>',
@@ -127,6 +127,8 @@ describe('strace text', () => {
     expect(p.unusable).toEqual([]);
     expect(p.ops.map((o) => o.op)).toEqual(['mmap', 'clone', 'exit']);
     expect(p.ops[0]).toMatchObject({ addr: 0x7f0000000000, len: 8192, flags: 1, fd: { kind: 'shmem', file: 'memfd:pool' }, t: 1_000_001_000 + 4000 });
+    expect(parseStrace('7 2.000000 fallocate(3</memfd:pool (deleted)>, FALLOC_FL_KEEP_SIZE|FALLOC_FL_PUNCH_HOLE, 0, 2097152) = 0 <0.000010>').ops[0])
+      .toMatchObject({ op: 'fallocate', fd: { kind: 'shmem', file: 'memfd:pool' }, mode: 3, len: 2097152 });
     expect(p.ops[1]).toMatchObject({ child: 9, flags: 0x100 | 0x4000, t: 1_000_010_000 });
   });
 });

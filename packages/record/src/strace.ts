@@ -48,7 +48,8 @@ export function splitArgs(s: string): string[] {
 
 /** What an fd argument (`-1`, `3`, `3</dev/shm/x>`) refers to. */
 export function fdTarget(arg: string, tmpfsMounts: readonly string[] = []): FdTarget {
-  const m = /^(-?\d+)(?:<(.*)>)?$/.exec(arg.trim());
+  // strace 6.x prints a deleted file (a memfd) as 3</memfd:pool>(deleted); older ones inside the brackets.
+  const m = /^(-?\d+)(?:<(.*)>)?(?:\(deleted\))?$/.exec(arg.trim());
   if (!m) return { kind: 'unknown' };
   if (m[1] === '-1' || m[1] === '4294967295') return { kind: 'none' };
   const path = m[2];
