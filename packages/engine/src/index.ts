@@ -12,6 +12,7 @@ export { measureMetrics, summaryMetrics, type SampleMetrics } from './metrics.js
 export { OverRunMeter, type OverRun } from './over-run.js';
 export { EventCostMeter, type EventCost } from './event-costs.js';
 export { VMSTAT_COUNTERS, VmstatMeter, type Vmstat, type VmstatCounter } from './vmstat.js';
+export { EventMarkMeter, MARKED_EVENTS, MAX_MARKS, type EventMarks } from './event-marks.js';
 export { BalloonMeter, type BalloonSummary, type BalloonRound, type BalloonCounts } from './balloon.js';
 export {
   replay, replayBatches, compare, summarize, summaryJson, observationLine, observationHeader, observationHeaderLine,

@@ -87,3 +87,24 @@ describe('vmstat counters', () => {
     expect(s.settings).toEqual({ 'thp.enabled': 'always' });
   });
 });
+
+describe('event marks for time charts', () => {
+  it('keeps the seq of every fork and khugepaged event, and none of the others', async () => {
+    const { EventMarkMeter } = await import('./event-marks.js');
+    const m = new EventMarkMeter();
+    m.add('touch', 1);
+    m.add('fork', 2);
+    m.add('khugepaged', 5);
+    m.add('fork', 9);
+    expect(m.result()).toEqual({ seqs: { fork: [2, 9], khugepaged: [5] }, counts: { fork: 2, khugepaged: 1 } });
+  });
+  it('thins a long run of marks evenly instead of keeping only the first ones', async () => {
+    const { EventMarkMeter, MAX_MARKS } = await import('./event-marks.js');
+    const m = new EventMarkMeter();
+    for (let s = 1; s <= 10_000; s++) m.add('reclaim', s);
+    const r = m.result();
+    expect(r.counts['reclaim']).toBe(10_000);
+    expect(r.seqs['reclaim']!.length).toBeLessThan(MAX_MARKS);
+    expect(r.seqs['reclaim']!.at(-1)!).toBeGreaterThan(9_000);
+  });
+});

@@ -17,6 +17,7 @@ import { Probe, type SampleMetrics, type SharednessDivergence } from './metrics.
 import { OverRunMeter, type OverRun } from './over-run.js';
 import { EventCostMeter, type EventCost } from './event-costs.js';
 import { VmstatMeter, type Vmstat } from './vmstat.js';
+import { EventMarkMeter, type EventMarks } from './event-marks.js';
 import { BalloonMeter, type BalloonSummary } from './balloon.js';
 import { type ContiguitySummary, pinnedBlocks } from './pinned.js';
 import type { PinnedMigrationStats } from '@pagelab/kernel-core';
@@ -77,6 +78,8 @@ export interface ReplayState {
   readonly lockedOpsByEvent: Record<string, EventCost>;
   /** observation-only vmstat counts; the rest come from the outcomes (summarize) */
   readonly vmstat: VmstatMeter;
+  /** where khugepaged, reclaim, fork and compact events happened */
+  readonly eventMarks: EventMarks;
   /** what the log's hole punches and MADV_DONTNEEDs gave back (balloon.ts) */
   readonly balloon: BalloonMeter;
 }
@@ -130,6 +133,7 @@ export class Replayer {
   private readonly overRun = new OverRunMeter();
   private readonly costs = new EventCostMeter();
   private readonly vmstat = new VmstatMeter();
+  private readonly marks = new EventMarkMeter();
   private readonly balloon = new BalloonMeter();
   private readonly probe: Probe;
 
@@ -188,6 +192,7 @@ export class Replayer {
       throw replayError(e, this.source, item.line, this.seq, item.event.type);
     }
     this.costs.add(item.event.type, k.ledger.lockedOps - ops);
+    this.marks.add(item.event.type, this.seq);
     this.balloon.after(k, item.event);
     const drained = k.drain() as Observation[];
     if (drained.length > 0) {
@@ -215,7 +220,7 @@ export class Replayer {
   state(): ReplayState {
     return {
       kernel: this.kernel, probe: this.probe, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations, invariantWalks: this.walks,
-      overRun: this.overRun.result(), lockedOpsByEvent: this.costs.result(), vmstat: this.vmstat,
+      overRun: this.overRun.result(), lockedOpsByEvent: this.costs.result(), vmstat: this.vmstat, eventMarks: this.marks.result(),
       balloon: this.balloon,
     };
   }
@@ -345,6 +350,8 @@ export interface RunSummary {
   readonly overRun: OverRun;
   /** locked ops per workload event type, from the ledger calls each event made */
   readonly lockedOpsByEvent: Record<string, EventCost>;
+  /** seqs of the khugepaged, reclaim, fork and compact events (for time charts), thinned past 512 per type */
+  readonly eventMarks: EventMarks;
   /** counters under their /proc/vmstat names (vmstat.ts says how each is counted) */
   readonly vmstat: Vmstat;
   readonly outcomes: Record<string, Outcome>;
@@ -388,6 +395,7 @@ export function summarize(state: ReplayState, meta: RunMeta): RunSummary {
     metrics: state.probe.summaryMetrics(),
     overRun: state.overRun,
     lockedOpsByEvent: state.lockedOpsByEvent,
+    eventMarks: state.eventMarks,
     vmstat: state.vmstat.result(sorted),
     outcomes: sorted,
     expectations: { ...state.probe.expectationCounts(), failures: state.expectationFailures, checks: k.expectations.checks as ExpectationCheck[] },

@@ -175,3 +175,29 @@ describe('topSitesWithOther', () => {
     expect(topSitesWithOther(rows, 2).sites).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('time charts', () => {
+  it('draws huge-page coverage in one panel per design, so identical lines no longer hide each other', () => {
+    const svg = renderCharts(data()).find((c) => c.id === 'huge-coverage')!.svg;
+    expect((svg.match(/aria-label="line"/g) ?? []).length).toBe(1);
+    // one line path per facet
+    const line = /<g aria-label="line"[\s\S]*?<\/g>\s*<\/g>|<g aria-label="line"[\s\S]*?<\/g>/.exec(svg)![0];
+    expect((line.match(/<path/g) ?? []).length).toBe(2);
+    expect(svg).toContain('linux-4.5');
+  });
+
+  it('marks where khugepaged, reclaim, fork and compaction ran, in the waste and coverage charts', () => {
+    const eventMarks = [
+      { type: 'khugepaged', seq: 200 },
+      { type: 'khugepaged', seq: 700 },
+      { type: 'fork', seq: 400 },
+    ];
+    for (const id of ['waste', 'huge-coverage']) {
+      const svg = renderCharts(data({ eventMarks })).find((c) => c.id === id)!.svg;
+      expect(svg).toContain('khugepaged pass (2)');
+      expect(svg).toContain('fork (1)');
+      expect(svg).not.toContain('reclaim (');
+      expect(svg).toContain('aria-label="rule"');
+    }
+  });
+});

@@ -176,6 +176,7 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
     return p.peakSeq >= 0 && p.peak > 0 ? [{ design: d, seq: p.peakSeq, mib: p.peak / unit.bytes }] : [];
   });
 
+  const wasteMarks = eventMarkLayer(data);
   const facetH = yMax > 0 ? 130 : 60;
   const plot = Plot.plot({
     document: plotDocument(),
@@ -192,6 +193,7 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
     color: { domain: causes, range: colors },
     marks: [
       Plot.frame({ stroke: '#ccc' }),
+      ...wasteMarks.marks,
       Plot.areaY(
         rows.filter((r) => !single.has(r.design)),
         { x: 'seq', y: 'mib', fill: 'cause', fy: 'design', order: causes, curve: 'step-after' },
@@ -226,7 +228,7 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
     title,
     caption:
       'Bytes allocated beyond what an ideal 4 KiB kernel would need, stacked by cause at each metric sample (a sample holds until the next one), one panel per design; the black dot marks the peak, and each panel says its peak and its end-of-run waste.',
-    svg: composeSvg({ title, legendTitle: 'cause:', legend: causes.length ? legend : [{ label: 'no waste in any design', color: '#ddd' }], plot, width }),
+    svg: composeSvg({ title, legendTitle: 'cause:', legend: [...(causes.length ? legend : [{ label: 'no waste in any design', color: '#ddd' }]), ...wasteMarks.legend], plot, width }),
   };
 }
 
@@ -611,36 +613,50 @@ function scansChart(data: ChartData, width: number): RenderedChart {
   };
 }
 
-/** Huge-page coverage over time, one line per design. */
+/** Colours of the event marks in time charts: muted, and unlike the design colours. */
+const MARK_COLORS: Record<string, string> = { khugepaged: '#7b6fb0', reclaim: '#b07b52', fork: '#5a9e6f', compact: '#8a8a8a' };
+const MARK_LABELS: Record<string, string> = { khugepaged: 'khugepaged pass', reclaim: 'reclaim', fork: 'fork', compact: 'compaction' };
+
+/** Thin vertical rules where the marked events happened, repeated in every panel, and their legend. */
+function eventMarkLayer(data: ChartData): { marks: Plot.Markish[]; legend: LegendItem[] } {
+  const rows = data.eventMarks ?? [];
+  const types = Object.keys(MARK_COLORS).filter((t) => rows.some((r) => r.type === t));
+  return {
+    marks: types.map((t) => Plot.ruleX(rows.filter((r) => r.type === t), { x: 'seq', stroke: MARK_COLORS[t], strokeOpacity: 0.45, strokeWidth: 1 })),
+    legend: types.map((t) => ({ label: `${MARK_LABELS[t]} (${fmtInt(rows.filter((r) => r.type === t).length)})`, color: MARK_COLORS[t]! })),
+  };
+}
+
+/** Huge-page coverage over time, one panel per design (lines on one axis hid each other), marked where khugepaged, reclaim, fork and compaction ran. */
 function coverageChart(data: ChartData, width: number): RenderedChart {
   const designs = data.designs;
   const counts = new Map<string, number>();
   for (const r of data.coverage) counts.set(r.design, (counts.get(r.design) ?? 0) + 1);
   const single = data.coverage.filter((r) => counts.get(r.design) === 1);
   const allZero = data.coverage.every((r) => r.percent === 0);
-  // identical lines would hide each other: later designs dashed
-  const dashed = (d: string): string => (designs.indexOf(d) === 0 ? 'none' : `${6 + 2 * designs.indexOf(d)},3`);
+  const rowOf = (d: string): string => `${d}${designs.indexOf(d) === 0 ? ' (baseline)' : ''}`;
+  const rows = data.coverage.map((r) => ({ ...r, row: rowOf(r.design) }));
+  const ev = eventMarkLayer(data);
+  const facetH = 90;
   const plot = Plot.plot({
     document: plotDocument(),
     width,
-    height: 360,
+    height: designs.length * (facetH + 14) + 80,
     marginLeft: 64,
-    marginRight: 40,
-    marginTop: 28,
+    marginRight: 150,
+    marginTop: 20,
     marginBottom: 44,
     style: STYLE,
     x: seqAxis(data.events),
-    y: { domain: [0, 100], label: '↑ huge-page coverage (% of mapped user memory)', grid: true },
+    y: { domain: [0, 100], ticks: [0, 50, 100], label: '↑ huge-page coverage (% of mapped user memory)', grid: true },
+    fy: { domain: designs.map(rowOf), label: null, padding: 0.15, axis: 'right' },
     color: designScale(designs),
     marks: [
       Plot.frame({ stroke: '#ccc' }),
-      ...designs.map((d) =>
-        Plot.lineY(
-          data.coverage.filter((r) => r.design === d && counts.get(d)! > 1),
-          { x: 'seq', y: 'percent', stroke: 'design', strokeWidth: 2, strokeDasharray: dashed(d), curve: 'step-after' },
-        ),
-      ),
-      Plot.dot(single, { x: 'seq', y: 'percent', fill: 'design', r: 5, stroke: 'white' }),
+      ...ev.marks,
+      Plot.areaY(rows.filter((r) => counts.get(r.design)! > 1), { x: 'seq', y: 'percent', fy: 'row', fill: 'design', fillOpacity: 0.18, curve: 'step-after' }),
+      Plot.lineY(rows.filter((r) => counts.get(r.design)! > 1), { x: 'seq', y: 'percent', fy: 'row', stroke: 'design', strokeWidth: 1.5, curve: 'step-after' }),
+      Plot.dot(single.map((r) => ({ ...r, row: rowOf(r.design) })), { x: 'seq', y: 'percent', fy: 'row', fill: 'design', r: 5, stroke: 'white' }),
       ...(allZero && data.coverage.length > 0 ? [Plot.text(['no PMD-mapped memory in any design (all at 0%)'], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })] : []),
     ],
   });
@@ -648,8 +664,10 @@ function coverageChart(data: ChartData, width: number): RenderedChart {
   return {
     id: 'huge-coverage',
     title,
-    caption: 'Share of mapped user memory that is mapped by PMDs (2 MiB huge pages) after each metric sample, one line per design; a design with a single sample is a dot.',
-    svg: composeSvg({ title, legendTitle: 'design:', legend: designLegend(designs).map((l, i) => (i > 0 && (counts.get(designs[i]!) ?? 0) > 1 ? { ...l, label: `${l.label} (dashed)` } : l)), plot, width }),
+    caption:
+      'Share of mapped user memory that is mapped by PMDs (2 MiB huge pages) after each metric sample, one panel per design; a design with a single sample is a dot. ' +
+      'Thin vertical rules mark where the log ran khugepaged, reclaim, fork or compaction (the same log under every design).',
+    svg: composeSvg({ title, legendTitle: 'design:', legend: [...designLegend(designs), ...ev.legend], plot, width }),
   };
 }
 

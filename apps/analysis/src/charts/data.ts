@@ -22,6 +22,8 @@ export interface ChartData {
   scans?: ReadonlyArray<{ design: string; caller: string; result: string; count: number }>;
   /** huge-page coverage at each (thinned) sample, in percent */
   coverage: ReadonlyArray<{ design: string; seq: number; percent: number }>;
+  /** where the log's khugepaged, reclaim, fork and compact events were (the same log under every design) */
+  eventMarks?: ReadonlyArray<{ type: string; seq: number }>;
 }
 
 export type ChartId =

@@ -90,6 +90,7 @@ export function chartData(run: LoadedRun, series: ReadonlyArray<DesignSeries>): 
     failureReasons: [],
     scans: [],
     coverage: [],
+    eventMarks: Object.entries(run.designs[0]?.summary.eventMarks?.seqs ?? {}).flatMap(([type, seqs]) => seqs.map((seq) => ({ type, seq }))),
   };
   run.designs.forEach((d, i) => {
     const s = series[i]!;

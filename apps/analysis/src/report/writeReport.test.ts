@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Each test renders every chart to SVG and PNG (resvg): about a second alone, several on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000 });
 import { csvRecords } from '../testing/csv.js';
 import { writeFixtureRun } from '../testing/fixture.js';
 import { writeReport } from './writeReport.js';
