@@ -214,6 +214,37 @@ describe("owner-handlers (DM): LaHaise's 'all users of pinned pages', O_DIRECT i
     expect(checkInvariants(on)).toEqual([]);
   });
 
+  it("Minchan's nested pins: two O_DIRECTs in flight on one buffer each own an entry per page, both are moved and repointed, and the table follows", () => {
+    const { k, policy } = dm({ coverGup: true }, { memory: 16 * MB, cma: 8 * MB });
+    for (const e of [
+      { type: 'driver_alloc', owner: 'slab', pages: 2047, handle: 'slab' },
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 64 * PAGE, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: 64 * PAGE, write: true },
+      { type: 'driver_free', handle: 'slab' },
+      { type: 'get', pid: 1, addr: A, len: 64 * PAGE, handle: 'a' },
+      { type: 'get', pid: 1, addr: A, len: 64 * PAGE, handle: 'b' },
+    ] as const)
+      applyEvent(k, e, 1);
+    const before = Array.from(k.handles.get('a')!.pfns);
+    for (const p of before) expect(p).toBeGreaterThanOrEqual(k.buddy.cmaStart);
+    expect(policy.table.size).toBe(128);
+    applyEvent(k, { type: 'alloc_contig', pages: 2048, cma: true, handle: 'cma' }, 1);
+    expect(k.outcomes.get('cma_alloc').ok).toBe(1);
+    const a = Array.from(k.handles.get('a')!.pfns), b = Array.from(k.handles.get('b')!.pfns);
+    expect(a).toEqual(b);
+    for (const p of a) {
+      expect(p).toBeLessThan(k.buddy.cmaStart);
+      // The mapping, and each owner's FOLL_GET reference.
+      expect(k.frames.refcount[p]).toBe(3);
+    }
+    expect(policy.table.size).toBe(128);
+    expect(checkInvariants(k)).toEqual([]);
+    for (const h of ['a', 'b']) applyEvent(k, { type: 'put', handle: h }, 1);
+    expect(policy.table.size).toBe(0);
+    for (const p of a) expect(k.frames.test(p, PG.pinned_owner)).toBe(false);
+  });
+
   it('its parameters decode through its codec and are documented', () => {
     expect(descriptor.params.is(descriptor.defaults)).toBe(true);
     expect(descriptor.params.is({ ...descriptor.defaults, hashBits: 0 })).toBe(false);
