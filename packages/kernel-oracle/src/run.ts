@@ -501,6 +501,7 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
   const cleanUp = (): string[] => {
     if (cleaned) return cleaned;
     run.ex?.kill();
+    run.khugepaged.restorePriority();
     cleaned = [...run.knobs.restore(), ...run.cleanup.run()];
     lock.release();
     return cleaned;

@@ -4,7 +4,9 @@
  * full_scans and pages_collapsed are left out: they move by themselves).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
+import { khugepagedPid } from './khugepaged.js';
 import { KSM_DIR, THP_DIR } from './knobs.js';
 
 const COUNTERS = new Set(['full_scans', 'pages_collapsed', 'pages_shared', 'pages_sharing', 'pages_unshared', 'pages_volatile',
@@ -33,5 +35,8 @@ export function snapshotKnobs(): Record<string, string> {
   walk(KSM_DIR, out);
   for (const p of ['/proc/sys/vm/swappiness']) if (existsSync(p)) out[p] = readFileSync(p, 'utf8').trim();
   out['/proc/swaps'] = readFileSync('/proc/swaps', 'utf8').trim();
+  const kh = khugepagedPid();
+  // The run renices the thread for its scans: its nice value is part of what it must give back.
+  if (kh !== null) out['khugepaged nice'] = String(getPriority(kh));
   return out;
 }

@@ -78,7 +78,9 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
     expect(code).toBe(0);
     const lines = readFileSync(join(dir, 'k1', 'kernel.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ pagelab_kernel: 1 });
-    const events = lines.filter((l) => typeof l['line'] === 'number');
+    const events = lines.filter((l) => typeof l['rc'] === 'number');
+    // khugepaged's scans of the log's processes (mm_khugepaged_scan_pmd) follow the events.
+    expect(lines.some((l) => l['type'] === 'khugepaged_scan')).toBe(true);
     expect(events.length).toBe(scenarios.find((s) => s.name === 'selftest-collapse-max-ptes-swap')!.generate().events.length);
     const checks = events.flatMap((e) => (e['checks'] as { kernel: unknown; expected: unknown }[] | undefined) ?? []);
     expect(checks.length).toBeGreaterThan(0);

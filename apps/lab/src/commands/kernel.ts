@@ -337,6 +337,20 @@ const VALIDATION_LIMITS = `
 - **Swapped-out anonymous content** is not read back by \`contentIntact\`:
   reading it would swap it in and change later checks.
 - Workloads left out of the table for their running time are named below it.
+
+## Scan by scan
+
+\`pagelab kernel diff\` also records the run in a private tracefs instance
+and sets each \`mm_khugepaged_scan_pmd\` of the log's processes (status,
+none_or_zero, referenced, unmapped) beside the model's \`khugepaged_scan\`
+observation of the same event and process, and each \`mm_collapse_huge_page\`
+beside the model's collapses. This is reported, not failed on: a khugepaged
+pass on the kernel is a full scan of every registered process, the model's
+is \`pages_to_scan\` pages, so the kernel shows more scans (and
+\`SCAN_PMD_MAPPED\` for ranges of other log processes a \`pid\`-restricted
+pass skips). One real difference it found: on \`SCAN_EXCEED_SHARED_PTE\` the
+kernel's \`referenced\` counts young PTEs only up to the PTE where the scan
+stopped (255 in s21-selftest-max-ptes-shared), the model's all of them (511).
 `;
 
 /** Agreement per workload and preset, as docs/validation.md. */
