@@ -62,10 +62,11 @@ describe('the fuzzer logs that reported content lost', () => {
   for (const name of CONTENT_FIXTURES) {
     it(`${name}: replays under every preset with no invariant violated`, () => {
       for (const design of presets) {
-        const r = replayChecked(fixture(name), design, registry);
+        // The walk every 4 events: a lost page stays lost, so nothing the fuzzer saw can slip between two walks.
+        const r = replayChecked(fixture(name), design, registry, { invariants: 'sample', sampleEvery: 4 });
         expect(r.violations, design).toEqual([]);
       }
-    }, 60_000); // 7 logs of up to 500 events x 11 presets with the full walk after every event: seconds on a loaded core
+    }, 180_000); // up to 500 events x 11 presets, a walk every 4 events: 2-3 s idle, over a minute on a 2-core machine at load 27
   }
 });
 
