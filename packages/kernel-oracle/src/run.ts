@@ -541,7 +541,7 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
     const failures = cleanUp();
     if (failures.length) throw new Error(`the run finished but could not restore: ${failures.join('; ')}`);
     return {
-      kernel: release(), approximations: approximations(events), events: run.results, checks: run.checks, knobs, traced: traceDir !== null,
+      kernel: release(), approximations: approximations(events, String(header.settings?.['thp.enabled'] ?? DEFAULT_SETTINGS['thp.enabled'])), events: run.results, checks: run.checks, knobs, traced: traceDir !== null,
       trace: trace.filter((t) => t.event.startsWith('mm_khugepaged') || t.event.startsWith('mm_collapse')),
       scans: scans.map(({ ns, ...sc }) => ({ line: lineAt(ns), ...sc })),
       collapses: collapses.map(({ ns, ...c }) => ({ line: lineAt(ns), ...c })),

@@ -60,11 +60,12 @@ export function unsupportedEvents(events: readonly LineEvent[]): { line: number;
 }
 
 /** One line per kind of event that runs only approximately, with how often it occurs. */
-export function approximations(events: readonly LineEvent[]): string[] {
+export function approximations(events: readonly LineEvent[], initialEnabled = 'always'): string[] {
   const count = (pred: (e: WorkloadEvent) => boolean) => events.filter(({ event }) => pred(event)).length;
   const notes: string[] = [];
   const add = (n: number, text: string) => n > 0 && notes.push(`${n} ${text}`);
-  notes.push('thp.enabled=always: run as madvise plus MADV_HUGEPAGE on every anon mapping of the log, so khugepaged scans the log and not every process on the machine');
+  const always = initialEnabled === 'always' || events.some(({ event: e }) => e.type === 'sysctl' && e.key === 'thp.enabled' && e.value === 'always');
+  if (always) notes.push('thp.enabled=always: run as madvise plus MADV_HUGEPAGE on every anon mapping of the log, so khugepaged scans the log and not every process on the machine');
   add(count((e) => e.type === 'reclaim'), 'reclaim event(s): approximated by drop_caches=2 (every shrinker), then MADV_PAGEOUT of log mappings 2 MiB at a time until the pages asked for are free (shrinker frees estimated from MemFree)');
   add(count((e) => e.type === 'pin' && (e.longterm !== true || e.write === false)),
     'pin(s) asked for a transient or read-only pin: made as an io_uring FOLL_LONGTERM|FOLL_WRITE pin, the only pin user space can make');
