@@ -118,11 +118,13 @@ overrides continues it (linux-3.13:refcount=head-refcount,param.thpCow=pte); rep
 
   program
     .command('sweep')
-    .argument('<SPEC>', 'a sweep spec, YAML or JSON: workloads, designs, settings grids, seeds')
+    .argument('<SPEC>', 'a sweep spec, YAML or JSON: workloads, designs, settings grids, seeds; or `merge`')
+    .argument('[DIRS...]', 'after `merge`: the shard directories to merge')
     .description('Replay every cell of a sweep (workloads x parameter grids x seeds x settings x designs) on every core, each cell cached by content; write results.csv, results.parquet and stats.csv.')
     .option('-o, --out <DIR>', 'sweep directory (default sweeps/<spec name>); re-running into it runs only the cells not cached there')
     .option('-j, --jobs <N>', 'cells at once, one worker thread each (default: the cores available)')
     .option('--set <KEY=VALUE>', 'a tunable set for every cell (repeatable); the spec\'s settings grid sweeps others', collect)
+    .option('--shard <I/N>', 'run only the I-th of N shares of the cells (array jobs); then `pagelab sweep merge`')
     .addHelpText('after', `
 A spec:
   workloads:
@@ -138,12 +140,23 @@ param_*, seed, design, *_policy, each setting, log_sha256), then every metric wi
 stats.csv: per workload, parameters and settings, each design across seeds (mean, sd, median, 95 % t
 interval) and its paired difference against the first design (interval, paired t-test p-value).
 
+On a cluster, as an array job: each task runs its share into its own directory (or a shared one),
+then one merge writes the tables:
+  pagelab sweep spec.yaml --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT --out shards/$SLURM_ARRAY_TASK_ID
+  pagelab sweep merge shards/* --out sweeps/all
+
 Examples:
   pagelab sweep ptes-none.yaml
-  pagelab sweep ptes-none.yaml --out sweeps/ptes --jobs 2 --set thp.defrag=never`)
-    .action(async (spec: string, o: { out?: string; jobs?: string; set?: string[] }) => {
-      const { sweepCommand } = await import('./commands/sweep.js');
-      done(await sweepCommand(ctx, { spec, set: o.set ?? [], ...(o.out !== undefined ? { out: o.out } : {}), ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) }));
+  pagelab sweep ptes-none.yaml --out sweeps/ptes --jobs 2 --set thp.defrag=never
+  pagelab sweep merge shards/0 shards/1 --out sweeps/ptes`)
+    .action(async (spec: string, dirs: string[], o: { out?: string; jobs?: string; set?: string[]; shard?: string }) => {
+      const { sweepCommand, sweepMergeCommand } = await import('./commands/sweep.js');
+      if (spec === 'merge') return done(await sweepMergeCommand(ctx, dirs, o.out));
+      if (dirs.length > 0) {
+        ctx.stderr(`pagelab: sweep takes one SPEC (got also ${dirs.join(' ')}); to merge shard directories: pagelab sweep merge DIR...\n`);
+        return done(2);
+      }
+      done(await sweepCommand(ctx, { spec, set: o.set ?? [], ...(o.out !== undefined ? { out: o.out } : {}), ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(o.shard !== undefined ? { shard: o.shard } : {}) }));
     });
 
   program

@@ -91,3 +91,30 @@ describe('pagelab sweep', () => {
     expect(existsSync(join(cwd, 'sw'))).toBe(false);
   });
 });
+
+describe('pagelab sweep --shard and sweep merge', () => {
+  it('two shards run disjoint halves, and their merge equals the unsharded sweep', async () => {
+    writeFileSync(join(cwd, 'spec.yaml'), SPEC);
+    const run = async (args: Parameters<typeof sweepCommand>[1]) => {
+      const t = ctxFor();
+      expect(await sweepCommand(t.ctx, args)).toBe(0);
+      return t;
+    };
+    await run({ spec: 'spec.yaml', out: 'whole', jobs: 1 });
+    await run({ spec: 'spec.yaml', out: 's1', jobs: 1, shard: '1/2' });
+    await run({ spec: 'spec.yaml', out: 's2', jobs: 1, shard: '2/2' });
+    const cellsOf = (d: string) => readdirSync(join(cwd, d, 'cells')).filter((f) => !f.startsWith('.'));
+    expect(cellsOf('s1').length + cellsOf('s2').length).toBe(24);
+    expect(cellsOf('s1').filter((k) => cellsOf('s2').includes(k))).toEqual([]);
+    expect(existsSync(join(cwd, 's1', 'results.csv'))).toBe(false);
+
+    const { sweepMergeCommand } = await import('./sweep.js');
+    const t = ctxFor();
+    expect(await sweepMergeCommand(t.ctx, ['s1', 's2'], 'merged')).toBe(0);
+    for (const f of ['results.csv', 'stats.csv']) expect(readFileSync(join(cwd, 'merged', f), 'utf8')).toBe(readFileSync(join(cwd, 'whole', f), 'utf8'));
+
+    const partial = ctxFor();
+    expect(await sweepMergeCommand(partial.ctx, ['s1'], 'half')).toBe(2);
+    expect(partial.err()).toMatch(/summary\.json: missing; cell [0-9a-f]+ \(test-seeded seed \d, linux-/);
+  }, 120_000); // 48 small replays; a loaded 2-core machine takes a while
+});

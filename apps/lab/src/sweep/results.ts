@@ -7,6 +7,9 @@
 import type { Summary } from '@pagelab/analysis';
 import type { Cell } from './cells.js';
 
+/** What the tables need of a cell (sweep.json lists the same fields). */
+export type CellId = Pick<Cell, 'key' | 'workload' | 'params' | 'seed' | 'settings' | 'logSha256'> & { readonly design: string };
+
 type Analysis = typeof import('@pagelab/analysis');
 type Scalar = string | number | boolean;
 type Value = string | number | undefined;
@@ -20,7 +23,7 @@ export interface Column {
 const settingColumn = (k: string) => k.replace(/[^A-Za-z0-9]+/g, '_');
 
 /** Identifying columns of a cell, by name, in order. */
-function idColumns(cells: readonly Cell[], summaries: readonly Summary[], a: Analysis): Column[] {
+function idColumns(cells: readonly CellId[], summaries: readonly Summary[], a: Analysis): Column[] {
   const params = [...new Set(cells.flatMap((c) => Object.keys(c.params)))].sort();
   const settings = [...new Set(cells.flatMap((c) => Object.keys(c.settings)))].sort();
   const typed = (vs: Array<Scalar | undefined>): 'STRING' | 'DOUBLE' => (vs.every((v) => v === undefined || typeof v === 'number') ? 'DOUBLE' : 'STRING');
@@ -33,7 +36,7 @@ function idColumns(cells: readonly Cell[], summaries: readonly Summary[], a: Ana
     { name: 'workload', type: 'STRING', values: cells.map((c) => c.workload) },
     ...params.map((p) => scalarCol(`param_${settingColumn(p)}`, cells.map((c) => c.params[p]))),
     { name: 'seed', type: 'INT64', values: cells.map((c) => c.seed) },
-    { name: 'design', type: 'STRING', values: cells.map((c) => c.designText) },
+    { name: 'design', type: 'STRING', values: cells.map((c) => c.design) },
     ...a.POLICY_AXES.map((ax): Column => ({ name: `${settingColumn(ax)}_policy`, type: 'STRING', values: summaries.map((s) => a.policyOf(s, ax)) })),
     ...settings.map((k) => scalarCol(settingColumn(k), cells.map((c) => c.settings[k]))),
     { name: 'log_sha256', type: 'STRING', values: cells.map((c) => c.logSha256) },
@@ -48,7 +51,7 @@ export interface SweepTables {
   readonly groupColumns: string[];
 }
 
-export function sweepTables(cells: readonly Cell[], summaries: readonly Summary[], designs: readonly string[], a: Analysis): SweepTables {
+export function sweepTables(cells: readonly CellId[], summaries: readonly Summary[], designs: readonly string[], a: Analysis): SweepTables {
   const ids = idColumns(cells, summaries, a);
   const metrics = a.metricColumns(summaries);
   const columns: Column[] = [...ids, ...metrics.map((m): Column => ({ name: m.name, type: 'DOUBLE', values: summaries.map((s) => m.get(s)) }))];
@@ -71,7 +74,7 @@ export function sweepTables(cells: readonly Cell[], summaries: readonly Summary[
         const v = byName.get(mc.name)!.values[i];
         if (typeof v === 'number') m[mc.name] = v;
       }
-      return { design: cells[i]!.designText, seed: cells[i]!.seed, metrics: m };
+      return { design: cells[i]!.design, seed: cells[i]!.seed, metrics: m };
     });
     const present = designs.filter((d) => reps.some((r) => r.design === d));
     const head = groupColumns.map((g) => a.csvField(byName.get(g)!.values[rows[0]!]));
