@@ -25,8 +25,8 @@ export type ExcludedKind = 'private-file' | 'shared-file' | 'private-shmem' | 'd
 export const EXCLUDED_KINDS: readonly ExcludedKind[] = ['private-file', 'shared-file', 'private-shmem', 'device', 'hugetlb', 'unknown-fd'];
 
 /** Faults that did not become touches, by reason. */
-export type DroppedFault = 'other-task' | 'unmodelled-mapping' | 'no-mapping' | 'write-to-read-only' | 'prot-none' | 'before-start';
-export const DROPPED_FAULTS: readonly DroppedFault[] = ['other-task', 'unmodelled-mapping', 'no-mapping', 'write-to-read-only', 'prot-none', 'before-start'];
+export type DroppedFault = 'other-task' | 'unmodelled-mapping' | 'file-page-read' | 'no-mapping' | 'write-to-read-only' | 'prot-none' | 'before-start';
+export const DROPPED_FAULTS: readonly DroppedFault[] = ['other-task', 'unmodelled-mapping', 'file-page-read', 'no-mapping', 'write-to-read-only', 'prot-none', 'before-start'];
 
 export interface ConvertOptions {
   readonly name: string;
@@ -50,6 +50,8 @@ export interface ConvertStats {
   readonly faults: number;
   readonly touches: number;
   readonly excludedBytes: Record<ExcludedKind, number>;
+  /** Bytes of writable private file mappings, modelled as anon where written (they are in excludedBytes too). */
+  readonly cowFileBytes: number;
   readonly droppedFaults: Record<DroppedFault, number>;
   /** Calls the model has no event for, by name (e.g. "madvise MADV_FREE"), with counts. */
   readonly unmodelled: Record<string, number>;
@@ -75,6 +77,8 @@ interface Region {
   /** shmem: the file and the file offset of `start`. */
   file?: string;
   offset: number;
+  /** A writable private file mapping, modelled as anon for the pages the program writes (see mmap). */
+  cow?: true;
 }
 
 interface Mm {
@@ -127,6 +131,7 @@ class Converter {
   readonly excludedBytes = Object.fromEntries(EXCLUDED_KINDS.map((k) => [k, 0])) as Record<ExcludedKind, number>;
   readonly dropped = Object.fromEntries(DROPPED_FAULTS.map((k) => [k, 0])) as Record<DroppedFault, number>;
   readonly unmodelled: Record<string, number> = {};
+  cowFileBytes = 0;
   private live = 0;
   peakTouched = 0;
   private readonly shmemTouched = new Set<string>();
@@ -285,6 +290,19 @@ class Converter {
       offset: c.kind === 'shmem' && fd.kind === 'shmem' ? pageDown(offset) : 0,
       ...(c.file !== undefined ? { file: c.file } : {}),
     };
+    if ((c.kind === 'private-file' || c.kind === 'private-shmem') && r.write) {
+      // A written page of a private file mapping is an anon page (do_cow_fault), counted in RssAnon; a
+      // read maps the page cache, which the model does not hold. So the mapping is anon in the log, only
+      // its write faults are replayed, and MADV_NOHUGEPAGE keeps the model from giving it an anon THP
+      // the kernel never would (file VMAs get none).
+      this.insert(mm, { ...r, kind: 'anon', cow: true });
+      this.excludedBytes[c.kind] += len;
+      this.cowFileBytes += len;
+      this.ranges.push([addr, addr + len]);
+      this.emit({ type: 'mmap', pid: mm.pid, addr, len, kind: 'anon', write: true }, t);
+      this.emit({ type: 'madvise', pid: mm.pid, addr, len, advice: 'nohugepage' }, t);
+      return;
+    }
     this.insert(mm, r);
     if (c.kind === 'anon') {
       this.ranges.push([addr, addr + len]);
@@ -524,6 +542,10 @@ class Converter {
       this.dropped['prot-none']++;
       return;
     }
+    if (r.cow && !write) {
+      this.dropped['file-page-read']++;
+      return;
+    }
     if (write && !r.write) {
       this.dropped['write-to-read-only']++;
       return;
@@ -581,6 +603,7 @@ export function convert(ops: TraceOp[], opts: ConvertOptions): Conversion {
     faults: counts.faults,
     touches: counts.touches,
     excludedBytes: c.excludedBytes,
+    cowFileBytes: c.cowFileBytes,
     droppedFaults: c.dropped,
     unmodelled: Object.fromEntries(Object.entries(c.unmodelled).sort(([a], [b]) => a.localeCompare(b))),
     eventsByType: Object.fromEntries(Object.entries(eventsByType).sort(([a], [b]) => a.localeCompare(b))),
@@ -595,6 +618,7 @@ export function convert(ops: TraceOp[], opts: ConvertOptions): Conversion {
       params: {
         ...(opts.params ?? {}),
         excludedBytes: stats.excludedBytes,
+        cowFileBytes: stats.cowFileBytes,
         droppedFaults: stats.droppedFaults,
         unmodelled: stats.unmodelled,
         processes: stats.processes,

@@ -23,8 +23,8 @@ describe('pagelab import', () => {
     expect(code).toBe(0);
     const text = readFileSync(join(dir, 'kh.jsonl'), 'utf8');
     expect(validateLogText(text).ok).toBe(true);
-    expect(text.trim().split('\n')).toHaveLength(1 + 53);
-    expect(t.out()).toMatch(/53 events: madvise 22, mmap 21, munmap 3, spawn 7/);
+    expect(text.trim().split('\n')).toHaveLength(1 + 59);
+    expect(t.out()).toMatch(/59 events: madvise 25, mmap 24, munmap 3, spawn 7/);
     expect(t.out()).toMatch(/10\.80 MiB of private file mappings/);
     expect(t.out()).toMatch(/23 lines could not be used:\n\s+14 x mm_khugepaged_scan_pmd: an event pagelab does not replay\n\s+line 57: /);
   });
@@ -33,7 +33,7 @@ describe('pagelab import', () => {
     const t = testContext(dir);
     expect(await runCli(['import', SAMPLE, '--out', 'kh.jsonl', '--json'], t.ctx)).toBe(0);
     const j = JSON.parse(t.out()) as { events: number; format: string; unusable: { reason: string; count: number }[] };
-    expect(j.events).toBe(53);
+    expect(j.events).toBe(59);
     expect(j.format).toBe('tracepoints');
     expect(j.unusable.reduce((a, g) => a + g.count, 0)).toBe(23);
   });

@@ -59,6 +59,7 @@ export function conversionSummary(c: Conversion): string[] {
   if (left.length > 0) {
     lines.push(`left out (the model has no notion of them; counted in the header's workload.params.excludedBytes):`);
     for (const [k, b] of left) lines.push(`  ${formatBytes(b)} of ${EXCLUDED_WORDS[k] ?? k}`);
+    if (s.cowFileBytes > 0) lines.push(`  (of which ${formatBytes(s.cowFileBytes)} writable: replayed as anon for the pages written, as the kernel's CoW makes them)`);
   }
   const dropped = Object.entries(s.droppedFaults).filter(([, n]) => n > 0);
   if (dropped.length > 0) {
