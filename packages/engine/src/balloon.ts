@@ -97,7 +97,8 @@ export class BalloonMeter {
     return this.phase !== 'none';
   }
 
-  before(k: Kernel, e: WorkloadEvent): void {
+  /** Before event `seq` (1-based) is applied. */
+  before(k: Kernel, e: WorkloadEvent, seq: number): void {
     if (!isRequest(e)) {
       // A round closes before the first event after its khugepaged passes, so that event's refills are not the round's.
       if (this.phase === 'none' || isCollapse(e) || e.type === 'expect') return;
@@ -108,7 +109,7 @@ export class BalloonMeter {
       }
       return;
     }
-    if (this.phase !== 'requests') this.openRound(k);
+    if (this.phase !== 'requests') this.openRound(k, seq);
     this.phase = 'requests';
     // A page refilled since and emptied again by this request counts as refilled first.
     this.forEachSlot(k, e, (file, pid, slot) => this.settleSlot(k, file, pid, slot));
@@ -148,7 +149,7 @@ export class BalloonMeter {
 
   // ------------------------------------------------------------ rounds
 
-  private openRound(k: Kernel): void {
+  private openRound(k: Kernel, seq: number): void {
     if (this.phase === 'open' || this.phase === 'khugepaged') this.closeRound(k);
     else if (this.phase === 'between') {
       // What happened between two rounds belongs to the earlier one (its coverage stays the one measured at its close).
@@ -158,7 +159,7 @@ export class BalloonMeter {
       this.tail = zero();
     }
     this.current = zero();
-    this.rounds.push({ round: this.rounds.length + 1, firstSeq: k.seq, ...this.current, guestHugeCoverage: 0 });
+    this.rounds.push({ round: this.rounds.length + 1, firstSeq: seq, ...this.current, guestHugeCoverage: 0 });
   }
 
   /** Settles every mark and writes the open round's counts (and coverage) into its record; later counts go to the tail. */

@@ -185,7 +185,7 @@ export class Replayer {
     const k = this.kernel;
     this.seq++;
     const ops = k.ledger.lockedOps;
-    this.balloon.before(k, item.event);
+    this.balloon.before(k, item.event, this.seq);
     try {
       applyEvent(k, item.event, item.line);
     } catch (e) {

@@ -34,8 +34,17 @@
  */
 import type { Kernel } from './kernel.js';
 import { HPAGE_PMD_NR } from './frames.js';
-import { site } from './ledger.js';
+import { type Site, site } from './ledger.js';
 import type { ShmemFile } from './shmem_file.js';
+
+/**
+ * What the primitives need of the machine: the counted locks and a frame's
+ * order. The Kernel is one; so is the view a policy is handed.
+ */
+export interface GuardCtx {
+  readonly ledger: { spinLock(s: Site): void; spinUnlock(): void; spinLockIrqSave(s: Site): void; spinUnlockIrqRestore(): void };
+  readonly frames: { order(pfn: number): number };
+}
 
 const MARK_HOLES = site('shmem_punch.xa_set_mark');
 const CLEAR_HOLE = site('shmem_add_to_page_cache.xa_clear_mark');
@@ -43,7 +52,7 @@ const GUARD_SET = site('shmem_punch.collapse_guard');
 const GUARD_LIFT = site('shmem_fault.collapse_guard');
 
 /** Marks every index of [start, end) the punch left out of the page cache; returns how many it marked. */
-export function markPunchedHoles(k: Kernel, file: ShmemFile, start: number, end: number): number {
+export function markPunchedHoles(k: GuardCtx, file: ShmemFile, start: number, end: number): number {
   let n = 0;
   k.ledger.spinLockIrqSave(MARK_HOLES);
   for (let idx = start; idx < end; idx++) {
@@ -67,7 +76,7 @@ export function punchedHolesIn(file: ShmemFile, aligned: number): number {
  * Slots [start, start + nr) hold a folio again: their marks go, under the
  * xa_lock (counted once, unless the caller holds it already: collapse_file).
  */
-export function fillPunchedHoles(k: Kernel, file: ShmemFile, start: number, nr: number, xaLocked = false): void {
+export function fillPunchedHoles(k: GuardCtx, file: ShmemFile, start: number, nr: number, xaLocked = false): void {
   if (file.punchedHoles.size === 0) return;
   let locked = xaLocked;
   for (let idx = start; idx < start + nr; idx++) {
@@ -87,7 +96,7 @@ export function fillPunchedHoles(k: Kernel, file: ShmemFile, start: number, nr: 
  * (the punch could not split it) has nothing freed to guard. Returns how many
  * ranges it marked.
  */
-export function guardCollapse(k: Kernel, file: ShmemFile, start: number, end: number): number {
+export function guardCollapse(k: GuardCtx, file: ShmemFile, start: number, end: number): number {
   let n = 0;
   k.ledger.spinLock(GUARD_SET);
   for (let a = start - (start % HPAGE_PMD_NR); a < end; a += HPAGE_PMD_NR) {
@@ -101,11 +110,20 @@ export function guardCollapse(k: Kernel, file: ShmemFile, start: number, end: nu
 }
 
 /** A write fault re-populated a page of the range at `aligned`: the guard is lifted. */
-export function liftCollapseGuard(k: Kernel, file: ShmemFile, aligned: number): void {
+export function liftCollapseGuard(k: GuardCtx, file: ShmemFile, aligned: number): void {
   if (!file.collapseGuard.has(aligned)) return;
   k.ledger.spinLock(GUARD_LIFT);
   file.collapseGuard.delete(aligned);
   k.ledger.spinUnlock();
+}
+
+/**
+ * Whether the range at `aligned` of the file `fileId` is guarded (lockless).
+ * The file is looked up on the machine the model handed the policy, which is
+ * always its Kernel.
+ */
+export function collapseGuarded(k: GuardCtx, fileId: number, aligned: number): boolean {
+  return (k as unknown as Kernel).fileById(fileId)?.collapseGuard.has(aligned) ?? false;
 }
 
 /** Both kinds of mark at or beyond `start` go with the pages a truncate removes (no lock: i_rwsem and the removal's xa_lock cover it). */
@@ -115,7 +133,7 @@ export function dropGuardsFrom(file: ShmemFile, start: number): void {
 }
 
 /** Invariant sentences about one file's guard state (empty: consistent). */
-export function guardViolations(k: Kernel, file: ShmemFile): string[] {
+export function guardViolations(k: GuardCtx, file: ShmemFile): string[] {
   const out: string[] = [];
   for (const idx of file.punchedHoles) {
     if (file.lookup(idx, (p) => k.frames.order(p)) !== undefined) out.push(`shmem ${file.name}: page ${idx} is marked as a punched hole but is in the page cache`);

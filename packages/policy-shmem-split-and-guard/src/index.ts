@@ -22,7 +22,7 @@
  *     khugepaged refill all its other holes.
  */
 import * as t from 'io-ts';
-import { type PolicyDescriptor, type ShmemTruncatePolicy, guardCollapse, markPunchedHoles } from '@pagelab/kernel-core';
+import { type PolicyDescriptor, type ShmemTruncatePolicy, collapseGuarded, guardCollapse, markPunchedHoles } from '@pagelab/kernel-core';
 
 export const GUARDS = ['skip-range', 'max-ptes-none'] as const;
 export type Guard = (typeof GUARDS)[number];
@@ -45,7 +45,7 @@ export function createSplitAndGuard(params: Params = { guard: 'skip-range' }): S
   return {
     id: 'split-and-guard',
     splitOnPartialPunch: () => true,
-    mayRecollapse: (k, fileId, index) => !k.fileById(fileId)?.collapseGuard.has(index),
+    mayRecollapse: (k, fileId, index) => !collapseGuarded(k, fileId, index),
     onPunch: (k, file, start, end) => void guardCollapse(k, file, start, end),
   };
 }

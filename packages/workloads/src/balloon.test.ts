@@ -38,7 +38,8 @@ describe('qemu-balloon: the workload', () => {
   it('is registered, names its source and only preset designs, and generates logs the validator accepts', async () => {
     expect(findScenario('qemu-balloon')).toBe(qemuBalloon);
     expect(qemuBalloon.source).toMatch(/^seed 001 /);
-    for (const p of [{}, { pattern: 'runs' }, { pattern: 'sequential', pinned: 0.01 }, { backing: 'anon' }, { huge: 'within_size', splitFlag: true }]) {
+    const variants: Record<string, string | number | boolean>[] = [{}, { pattern: 'runs' }, { pattern: 'sequential', pinned: 0.01 }, { backing: 'anon' }, { huge: 'within_size', splitFlag: true }];
+    for (const p of variants) {
       const log = qemuBalloon.generate({ size: 8, ...p });
       const report = await validateLogText([JSON.stringify(log.header), ...log.events.map((e) => JSON.stringify(e))], { name: 'qemu-balloon' });
       expect(report.errors, JSON.stringify(p)).toEqual([]);

@@ -29,7 +29,7 @@
  * what was asked for, what reached the buddy allocator, and what khugepaged
  * or the guest re-populated inside ranges the balloon had freed.
  */
-import { LogBuilder, MiB, PAGE, REGION, THP, enumParam, intParam, prng } from './builder.js';
+import { LogBuilder, MiB, PAGE, REGION, THP, boolParam, enumParam, intParam, numberParam, prng } from './builder.js';
 import { defineScenario } from './define.js';
 import type { Scenario } from './scenario.js';
 
@@ -39,19 +39,6 @@ const A = REGION;
 const VMM = 1;
 /** pages_to_scan's default (4096: eight PMD ranges per khugepaged pass). */
 const PAGES_PER_PASS = 4096;
-
-/** A fraction in [min, max] (a number; strings are refused like any other wrong type). */
-function fractionParam(p: Readonly<Record<string, unknown>>, name: string, dflt: number, min: number, max: number): number {
-  const v = p[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new Error(`parameter ${name}: expected a number in ${min}..${max}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function boolParam(p: Readonly<Record<string, unknown>>, name: string, dflt: boolean): boolean {
-  const v = p[name] ?? dflt;
-  if (typeof v !== 'boolean') throw new Error(`parameter ${name}: expected true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
 
 /** Fisher-Yates over `xs` with the workload's PRNG. */
 function shuffle<T>(xs: T[], rnd: () => number): T[] {
@@ -97,14 +84,14 @@ export const qemuBalloon = defineScenario({
     const size = intParam(p, 'size', 64, 2, 8 * 1024);
     if (size % 2 !== 0) throw new Error(`parameter size: expected a multiple of 2 (MiB), got ${size}`);
     const rounds = intParam(p, 'rounds', 4, 1, 64);
-    const fraction = fractionParam(p, 'fraction', 0.1, 0, 1);
+    const fraction = numberParam(p, 'fraction', 0.1, 0, 1);
     const pattern = enumParam(p, 'pattern', 'random', ['random', 'sequential', 'runs'] as const);
-    const pinnedFraction = fractionParam(p, 'pinned', 0, 0, 0.5);
+    const pinnedFraction = numberParam(p, 'pinned', 0, 0, 0.5);
     const backing = enumParam(p, 'backing', 'shmem', ['shmem', 'anon'] as const);
     const huge = enumParam(p, 'huge', 'always', ['always', 'within_size'] as const);
     const splitFlag = boolParam(p, 'splitFlag', false);
     const scans = intParam(p, 'scans', 1, 0, 16);
-    const deflate = fractionParam(p, 'deflate', 1, 0, 1);
+    const deflate = numberParam(p, 'deflate', 1, 0, 1);
     const seed = intParam(p, 'seed', 1, 0, 0xffffffff);
     if (splitFlag && backing === 'anon') throw new Error('parameter splitFlag: expected false with backing=anon (FALLOC_FL_SPLIT_HPAGE is a fallocate mode; anonymous RAM is discarded by MADV_DONTNEED)');
 

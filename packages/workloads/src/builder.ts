@@ -149,6 +149,19 @@ export function enumParam<T extends string>(params: Readonly<Record<string, unkn
   return v as T;
 }
 
+/** Reads a number parameter in [min, max] (fractions and the like), refusing other types and values with a message naming it. */
+export function numberParam(params: Readonly<Record<string, unknown>> | undefined, name: string, dflt: number, min: number, max: number): number {
+  const v = params?.[name] ?? dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new Error(`parameter ${name}: expected a number in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function boolParam(params: Readonly<Record<string, unknown>> | undefined, name: string, dflt: boolean): boolean {
+  const v = params?.[name] ?? dflt;
+  if (typeof v !== 'boolean') throw new Error(`parameter ${name}: expected true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Refuses parameters a scenario does not know (a typo must not silently do nothing). */
 export function checkKnown(params: Readonly<Record<string, unknown>> | undefined, known: readonly string[], scenario: string): void {
   for (const k of Object.keys(params ?? {})) {

@@ -1,0 +1,62 @@
+import type { LogHeader, WorkloadEvent } from '@pagelab/events';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Registry } from './registry.js';
+import { installedRegistry, replayChecked } from './testing/checked.js';
+
+let registry: Registry;
+beforeAll(async () => {
+  registry = await installedRegistry();
+});
+
+const MB = 1 << 20;
+const A = 1 << 30;
+const PAGE = 4096;
+const header: LogHeader = {
+  pagelab: 1,
+  machine: { memory: 64 * MB, nodes: 1, cma: 0, swap: 0 },
+  settings: { 'thp.shmem_enabled': 'always' },
+  workload: { name: 'balloon-rounds', seed: 0, params: {} },
+} as LogHeader;
+const punch = (page: number, pages = 1): WorkloadEvent => ({ type: 'fallocate', file: 'ram', offset: page * PAGE, len: pages * PAGE, mode: 'punch_hole' });
+const start: WorkloadEvent[] = [
+  { type: 'spawn', pid: 1 },
+  { type: 'mmap', pid: 1, addr: A, len: 4 * MB, kind: 'shmem', file: 'ram' },
+  { type: 'touch', pid: 1, addr: A, len: 4 * MB, write: true },
+];
+const run = (design: string, events: WorkloadEvent[]) => replayChecked({ header, events: [...start, ...events] }, design, registry).balloon!;
+
+describe('the balloon meter', () => {
+  it('opens a round at each run of requests, closes it before the first event after its khugepaged passes, and keeps the rest for afterRounds', () => {
+    const b = run('linux-6.10', [
+      punch(10), punch(20), { type: 'khugepaged', passes: 2 },
+      punch(600), { type: 'expect', wasteBytes: 0 }, punch(601), { type: 'khugepaged', passes: 2 },
+      { type: 'touch', pid: 1, addr: A + 700 * PAGE, len: PAGE, write: true },
+    ]);
+    expect(b.rounds.map((r) => [r.round, r.firstSeq, r.requestedBytes / PAGE, r.freedBytes / PAGE, r.refilledBytes / PAGE, r.recollapses])).toEqual([
+      [1, 4, 2, 2, 2, 1],
+      [2, 7, 2, 2, 2, 1],
+    ]);
+    expect(b.afterRounds).toEqual({ requestedBytes: 0, freedBytes: 0, refilledBytes: 0, recollapses: 0, splitFailures: 0 });
+    expect(b.guestHugeCoverage).toBe(1);
+  });
+
+  it('counts a page the guest refaults once, in the round it belongs to, and again after a later punch empties it again', () => {
+    // split-guard keeps khugepaged away, so only the guest refills.
+    const b = run('split-guard', [
+      punch(10), { type: 'khugepaged', passes: 2 },
+      { type: 'touch', pid: 1, addr: A + 10 * PAGE, len: PAGE, write: true },
+      punch(10), { type: 'touch', pid: 1, addr: A + 10 * PAGE, len: PAGE, write: false },
+    ]);
+    // The write came after round 1 closed but before round 2 opened: it is round 1's. Round 2 has no khugepaged, so the read is its own.
+    expect(b.rounds.map((r) => [r.freedBytes / PAGE, r.refilledBytes / PAGE, r.recollapses])).toEqual([[1, 1, 0], [1, 1, 0]]);
+    expect(b.afterRounds.refilledBytes).toBe(0);
+    expect(b.refilledBytes / PAGE).toBe(2);
+    // The first 2 MiB stays small (split), the second is still huge: half of the populated pages.
+    expect(b.guestHugeCoverage).toBe(0.5);
+  });
+
+  it('measures freed from the frames: a zeroed-and-kept subpage frees nothing', () => {
+    const b = run('linux-4.5', [punch(10), punch(0, 512)]);
+    expect([b.requestedBytes, b.freedBytes]).toEqual([513 * PAGE, 512 * PAGE]);
+  });
+});
