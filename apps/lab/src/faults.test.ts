@@ -32,7 +32,8 @@ function slowLog(name: string, passes: number): string {
 }
 
 function pagelab(args: string[]): ChildProcess {
-  return spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a SIGKILL can take the bin and the app it runs from source together, as kill -9 -PGID does.
+  return spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 }
 function runSync(args: string[]): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, encoding: 'utf8', timeout: 120_000 });
@@ -77,9 +78,8 @@ describe('a run or comparison interrupted mid-way', () => {
     const parent = join(dir, 'runs-kill');
     const p = pagelab(['run', 'slow.jsonl', '--design', 'linux-6.10', '--out', join(parent, 'out')]);
     await midRun(p, parent);
-    // The bin runs the app in a child (from source): kill both, as the OOM killer or `kill -9` of the group would.
-    spawnSync('pkill', ['-KILL', '-P', String(p.pid)]);
-    p.kill('SIGKILL');
+    // The bin runs the app in a child (from source): kill the group, as `kill -9 -PGID` would.
+    process.kill(-p.pid!, 'SIGKILL');
     await exited(p);
     await new Promise((r) => setTimeout(r, 200));
     expect(readdirSync(parent).some((n) => n === 'out')).toBe(false);
@@ -102,8 +102,7 @@ describe('a run or comparison interrupted mid-way', () => {
     const parent = join(dir, 'cmp-kill');
     const p = pagelab(['compare', 'slow.jsonl', '--designs', 'linux-5.8,linux-6.10', '--out', join(parent, 'out')]);
     await midRun(p, parent);
-    spawnSync('pkill', ['-KILL', '-P', String(p.pid)]);
-    p.kill('SIGKILL');
+    process.kill(-p.pid!, 'SIGKILL');
     await exited(p);
     await new Promise((r) => setTimeout(r, 200));
     expect(readdirSync(parent).includes('out')).toBe(false);
