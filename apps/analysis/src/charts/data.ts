@@ -36,7 +36,9 @@ export type ChartId =
   | 'khugepaged-scans'
   | 'huge-coverage'
   /** a metric across the seeds of a replicated comparison */
-  | `replicates-${string}`;
+  | `replicates-${string}`
+  /** a metric against a swept column */
+  | `sweep-${string}`;
 
 export interface RenderedChart {
   id: ChartId;

@@ -1,4 +1,4 @@
-/** A minimal RFC 4180 reader for tests: quoted fields, doubled quotes, commas and newlines inside quotes. */
+/** A minimal RFC 4180 reader (what csvField writes): quoted fields, doubled quotes, commas and newlines inside quotes. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];

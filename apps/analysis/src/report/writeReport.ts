@@ -9,6 +9,7 @@ import { headlineRows } from './headline.js';
 import { reportHtml } from './html.js';
 import { loadRun, readJson } from './load.js';
 import { isReplicateManifest, writeReplicateReport } from './replicateReport.js';
+import { isSweepDir, writeSweepReport } from './sweepReport.js';
 import { reportMarkdown } from './markdown.js';
 import { manifestWarnings, provenance } from './provenance.js';
 import { lockingTable, sharednessTable, vmstatTable, type Block, type Section } from './sections.js';
@@ -60,6 +61,7 @@ function sections(
  * (self-contained), report.md with PNG charts in charts/, and summary.csv into it.
  */
 export async function writeReport(runDir: string, opts: WriteReportOptions = {}): Promise<WrittenReport> {
+  if (isSweepDir(runDir)) return writeSweepReport(runDir, opts);
   const raw = await readJson(join(runDir, 'compare.json'));
   if (isReplicateManifest(raw)) return writeReplicateReport(runDir, raw, opts);
   const run = await loadRun(runDir);

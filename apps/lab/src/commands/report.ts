@@ -41,6 +41,16 @@ function requireRunFiles(dir: string, shown: string, what: string): void {
 /** Checks a comparison directory's compare.json and the directories it lists. */
 async function checkComparison(dir: string, shown: string): Promise<void> {
   const m = await readJson(join(dir, 'compare.json'), join(shown, 'compare.json'));
+  // compare --seeds: each seed-N/ is a comparison of its own
+  if (m['kind'] === 'replicates') {
+    const reps = m['replicates'];
+    if (!Array.isArray(reps) || reps.length === 0) throw new CliError(`${join(shown, 'compare.json')}: expected "replicates", a non-empty list of {seed, dir}`);
+    for (const r of reps as { dir?: unknown }[]) {
+      if (typeof r?.dir !== 'string') throw new CliError(`${join(shown, 'compare.json')}: every entry of "replicates" needs a dir`);
+      await checkComparison(resolve(dir, r.dir), join(shown, r.dir));
+    }
+    return;
+  }
   const designs = m['designs'];
   if (!Array.isArray(designs) || designs.length === 0) throw new CliError(`${join(shown, 'compare.json')}: expected "designs", a non-empty list of {name, dir}`);
   for (const d of designs as { name?: unknown; dir?: unknown }[]) {
@@ -80,6 +90,10 @@ export function reportCommand(ctx: LabContext, runDir: string): Promise<number> 
     if (!statSync(dir).isDirectory()) throw new CliError(`${runDir}: is a file; expected a run directory written by \`pagelab run\` or \`pagelab compare\``);
     let made: string | undefined;
     if (existsSync(join(dir, 'compare.json'))) await checkComparison(dir, runDir);
+    else if (existsSync(join(dir, 'sweep.json'))) {
+      // a sweep directory: the report reads its results.csv and stats.csv
+      for (const f of ['results.csv', 'stats.csv']) if (!existsSync(join(dir, f))) throw new CliError(`${join(runDir, f)} is missing: rerun \`pagelab sweep\` (or \`pagelab sweep merge\` for shards) to write it`);
+    }
     else if (existsSync(join(dir, 'summary.json'))) made = await writeManifest(ctx, dir, runDir);
     else throw new CliError(`${runDir}: expected a run directory from \`pagelab compare\` (with compare.json) or \`pagelab run\` (with summary.json)`);
     let code: number;

@@ -81,7 +81,19 @@ describe('pagelab sweep', () => {
     const header = readFileSync(join(cwd, 'sw', 'stats.csv'), 'utf8').split('\n')[0];
     expect(header).toBe('workload,param_extra,khugepaged_max_ptes_none,design,metric,n,mean,sd,median,ci_low,ci_high,delta_mean,delta_ci_low,delta_ci_high,p_value');
     c.closeSync();
-  }, 120_000); // 56 small replays and three DuckDB reads: seconds here, far more on a loaded 2-core machine
+
+    // the sweep's report: a headline row per group and design, and metric-against-parameter charts
+    const { writeReport } = await import('@pagelab/analysis');
+    const out = await writeReport(join(cwd, 'sw'));
+    const html = readFileSync(out.html, 'utf8');
+    expect((html.match(/<tr class="group">/g) ?? []).length).toBe(4);
+    expect((html.match(/<tr data-design=/g) ?? []).length).toBe(8);
+    expect(html).toContain('against khugepaged_max_ptes_none');
+    expect(html).toContain('against param_extra');
+    const pngs = readdirSync(join(cwd, 'sw', 'charts')).filter((f) => f.endsWith('.png'));
+    expect(pngs).toContain('sweep-waste_mean_bytes-vs-khugepaged_max_ptes_none.png');
+    expect(html).not.toMatch(/NaN|undefined/);
+  }, 180_000); // 56 small replays, three DuckDB reads and a report with PNG charts: seconds here, far more on a loaded 2-core machine
 
   it('names the field of a bad spec and exits 2', async () => {
     writeFileSync(join(cwd, 'bad.yaml'), SPEC.replace('[0, 511]', '[0, 600]'));

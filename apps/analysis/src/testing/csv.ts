@@ -1,0 +1,2 @@
+/** The CSV reader for tests: the report's own. */
+export { csvRecords, parseCsv } from '../report/csvRead.js';
