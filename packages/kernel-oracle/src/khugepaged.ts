@@ -24,6 +24,8 @@ import { KHUGEPAGED_DIR, type Knobs } from './knobs.js';
 
 export const PARKED_SLEEP_MS = 3_600_000;
 export const SCAN_ALL = 1 << 24;
+/** khugepaged's own nice value (set_user_nice(current, MAX_NICE) at the top of khugepaged()). */
+const MAX_NICE = 19;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,7 +78,9 @@ export class KhugepagedDriver {
 
   private renice(pid: number): void {
     try {
-      if (!this.reniced.has(pid)) this.reniced.set(pid, getPriority(pid));
+      // A thread that thp.enabled just (re)started may not have run khugepaged()'s set_user_nice(current, MAX_NICE)
+      // yet and still reads kthreadd's 0: what it gets back is then the 19 it would have given itself.
+      if (!this.reniced.has(pid)) this.reniced.set(pid, getPriority(pid) === 0 ? MAX_NICE : getPriority(pid));
       setPriority(pid, 0);
     } catch {
       /* not permitted, or the thread is gone: it scans at its own pace */

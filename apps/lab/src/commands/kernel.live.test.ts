@@ -60,9 +60,11 @@ function labContext(cwd: string) {
 describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', () => {
   let lock: KernelStateLock;
   let dir: string;
+  let initial: Record<string, string>;
   beforeAll(async () => {
     lock = await acquireKernelStateLock();
     dir = mkdtempSync(join(tmpdir(), 'pagelab-kernel-test-'));
+    initial = machineState();
   }, 600_000);
   afterAll(() => {
     lock?.release();
@@ -146,4 +148,8 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
     expect(bad).toEqual([]);
     expect(code).toBe(0);
   }, 120_000);
+
+  it('after every workload above, the machine reads as it did before the first (knobs, khugepaged\'s nice value across thread restarts, swaps, tracefs)', () => {
+    expect(machineState()).toEqual(initial);
+  });
 });
