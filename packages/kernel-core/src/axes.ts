@@ -1,12 +1,14 @@
 /**
  * The axis interfaces: the decision points where designs differ. The model
  * calls them where the kernel has the decision; a policy package implements
- * one. Policies change frame fields only through `k.ledger` primitives.
+ * one. Each method receives the machine as a `PolicyCtx` (policy_ctx.ts):
+ * read-only frames, the counted ledger primitives, the listed mechanisms.
  */
 import type { GupHandle, Kernel } from './kernel.js';
 import type { MigrateReason, MigrateResult, MigrateTarget } from './migrate.js';
 import type { MM } from './mm.js';
 import type { PinHashStats } from './pinned_stats.js';
+import type { PolicyCtx } from './policy_ctx.js';
 import type { ShmemFile } from './shmem_file.js';
 
 /**
@@ -73,20 +75,20 @@ export interface RefcountPolicy {
   /** Whether a compound page may be mapped by PTEs (B/C yes; A no: any PMD change splits the page). */
   readonly pteMappedThp: boolean;
   /** get_page() on any page (head, tail or small), e.g. direct-io's extra references. */
-  getPage(k: Kernel, pfn: number): void;
+  getPage(k: PolicyCtx, pfn: number): void;
   /** put_page() on any page; frees the folio when the last reference goes. */
-  putPage(k: Kernel, pfn: number): void;
+  putPage(k: PolicyCtx, pfn: number): void;
   /**
    * GUP grab of `nr` consecutive subpages starting at `pfn`, all in one folio,
    * on the fast (irq-off, lockless) or slow (under the page-table lock) path.
    */
-  gupGrab(k: Kernel, pfn: number, nr: number, kind: GupKind, fast: boolean, pmdLeaf: boolean): void;
+  gupGrab(k: PolicyCtx, pfn: number, nr: number, kind: GupKind, fast: boolean, pmdLeaf: boolean): void;
   /** Release of one GUP reference on a subpage (put_page / unpin_user_page). */
-  gupRelease(k: Kernel, pfn: number, kind: GupKind): void;
+  gupRelease(k: PolicyCtx, pfn: number, kind: GupKind): void;
   /** split_huge_pmd on the PMD mapping `addr` in `mm` (A: splits the whole compound page). */
-  splitHugePmd(k: Kernel, mm: MM, addr: number): void;
+  splitHugePmd(k: PolicyCtx, mm: MM, addr: number): void;
   /** split_huge_page: the caller holds a reference on the folio. */
-  splitHugePage(k: Kernel, head: number): SplitResult;
+  splitHugePage(k: PolicyCtx, head: number): SplitResult;
 }
 
 /** sharedness axis: "is this folio mapped by more than one process?". */
@@ -97,18 +99,18 @@ export interface SharednessPolicy {
    * `pfn`: first page of the PTE range [pfn, pfn + nr) (PTE level only), so a policy can tell
    * which pages went 0 -> 1 without a folio-wide recount.
    */
-  addLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
+  addLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
   /** Called after the common rmap update when a large folio loses mappings (`pfn` as above: which pages went 1 -> 0). */
-  removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
+  removeLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
   /** khugepaged's per-PTE question: does the page `pfn` (mapped by this PTE) count as shared? */
-  mappedShared(k: Kernel, pfn: number): boolean;
+  mappedShared(k: PolicyCtx, pfn: number): boolean;
   /**
    * do_wp_page on a page of a large anon folio that is not PageAnonExclusive
    * (the era has PG_anon_exclusive): may the write reuse it in place? Absent =
    * never (6.10-6.14 free the large folio up instead; only MM-id owner
    * tracking can tell that every mapping is this process's, 6.15).
    */
-  canReuseLargeAnon?(k: Kernel, head: number, mm: MM): boolean;
+  canReuseLargeAnon?(k: PolicyCtx, head: number, mm: MM): boolean;
 }
 
 /** pinned-migration axis: what compaction / CMA do with pinned or driver-owned pages. */

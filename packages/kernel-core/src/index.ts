@@ -13,20 +13,27 @@ export * from './params.js';
 export * from './pte.js';
 export * from './queries.js';
 export * from './split.js';
+// The policy context and the mechanisms a policy may run, typed to take it
+// (these names shadow the Kernel-typed ones of split.js and nr_pages_mapped.js).
+export * from './policy_ctx.js';
+export {
+  addNrPagesMapped, clearCompoundHead, folioMappings, grabFolioRefs, makeTailIndependent, moveDriverPage, putFolioRef,
+  rmapPmdBecomesPtes, splitAndRecord, splitFolioFrozen, splitHugePmdLocked, subNrPagesMapped,
+} from './policy_ctx.js';
 export * from './syscalls.js';
 export * from './waste.js';
 export * from './shmem_guard.js';
 export type { ShmemFile } from './shmem_file.js';
-export { deferredSplitScan, splitAndRecord, reclaim, PG_SPLIT_FAILED } from './vmscan.js';
-export { addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapPmdBecomesPtes, rmapWalk, folioMappings, ZERO_PFN } from './rmap.js';
+export { deferredSplitScan, reclaim, PG_SPLIT_FAILED } from './vmscan.js';
+export { addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk, ZERO_PFN, type FolioMapping } from './rmap.js';
 export { maybeDmaPinned } from './fork.js';
-export { grabFolioRefs, putFolioRef, gupRange, eraKind, dio, type GupRequest } from './gup.js';
+export { gupRange, eraKind, dio, type GupRequest } from './gup.js';
 export * from './testing/reference.js';
 export * from './testing/replay.js';
 export * from './testing/scenarios.js';
 export { khugepagedStats, KHUGEPAGED_CC, MADV_COLLAPSE_CC, type CollapseControl, type ScanReport, type ScanResult } from './khugepaged.js';
 export { migrateFolio, migrateLongtermUnpinnable, moveGupPinnedFolio, type MigrateCause, type MigrateReason, type MigrateResult, type MigrateTarget } from './migrate.js';
-export { MAX_CONTIG_CANDIDATES, PG_ZBUD, driverMigrateTarget, driverPageHandle, folioPagePinned, moveDriverPage, reclaimDriverPage, type CompactResult, type ContigFailure } from './compaction.js';
+export { MAX_CONTIG_CANDIDATES, PG_ZBUD, driverMigrateTarget, driverPageHandle, folioPagePinned, reclaimDriverPage, type CompactResult, type ContigFailure } from './compaction.js';
 export { hwpoisonedAddresses, memoryFailurePfn, type MemoryFailureResult } from './memory_failure.js';
 export { ksmStats } from './ksm.js';
 export * from './testing/streams.js';

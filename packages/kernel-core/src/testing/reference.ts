@@ -6,11 +6,10 @@
  */
 import type { DesignPolicies, PinnedMigrationPolicy, RefcountPolicy, SharednessPolicy, ShmemTruncatePolicy } from '../axes.js';
 import { pageMapcount } from '../folio.js';
-import { grabFolioRefs, putFolioRef } from '../gup.js';
 import { Kernel, type MachineConfig } from '../kernel.js';
 import { site } from '../ledger.js';
 import { DEFAULT_PARAMS, type ModelParams, type Settings } from '../params.js';
-import { splitFolioFrozen, splitHugePmdLocked } from '../split.js';
+import { grabFolioRefs, putFolioRef, splitFolioFrozen, splitHugePmdLocked } from '../policy_ctx.js';
 
 const GET = site('get_page');
 const PUT = site('put_page');
