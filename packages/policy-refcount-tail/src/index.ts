@@ -16,7 +16,7 @@
  */
 import * as t from 'io-ts';
 import {
-  HPAGE_PMD_NR, type Kernel, type MM, PG, type PolicyDescriptor, type RefcountPolicy, type SplitResult,
+  HPAGE_PMD_NR, type MM, PG, type PolicyCtx, type PolicyDescriptor, type RefcountPolicy, type SplitResult,
   clearCompoundHead, entireMapcount, folioMappings, makeTailIndependent, mkPte, ptePfn, pteWrite, pteYoung,
   rmapPmdBecomesPtes, site, splitAndRecord, splitFolioFrozen, splitHugePmdLocked,
 } from '@pagelab/kernel-core';
@@ -75,7 +75,7 @@ export function createTailRefcount(params: TailRefcountParams = { perTailLockInS
  * and count the reference on the tail. The head reference stays as the pin's.
  * 4 locked ops, 1 acquisition.
  */
-function getPageTail(k: Kernel, pfn: number): void {
+function getPageTail(k: PolicyCtx, pfn: number): void {
   const f = k.frames;
   const l = k.ledger;
   const head = f.head(pfn);
@@ -91,7 +91,7 @@ function getPageTail(k: Kernel, pfn: number): void {
  * drops, then the pin's head reference goes, freeing the compound page if it
  * was the last. 6 locked ops, 1 acquisition.
  */
-function putCompoundPageTail(k: Kernel, pfn: number): void {
+function putCompoundPageTail(k: PolicyCtx, pfn: number): void {
   const f = k.frames;
   const l = k.ledger;
   const head = f.head(pfn);
@@ -108,7 +108,7 @@ function putCompoundPageTail(k: Kernel, pfn: number): void {
  * IPI cannot run: on a huge PMD, one _mapcount increment per tail subpage,
  * one atomic_add of all references on the head, SetPageReferenced.
  */
-function gupFast(k: Kernel, pfn: number, nr: number): void {
+function gupFast(k: PolicyCtx, pfn: number, nr: number): void {
   const f = k.frames;
   const l = k.ledger;
   const head = f.head(pfn);
@@ -126,7 +126,7 @@ function gupFast(k: Kernel, pfn: number, nr: number): void {
  * page-table lock, which excludes split, so a tail reference is two plain
  * atomics (head _count, tail _mapcount) and no compound_lock.
  */
-function getPageFoll(k: Kernel, pfn: number, nr: number): void {
+function getPageFoll(k: PolicyCtx, pfn: number, nr: number): void {
   const f = k.frames;
   const l = k.ledger;
   const head = f.head(pfn);
@@ -141,7 +141,7 @@ function getPageFoll(k: Kernel, pfn: number, nr: number): void {
  * split in this design; the whole compound page is split, with a reference
  * taken under the PT lock. Never fails for an anon THP.
  */
-function splitHugePagePmd(k: Kernel, mm: MM, addr: number): void {
+function splitHugePagePmd(k: PolicyCtx, mm: MM, addr: number): void {
   const pt = mm.pt(addr);
   if (!pt || pt.pmd <= 0) return;
   const f = k.frames;
@@ -167,7 +167,7 @@ function splitHugePagePmd(k: Kernel, mm: MM, addr: number): void {
  * own pins, phase 3 (__split_huge_page_map) turns each PMD into 512 PTEs.
  * Fails only without an anon_vma; references never stop it.
  */
-function splitHugePage(k: Kernel, head: number, perTail: boolean): SplitResult {
+function splitHugePage(k: PolicyCtx, head: number, perTail: boolean): SplitResult {
   const f = k.frames;
   const l = k.ledger;
   if (!f.isLarge(head)) return { ok: true };
@@ -203,7 +203,7 @@ function splitHugePage(k: Kernel, head: number, perTail: boolean): SplitResult {
     tailCount += pins;
     l.atomicAdd(f.refcount, tp, mapcount + pins + 1, REFCOUNT);
     makeTailIndependent(k, head, i); // flags, mapping, index; PageTail goes
-    if (perTail) f.flags[tp] = f.flags[tp]! | (1 << PG.compound_lock); // its lock stays held across the flags copy
+    if (perTail) l.__setBit(f.flags, tp, PG.compound_lock); // its lock stays held across the flags copy (a plain store)
     l.set(f.mapcount, tp, mapcount); // each PMD mapping becomes a PTE mapping of this page
     l.setBit(f.flags, tp, PG.lru, LRU_TAIL); // lru_add_page_tail
     k.lru.link(tp, nid);

@@ -18,13 +18,14 @@
  */
 import * as t from 'io-ts';
 import {
-  type Kernel,
   type MM,
+  type PolicyCtx,
   type PolicyDescriptor,
   type SharednessPolicy,
-  P1,
   addNrPagesMapped,
   entireMapcount,
+  folioAddLargeMapcountAtomic,
+  folioLargeMapcount as largeMapcount,
   site,
   subNrPagesMapped,
   totalMapcount,
@@ -40,19 +41,19 @@ export const Params = t.type({});
 export type Params = t.TypeOf<typeof Params>;
 
 /** folio_mapcount() of a large folio: `_large_mapcount` (logical). */
-export function folioLargeMapcount(k: Kernel, head: number): number {
-  return k.frames.largeMapcount[head + P1]!;
+export function folioLargeMapcount(k: PolicyCtx, head: number): number {
+  return largeMapcount(k.frames, head);
 }
 /**
  * folio_likely_mapped_shared (T612 include/linux/mm.h), asked for the folio
  * of `pfn`: exact for small folios; for large ones a guess from the total
  * mapcount, the entire mapcount and the first subpage.
  */
-export function folioLikelyMappedShared(k: Kernel, pfn: number): boolean {
+export function folioLikelyMappedShared(k: PolicyCtx, pfn: number): boolean {
   const f = k.frames;
   const head = f.head(pfn);
   if (f.order(head) < 2) return totalMapcount(f, head) > 1;
-  const mapcount = f.largeMapcount[head + P1]!;
+  const mapcount = largeMapcount(f, head);
   // A single mapping implies "mapped exclusively".
   if (mapcount <= 1) return false;
   // If any page is mapped more than once we treat it "mapped shared".
@@ -64,12 +65,12 @@ export function folioLikelyMappedShared(k: Kernel, pfn: number): boolean {
 export function createLikelyMappedShared(_params: Params = {}): SharednessPolicy {
   return {
     id: 'likely-mapped-shared',
-    addLargeMapping(k: Kernel, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
+    addLargeMapping(k: PolicyCtx, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
       addNrPagesMapped(k, head, nr, pmd, pfn);
-      k.ledger.atomicAdd(k.frames.largeMapcount, head + P1, pmd ? 1 : nr, ADD_LARGE_MAPCOUNT);
+      folioAddLargeMapcountAtomic(k, head, pmd ? 1 : nr, ADD_LARGE_MAPCOUNT);
     },
-    removeLargeMapping(k: Kernel, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
-      k.ledger.atomicAdd(k.frames.largeMapcount, head + P1, pmd ? -1 : -nr, SUB_LARGE_MAPCOUNT);
+    removeLargeMapping(k: PolicyCtx, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
+      folioAddLargeMapcountAtomic(k, head, pmd ? -1 : -nr, SUB_LARGE_MAPCOUNT);
       subNrPagesMapped(k, head, nr, pmd, pfn);
     },
     mappedShared: folioLikelyMappedShared,

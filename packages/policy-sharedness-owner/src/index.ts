@@ -13,24 +13,27 @@
  * one bit-spinlock acquisition per map and unmap. `_nr_pages_mapped` is kept
  * with atomics as in 6.10.
  *
- * Slot layout (folio.ts): _mm_id[0] = page[2].mapping, _mm_id[1] =
- * page[2].index, _mm_id_mapcount[0] = page[3].lruNext, [1] = page[3].lruPrev,
- * the _mm_ids flags word = page[3].mapping. Counts are logical (0 = a free
+ * The fields are read and stored through kernel-core's named accessors
+ * (folio.ts: folioMmId, folioMmIdMapcount, folioMmIdsWord,
+ * folioLargeMapcount), which know where each one lives in the tail pages. Counts are logical (0 = a free
  * slot, MM_ID_DUMMY = 0). The answer is folio_maybe_mapped_shared: no false
  * negatives; with three or more MMs at once the bit can stay set after the
  * folio became exclusive (S4).
  */
 import * as t from 'io-ts';
 import {
-  type Frames,
-  type Kernel,
   type MM,
+  type PolicyCtx,
   type PolicyDescriptor,
   type SharednessPolicy,
-  P1,
-  P2,
-  P3,
   addNrPagesMapped,
+  folioLargeMapcount as largeMapcount,
+  folioMmId,
+  folioMmIdMapcount,
+  folioMmIdsWord,
+  folioSetLargeMapcount,
+  folioSetMmId,
+  folioSetMmIdMapcount,
   site,
   subNrPagesMapped,
   totalMapcount,
@@ -52,36 +55,27 @@ const SUB_LARGE_MAPCOUNT = site('folio_sub_large_mapcount');
 export const Params = t.type({});
 export type Params = t.TypeOf<typeof Params>;
 
-/**
- * The `_mm_ids` word as the unsigned long the bit operations take: the
- * frames' Uint32 view of `frames.mapping` (same memory, no copy), so the
- * ledger's bit-spinlock primitives count the lock.
- */
-function mmIdsWords(f: Frames): Uint32Array {
-  return f.mappingWords;
-}
-
 // ---------------------------------------------------------------- readers
 
 export interface MmIdSlot {
   mmId: number;
   mapcount: number;
 }
-/** The two owner slots of a large folio (read). */
-export function folioMmIdSlots(k: Kernel, head: number): [MmIdSlot, MmIdSlot] {
+/** The two owner slots of a large folio (read; for tests and reports, not the hot path). */
+export function folioMmIdSlots(k: PolicyCtx, head: number): [MmIdSlot, MmIdSlot] {
   const f = k.frames;
   return [
-    { mmId: f.mapping[head + P2]!, mapcount: f.lruNext[head + P3]! },
-    { mmId: f.index[head + P2]!, mapcount: f.lruPrev[head + P3]! },
+    { mmId: folioMmId(f, head, 0), mapcount: folioMmIdMapcount(f, head, 0) },
+    { mmId: folioMmId(f, head, 1), mapcount: folioMmIdMapcount(f, head, 1) },
   ];
 }
 /** The MAYBE_SHARED bit of a large folio (read). */
-export function folioMaybeSharedBit(k: Kernel, head: number): boolean {
-  return ((k.frames.mapping[head + P3]! >>> FOLIO_MM_IDS_SHARED_BITNUM) & 1) === 1;
+export function folioMaybeSharedBit(k: PolicyCtx, head: number): boolean {
+  return ((k.frames.mappingWords[folioMmIdsWord(head)]! >>> FOLIO_MM_IDS_SHARED_BITNUM) & 1) === 1;
 }
 /** folio_mapcount() of a large folio: `_large_mapcount` (logical). */
-export function folioLargeMapcount(k: Kernel, head: number): number {
-  return k.frames.largeMapcount[head + P1]!;
+export function folioLargeMapcount(k: PolicyCtx, head: number): number {
+  return largeMapcount(k.frames, head);
 }
 // ------------------------------------------------- MM-id owner tracking
 
@@ -91,30 +85,32 @@ export function folioLargeMapcount(k: Kernel, head: number): number {
  * or the MM claims a free slot (MAYBE_SHARED if others map the folio too),
  * or, both slots being taken by other MMs, the mappings go untracked.
  */
-export function folioAddLargeMapcount(k: Kernel, head: number, diff: number, mm: MM): number {
+export function folioAddLargeMapcount(k: PolicyCtx, head: number, diff: number, mm: MM): number {
   const f = k.frames;
   const l = k.ledger;
-  const w = mmIdsWords(f);
+  // The `_mm_ids` word as the unsigned long the bit operations take (same memory as `mapping`).
+  const w = f.mappingWords;
+  const ids = folioMmIdsWord(head);
   const id = mm.mmId;
-  l.bitSpinLock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM, ADD_LARGE_MAPCOUNT);
-  const total = f.largeMapcount[head + P1]! + diff;
-  l.set(f.largeMapcount, head + P1, total);
-  if (f.mapping[head + P2] === id) {
-    l.set(f.lruNext, head + P3, f.lruNext[head + P3]! + diff);
-  } else if (f.index[head + P2] === id) {
-    l.set(f.lruPrev, head + P3, f.lruPrev[head + P3]! + diff);
-  } else if (f.mapping[head + P2] === MM_ID_DUMMY) {
-    l.set(f.mapping, head + P2, id);
-    l.set(f.lruNext, head + P3, diff);
+  l.bitSpinLock(w, ids, FOLIO_MM_IDS_LOCK_BITNUM, ADD_LARGE_MAPCOUNT);
+  const total = largeMapcount(f, head) + diff;
+  folioSetLargeMapcount(k, head, total);
+  if (folioMmId(f, head, 0) === id) {
+    folioSetMmIdMapcount(k, head, 0, folioMmIdMapcount(f, head, 0) + diff);
+  } else if (folioMmId(f, head, 1) === id) {
+    folioSetMmIdMapcount(k, head, 1, folioMmIdMapcount(f, head, 1) + diff);
+  } else if (folioMmId(f, head, 0) === MM_ID_DUMMY) {
+    folioSetMmId(k, head, 0, id);
+    folioSetMmIdMapcount(k, head, 0, diff);
     // We might have other mappings already.
-    if (total !== diff) l.__setBit(w, head + P3, FOLIO_MM_IDS_SHARED_BITNUM);
-  } else if (f.index[head + P2] === MM_ID_DUMMY) {
-    l.set(f.index, head + P2, id);
-    l.set(f.lruPrev, head + P3, diff);
+    if (total !== diff) l.__setBit(w, ids, FOLIO_MM_IDS_SHARED_BITNUM);
+  } else if (folioMmId(f, head, 1) === MM_ID_DUMMY) {
+    folioSetMmId(k, head, 1, id);
+    folioSetMmIdMapcount(k, head, 1, diff);
     // Slot 0 certainly has mappings as well.
-    l.__setBit(w, head + P3, FOLIO_MM_IDS_SHARED_BITNUM);
+    l.__setBit(w, ids, FOLIO_MM_IDS_SHARED_BITNUM);
   }
-  l.__bitSpinUnlock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM);
+  l.__bitSpinUnlock(w, ids, FOLIO_MM_IDS_LOCK_BITNUM);
   return total;
 }
 
@@ -125,31 +121,29 @@ export function folioAddLargeMapcount(k: Kernel, head: number, diff: number, mm:
  * MM's slot still holds mappings, MAYBE_SHARED is cleared if one slot owns
  * every remaining mapping.
  */
-export function folioSubLargeMapcount(k: Kernel, head: number, diff: number, mm: MM): number {
+export function folioSubLargeMapcount(k: PolicyCtx, head: number, diff: number, mm: MM): number {
   const f = k.frames;
   const l = k.ledger;
-  const w = mmIdsWords(f);
+  const w = f.mappingWords;
+  const ids = folioMmIdsWord(head);
   const id = mm.mmId;
-  l.bitSpinLock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM, SUB_LARGE_MAPCOUNT);
-  const total = f.largeMapcount[head + P1]! - diff;
-  l.set(f.largeMapcount, head + P1, total);
+  l.bitSpinLock(w, ids, FOLIO_MM_IDS_LOCK_BITNUM, SUB_LARGE_MAPCOUNT);
+  const total = largeMapcount(f, head) - diff;
+  folioSetLargeMapcount(k, head, total);
   let slotStillMapped = false;
-  if (f.mapping[head + P2] === id) {
-    const c = f.lruNext[head + P3]! - diff;
+  for (let slot = 0; slot < 2; slot++) {
+    if (folioMmId(f, head, slot) !== id) continue;
+    const c = folioMmIdMapcount(f, head, slot) - diff;
     slotStillMapped = c > 0;
-    l.set(f.lruNext, head + P3, Math.max(c, 0));
-    if (!slotStillMapped) l.set(f.mapping, head + P2, MM_ID_DUMMY);
-  } else if (f.index[head + P2] === id) {
-    const c = f.lruPrev[head + P3]! - diff;
-    slotStillMapped = c > 0;
-    l.set(f.lruPrev, head + P3, Math.max(c, 0));
-    if (!slotStillMapped) l.set(f.index, head + P2, MM_ID_DUMMY);
+    folioSetMmIdMapcount(k, head, slot, Math.max(c, 0));
+    if (!slotStillMapped) folioSetMmId(k, head, slot, MM_ID_DUMMY);
+    break;
   }
   // If one MM slot owns all mappings, the folio is mapped exclusively (or not at all).
-  if (!slotStillMapped && (f.lruNext[head + P3] === total || f.lruPrev[head + P3] === total)) {
-    l.__clearBit(w, head + P3, FOLIO_MM_IDS_SHARED_BITNUM);
+  if (!slotStillMapped && (folioMmIdMapcount(f, head, 0) === total || folioMmIdMapcount(f, head, 1) === total)) {
+    l.__clearBit(w, ids, FOLIO_MM_IDS_SHARED_BITNUM);
   }
-  l.__bitSpinUnlock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM);
+  l.__bitSpinUnlock(w, ids, FOLIO_MM_IDS_LOCK_BITNUM);
   return total;
 }
 
@@ -158,22 +152,22 @@ export function folioSubLargeMapcount(k: Kernel, head: number, diff: number, mm:
  * `pfn`: exact for small folios; a single mapping is exclusive whatever the
  * bit says; otherwise the MAYBE_SHARED bit. Reads only.
  */
-export function folioMaybeMappedShared(k: Kernel, pfn: number): boolean {
+export function folioMaybeMappedShared(k: PolicyCtx, pfn: number): boolean {
   const f = k.frames;
   const head = f.head(pfn);
   if (f.order(head) < 2) return totalMapcount(f, head) > 1;
-  if (f.largeMapcount[head + P1]! <= 1) return false;
+  if (largeMapcount(f, head) <= 1) return false;
   return folioMaybeSharedBit(k, head);
 }
 
 export function createMmOwnerTracking(_params: Params = {}): SharednessPolicy {
   return {
     id: 'mm-owner-tracking',
-    addLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
+    addLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
       addNrPagesMapped(k, head, nr, pmd, pfn);
       folioAddLargeMapcount(k, head, pmd ? 1 : nr, mm);
     },
-    removeLargeMapping(k: Kernel, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
+    removeLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
       folioSubLargeMapcount(k, head, pmd ? 1 : nr, mm);
       subNrPagesMapped(k, head, nr, pmd, pfn);
     },
@@ -189,14 +183,14 @@ export function createMmOwnerTracking(_params: Params = {}): SharednessPolicy {
  * folio mapped once is freed up instead. The recheck happens under the
  * _mm_ids bit spinlock.
  */
-export function wpCanReuseLargeAnonFolio(k: Kernel, head: number, _mm: MM): boolean {
+export function wpCanReuseLargeAnonFolio(k: PolicyCtx, head: number, _mm: MM): boolean {
   const f = k.frames;
-  const mapcount = f.largeMapcount[head + P1]!;
+  const mapcount = largeMapcount(f, head);
   if (mapcount <= 1 || mapcount !== f.refcount[head]) return false;
-  const w = mmIdsWords(f);
-  k.ledger.bitSpinLock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM, WP_REUSE_LOCK);
-  const exclusive = !folioMaybeSharedBit(k, head) && f.largeMapcount[head + P1] === f.refcount[head];
-  k.ledger.__bitSpinUnlock(w, head + P3, FOLIO_MM_IDS_LOCK_BITNUM);
+  const ids = folioMmIdsWord(head);
+  k.ledger.bitSpinLock(f.mappingWords, ids, FOLIO_MM_IDS_LOCK_BITNUM, WP_REUSE_LOCK);
+  const exclusive = !folioMaybeSharedBit(k, head) && largeMapcount(f, head) === f.refcount[head];
+  k.ledger.__bitSpinUnlock(f.mappingWords, ids, FOLIO_MM_IDS_LOCK_BITNUM);
   return exclusive;
 }
 

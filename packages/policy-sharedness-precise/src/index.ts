@@ -8,13 +8,13 @@
  * exact per page (semantics.md §5.4 P).
  */
 import * as t from 'io-ts';
-import { type Kernel, type PolicyDescriptor, type SharednessPolicy, pageMapcount } from '@pagelab/kernel-core';
+import { type PolicyCtx, type PolicyDescriptor, type SharednessPolicy, pageMapcount } from '@pagelab/kernel-core';
 
 export const Params = t.type({});
 export type Params = t.TypeOf<typeof Params>;
 
 /** page_mapcount(page) > 1: mapped by more than one PTE or PMD anywhere (reads only). */
-export function pageMappedShared(k: Kernel, pfn: number): boolean {
+export function pageMappedShared(k: PolicyCtx, pfn: number): boolean {
   return pageMapcount(k.frames, pfn) > 1;
 }
 
