@@ -1,7 +1,10 @@
 /**
  * "Costs only through ledger primitives": an audit that catches model code
  * (a policy above all) changing a frame's reference count or mapcount
- * without going through `k.ledger`.
+ * without going through `k.ledger`. A policy typed against kernel-core's
+ * PolicyCtx cannot write a frame field at all (its frames are read-only);
+ * the audit is the run-time check behind those types, for code that casts
+ * around them and for model paths that hold the whole Kernel.
  *
  * How: the audit wraps, on one Kernel instance (no Proxy, no prototype
  * change), every Ledger primitive that takes a (field, index) pair, the
