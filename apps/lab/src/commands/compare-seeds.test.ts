@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { logLines, smallEvents, smallHeader } from '@pagelab/engine/testing';
 import type { Scenario } from '@pagelab/workloads';
-import { stats as st } from '@pagelab/analysis';
 import { parseSeeds } from '../seeds.js';
 import { parseSets } from '../settings-override.js';
 import { testContext, testScenario } from '../testing.js';
@@ -115,6 +114,7 @@ describe('pagelab compare SCENARIO --seeds', () => {
     const waste = (d: string) => [1, 2, 3, 4].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, d, 'summary.json'), 'utf8')).metrics.wasteBytes as number);
     const row = stats.find((r) => r.design === 'linux-6.10' && r.metric === 'waste_bytes')!;
     expect(Number(row.n)).toBe(4);
+    const { stats: st } = await import('@pagelab/analysis');
     expect(Number(row.mean)).toBeCloseTo(st.mean(waste('linux-6.10')), 6);
     const pd = st.pairedDifference(waste('linux-6.10'), waste('linux-5.8'));
     expect(Number(row.delta_mean)).toBeCloseTo(pd.mean, 6);
