@@ -13,6 +13,7 @@ import { invariantOptions, writeRunFiles } from '../run-files.js';
 import { checkFailures, compareInvariantNote, outcomeNotes } from '../verdict.js';
 import { errorSentence } from '../error-sentence.js';
 import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 
 export interface CompareArgs {
   readonly log: string;
@@ -150,6 +151,8 @@ export async function writeReportFor(ctx: LabContext, dir: string): Promise<numb
     ctx.stderr(`pagelab: writing the report failed: ${errorSentence(e)}\n`);
     return EXIT_BAD_INPUT;
   }
-  ctx.stdout(`report: ${relative(ctx.cwd, join(dir, 'report.html'))} (and report.md, summary.csv, charts/)\n`);
+  // a sweep's tables are results.csv and stats.csv, already there; a comparison's report writes summary.csv
+  const tables = existsSync(join(dir, 'sweep.json')) && !existsSync(join(dir, 'compare.json')) ? 'charts/' : 'summary.csv, charts/';
+  ctx.stdout(`report: ${relative(ctx.cwd, join(dir, 'report.html'))} (and report.md, ${tables})\n`);
   return EXIT_OK;
 }
