@@ -69,8 +69,6 @@ export interface Summary {
   vmstat?: Record<string, number>;
   /** seqs of the khugepaged, reclaim, fork and compact events, for time charts (absent in older summaries) */
   eventMarks?: { seqs: Record<string, number[]>; counts: Record<string, number> };
-  /** seqs of the khugepaged, reclaim, fork and compact events, for time charts (absent in older summaries) */
-  eventMarks?: { seqs: Record<string, number[]>; counts: Record<string, number> };
   /** the pinned-migration mechanism: global lock, pin-page hash, owner migrations, driver-page reclaim (absent in older summaries) */
   pinnedMigration?: Record<string, number>;
   /** CMA / alloc_contig, compaction results, pageblocks, extfrag fallbacks (absent in older summaries) */
