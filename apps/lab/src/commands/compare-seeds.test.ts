@@ -140,3 +140,12 @@ describe('pagelab compare SCENARIO --seeds', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 });
+
+describe('compare --seeds --check', () => {
+  it('walks the invariants at every sample of every replay and exits 0 when none broke', async () => {
+    const t = ctxFor();
+    expect(await compareCommand(t.ctx, { log: 'test-seeded', designs: ['linux-6.10'], seeds: '1..2', out: 'chk', check: true })).toBe(0);
+    const prov = JSON.parse(readFileSync(join(cwd, 'chk', 'seed-2', 'linux-6.10', 'provenance.json'), 'utf8'));
+    expect(prov.replay.checkInvariants).toBe('sample');
+  });
+});

@@ -12,7 +12,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { stableStringify, writeFileAtomic } from '@pagelab/events';
 import { PAGELAB_VERSION, type Design, type RunSummary } from '@pagelab/engine';
-import { CliError, EXIT_OK, type LabContext } from '../context.js';
+import { CliError, EXIT_CHECK_FAILED, EXIT_OK, type LabContext } from '../context.js';
+import { checkFailures } from '../verdict.js';
 import { slug, table } from '../format.js';
 import { loadLog, parseParams, type LoadedLog } from '../log-source.js';
 import { buildDirAtomically } from '../run-dir.js';
@@ -33,6 +34,8 @@ export interface CompareSeedsArgs {
   readonly report?: boolean;
   /** worker threads (default: the cores available) */
   readonly jobs?: string | number;
+  /** `--check`: invariants at every sample; exit 1 if any replay failed an expect or broke an invariant */
+  readonly check?: boolean;
 }
 
 /** What the replicates need checked before anything runs: a scenario with a seed parameter, and no seed in --param. */
@@ -83,7 +86,7 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
         for (const d of designs) {
           const outDir = join(dir, `seed-${seed}`, d.slug);
           await mkdir(outDir);
-          tasks.push({ log: args.log, params: [...paramList, `seed=${seed}`], set: args.set ?? [], design: texts[designs.indexOf(d)]!, sampleEvery: args.sampleEvery, outDir, label: `seed ${seed} ${d.name}` });
+          tasks.push({ log: args.log, params: [...paramList, `seed=${seed}`], set: args.set ?? [], design: texts[designs.indexOf(d)]!, sampleEvery: args.sampleEvery, outDir, label: `seed ${seed} ${d.name}`, check: args.check ?? false });
         }
       }
       // In this thread each seed's log is generated once and shared by its designs (then dropped).
@@ -124,7 +127,7 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
         statistics: REPLICATE_METHOD,
       };
       await writeFileAtomic(join(dir, 'compare.json'), `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'kind', 'workload', 'seeds', 'settings', 'command', 'designs', 'replicates'] })), null, 2)}\n`);
-      return { tables, names };
+      return { tables, names, done };
     },
     { force: args.force ?? false },
   );
@@ -139,7 +142,14 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
       `${REPLICATE_METHOD}; deltas against ${designs[0]!.name}\n\n${transpose(head, body)}\n\n` +
       `wrote ${shown}/ (stats.csv, summary.csv, compare.json, one directory per seed)\n`,
   );
-  return args.report ? report(target) : EXIT_OK;
+  const reported = args.report ? await report(target) : EXIT_OK;
+  if (reported !== EXIT_OK) return reported;
+  if (args.check) {
+    const failed = result.done.flatMap((r) => r.summaries.map((x) => ({ what: `seed ${r.seed} ${x.name}`, why: checkFailures(x.summary) }))).filter((x) => x.why !== null);
+    for (const f of failed) ctx.stderr(`pagelab: check failed for ${f.what}: ${f.why}\n`);
+    if (failed.length > 0) return EXIT_CHECK_FAILED;
+  }
+  return EXIT_OK;
 }
 
 /** The headline has more columns than a terminal: one block per design, one line per metric. */

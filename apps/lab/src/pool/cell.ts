@@ -9,7 +9,7 @@ import type { RunSummary } from '@pagelab/engine';
 import type { LabContext } from '../context.js';
 import { autoSampleEvery, loadDesigns, sampleEveryOf } from '../designs.js';
 import { loadLog, type LoadedLog } from '../log-source.js';
-import { writeRunFiles } from '../run-files.js';
+import { invariantOptions, writeRunFiles } from '../run-files.js';
 import { parseSets, withSettings } from '../settings-override.js';
 
 export interface CellTask {
@@ -24,6 +24,8 @@ export interface CellTask {
   /** the run directory to fill (exists, empty) */
   readonly outDir: string;
   readonly label: string;
+  /** `--check`: the invariant walk at every sample (else the default walk of run-files.ts) */
+  readonly check?: boolean;
 }
 
 export interface CellResult {
@@ -39,6 +41,7 @@ export async function runCell(ctx: LabContext, task: CellTask, log?: LoadedLog):
   const [design] = await loadDesigns(ctx, [task.design]);
   const l = log ?? withSettings(await loadLog(ctx, task.log, task.params), parseSets(task.set));
   const sampleEvery = sampleEveryOf(task.sampleEvery, autoSampleEvery(l.events));
-  const summary = await writeRunFiles(ctx, l, design!, { sampleEvery, checkInvariants: false, label: task.label }, task.outDir);
+  const inv = invariantOptions(task.check ?? false, sampleEvery, l.events);
+  const summary = await writeRunFiles(ctx, l, design!, { sampleEvery, checkInvariants: inv.checkInvariants, ...(inv.invariantEvery !== undefined ? { invariantEvery: inv.invariantEvery } : {}), label: task.label }, task.outDir);
   return { summary, header: l.header, sha256: l.sha256, events: l.events, source: l.source };
 }
