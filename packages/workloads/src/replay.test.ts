@@ -8,6 +8,7 @@ import { PRESETS, type Registry } from '@pagelab/engine';
 import { type CheckedRun, installedRegistry, replayChecked } from '@pagelab/engine/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findScenario, scenarios } from './registry.js';
+import { recordedScenarios } from './recorded.js';
 
 let registry: Registry;
 beforeAll(async () => {
@@ -33,7 +34,9 @@ describe('every named workload under every installed preset', () => {
   // seed001_shmem, seed004_pinned) replay them per era and assert which checks fail where. qemu-balloon (thousands
   // of punches over 64 MiB) is replayed by balloon.test.ts under the designs it compares, invariants sampled.
   const PER_ERA = ['selftest-', 'cow-', 'seed001-', 'seed004-', 'qemu-balloon'];
-  const small = scenarios.filter((s) => s.name !== 'mixed' && s.name !== 'fork-heavy-random' && !PER_ERA.some((p) => s.name.startsWith(p)));
+  // The recorded real programs (thousands of events each) are replayed by recorded.test.ts with sampled invariants.
+  const RECORDED = new Set(recordedScenarios.map((s) => s.name));
+  const small = scenarios.filter((s) => s.name !== 'mixed' && s.name !== 'fork-heavy-random' && !PER_ERA.some((p) => s.name.startsWith(p)) && !RECORDED.has(s.name));
   for (const s of small) {
     it(`${s.name} replays with every invariant holding and every expect passing`, () => {
       for (const design of installedPresets()) {
@@ -141,7 +144,7 @@ describe('sharedness axis: seed 003', () => {
     const owner = run('fork-heavy-random', 'linux-6.15', { seed: 1 }, false, 1000);
     expect(precise.sharedness).toEqual({ questions: 34872, falseNegatives: 0, falsePositives: 0, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 });
     // On this workload the heuristics never miss sharing; they over-count pages of shared folios that
-    // one process maps alone (semantics.md §5.4 case B), and refuse two collapses the precise rule allows.
+    // one process maps alone (docs/kernel/semantics.md §5.4 case B), and refuse two collapses the precise rule allows.
     for (const r of [likely, owner]) {
       expect(r.sharedness).toEqual({ questions: 34552, falseNegatives: 0, falsePositives: 435, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 });
       expect(r.outcomes['collapse']!.reasons['SCAN_EXCEED_SHARED_PTE']).toBe(53);
