@@ -470,6 +470,9 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
   const streams = shmemTruncateStreams(opts.stream);
   const title = `${descriptor.id}${opts.label ? ` (${opts.label})` : ''} conforms to the shmem-truncate axis`;
 
+  // The property tests replay dozens of random streams with full invariant walks: ~1-3 s idle, several times that on a
+  // loaded 2-core machine, hence their budget.
+  const BUDGET = 60_000;
   describe(title, () => {
     it('is a shmem-truncate plug-in whose defaults decode and whose policy carries its id', () => {
       expect(shmemTruncateDescriptorProblems(descriptor)).toEqual([]);
@@ -478,7 +481,7 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
 
     it("keeps kernel-core's invariants, every reader's content, zeroes in every hole, data outside it, and each answer's consequences after every event of random streams", () => {
       fc.assert(fc.property(streams, (events) => void replayShmemTruncate(make(), events, mopts)), fcParams);
-    });
+    }, BUDGET);
 
     it('honours its answers on a pinned and an unpinned punch of a shmem THP, and its recollapse answer after them', () => {
       const { watch } = replayShmemTruncate(make(), SHMEM_PUNCH_SCENARIO, mopts);
@@ -494,7 +497,7 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
         }),
         { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
       );
-    });
+    }, BUDGET);
 
     it('frees every frame once every pin and process is gone and every file truncated', () => {
       fc.assert(
@@ -503,7 +506,7 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
         }),
         { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
       );
-    });
+    }, BUDGET);
 
     it('changes refcounts and mapcounts only through ledger primitives, and never for free', () => {
       fc.assert(
@@ -512,6 +515,6 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
         }),
         { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
       );
-    });
+    }, BUDGET);
   });
 }

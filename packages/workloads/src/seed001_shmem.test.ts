@@ -220,7 +220,8 @@ describe('seed001-punch-every-subpage: "Even though all the subpages are truncat
         expect(r.metrics.allocatedBytes, design).toBe(0);
         expect(r.metrics.peakWasteBytes, design).toBe(0);
       }
-    });
+      // Three designs x 512 punches, every invariant walked after each: seconds idle, more on a loaded 2-core machine.
+    }, 60_000);
   }
 
   it('on 3.13 each punch frees its small page, and nothing is left', () => {
