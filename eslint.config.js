@@ -1,11 +1,23 @@
-// Lint is here mainly for module boundaries: scope:core depends on nothing of
-// ours, a policy only on core (and the testkit in tests), engine on core, apps
-// on anything. A policy importing another policy fails `nx lint`.
+// Lint: typescript-eslint's recommended rules, prettier's formatting (as a
+// check, `npm run format` writes it), and the module boundaries: scope:core
+// depends on nothing of ours, a policy only on core (and the testkit in
+// tests), engine on core, apps on anything. A policy importing another
+// policy fails `nx lint`.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/vitest.config.ts'] },
+  ...tseslint.configs.recommended.map((c) => ({ ...c, files: ['**/*.ts'] })),
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // A leading underscore marks a parameter or binding kept for its position or to drop it from a rest.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      // `const self = this` is how the testkit's conformance suites hand their state to nested callbacks.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self'] }],
+    },
+  },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { ecmaVersion: 2022, sourceType: 'module' } },

@@ -1,7 +1,7 @@
 /**
  * Design presets: one full design per kernel era or seed proposal — a
  * policy (with params) per axis plus the era parameters (ModelParams) that
- * are not axes under study. Ids follow semantics.md §8.
+ * are not axes under study. Ids follow docs/kernel/semantics.md §8.
  */
 import { type AxisName, ERA_PARAMS, type ModelParams } from '@pagelab/kernel-core';
 
@@ -106,7 +106,7 @@ const linux618 = with_(
 const oleg2013 = with_(
   linux313,
   'oleg-2013',
-  "Oleg Nesterov's 2013 proposal (seeds/002, design A'): Linux 3.13 with a per-tail compound_lock taken in split (512 nested locks)",
+  "Oleg Nesterov's 2013 proposal (seed 002, design A'): Linux 3.13 with a per-tail compound_lock taken in split (512 nested locks)",
   { refcount: p('tail-refcount', { perTailLockInSplit: true }) },
 );
 
@@ -134,7 +134,7 @@ const yangshi2019 = with_(
 const splitGuard = with_(
   linux610,
   'split-guard',
-  "The guarded design seeds/001's review asks for (no kernel has it): Linux 6.10 splitting on a partial punch, with each punched 2 MiB range skipped by hpage_collapse_scan_file until a write fault re-populates it",
+  "The guarded design seed 001's review asks for (no kernel has it): Linux 6.10 splitting on a partial punch, with each punched 2 MiB range skipped by hpage_collapse_scan_file until a write fault re-populates it",
   { 'shmem-truncate': p('split-and-guard', { guard: 'skip-range' }) },
 );
 

@@ -14,7 +14,7 @@ const Handle = NonEmptyString;
 const FileName = NonEmptyString;
 const range = { pid: Pid, addr: PageAddr, len: PageLen };
 
-function event<K extends string, R extends t.Props, O extends t.Props = {}>(
+function event<K extends string, R extends t.Props, O extends t.Props = Record<never, never>>(
   type: K,
   required: R,
   optional?: O,

@@ -63,7 +63,7 @@ export function suggest(key: string, known: readonly string[]): string | undefin
  * An object with required and optional fields. All problems are reported,
  * not just the first: every bad field and every unknown key.
  */
-export function object<R extends t.Props, O extends t.Props = {}>(
+export function object<R extends t.Props, O extends t.Props = Record<never, never>>(
   name: string,
   required: R,
   optional: O = {} as O,

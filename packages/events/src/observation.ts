@@ -29,7 +29,7 @@ export type ObservationHeader = t.TypeOf<typeof ObservationHeader>;
 const Seq = NonNegativeInt;
 const ScanResult = t.refinement(t.string, (s) => /^SCAN_[A-Z0-9_]+$/.test(s), 'a SCAN_* code');
 
-function observation<K extends string, R extends t.Props, O extends t.Props = {}>(type: K, required?: R, optional?: O) {
+function observation<K extends string, R extends t.Props, O extends t.Props = Record<never, never>>(type: K, required?: R, optional?: O) {
   return object(
     `a ${type} observation`,
     { seq: Seq, type: constant(type), ...(required ?? ({} as R)) },

@@ -121,7 +121,7 @@ export class Frames {
     this.mappingWords = new Uint32Array(this.mapping.buffer, this.mapping.byteOffset, nr);
   }
 
-  /** Bytes of typed-array storage per frame (the budget is 32). */
+  /** Bytes of typed-array storage per frame (the bench's target is 32: docs/ARCHITECTURE.md, Speed). */
   static readonly BYTES_PER_FRAME = 8 * 4;
 
   test(pfn: number, bit: number): boolean {

@@ -4,7 +4,7 @@
  * movable ops (zsmalloc) is isolated through isolate_movable_page and moved
  * by the owner's migrate_page under its own per-pool, per-class and
  * per-zspage locks — no global lock. A page without movable ops (zbud never
- * got them) still blocks (semantics.md §6 D.4, S13).
+ * got them) still blocks (docs/kernel/semantics.md §6 D.4, S13).
  */
 import * as t from 'io-ts';
 import { type PinnedMigrationPolicy, type PolicyCtx, type PolicyDescriptor, PG, moveDriverPage, site } from '@pagelab/kernel-core';
@@ -42,7 +42,7 @@ export const descriptor: PolicyDescriptor<'pinned-migration', MovableOpsParams> 
   id: 'movable-ops',
   axis: 'pinned-migration',
   title: 'Per-page movable_operations (zsmalloc): driver pages migrate under per-pool locks; zbud still blocks',
-  models: 'Linux 4.8+ (T49, T612); seeds/004 (LaHaise: "the address space migratepage method")',
+  models: 'Linux 4.8+ (T49, T612); seed 004 (LaHaise: "the address space migratepage method")',
   params: MovableOpsParams,
   defaults: {},
   paramDocs: {},

@@ -2,7 +2,7 @@
  * pins-block [D0]: the baseline of every era — compaction and contiguous
  * allocation cannot move a kernel-owned (driver) page. zbud / zswap pages,
  * DMA buffers and other pinned kernel pages stay where they are, and a
- * CMA allocation over one fails with -EBUSY (semantics.md §6 D.1, S13).
+ * CMA allocation over one fails with -EBUSY (docs/kernel/semantics.md §6 D.1, S13).
  */
 import * as t from 'io-ts';
 import type { PinnedMigrationPolicy, PolicyDescriptor } from '@pagelab/kernel-core';
@@ -23,7 +23,7 @@ export const descriptor: PolicyDescriptor<'pinned-migration', PinsBlockParams> =
   id: 'pins-block',
   axis: 'pinned-migration',
   title: 'Driver-owned and pinned pages block compaction and CMA',
-  models: 'Linux 3.13 (T313) zbud/zswap; seeds/004',
+  models: 'Linux 3.13 (T313) zbud/zswap; seed 004',
   params: PinsBlockParams,
   defaults: {},
   paramDocs: {},

@@ -72,7 +72,7 @@ export const descriptor: PolicyDescriptor<'pinned-migration', Params> = {
   id: 'reclaim-on-migrate',
   axis: 'pinned-migration',
   title: "Kozlowski's zbud reclaim: compaction and CMA decompress a zbud page's objects into the swap cache and free it",
-  models: "Krzysztof Kozlowski, RFC v2 'mm: reclaim zbud pages on migration and compaction' (linux-mm, Aug 2013); seeds/004",
+  models: "Krzysztof Kozlowski, RFC v2 'mm: reclaim zbud pages on migration and compaction' (linux-mm, Aug 2013); seed 004",
   params: Params,
   defaults: DEFAULTS,
   paramDocs: {

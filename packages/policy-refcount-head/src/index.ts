@@ -61,7 +61,7 @@ export const descriptor: PolicyDescriptor<'refcount', HeadRefcountParams> = {
   id: 'head-refcount',
   axis: 'refcount',
   title: 'Head-only THP refcount: PTE-mappable THPs, split_huge_page fails on any extra reference, deferred split',
-  models: 'Linux 4.5+ (T49, T612); seeds/000',
+  models: 'Linux 4.5+ (T49, T612); seed 000',
   params: HeadRefcountParams,
   defaults: {},
   paramDocs: {},

@@ -9,7 +9,7 @@
  * serialise against __split_huge_page_refcount. split_huge_page never fails
  * because of references, and any PMD-level change splits the whole page.
  *
- * perTailLockInSplit = A′ (Oleg Nesterov's 2013 proposal, seeds/002): split
+ * perTailLockInSplit = A′ (Oleg Nesterov's 2013 proposal, seed 002): split
  * also takes every tail's compound_lock, nested and held to the end, which
  * is what Andrea Arcangeli objected to (511 more locked ops per split, and a
  * nesting no lock validator or preempt_count can hold).
@@ -237,11 +237,11 @@ export const descriptor: PolicyDescriptor<'refcount', TailRefcountParams> = {
   id: 'tail-refcount',
   axis: 'refcount',
   title: 'Tail-page THP refcount: pins counted per tail under compound_lock, PMD-only THPs, split never fails',
-  models: 'Linux 3.13 (T313) up to 4.4 (T44); seeds/002 (perTailLockInSplit = A′, Oleg Nesterov 2013)',
+  models: 'Linux 3.13 (T313) up to 4.4 (T44); seed 002 (perTailLockInSplit = A′, Oleg Nesterov 2013)',
   params: TailRefcountParams,
   defaults: { perTailLockInSplit: false },
   paramDocs: {
-    perTailLockInSplit: "A′: split also takes every tail's compound_lock, 511 more nested bit spinlocks (nesting 514; seeds/002)",
+    perTailLockInSplit: "A′: split also takes every tail's compound_lock, 511 more nested bit spinlocks (nesting 514; seed 002)",
   },
   create: (params) => createTailRefcount(params),
 };

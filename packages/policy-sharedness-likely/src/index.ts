@@ -10,7 +10,7 @@
  *     ENTIRELY_MAPPED while PMD-mapped: one atomic when some page went
  *     0 -> 1 (1 -> 0), or on the first (last) PMD.
  *
- * The answer is `folio_likely_mapped_shared(folio)` (semantics.md §5.4 L): a
+ * The answer is `folio_likely_mapped_shared(folio)` (docs/kernel/semantics.md §5.4 L): a
  * per-folio guess from the total mapcount and the first subpage; it misses
  * partially mapped shared folios whose first page is mapped at most once
  * (the seed-003 false negative, S1) and, for anon folios, never says
@@ -81,7 +81,7 @@ export const descriptor: PolicyDescriptor<'sharedness', Params> = {
   id: 'likely-mapped-shared',
   axis: 'sharedness',
   title: 'folio_likely_mapped_shared: _large_mapcount + first-subpage guess (C610)',
-  models: 'Linux 6.10–6.14 (T612); seeds/003',
+  models: 'Linux 6.10–6.14 (T612); seed 003',
   params: Params,
   defaults: {},
   paramDocs: {},

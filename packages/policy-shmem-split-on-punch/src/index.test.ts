@@ -35,7 +35,7 @@ describe('split-on-punch (E3-E5)', () => {
     expect(k.waste.measure(k).wasteByCause['truncated-retained']).toBe(4096);
   });
 
-  it('khugepaged may collapse the split range straight back, re-populating the hole (seeds/001)', () => {
+  it('khugepaged may collapse the split range straight back, re-populating the hole (seed 001)', () => {
     const k = machine();
     applyEvent(k, { type: 'fallocate', file: 'guest-ram', offset: 8192, len: 4096, mode: 'punch_hole' });
     applyEvent(k, { type: 'madvise', pid: 1, addr: A, len: 2 * MB, advice: 'hugepage' });

@@ -144,7 +144,7 @@ const guardDescriptor: PolicyDescriptor<'shmem-truncate', Record<string, never>>
   id: 'test-split-and-guard',
   axis: 'shmem-truncate',
   title: 'splits on a partial punch and keeps khugepaged away from the split range',
-  models: 'testkit self-test (seeds/001 review)',
+  models: 'testkit self-test (seed 001 review)',
   params: t.type({}) as unknown as t.Type<Record<string, never>>,
   defaults: {},
   create: () => splitAndGuard,

@@ -19,7 +19,7 @@ const DESIGNS = ['linux-3.13', 'minchan-2013', 'kozlowski-2013', 'linux-6.15'];
 export const cameraCmaBurst = defineScenario({
   name: 'camera-cma-burst',
   title: 'A phone: apps and zswap under memory pressure, and periodic camera-sized CMA allocations',
-  source: 'seeds/004 (Kozlowski: zbud pages and CMA on phones); mm/cma.c cma_alloc, mm/zbud.c, mm/zswap.c',
+  source: 'seed 004 (Kozlowski: zbud pages and CMA on phones); mm/cma.c cma_alloc, mm/zbud.c, mm/zswap.c',
   expectation: 'zbud pages never enter CMA, so they block a burst only through the memory they take; zsmalloc pages that land in the burst range block it under pins-block and kozlowski-2013 (no movable ops) and move under minchan-2013 (global lock, 2 acquisitions per pool page) and linux-6.15 (movable_ops); every app keeps its data',
   designs: DESIGNS,
   params: [

@@ -87,7 +87,7 @@ describe('seed 001: the workloads', () => {
       'seed001-truncate-mid-thp',
     ]);
     for (const s of seed001Scenarios) {
-      expect(s.source, s.name).toMatch(/^seeds\/001/);
+      expect(s.source, s.name).toMatch(/^seed 001/);
       for (const d of s.designs) expect(PRESETS.map((p) => p.name), `${s.name}: ${d}`).toContain(d);
     }
   });

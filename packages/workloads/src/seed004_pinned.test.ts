@@ -1,5 +1,5 @@
 /**
- * seeds/004 (zbud pages, zram/zsmalloc, pin-page owners, aio ring pages, GUP
+ * seed 004 (zbud pages, zram/zsmalloc, pin-page owners, aio ring pages, GUP
  * pins against compaction and CMA) replayed under every installed preset,
  * the invariants walked after every event. The figures asserted are the
  * ones a kernel developer quotes: whether the CMA / alloc_contig_range
@@ -71,12 +71,12 @@ const VARIANTS: [Scenario, Record<string, string | number>[]][] = [
   [gupPinnedCma, [{}, { pin: 'longterm' }]],
 ];
 
-describe('seeds/004: the workloads', () => {
-  it('every scenario of the thread has one named workload, sourced to seeds/004', () => {
+describe('seed 004: the workloads', () => {
+  it('every scenario of the thread has one named workload, sourced to seed 004', () => {
     expect(seed004Scenarios.map((s) => s.name)).toEqual([
       'seed004-zswap-cma-placement', 'seed004-zbud-pageblocks', 'seed004-zram-zsmalloc-pageblocks', 'seed004-pin-page-owner', 'seed004-aio-ring-pages', 'seed004-gup-pinned-cma',
     ]);
-    for (const s of seed004Scenarios) expect(s.source).toMatch(/^seeds\/004 /);
+    for (const s of seed004Scenarios) expect(s.source).toMatch(/^seed 004 /);
   });
 
   it('every workload, with every parameter value, generates a log the event validator accepts', async () => {

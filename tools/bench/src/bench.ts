@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance targets of the kernel-core issue, measured
+ * `npm run bench`: the model's performance targets (docs/ARCHITECTURE.md, Speed), measured
  * (never asserted in a timed unit test):
  *   1. events/s per design replaying the mixed 1M-event workload on a 16 GiB machine;
  *   2. heap bytes per simulated frame on a 64 GiB machine;
@@ -31,7 +31,7 @@ const opt = (name: string): string | undefined => {
 if (args.includes('--help') || args.includes('-h') || args.includes('--usage')) {
   console.log(`npm run bench [-- options]   (npm run bench -- --usage: this text; nx keeps --help for itself)
 
-Measures the kernel-core issue's performance targets on the mixed workload:
+Measures the model's performance targets on the mixed workload:
 events/s per design on a 16 GiB machine (target >= 1,000,000 on one core),
 bytes per simulated frame (32 -> 64 GiB slope, target <= 32), and cost per
 event on a 64 vs a 1 GiB machine (target within 20 %). Each rate is the best
