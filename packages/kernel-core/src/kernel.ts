@@ -80,6 +80,12 @@ export class Kernel {
   deferredLen = 0;
   /** Monotonic content-token source: a write stores a fresh version number. */
   private token = 0;
+  /**
+   * Writes of a given value (a touch's `value`), which take no token: with
+   * the token and the ledger's counts, what tells a sample that frames may
+   * have changed since the last one (waste.ts).
+   */
+  valueWrites = 0;
   private mmIds = 0;
   private fileIds = 0;
   private obs: Observation[] = [];
@@ -139,6 +145,10 @@ export class Kernel {
   }
   nextToken(): number {
     return ++this.token;
+  }
+  /** Tokens handed out so far. */
+  get tokens(): number {
+    return this.token;
   }
   nid(pfn: number): number {
     if (this.nodes === 1) return 0;
