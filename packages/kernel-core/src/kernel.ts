@@ -10,7 +10,6 @@ import { clearLargeFields } from './folio.js';
 import { Frames, PAGE_SIZE, PG } from './frames.js';
 import { Ledger, site } from './ledger.js';
 import { Lru } from './lru.js';
-import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { AnonVma, MM } from './mm.js';
 import { type Observation, Outcomes } from './observe.js';
 import { DEFAULT_PARAMS, DEFAULT_SETTINGS, type ModelParams, type Settings, checkSetting } from './params.js';
@@ -208,22 +207,8 @@ export class Kernel {
     const order = f.order(head);
     this.lru.del(head, this.nid(head), false);
     if (order >= 2 && f.test(head, PG.deferred)) this.deferredUnqueue(head, true);
-    const n = 1 << order;
-    // Keep only the hwpoison bit (a poisoned frame never returns to the allocator) and the pageblock's.
-    const keep = (1 << PG.hwpoison) | PAGEBLOCK_FLAG_BITS;
-    if (n === 1) {
-      f.mapcount[head] = f.content[head] = f.mapping[head] = f.index[head] = f.refcount[head] = 0;
-      f.flags[head] = f.flags[head]! & keep;
-    } else {
-      f.mapcount.fill(0, head, head + n);
-      f.content.fill(0, head, head + n);
-      f.mapping.fill(0, head, head + n);
-      f.index.fill(0, head, head + n);
-      f.refcount.fill(0, head, head + n);
-      for (let p = head; p < head + n; p++) f.flags[p] = f.flags[p]! & keep;
-      if (order >= 2) clearLargeFields(f, head);
-    }
-    this.buddy.freePages(head, order);
+    // Every frame's fields written once, to their free state (a poisoned frame keeps PG_hwpoison and stays out).
+    this.buddy.freeFolioFrames(head, order);
   }
 
   /** folio_put_refs on the head: frees the folio when the count reaches 0. */
