@@ -80,10 +80,17 @@ export const SCENARIO_EVENTS_IN_MEMORY = 2_000_000;
 
 /** Events as replay items: 1-based line numbers, the header on line 1 (as a file of the same log). */
 function logEvents(events: Iterable<WorkloadEvent>): Iterable<LogEvent> {
+  // A plain iterator rather than a generator function: it is stepped once per event of every replay.
   return {
-    *[Symbol.iterator]() {
+    [Symbol.iterator](): Iterator<LogEvent> {
+      const it = events[Symbol.iterator]();
       let line = 1;
-      for (const event of events) yield { line: ++line, event };
+      return {
+        next(): IteratorResult<LogEvent> {
+          const r = it.next();
+          return r.done ? { done: true, value: undefined } : { done: false, value: { line: ++line, event: r.value } };
+        },
+      };
     },
   };
 }

@@ -47,7 +47,7 @@ replay; the machine sizes take turns.
 
   --events N      events in the workload (default 1000000)
   --quick         100,000 events (a smoke run; JIT warm-up weighs more)
-  --designs a,b   designs to measure (default linux-3.13,linux-4.5,linux-6.10,linux-6.15)
+  --designs a,b   designs to measure (default: every preset, linux-3.13,linux-4.5,linux-5.8,linux-6.10,linux-6.15)
   --scenario S    another generated workload (default mixed; its events and
                   memoryGiB params are set when it has them)
   --seed N        the scenario's seed (a held-out mix: another seed)
@@ -76,7 +76,7 @@ if (process.platform === 'linux' && !args.includes('--no-pin') && process.env[PI
 const pinnedTo = process.env[PINNED_ENV];
 const quick = args.includes('--quick');
 const events = Number(opt('events') ?? (quick ? 100_000 : 1_000_000));
-const designs = (opt('designs') ?? 'linux-3.13,linux-4.5,linux-6.10,linux-6.15').split(',');
+const designs = (opt('designs') ?? 'linux-3.13,linux-4.5,linux-5.8,linux-6.10,linux-6.15').split(',');
 const scenarioName = opt('scenario') ?? 'mixed';
 const seed = opt('seed');
 const scenario = findScenario(scenarioName);
