@@ -8,7 +8,7 @@ import { type AllocOpts, Buddy, MIGRATE_MOVABLE } from './buddy.js';
 import { ModelInputError } from './errors.js';
 import { clearLargeFields } from './folio.js';
 import { Frames, PAGE_SIZE, PG } from './frames.js';
-import { Ledger, site } from './ledger.js';
+import { Ledger, site, type Site } from './ledger.js';
 import { Lru } from './lru.js';
 import { AnonVma, MM } from './mm.js';
 import { type Observation, Outcomes } from './observe.js';
@@ -214,6 +214,30 @@ export class Kernel {
   /** folio_put_refs on the head: frees the folio when the count reaches 0. */
   folioPutRefs(head: number, n: number, s = FREE_FOLIO): void {
     if (this.ledger.atomicSubAndTest(this.frames.refcount, head, n, s)) this.freeFolio(head);
+  }
+
+  /**
+   * folio_put on each of `count` consecutive order-0 pages from `first`, one
+   * reference each, in ascending order: a split's tails after the remap
+   * (__split_huge_page's loop of put_page on the pieces). The same counted
+   * operations as folioPutRefs page by page — one atomic at `s` per page, and
+   * for each page that reaches zero the LRU removal and one zone lock in
+   * freeFolioFrames — in one loop rather than a folioPutRefs -> freeFolio
+   * call chain per page (an order-0 page has no deferred-queue entry).
+   */
+  putSmallPages(first: number, count: number, s: Site): void {
+    const f = this.frames;
+    const rc = f.refcount;
+    const l = this.ledger;
+    for (let p = first, end = first + count; p < end; p++) {
+      if (!l.atomicSubAndTest(rc, p, 1, s)) continue;
+      if (f.order(p) !== 0) {
+        this.freeFolio(p); // not a small page after all (never for split tails): the general path
+        continue;
+      }
+      this.lru.del(p, this.nid(p), false);
+      this.buddy.freeFolioFrames(p, 0);
+    }
   }
 
   // ---------------------------------------------------- deferred split queue
