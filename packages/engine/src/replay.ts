@@ -217,6 +217,11 @@ export class Replayer {
     return out;
   }
 
+  /** Events applied so far (what state().events will say), without building the state. */
+  get applied(): number {
+    return this.seq;
+  }
+
   state(): ReplayState {
     return {
       kernel: this.kernel, probe: this.probe, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations, invariantWalks: this.walks,
@@ -276,7 +281,8 @@ export function replayBatches(log: LogInput, design: Design, opts: ReplayOptions
         subscriber.error(e);
         return false;
       }
-      opts.onProgress?.(r.state().events);
+      // Per event: the count alone, not state() (which copies the expectation failures).
+      opts.onProgress?.(r.applied);
       return !subscriber.closed;
     };
     const end = () => {

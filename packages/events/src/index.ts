@@ -36,5 +36,6 @@ export {
 
 // Writing
 export { stableStringify, type StableStringifyOptions } from './stable-stringify.js';
+export { LogDigest, canonicalEventLine, canonicalHeaderLine } from './canonical.js';
 export { openJsonlWriter, writeFileAtomic, writeJsonlFile, tempPathFor, type JsonlWriter, type AtomicWriterOptions } from './writer.js';
 export { exampleHeader, exampleEvents } from './examples.js';

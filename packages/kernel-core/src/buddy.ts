@@ -70,6 +70,7 @@ const SITE_TAKE_PAGE_OFF_BUDDY = site('take_page_off_buddy');
 const ORDER_SHIFT = 24;
 const ORDER_BITS = 0xf << ORDER_SHIFT;
 const BUDDY_BIT = 1 << PG.buddy;
+const HWPOISON_BIT = 1 << PG.hwpoison;
 /** PAGE_FLAGS_CHECK_AT_FREE, reduced to the flags the model has. */
 /** Flag bits a whole-word store keeps: the pageblock's, not the page's. */
 const PB = PAGEBLOCK_FLAG_BITS;
@@ -481,6 +482,50 @@ export class Buddy {
       for (let i = 0; i < n; i++) this.clearFreedFrame(pfn + i);
       this.freeOnePage(pfn, order);
     }
+    this.ledger.spinUnlockIrqRestore();
+  }
+
+  /**
+   * free_unref_folios' view of a user folio whose last reference is gone
+   * (Kernel.freeFolio): free_pages_prepare and __free_pages in one pass per
+   * frame. Every struct-page field is written once, to what the separate
+   * steps (clear the folio, check it, clear it again for the allocator)
+   * left: no flags but the pageblock's, no links, no owner, zero counts and
+   * content. There is nothing to check: the caller holds the last reference
+   * and owns every flag. A frame that carries PG_hwpoison keeps it and goes
+   * out of service (freeAroundPoison), the rest of the folio is freed. One
+   * zone lock, as __free_pages.
+   */
+  freeFolioFrames(head: number, order: number): void {
+    const f = this.frames;
+    const n = 1 << order;
+    const fl = f.flags;
+    let poisoned = 0;
+    if (n === 1) {
+      const v = fl[head]!;
+      poisoned = v & HWPOISON_BIT;
+      fl[head] = v & (PB | HWPOISON_BIT);
+      f.mapcount[head] = f.content[head] = f.mapping[head] = f.index[head] = f.refcount[head] = 0;
+      f.lruNext[head] = f.lruPrev[head] = -1;
+    } else {
+      const end = head + n;
+      for (let p = head; p < end; p++) {
+        const v = fl[p]!;
+        poisoned |= v & HWPOISON_BIT;
+        fl[p] = v & (PB | HWPOISON_BIT);
+      }
+      f.mapcount.fill(0, head, end);
+      f.content.fill(0, head, end);
+      f.mapping.fill(0, head, end);
+      f.index.fill(0, head, end);
+      f.refcount.fill(0, head, end);
+      f.lruNext.fill(-1, head, end);
+      f.lruPrev.fill(-1, head, end);
+    }
+    this.allocated -= n;
+    this.ledger.spinLockIrqSave(SITE_FREE_ONE_PAGE);
+    if (poisoned !== 0) this.freeAroundPoison(head, order);
+    else this.freeOnePage(head, order);
     this.ledger.spinUnlockIrqRestore();
   }
 

@@ -70,6 +70,7 @@ export function touch(k: Kernel, mm: MM, addr: number, len: number, write: boole
           if (pfn < 0) continue; // out of memory: the access is dropped, recorded as an outcome
         }
         if (write) {
+          if (value !== undefined) k.valueWrites++;
           const tok = value ?? k.nextToken();
           f.content[pfn] = tok;
           pt.shadow[i] = tok;

@@ -8,9 +8,8 @@ import { type AllocOpts, Buddy, MIGRATE_MOVABLE } from './buddy.js';
 import { ModelInputError } from './errors.js';
 import { clearLargeFields } from './folio.js';
 import { Frames, PAGE_SIZE, PG } from './frames.js';
-import { Ledger, site } from './ledger.js';
+import { Ledger, site, type Site } from './ledger.js';
 import { Lru } from './lru.js';
-import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { AnonVma, MM } from './mm.js';
 import { type Observation, type ObservationInput, Outcomes } from './observe.js';
 import { DEFAULT_PARAMS, DEFAULT_SETTINGS, type ModelParams, type Settings, checkSetting } from './params.js';
@@ -115,6 +114,12 @@ export class Kernel {
   deferredLen = 0;
   /** Monotonic content-token source: a write stores a fresh version number. */
   private token = 0;
+  /**
+   * Writes of a given value (a touch's `value`), which take no token: with
+   * the token and the ledger's counts, what tells a sample that frames may
+   * have changed since the last one (waste.ts).
+   */
+  valueWrites = 0;
   private mmIds = 0;
   private fileIds = 0;
   private obs: Observation[] = [];
@@ -190,6 +195,10 @@ export class Kernel {
   nextToken(): number {
     return ++this.token;
   }
+  /** Tokens handed out so far. */
+  get tokens(): number {
+    return this.token;
+  }
   nid(pfn: number): number {
     if (this.nodes === 1) return 0;
     return Math.min(this.nodes - 1, Math.floor(pfn / this.framesPerNode));
@@ -248,27 +257,37 @@ export class Kernel {
     const order = f.order(head);
     this.lru.del(head, this.nid(head), false);
     if (order >= 2 && f.test(head, PG.deferred)) this.deferredUnqueue(head, true);
-    const n = 1 << order;
-    // Keep only the hwpoison bit (a poisoned frame never returns to the allocator) and the pageblock's.
-    const keep = (1 << PG.hwpoison) | PAGEBLOCK_FLAG_BITS;
-    if (n === 1) {
-      f.mapcount[head] = f.content[head] = f.mapping[head] = f.index[head] = f.refcount[head] = 0;
-      f.flags[head] = f.flags[head]! & keep;
-    } else {
-      f.mapcount.fill(0, head, head + n);
-      f.content.fill(0, head, head + n);
-      f.mapping.fill(0, head, head + n);
-      f.index.fill(0, head, head + n);
-      f.refcount.fill(0, head, head + n);
-      for (let p = head; p < head + n; p++) f.flags[p] = f.flags[p]! & keep;
-      if (order >= 2) clearLargeFields(f, head);
-    }
-    this.buddy.freePages(head, order);
+    // Every frame's fields written once, to their free state (a poisoned frame keeps PG_hwpoison and stays out).
+    this.buddy.freeFolioFrames(head, order);
   }
 
   /** folio_put_refs on the head: frees the folio when the count reaches 0. */
   folioPutRefs(head: number, n: number, s = FREE_FOLIO): void {
     if (this.ledger.atomicSubAndTest(this.frames.refcount, head, n, s)) this.freeFolio(head);
+  }
+
+  /**
+   * folio_put on each of `count` consecutive order-0 pages from `first`, one
+   * reference each, in ascending order: a split's tails after the remap
+   * (__split_huge_page's loop of put_page on the pieces). The same counted
+   * operations as folioPutRefs page by page — one atomic at `s` per page, and
+   * for each page that reaches zero the LRU removal and one zone lock in
+   * freeFolioFrames — in one loop rather than a folioPutRefs -> freeFolio
+   * call chain per page (an order-0 page has no deferred-queue entry).
+   */
+  putSmallPages(first: number, count: number, s: Site): void {
+    const f = this.frames;
+    const rc = f.refcount;
+    const l = this.ledger;
+    for (let p = first, end = first + count; p < end; p++) {
+      if (!l.atomicSubAndTest(rc, p, 1, s)) continue;
+      if (f.order(p) !== 0) {
+        this.freeFolio(p); // not a small page after all (never for split tails): the general path
+        continue;
+      }
+      this.lru.del(p, this.nid(p), false);
+      this.buddy.freeFolioFrames(p, 0);
+    }
   }
 
   // ---------------------------------------------------- deferred split queue

@@ -168,6 +168,7 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
     }
   }
   if (write) {
+    if (value !== undefined) k.valueWrites++;
     const tok = value ?? k.nextToken();
     f.content[pfn] = tok;
     file.shadow.set(index, tok);

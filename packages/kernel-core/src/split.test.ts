@@ -3,6 +3,7 @@ import { checkInvariants } from './invariants.js';
 import type { Kernel } from './kernel.js';
 import { contentMismatch, folioOrder } from './queries.js';
 import { splitFolioFrozen } from './split.js';
+import { site } from './ledger.js';
 import { testKernel } from './testing/reference.js';
 import { applyChecked, pfnAt } from './testing/replay.js';
 
@@ -89,3 +90,32 @@ describe('split of a THP with zero-filled pages (remap_page, RMP_USE_SHARED_ZERO
     expect(k.mm(1).rssAnon).toBe(512);
   });
 });
+
+describe('putting a split folio\'s tails', () => {
+  it('putSmallPages counts and frees exactly what folio_put page by page does (one atomic each, one zone lock per freed page)', () => {
+    const build = () => {
+      const k = testKernel();
+      const pfns: number[] = [];
+      for (let i = 0; i < 16; i++) pfns.push(k.allocUserFolio(0, 0, true));
+      return { k, pfns };
+    };
+    const a = build(), b = build();
+    expect(a.pfns).toEqual(b.pfns);
+    const first = a.pfns[0]!;
+    // A contiguous run, some pages with a second reference (still mapped elsewhere): those must stay.
+    // A fresh zone hands out ascending neighbours (expand() leaves the low halves on the order-0 list).
+    expect(a.pfns).toEqual(a.pfns.map((_, i) => first + i));
+    const run = 16;
+    for (const { k } of [a, b]) for (let i = 0; i < run; i += 3) k.frames.refcount[first + i]!++;
+    a.k.putSmallPages(first, run, SPLIT_PUT_TEST);
+    for (let i = 0; i < run; i++) b.k.folioPutRefs(first + i, 1, SPLIT_PUT_TEST);
+    expect(a.k.ledger.totals()).toEqual(b.k.ledger.totals());
+    expect(a.k.buddy.freeFrames()).toBe(b.k.buddy.freeFrames());
+    expect(Array.from(a.k.frames.flags)).toEqual(Array.from(b.k.frames.flags));
+    expect(Array.from(a.k.frames.lruNext)).toEqual(Array.from(b.k.frames.lruNext));
+    expect(a.k.lru.size).toBe(b.k.lru.size);
+    expect(a.k.buddy.checkConsistency()).toEqual([]);
+  });
+});
+
+const SPLIT_PUT_TEST = site('split_huge_page.put_tail');

@@ -299,7 +299,7 @@ export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: 
   l.spinUnlockIrqRestore();
   remapFolio(k, saved, undefined, anon && k.params.splitRemapsZeropage);
   release();
-  for (let i = 1; i < nr; i++) k.folioPutRefs(head + i, 1, SPLIT_PUT);
+  k.putSmallPages(head + 1, nr - 1, SPLIT_PUT);
   return { ok: true };
 }
 

@@ -13,7 +13,11 @@
  *   truncated-retained  shmem subpage punched but kept
  *   collapse-bloat      zero-filled page mapped because a huge page covers it
  *   duplicated-shared   a second copy of data that is reachable elsewhere
- * Walks the LRU (every user folio) — sample-time work, not per event.
+ * Walks the LRU (every user folio) — sample-time work, not per event —
+ * unless nothing can have changed since the last walk: every change to a
+ * frame the walk reads is made under a counted lock or atomic (the ledger's
+ * total moves), stores a fresh content token, or is a write of a given value
+ * (counted apart); when none of those moved, the last report stands.
  */
 import type { Kernel } from './kernel.js';
 import { entireMapcount } from './folio.js';
@@ -34,13 +38,38 @@ export interface WasteReport {
 
 /**
  * Measures waste from the frames. Measuring changes nothing the model or a
- * later measurement depends on (`seen` is scratch space): the peak over a
- * run is the engine's probe's to keep, not the meter's.
+ * later measurement depends on (`seen` is scratch space, the last walk a
+ * cache reused while nothing that could change the answer moved): the peak
+ * over a run is the engine's probe's to keep, not the meter's.
  */
 export class WasteMeter {
   private seen = new Uint8Array(1 << 16);
+  /** What the last walk saw: ledger total, tokens, value writes, LRU size, GUP handles. */
+  private readonly lastSeen = new Float64Array(5).fill(-1);
+  private last: WasteReport | undefined = undefined;
+  /** Walks done (the rest of the measures reused the last one); for tests. */
+  walks = 0;
 
   measure(k: Kernel): WasteReport {
+    const s = this.lastSeen;
+    const unchanged = this.last !== undefined && s[0] === k.ledger.lockedOps && s[1] === k.tokens && s[2] === k.valueWrites &&
+      s[3] === k.lru.size && s[4] === k.handles.size;
+    if (unchanged) {
+      const r = this.last!;
+      return { ...r, wasteByCause: { ...r.wasteByCause } };
+    }
+    const r = this.walk(k);
+    s[0] = k.ledger.lockedOps;
+    s[1] = k.tokens;
+    s[2] = k.valueWrites;
+    s[3] = k.lru.size;
+    s[4] = k.handles.size;
+    this.last = r;
+    return { ...r, wasteByCause: { ...r.wasteByCause } };
+  }
+
+  private walk(k: Kernel): WasteReport {
+    this.walks++;
     const f = k.frames;
     const by = { 'unmapped-in-thp': 0, 'truncated-retained': 0, 'collapse-bloat': 0, 'duplicated-shared': 0, 'split-blocked': 0 };
     let allocated = 0, ideal = 0, unattributed = 0;

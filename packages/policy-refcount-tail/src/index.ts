@@ -215,7 +215,7 @@ function splitHugePage(k: PolicyCtx, head: number, perTail: boolean): SplitResul
   l.bitSpinUnlock(f.flags, head, PG.compound_lock, REFCOUNT);
   l.spinUnlockIrqRestore();
   // Drop the "+1" each tail got above: an unmapped, unpinned tail is freed here.
-  for (let i = 1; i < nr; i++) k.folioPutRefs(head + i, 1, SPLIT_PUT);
+  k.putSmallPages(head + 1, nr - 1, SPLIT_PUT);
 
   // Phase 3: __split_huge_page_map.
   for (const m of maps) {

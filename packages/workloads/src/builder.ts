@@ -19,6 +19,12 @@ export interface MachineSpec {
   swap?: number;
 }
 
+/**
+ * Event literals below list their keys in the log's canonical order (type,
+ * then sorted), so a generated log's bytes are JSON.stringify's and its
+ * sha256 costs no key sort (events' canonical.ts); any other order is still
+ * correct, only slower to digest.
+ */
 export class LogBuilder {
   readonly events: WorkloadEvent[] = [];
   constructor(
@@ -65,43 +71,43 @@ export class LogBuilder {
     return this.ev({ type: 'exit', pid });
   }
   fork(parent: number, child: number) {
-    return this.ev({ type: 'fork', parent, child });
+    return this.ev({ type: 'fork', child, parent });
   }
   mmapAnon(pid: number, addr: number, len: number) {
-    return this.ev({ type: 'mmap', pid, addr, len, kind: 'anon' });
+    return this.ev({ type: 'mmap', addr, kind: 'anon', len, pid });
   }
   mmapShmem(pid: number, addr: number, len: number, file: string, offset = 0) {
-    return this.ev({ type: 'mmap', pid, addr, len, kind: 'shmem', file, offset });
+    return this.ev({ type: 'mmap', addr, file, kind: 'shmem', len, offset, pid });
   }
   munmap(pid: number, addr: number, len: number) {
-    return this.ev({ type: 'munmap', pid, addr, len });
+    return this.ev({ type: 'munmap', addr, len, pid });
   }
   mprotect(pid: number, addr: number, len: number, write: boolean) {
-    return this.ev({ type: 'mprotect', pid, addr, len, write });
+    return this.ev({ type: 'mprotect', addr, len, pid, write });
   }
   madvise(pid: number, addr: number, len: number, advice: 'hugepage' | 'nohugepage' | 'dontneed' | 'collapse' | 'pageout' | 'mergeable') {
-    return this.ev({ type: 'madvise', pid, addr, len, advice });
+    return this.ev({ type: 'madvise', addr, advice, len, pid });
   }
   write(pid: number, addr: number, len: number) {
-    return this.ev({ type: 'touch', pid, addr, len, write: true });
+    return this.ev({ type: 'touch', addr, len, pid, write: true });
   }
   read(pid: number, addr: number, len: number) {
-    return this.ev({ type: 'touch', pid, addr, len, write: false });
+    return this.ev({ type: 'touch', addr, len, pid, write: false });
   }
   pin(pid: number, addr: number, len: number, handle: string, opts: { longterm?: boolean; fast?: boolean } = {}) {
-    return this.ev({ type: 'pin', pid, addr, len, handle, ...opts });
+    return this.ev({ type: 'pin', addr, handle, len, pid, ...opts });
   }
   unpin(handle: string, dirty?: boolean) {
-    return this.ev(dirty === undefined ? { type: 'unpin', handle } : { type: 'unpin', handle, dirty });
+    return this.ev(dirty === undefined ? { type: 'unpin', handle } : { type: 'unpin', dirty, handle });
   }
   get(pid: number, addr: number, len: number, handle: string) {
-    return this.ev({ type: 'get', pid, addr, len, handle });
+    return this.ev({ type: 'get', addr, handle, len, pid });
   }
   put(handle: string) {
     return this.ev({ type: 'put', handle });
   }
   dio(pid: number, addr: number, len: number, count = 1, write = true) {
-    return this.ev({ type: 'dio', pid, addr, len, count, write });
+    return this.ev({ type: 'dio', addr, count, len, pid, write });
   }
   khugepaged(pid?: number, passes = 1) {
     return this.ev(pid === undefined ? { type: 'khugepaged', passes } : { type: 'khugepaged', passes, pid });

@@ -23,4 +23,17 @@ export interface Scenario {
   readonly params: readonly ScenarioParamDoc[];
   /** Builds the log. Unknown or out-of-range params throw an Error naming the param and the expected value. */
   generate(params?: Readonly<Record<string, number | string | boolean>>): { header: LogHeader; events: WorkloadEvent[] };
+  /**
+   * The same log, generated lazily: each iteration of `events` runs the
+   * generator again from the seed and yields the same events, holding none
+   * of them. Scenarios that can grow large (the benchmark mix) have it; the
+   * params are checked when it is called, as by generate.
+   */
+  stream?(params?: Readonly<Record<string, number | string | boolean>>): ScenarioStream;
+}
+
+/** A scenario's log as a header and a re-iterable, lazily generated event sequence. */
+export interface ScenarioStream {
+  readonly header: LogHeader;
+  readonly events: Iterable<WorkloadEvent>;
 }
