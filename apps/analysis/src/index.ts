@@ -4,6 +4,7 @@ export { loadRun, type LoadedRun, type DesignRun } from './report/load.js';
 export { headlineRows, type HeadlineRow, type HeadlineCell } from './report/headline.js';
 export { renderCharts, topSitesWithOther, type RenderOptions } from './charts/charts.js';
 export { svgToPng } from './charts/png.js';
+export { observedChartSvg, type ObservedPoint } from './charts/observed.js';
 export type { ChartData, RenderedChart } from './charts/data.js';
 export { DESIGN_PALETTE, designColor } from './charts/style.js';
 export { readObservations, readObservationLines, type ObservationLine } from './io/readObservations.js';
