@@ -5,10 +5,13 @@
 // policy fails `nx lint`.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/vitest.config.ts'] },
   ...tseslint.configs.recommended.map((c) => ({ ...c, files: ['**/*.ts'] })),
+  // Formatting is prettier's (npm run format); no lint rule argues with it.
+  prettier,
   {
     files: ['**/*.ts'],
     rules: {

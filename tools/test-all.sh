@@ -8,6 +8,8 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 [ -n "${CI:-}" ] && export NO_COLOR=1
 [ -n "${PAGELAB_SKIP_BROWSER:-}" ] || bash tools/ensure-chromium.sh
 ./node_modules/.bin/nx run-many -t build typecheck lint --outputStyle=static
+# Formatting is part of lint: `npm run format` writes what this checks.
+./node_modules/.bin/prettier --check --log-level warn "packages/*/src/**/*.ts" "apps/*/src/**/*.ts" "tools/*/src/**/*.ts"
 # A test's timeout catches a hung test, not a slow one: no verdict may depend on
 # wall time, and the suite must pass on a loaded 2-core machine (CI runs the
 # projects' files side by side). Tests with a larger budget state it themselves.

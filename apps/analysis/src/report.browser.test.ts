@@ -70,11 +70,12 @@ describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in hea
       // data marks (not axes or grid): bars and single-sample waste as rect, areas and lines as path, single coverage samples as circle
       const marks = fig.locator(DATA_MARKS);
       expect(await marks.count()).toBeGreaterThan(0);
-      const drawn = await marks.evaluateAll((els) =>
-        els.filter((e) => {
-          const b = (e as SVGGraphicsElement).getBBox();
-          return b.width > 0 || b.height > 0;
-        }).length,
+      const drawn = await marks.evaluateAll(
+        (els) =>
+          els.filter((e) => {
+            const b = (e as SVGGraphicsElement).getBBox();
+            return b.width > 0 || b.height > 0;
+          }).length,
       );
       expect(drawn).toBeGreaterThan(0);
       expect(await fig.locator('g.legend rect').count()).toBeGreaterThan(0);

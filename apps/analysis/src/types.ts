@@ -148,13 +148,7 @@ export interface CompareManifest {
 }
 
 /** The waste causes of ARCHITECTURE.md "Metrics", in the order charts stack them. */
-export const WASTE_CAUSES = [
-  'unmapped-in-thp',
-  'truncated-retained',
-  'collapse-bloat',
-  'duplicated-shared',
-  'split-blocked',
-] as const;
+export const WASTE_CAUSES = ['unmapped-in-thp', 'truncated-retained', 'collapse-bloat', 'duplicated-shared', 'split-blocked'] as const;
 
 /** `<design dir>/provenance.json` as `pagelab run` / `compare` write it; every field optional to the reader. */
 export interface DesignProvenance {
@@ -171,7 +165,12 @@ export interface DesignProvenance {
     kind?: string;
     source?: string;
     params?: Record<string, unknown>;
-    header?: { pagelab?: number; machine?: Record<string, unknown>; settings?: Record<string, unknown>; workload?: { name?: string; seed?: number; params?: Record<string, unknown> } };
+    header?: {
+      pagelab?: number;
+      machine?: Record<string, unknown>;
+      settings?: Record<string, unknown>;
+      workload?: { name?: string; seed?: number; params?: Record<string, unknown> };
+    };
   };
   replay?: { sampleEvery?: number; checkInvariants?: boolean };
   [field: string]: unknown;

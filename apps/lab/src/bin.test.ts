@@ -13,7 +13,11 @@ describe('the bin launcher', () => {
   });
 
   it('exits 2 with a message on bad input', () => {
-    const r = spawnSync(process.execPath, [bin, 'validate', '/nonexistent/log.jsonl'], { encoding: 'utf8', env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [bin, 'validate', '/nonexistent/log.jsonl'], {
+      encoding: 'utf8',
+      env: { ...process.env, PAGELAB_FROM_SOURCE: '1' },
+      timeout: 60_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('/nonexistent/log.jsonl: no such file');
   });

@@ -33,6 +33,7 @@ export function autoSampleEvery(events: number): number {
 export function sampleEveryOf(v: string | number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--sample-every "${String(v)}": expected a positive integer (events between metric samples), e.g. --sample-every 500`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--sample-every "${String(v)}": expected a positive integer (events between metric samples), e.g. --sample-every 500`);
   return n;
 }

@@ -6,7 +6,10 @@
  */
 export function errorSentence(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const dump = lines.find((l) => l.startsWith('Invalid value '));
   if (!dump) return lines.slice(0, 3).join('; ');
   const head = (lines[0] ?? '').replace(/:?\s*not the expected shape:?$/, '');

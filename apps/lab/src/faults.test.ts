@@ -33,13 +33,19 @@ function slowLog(name: string, passes: number): string {
 
 function pagelab(args: string[]): ChildProcess {
   // Its own process group, so a SIGKILL can take the bin and the app it runs from source together, as kill -9 -PGID does.
-  return spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return spawn(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { ...process.env, PAGELAB_FROM_SOURCE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
 }
 function runSync(args: string[]): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stderr: r.stderr };
 }
-const exited = (p: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => p.on('exit', (code, signal) => done({ code, signal })));
+const exited = (p: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => p.on('exit', (code, signal) => done({ code, signal })));
 
 /** Waits until the run's temporary directory exists in `parent` (the replay is under way), or the process ended. */
 async function midRun(p: ChildProcess, parent: string): Promise<void> {
@@ -61,7 +67,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Each case starts node with tsx (1-3 s) and replays for seconds: budgets sized for a loaded 2-core machine.
 describe('a run or comparison interrupted mid-way', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} mid-run: exit ${code}, nothing left in the parent, and a rerun to the same --out works`, async () => {
       const parent = join(dir, `runs-${signal}`);
       const p = pagelab(['run', 'slow.jsonl', '--design', 'linux-6.10', '--out', join(parent, 'out')]);
@@ -122,7 +132,15 @@ async function takeLock(): Promise<() => void> {
       return () => rmSync(LOCK, { recursive: true, force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number((() => { try { return readFileSync(join(LOCK, 'pid'), 'utf8'); } catch { return ''; } })().trim());
+      const pid = Number(
+        (() => {
+          try {
+            return readFileSync(join(LOCK, 'pid'), 'utf8');
+          } catch {
+            return '';
+          }
+        })().trim(),
+      );
       let alive = false;
       try {
         process.kill(pid, 0);
@@ -141,37 +159,41 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const canMount = isRoot && spawnSync('which', ['mount']).status === 0;
 
 describe('a full disk', () => {
-  it.skipIf(!canMount)('ENOSPC mid-run: exit 2 with the reason, no partial run directory; a rerun that fits works', async () => {
-    const release = await takeLock();
-    const mnt = join(dir, 'small-disk');
-    mkdirSync(mnt, { recursive: true });
-    let mounted = false;
-    const umount = () => {
-      if (mounted) spawnSync('umount', [mnt]);
-      mounted = false;
-    };
-    process.once('exit', umount);
-    try {
-      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
-      if (m.status !== 0) {
-        console.log(`skipped: cannot mount a tmpfs here (${m.stderr.trim()})`);
-        return;
+  it.skipIf(!canMount)(
+    'ENOSPC mid-run: exit 2 with the reason, no partial run directory; a rerun that fits works',
+    async () => {
+      const release = await takeLock();
+      const mnt = join(dir, 'small-disk');
+      mkdirSync(mnt, { recursive: true });
+      let mounted = false;
+      const umount = () => {
+        if (mounted) spawnSync('umount', [mnt]);
+        mounted = false;
+      };
+      process.once('exit', umount);
+      try {
+        const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+        if (m.status !== 0) {
+          console.log(`skipped: cannot mount a tmpfs here (${m.stderr.trim()})`);
+          return;
+        }
+        mounted = true;
+        slowLog('fills.jsonl', 20_000); // ~6 MB of observations for a 1 MiB disk
+        const r = runSync(['run', 'fills.jsonl', '--design', 'linux-6.10', '--out', join(mnt, 'out')]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/ENOSPC|no space left/i);
+        expect(readdirSync(mnt)).toEqual([]);
+        expect(runSync(['run', 'quick.jsonl', '--design', 'linux-6.10', '--out', join(mnt, 'out')]).status).toBe(0);
+        expect(readdirSync(mnt)).toEqual(['out']);
+      } finally {
+        umount();
+        process.removeListener('exit', umount);
+        rmdirSync(mnt);
+        release();
       }
-      mounted = true;
-      slowLog('fills.jsonl', 20_000); // ~6 MB of observations for a 1 MiB disk
-      const r = runSync(['run', 'fills.jsonl', '--design', 'linux-6.10', '--out', join(mnt, 'out')]);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/ENOSPC|no space left/i);
-      expect(readdirSync(mnt)).toEqual([]);
-      expect(runSync(['run', 'quick.jsonl', '--design', 'linux-6.10', '--out', join(mnt, 'out')]).status).toBe(0);
-      expect(readdirSync(mnt)).toEqual(['out']);
-    } finally {
-      umount();
-      process.removeListener('exit', umount);
-      rmdirSync(mnt);
-      release();
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 
   it.skipIf(canMount)('is skipped where a tmpfs cannot be mounted (needs root)', () => {
     console.log('skipped: the full-disk test mounts a tmpfs, which needs root');

@@ -72,7 +72,9 @@ describe('a named scenario reaches the replay as objects, its provenance from ca
       generate: () => ({ header: { ...testScenario.generate().header, machine: { memory: 12345, nodes: 1, cma: 0, swap: 0 } } as LogHeader, events: [] }),
     };
     const t = testContext(dir, { loadScenarios: async () => [broken] });
-    await expect(loadLog(t.ctx, 'broken')).rejects.toThrow(/scenario broken generated an invalid log \(a bug in the scenario\): scenario:broken:1: at \$\.machine\.memory/);
+    await expect(loadLog(t.ctx, 'broken')).rejects.toThrow(
+      /scenario broken generated an invalid log \(a bug in the scenario\): scenario:broken:1: at \$\.machine\.memory/,
+    );
   });
 
   it('the mixed workload streams the events its generate() returns, in the same order', () => {

@@ -12,8 +12,15 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
-  LogDigest, LogHeader, decodeEvents, formatIssue, issuesOf, validateLog, formatReport,
-  type ValidationReport, type WorkloadEvent,
+  LogDigest,
+  LogHeader,
+  decodeEvents,
+  formatIssue,
+  issuesOf,
+  validateLog,
+  formatReport,
+  type ValidationReport,
+  type WorkloadEvent,
 } from '@pagelab/events';
 import { parseValue, type LogEvent, type LogInput } from '@pagelab/engine';
 import type { Scenario } from '@pagelab/workloads';
@@ -99,14 +106,21 @@ function scenarioLog(s: Scenario, params: Record<string, string | number | boole
   const known = s.params.map((p) => p.name);
   for (const k of Object.keys(params)) {
     if (!known.includes(k)) {
-      throw new CliError(`scenario ${s.name} has no parameter "${k}"; expected ${known.length ? `one of ${known.join(', ')}` : 'no --param at all'} (see \`pagelab scenarios\`)`);
+      throw new CliError(
+        `scenario ${s.name} has no parameter "${k}"; expected ${known.length ? `one of ${known.join(', ')}` : 'no --param at all'} (see \`pagelab scenarios\`)`,
+      );
     }
   }
   const bug = (what: string) => new CliError(`scenario ${s.name} generated an invalid log (a bug in the scenario): ${what}`);
   const source = `scenario:${s.name}`;
   const digest = (generated: { header: unknown; events: Iterable<WorkloadEvent> }) => {
     const h = LogHeader.decode(generated.header);
-    if (isLeft(h)) throw bug(issuesOf(h.left).map((i) => formatIssue(source, 1, i)).join('; '));
+    if (isLeft(h))
+      throw bug(
+        issuesOf(h.left)
+          .map((i) => formatIssue(source, 1, i))
+          .join('; '),
+      );
     const d = new LogDigest(generated.header as object);
     let kept: WorkloadEvent[] | undefined = [];
     for (const e of generated.events) {

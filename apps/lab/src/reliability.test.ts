@@ -123,7 +123,10 @@ describe('running out of memory', () => {
     const t = testContext(cwd);
     expect(await runCommand(t.ctx, { log: fixture('oom-on-pin.jsonl'), design: 'linux-6.10', out: 'runs/oom' })).toBe(0);
     expect(t.out()).toMatch(/faults? out of memory \(OOM; 1 GUP\/dio failed with ENOMEM\)/);
-    const s = JSON.parse(readFileSync(join(cwd, 'runs', 'oom', 'summary.json'), 'utf8')) as { outcomes: Record<string, { failed: number; reasons: Record<string, number> }>; oom: { faults: number; expected: boolean } };
+    const s = JSON.parse(readFileSync(join(cwd, 'runs', 'oom', 'summary.json'), 'utf8')) as {
+      outcomes: Record<string, { failed: number; reasons: Record<string, number> }>;
+      oom: { faults: number; expected: boolean };
+    };
     expect(s.outcomes['gup']).toEqual({ ok: 0, failed: 1, reasons: { ENOMEM: 1 } });
     expect(s.oom.faults).toBeGreaterThan(0);
     expect(s.oom.expected).toBe(false);
@@ -159,7 +162,9 @@ describe('invariants without --check', () => {
   it('a plain run walks them a bounded number of times and says so in its summary lines', async () => {
     const t = testContext(cwd);
     expect(await runCommand(t.ctx, { log: goodLog(), design: 'linux-6.10', out: 'runs/p' })).toBe(0);
-    expect(t.out()).toMatch(/invariants checked \d+ times \((every \d+ events and after the last|after every event); --check walks at every sample\): all held/);
+    expect(t.out()).toMatch(
+      /invariants checked \d+ times \((every \d+ events and after the last|after every event); --check walks at every sample\): all held/,
+    );
     const s = JSON.parse(readFileSync(join(cwd, 'runs', 'p', 'summary.json'), 'utf8')) as { invariantWalks: number };
     expect(s.invariantWalks).toBeGreaterThan(1);
     expect(s.invariantWalks).toBeLessThanOrEqual(17);
@@ -187,7 +192,9 @@ describe('pagelab report on a run directory', () => {
     rmSync(join(cwd, 'r', 'observations.jsonl'));
     const t = testContext(cwd);
     expect(await reportCommand(t.ctx, 'r')).toBe(2);
-    expect(t.err()).toBe('pagelab: r/observations.jsonl is missing: the report needs summary.json and observations.jsonl (rerun `pagelab run` or `pagelab compare` to write them)\n');
+    expect(t.err()).toBe(
+      'pagelab: r/observations.jsonl is missing: the report needs summary.json and observations.jsonl (rerun `pagelab run` or `pagelab compare` to write them)\n',
+    );
     expect(readdirSync(join(cwd, 'r')).sort()).toEqual(['provenance.json', 'summary.json']);
   });
 
@@ -196,7 +203,9 @@ describe('pagelab report on a run directory', () => {
     const t = testContext(cwd, {
       loadAnalysis: async () => ({
         writeReport: async (dir: string) => {
-          throw new Error(`${dir}/summary.json: not the expected shape:\n  Invalid value undefined supplied to : { a: string }/metrics: { b: number }/wasteBytes: number`);
+          throw new Error(
+            `${dir}/summary.json: not the expected shape:\n  Invalid value undefined supplied to : { a: string }/metrics: { b: number }/wasteBytes: number`,
+          );
         },
       }),
     });
@@ -239,7 +248,12 @@ describe('validate --semantic', () => {
     const t = testContext(cwd);
     expect(await validateCommand(t.ctx, 'sem.jsonl', { semantic: true })).toBe(2);
     const lines = t.err().trimEnd().split('\n');
-    expect(lines.slice(0, -1).map((l) => /^sem\.jsonl:(\d+): at \$\.(\w+):/.exec(l)?.slice(1))).toEqual([['4', 'addr'], ['5', 'handle'], ['6', 'pid'], ['7', 'addr']]);
+    expect(lines.slice(0, -1).map((l) => /^sem\.jsonl:(\d+): at \$\.(\w+):/.exec(l)?.slice(1))).toEqual([
+      ['4', 'addr'],
+      ['5', 'handle'],
+      ['6', 'pid'],
+      ['7', 'addr'],
+    ]);
     expect(lines.at(-1)).toBe('sem.jsonl: semantic: 4 events the model refuses under linux-6.10');
   });
 });

@@ -8,8 +8,18 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { openJsonlWriter, stableStringify, writeFileAtomic } from '@pagelab/events';
 import {
-  PAGELAB_VERSION, ReplayError, designJson, observationHeaderLine, observationLine, replayBatches, summarize, summaryJson,
-  type Design, type InvariantMode, type ReplayState, type RunSummary,
+  PAGELAB_VERSION,
+  ReplayError,
+  designJson,
+  observationHeaderLine,
+  observationLine,
+  replayBatches,
+  summarize,
+  summaryJson,
+  type Design,
+  type InvariantMode,
+  type ReplayState,
+  type RunSummary,
 } from '@pagelab/engine';
 import { CliError, type LabContext } from './context.js';
 import type { LoadedLog } from './log-source.js';
@@ -30,7 +40,10 @@ let commit: string | null | undefined;
 export function gitCommit(): string | null {
   if (commit === undefined) {
     try {
-      commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
+      commit =
+        execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+          .toString()
+          .trim() || null;
     } catch {
       commit = null;
     }
@@ -40,9 +53,12 @@ export function gitCommit(): string | null {
 
 function progressBar(ctx: LabContext, total: number, label: string): { tick(n: number): void; stop(): void } {
   if (!ctx.isTTY || total === 0) return { tick: () => {}, stop: () => {} };
-  const bar = new SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
-  );
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s`,
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
   const t0 = Date.now();
   bar.start(total, 0, { rate: '0' });
   let last = 0;
@@ -62,7 +78,11 @@ function progressBar(ctx: LabContext, total: number, label: string): { tick(n: n
  * bounded number of walks spread over the log (verdict.ts), so a plain run
  * sees a model error too. `how` says it in words for the run line.
  */
-export function invariantOptions(check: boolean, sampleEvery: number, events: number): Pick<RunFileOptions, 'checkInvariants' | 'invariantEvery'> & { how: string } {
+export function invariantOptions(
+  check: boolean,
+  sampleEvery: number,
+  events: number,
+): Pick<RunFileOptions, 'checkInvariants' | 'invariantEvery'> & { how: string } {
   if (check) return { checkInvariants: 'sample', how: `--check: at every sample, every ${formatCount(sampleEvery)} events` };
   const every = defaultInvariantEvery(events);
   const when = every === 1 ? 'after every event' : `every ${formatCount(every)} events and after the last`;
@@ -111,11 +131,26 @@ export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Des
     createdAt: new Date().toISOString(),
     elapsedMs: Date.now() - t0,
     design: designJson(design),
-    log: { source: log.source, kind: log.kind, sha256: log.sha256, events: log.events, header: log.header, ...(log.kind === 'scenario' ? { params: log.params } : {}) },
+    log: {
+      source: log.source,
+      kind: log.kind,
+      sha256: log.sha256,
+      events: log.events,
+      header: log.header,
+      ...(log.kind === 'scenario' ? { params: log.params } : {}),
+    },
     // Real sysfs knobs the log set that the model accepts but does not act on (events settings.ts NOT_MODELLED_SETTINGS).
     settings: { notModelled: state!.kernel.notModelled },
-    replay: { sampleEvery: opts.sampleEvery, checkInvariants: opts.checkInvariants, invariantEvery: opts.invariantEvery ?? null, invariantWalks: summary.invariantWalks },
+    replay: {
+      sampleEvery: opts.sampleEvery,
+      checkInvariants: opts.checkInvariants,
+      invariantEvery: opts.invariantEvery ?? null,
+      invariantWalks: summary.invariantWalks,
+    },
   };
-  await writeFileAtomic(join(dir, 'provenance.json'), `${JSON.stringify(JSON.parse(stableStringify(provenance, { leadingKeys: ['pagelab', 'gitCommit', 'node', 'command'] })), null, 2)}\n`);
+  await writeFileAtomic(
+    join(dir, 'provenance.json'),
+    `${JSON.stringify(JSON.parse(stableStringify(provenance, { leadingKeys: ['pagelab', 'gitCommit', 'node', 'command'] })), null, 2)}\n`,
+  );
   return summary;
 }

@@ -7,7 +7,8 @@ export const MAX_SEEDS = 1000;
 export function parseSeeds(text: string): number[] {
   const out: number[] = [];
   const seen = new Set<number>();
-  const bad = (why: string) => new CliError(`--seeds "${text}": ${why}; expected seeds as integers >= 0, a range or a list, e.g. --seeds 1..10 or --seeds 1,4,9`);
+  const bad = (why: string) =>
+    new CliError(`--seeds "${text}": ${why}; expected seeds as integers >= 0, a range or a list, e.g. --seeds 1..10 or --seeds 1,4,9`);
   const int = (s: string): number => {
     if (!/^\d+$/.test(s)) throw bad(`"${s}" is not an integer >= 0`);
     const n = Number(s);

@@ -28,8 +28,13 @@ const run = (design: string, events: WorkloadEvent[]) => replayChecked({ header,
 describe('the balloon meter', () => {
   it('opens a round at each run of requests, closes it before the first event after its khugepaged passes, and keeps the rest for afterRounds', () => {
     const b = run('linux-6.10', [
-      punch(10), punch(20), { type: 'khugepaged', passes: 2 },
-      punch(600), { type: 'expect', wasteBytes: 0 }, punch(601), { type: 'khugepaged', passes: 2 },
+      punch(10),
+      punch(20),
+      { type: 'khugepaged', passes: 2 },
+      punch(600),
+      { type: 'expect', wasteBytes: 0 },
+      punch(601),
+      { type: 'khugepaged', passes: 2 },
       { type: 'touch', pid: 1, addr: A + 700 * PAGE, len: PAGE, write: true },
     ]);
     expect(b.rounds.map((r) => [r.round, r.firstSeq, r.requestedBytes / PAGE, r.freedBytes / PAGE, r.refilledBytes / PAGE, r.recollapses])).toEqual([
@@ -43,12 +48,17 @@ describe('the balloon meter', () => {
   it('counts a page the guest refaults once, in the round it belongs to, and again after a later punch empties it again', () => {
     // split-guard keeps khugepaged away, so only the guest refills.
     const b = run('split-guard', [
-      punch(10), { type: 'khugepaged', passes: 2 },
+      punch(10),
+      { type: 'khugepaged', passes: 2 },
       { type: 'touch', pid: 1, addr: A + 10 * PAGE, len: PAGE, write: true },
-      punch(10), { type: 'touch', pid: 1, addr: A + 10 * PAGE, len: PAGE, write: false },
+      punch(10),
+      { type: 'touch', pid: 1, addr: A + 10 * PAGE, len: PAGE, write: false },
     ]);
     // The write came after round 1 closed but before round 2 opened: it is round 1's. Round 2 has no khugepaged, so the read is its own.
-    expect(b.rounds.map((r) => [r.freedBytes / PAGE, r.refilledBytes / PAGE, r.recollapses])).toEqual([[1, 1, 0], [1, 1, 0]]);
+    expect(b.rounds.map((r) => [r.freedBytes / PAGE, r.refilledBytes / PAGE, r.recollapses])).toEqual([
+      [1, 1, 0],
+      [1, 1, 0],
+    ]);
     expect(b.afterRounds.refilledBytes).toBe(0);
     expect(b.refilledBytes / PAGE).toBe(2);
     // The first 2 MiB stays small (split), the second is still huge: half of the populated pages.

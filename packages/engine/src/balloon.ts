@@ -185,9 +185,10 @@ export class BalloonMeter {
     const mm = k.mms.get(e.pid);
     if (!mm) return;
     for (const vma of mm.vmas) {
-      const lo = Math.max(vma.start, e.addr), hi = Math.min(vma.end, e.addr + e.len);
+      const lo = Math.max(vma.start, e.addr),
+        hi = Math.min(vma.end, e.addr + e.len);
       if (lo >= hi) continue;
-      const file = vma.kind === 'shmem' ? k.fileById(vma.fileId)?.name ?? null : null;
+      const file = vma.kind === 'shmem' ? (k.fileById(vma.fileId)?.name ?? null) : null;
       if (file) this.guestFiles.add(file);
       else this.guestVmas.add(`${e.pid}:${vma.start}`);
       for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) {
@@ -271,7 +272,8 @@ export class BalloonMeter {
   /** Of the populated pages of the targeted memory, the share backed by a PMD-sized folio (1 when nothing is populated). */
   private coverage(k: Kernel): number {
     const f = k.frames;
-    let pages = 0, huge = 0;
+    let pages = 0,
+      huge = 0;
     for (const name of this.guestFiles) {
       const file = k.files.get(name);
       if (!file) continue;

@@ -71,7 +71,7 @@ describe('parseDesign', () => {
     expect(e.message).toContain('refcount, sharedness, pinned-migration, shmem-truncate');
   });
 
-  it('names an unknown policy and lists that axis\'s policy ids', () => {
+  it("names an unknown policy and lists that axis's policy ids", () => {
     const e = err(parseDesign('sharedness=psychic'));
     expect(e.token).toBe('psychic');
     expect(e.message).toContain('unknown sharedness policy "psychic"');
@@ -136,7 +136,9 @@ describe('resolveDesign', () => {
     const e = err(designFrom('minchan-2013', registry));
     expect(e.token).toBe('tail-refcount');
     expect(e.message).toContain('policy "tail-refcount" for axis refcount is not installed (installed refcount policies: head-refcount)');
-    expect(e.message).toContain('policy "owner-handlers" for axis pinned-migration is not installed (installed pinned-migration policies: movable-ops, pins-block)');
+    expect(e.message).toContain(
+      'policy "owner-handlers" for axis pinned-migration is not installed (installed pinned-migration policies: movable-ops, pins-block)',
+    );
   });
 
   it('gives each replay fresh policy instances', () => {

@@ -47,7 +47,12 @@ export interface Design {
 }
 
 /** The design as summary.json / provenance.json / observation headers record it. */
-export function designJson(d: Design): { name: string; preset: string; policies: Record<string, { id: string; params: Record<string, unknown> }>; params: ModelParams } {
+export function designJson(d: Design): {
+  name: string;
+  preset: string;
+  policies: Record<string, { id: string; params: Record<string, unknown> }>;
+  params: ModelParams;
+} {
   const policies: Record<string, { id: string; params: Record<string, unknown> }> = {};
   for (const axis of AXES) policies[axis] = { id: d.policies[axis].id, params: { ...d.policies[axis].params } };
   return { name: d.name, preset: d.preset, policies, params: { ...d.params } };
@@ -65,8 +70,7 @@ export function modelParamDomain(key: keyof ModelParams): readonly (string | boo
 
 // ------------------------------------------------------------ parsing
 
-const fail = (token: string, text: string, what: string): Either<DesignError, never> =>
-  left({ token, message: `design "${text}": ${what}` });
+const fail = (token: string, text: string, what: string): Either<DesignError, never> => left({ token, message: `design "${text}": ${what}` });
 
 /** `true`/`false` as booleans, decimal numbers as numbers, anything else as a string. */
 export function parseValue(raw: string): ParamValue {
@@ -79,7 +83,8 @@ export function parseValue(raw: string): ParamValue {
 /** Splits on `sep` outside parentheses. */
 function splitTop(s: string, sep: string): string[] {
   const out: string[] = [];
-  let depth = 0, start = 0;
+  let depth = 0,
+    start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '(') depth++;
@@ -186,17 +191,28 @@ export function parseDesign(input: string, registry?: Registry): Either<DesignEr
 
 // ------------------------------------------------------------ resolving
 
-function decodeParams(text: string, axis: AxisName, d: PolicyDescriptor, given: Readonly<Record<string, unknown>>): Either<DesignError, Record<string, unknown>> {
+function decodeParams(
+  text: string,
+  axis: AxisName,
+  d: PolicyDescriptor,
+  given: Readonly<Record<string, unknown>>,
+): Either<DesignError, Record<string, unknown>> {
   const defaults = (typeof d.defaults === 'object' && d.defaults !== null ? d.defaults : {}) as Record<string, unknown>;
   const known = Object.keys(defaults);
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) {
-      return fail(key, text, `policy ${d.id} (axis ${axis}) has no parameter "${key}"; expected ${known.length ? `one of ${known.join(', ')}` : 'no parameters'}`);
+      return fail(
+        key,
+        text,
+        `policy ${d.id} (axis ${axis}) has no parameter "${key}"; expected ${known.length ? `one of ${known.join(', ')}` : 'no parameters'}`,
+      );
     }
   }
   const r = d.params.decode({ ...defaults, ...given });
   if (isLeft(r)) {
-    const issues = issuesOf(r.left).map((i) => `${i.path === '$' ? 'params' : i.path.replace(/^\$\./, '')}: expected ${i.expected}, got ${describeValue(i.got)}`);
+    const issues = issuesOf(r.left).map(
+      (i) => `${i.path === '$' ? 'params' : i.path.replace(/^\$\./, '')}: expected ${i.expected}, got ${describeValue(i.got)}`,
+    );
     return fail(d.id, text, `bad parameters for policy ${d.id} (axis ${axis}): ${issues.join('; ')}`);
   }
   return right(r.right as Record<string, unknown>);
@@ -235,7 +251,11 @@ export function resolveDesign(spec: DesignSpec, registry: Registry): Either<Desi
   if (missing.length > 0) {
     const notes = registry.problems.length ? ` Plug-in packages found but not loaded: ${registry.problems.join('; ')}.` : '';
     const first = spec.policies[AXES.find((a) => !descriptors[a])!].id;
-    return fail(first, spec.text, `${missing.join('; ')}. Each policy comes from a package with "pagelab": {"plugin": true} that exports its descriptor; \`pagelab policies\` lists what is installed.${notes}`);
+    return fail(
+      first,
+      spec.text,
+      `${missing.join('; ')}. Each policy comes from a package with "pagelab": {"plugin": true} that exports its descriptor; \`pagelab policies\` lists what is installed.${notes}`,
+    );
   }
   const policies = {} as Record<AxisName, { id: string; params: Record<string, unknown> }>;
   for (const axis of AXES) {

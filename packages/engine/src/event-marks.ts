@@ -33,7 +33,10 @@ export class EventMarkMeter {
     s.push(seq);
     if (s.length >= MAX_MARKS) {
       // keep every other mark and double the stride: an even spread at any length
-      this.seqs.set(type, s.filter((_, i) => i % 2 === 0));
+      this.seqs.set(
+        type,
+        s.filter((_, i) => i % 2 === 0),
+      );
       this.stride.set(type, stride * 2);
     }
   }

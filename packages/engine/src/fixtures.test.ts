@@ -21,7 +21,10 @@ import { installedRegistry, replayChecked, type GeneratedLog } from './testing/c
 
 export function fixture(name: string): GeneratedLog {
   const text = readFileSync(fileURLToPath(new URL(`./testing/fixtures/${name}`, import.meta.url)), 'utf8');
-  const [header, ...events] = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  const [header, ...events] = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown);
   return { header: header as LogHeader, events: events as WorkloadEvent[] };
 }
 
@@ -35,8 +38,13 @@ beforeAll(async () => {
 });
 
 const CONTENT_FIXTURES = [
-  'content-after-mremap.jsonl', 'content-after-dontneed.jsonl',
-  'fuzz-content-11.jsonl', 'fuzz-content-221.jsonl', 'fuzz-content-665.jsonl', 'fuzz-content-823.jsonl', 'fuzz-content-1291.jsonl',
+  'content-after-mremap.jsonl',
+  'content-after-dontneed.jsonl',
+  'fuzz-content-11.jsonl',
+  'fuzz-content-221.jsonl',
+  'fuzz-content-665.jsonl',
+  'fuzz-content-823.jsonl',
+  'fuzz-content-1291.jsonl',
 ];
 
 describe('dirty unpins after the process moved or dropped the pinned range', () => {
@@ -95,7 +103,9 @@ describe('GUP vs. CoW after fork: a design outcome, not a broken invariant', () 
       expect(r.violations, design).toEqual([]);
       expect(r.failed, design).toEqual(['the parent reads the device write']);
       expect(r.outcomes['dma_write'], design).toEqual({ ok: 0, failed: 1, reasons: { missed: 1 } });
-      expect(seen, design).toEqual([{ seq: 7, type: 'gup_incoherent', pid: 1, addr: 4 * MiB, via: design === 'linux-5.8' ? 'pin' : 'get', missed: 1, leaked: 1 }]);
+      expect(seen, design).toEqual([
+        { seq: 7, type: 'gup_incoherent', pid: 1, addr: 4 * MiB, via: design === 'linux-5.8' ? 'pin' : 'get', missed: 1, leaked: 1 },
+      ]);
     }
   });
 

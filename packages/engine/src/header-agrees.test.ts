@@ -39,7 +39,29 @@ describe('the log header and the model agree on machines', () => {
   });
 
   it('a setting decodes exactly when the model accepts it (every sysctl key, values around its limits)', () => {
-    const values = ['always', 'madvise', 'never', 'inherit', 'within_size', 'advise', 'deny', 'force', 'defer', 'defer+madvise', 'sometimes', -1, 0, 1, 2, 64, 511, 512, 4096, 1 << 24, (1 << 24) + 1];
+    const values = [
+      'always',
+      'madvise',
+      'never',
+      'inherit',
+      'within_size',
+      'advise',
+      'deny',
+      'force',
+      'defer',
+      'defer+madvise',
+      'sometimes',
+      -1,
+      0,
+      1,
+      2,
+      64,
+      511,
+      512,
+      4096,
+      1 << 24,
+      (1 << 24) + 1,
+    ];
     const machine = { memory: 64 * MiB, nodes: 1, cma: 0, swap: 0 };
     for (const key of SYSCTL_KEYS) {
       for (const value of values) {

@@ -40,7 +40,10 @@ function firstUndecodable(design: string, events: readonly import('@pagelab/even
     for (const o of batch) {
       seen.add((o as { type: string }).type);
       const decoded = Observation.decode(o);
-      if (isLeft(decoded)) return `${cause} emitted ${JSON.stringify(o)}: ${issuesOf(decoded.left).map((i) => formatIssue('observation', 0, i)).join('; ')}`;
+      if (isLeft(decoded))
+        return `${cause} emitted ${JSON.stringify(o)}: ${issuesOf(decoded.left)
+          .map((i) => formatIssue('observation', 0, i))
+          .join('; ')}`;
     }
     return null;
   };

@@ -76,7 +76,9 @@ describe('vmstat counters', () => {
   it('counts a THP fault as thp_fault_alloc and the partial munmap as thp_split_pmd plus a deferred split', () => {
     const r = new Replayer(smallHeader, design('linux-6.10'), { sampleEvery: 1000 });
     r.start();
-    const deferred = withLines(smallEvents).flatMap((e) => r.apply(e)).filter((o) => o.type === 'thp_deferred_split_page').length;
+    const deferred = withLines(smallEvents)
+      .flatMap((e) => r.apply(e))
+      .filter((o) => o.type === 'thp_deferred_split_page').length;
     r.finish();
     const s = summarize(r.state(), { design: design('linux-6.10'), header: smallHeader, logSha256: 'a'.repeat(64) });
     expect(s.vmstat.thp_fault_alloc).toBe(s.outcomes['thp_fault']!.ok);

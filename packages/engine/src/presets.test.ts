@@ -5,8 +5,18 @@ import { KNOWN_POLICY_IDS, PRESETS, findPreset } from './presets.js';
 describe('design presets', () => {
   it('include every era and seed proposal of the architecture', () => {
     expect(PRESETS.map((p) => p.name)).toEqual([
-      'linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15', 'linux-6.18', 'oleg-2013', 'minchan-2013', 'kozlowski-2013', 'yangshi-2019',
-      'split-guard', 'split-guard-ptes-none',
+      'linux-3.13',
+      'linux-4.5',
+      'linux-5.8',
+      'linux-6.10',
+      'linux-6.15',
+      'linux-6.18',
+      'oleg-2013',
+      'minchan-2013',
+      'kozlowski-2013',
+      'yangshi-2019',
+      'split-guard',
+      'split-guard-ptes-none',
     ]);
   });
 
@@ -33,7 +43,10 @@ describe('design presets', () => {
     expect(findPreset('kozlowski-2013')!.policies['pinned-migration'].id).toBe('reclaim-on-migrate');
     expect(findPreset('yangshi-2019')!.policies['shmem-truncate'].id).toBe('split-on-request');
     expect(findPreset('yangshi-2019')!.params).toEqual(findPreset('linux-5.8')!.params);
-    for (const [name, guard] of [['split-guard', 'skip-range'], ['split-guard-ptes-none', 'max-ptes-none']] as const) {
+    for (const [name, guard] of [
+      ['split-guard', 'skip-range'],
+      ['split-guard-ptes-none', 'max-ptes-none'],
+    ] as const) {
       expect(findPreset(name)!.policies).toEqual({ ...findPreset('linux-6.10')!.policies, 'shmem-truncate': { id: 'split-and-guard', params: { guard } } });
       expect(findPreset(name)!.params).toEqual(findPreset('linux-6.10')!.params);
     }

@@ -37,7 +37,8 @@ const MODERN_PARAMS = ERA_PARAMS['linux-6.10'];
 
 const linux313: Preset = {
   name: 'linux-3.13',
-  description: 'Linux 3.13 (T313), design A: tail-page refcounting under compound_lock, precise mapcount, pinned pages block migration, shmem punch zeroes and keeps',
+  description:
+    'Linux 3.13 (T313), design A: tail-page refcounting under compound_lock, precise mapcount, pinned pages block migration, shmem punch zeroes and keeps',
   policies: {
     refcount: p('tail-refcount'),
     sharedness: p('precise-mapcount'),
@@ -64,7 +65,8 @@ const linux45 = with_(
 
 const linux58: Preset = {
   name: 'linux-5.8',
-  description: 'Linux 5.8 (T61), design B58: 4 KiB THP CoW, khugepaged collapses shared and PTE-mapped pages, FOLL_PIN, THP migration, movable_ops migration callbacks (4.8+), shmem split on punch',
+  description:
+    'Linux 5.8 (T61), design B58: 4 KiB THP CoW, khugepaged collapses shared and PTE-mapped pages, FOLL_PIN, THP migration, movable_ops migration callbacks (4.8+), shmem split on punch',
   policies: {
     refcount: p('head-refcount'),
     sharedness: p('precise-mapcount'),
@@ -146,7 +148,20 @@ const splitGuardPtesNone = with_(
 );
 
 /** Every preset, in the order `pagelab policies` lists them. */
-export const PRESETS: readonly Preset[] = [linux313, linux45, linux58, linux610, linux615, linux618, oleg2013, minchan2013, kozlowski2013, yangshi2019, splitGuard, splitGuardPtesNone];
+export const PRESETS: readonly Preset[] = [
+  linux313,
+  linux45,
+  linux58,
+  linux610,
+  linux615,
+  linux618,
+  oleg2013,
+  minchan2013,
+  kozlowski2013,
+  yangshi2019,
+  splitGuard,
+  splitGuardPtesNone,
+];
 
 /** The preset a design string starts from when it names none. */
 export const DEFAULT_PRESET = 'linux-6.10';

@@ -54,7 +54,12 @@ export function descriptorProblems(d: unknown): string[] {
     out.push('params: expected an io-ts codec (with decode and is)');
   } else {
     const r = (params as unknown as { decode(u: unknown): Either<import('io-ts').Errors, unknown> }).decode(o['defaults']);
-    if (isLeft(r)) out.push(`defaults: do not decode with the params codec: ${issuesOf(r.left).map((i) => formatIssue('defaults', 0, i).replace(/^defaults:0: /, '')).join('; ')}`);
+    if (isLeft(r))
+      out.push(
+        `defaults: do not decode with the params codec: ${issuesOf(r.left)
+          .map((i) => formatIssue('defaults', 0, i).replace(/^defaults:0: /, ''))
+          .join('; ')}`,
+      );
   }
   const docs = o['paramDocs'];
   if (docs !== undefined && (typeof docs !== 'object' || docs === null || Object.values(docs).some((v) => typeof v !== 'string'))) {
@@ -78,9 +83,7 @@ function build(entries: readonly Entry[], problems: readonly string[]): Either<R
     byId.set(e.descriptor.id, e);
   }
   const axisRank = (a: AxisName) => AXES.indexOf(a);
-  const sorted = [...byId.values()].sort(
-    (a, b) => axisRank(a.descriptor.axis) - axisRank(b.descriptor.axis) || (a.descriptor.id < b.descriptor.id ? -1 : 1),
-  );
+  const sorted = [...byId.values()].sort((a, b) => axisRank(a.descriptor.axis) - axisRank(b.descriptor.axis) || (a.descriptor.id < b.descriptor.id ? -1 : 1));
   const descriptors = sorted.map((e) => e.descriptor);
   return right({
     descriptors,
@@ -100,7 +103,10 @@ export function buildRegistry(descriptors: readonly PolicyDescriptor[]): Either<
     const p = descriptorProblems(d);
     if (p.length > 0) return left(new RegistryError(`policy descriptor ${JSON.stringify((d as { id?: unknown }).id)}: ${p.join('; ')}`));
   }
-  return build(descriptors.map((descriptor) => ({ descriptor })), []);
+  return build(
+    descriptors.map((descriptor) => ({ descriptor })),
+    [],
+  );
 }
 
 /** As buildRegistry, throwing the RegistryError: for tests. */

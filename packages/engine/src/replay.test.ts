@@ -6,14 +6,20 @@ import { Summary, WASTE_CAUSES, decodeEventsText, decodeLogText, type LogHeader,
 import { designFrom, type Design } from './design.js';
 import { registryFrom } from './registry.js';
 import {
-  ReplayError, compare, observationHeaderLine, observationLine, replay, replayBatches, summarize, summaryJson,
-  type Observation, type ReplayState,
+  ReplayError,
+  compare,
+  observationHeaderLine,
+  observationLine,
+  replay,
+  replayBatches,
+  summarize,
+  summaryJson,
+  type Observation,
+  type ReplayState,
 } from './replay.js';
 import { logLines, smallEvents, smallHeader, smallLog, withLines } from './testing/index.js';
 
-const registry = registryFrom([
-  ...(await import('./testing/index.js')).standInDescriptors,
-]);
+const registry = registryFrom([...(await import('./testing/index.js')).standInDescriptors]);
 
 function design(text: string): Design {
   const d = designFrom(text, registry);
@@ -45,7 +51,21 @@ describe('replay', () => {
     const obs = await all(replay(smallLog(), design('linux-6.10'), { sampleEvery: 3 }));
     const last = obs.filter((o) => o.type === 'sample').at(-1)! as Observation & { metrics: Record<string, unknown> };
     expect(Object.keys(last.metrics).sort()).toEqual(
-      ['allocatedBytes', 'hugeCoverage', 'idealBytes', 'lockAcquisitions', 'lockedOps', 'lockedOpsByKind', 'lockedOpsBySite', 'maxLockDepth', 'pageCopies', 'peakWasteBytes', 'tlbShootdowns', 'wasteByCause', 'wasteBytes'].sort(),
+      [
+        'allocatedBytes',
+        'hugeCoverage',
+        'idealBytes',
+        'lockAcquisitions',
+        'lockedOps',
+        'lockedOpsByKind',
+        'lockedOpsBySite',
+        'maxLockDepth',
+        'pageCopies',
+        'peakWasteBytes',
+        'tlbShootdowns',
+        'wasteByCause',
+        'wasteBytes',
+      ].sort(),
     );
     expect(Object.keys(last.metrics['wasteByCause'] as object).sort()).toEqual([...WASTE_CAUSES].sort());
     expect(last.metrics['lockedOps']).toBeGreaterThan(0);
@@ -61,7 +81,9 @@ describe('replay', () => {
     const hash = async () => {
       const d = design('linux-5.8');
       const lines = (await all(replay(smallLog(), d, { sampleEvery: 2, checkInvariants: 'sample' }))).map(observationLine);
-      return createHash('sha256').update([observationHeaderLine({ design: d, header: smallHeader, logSha256: '0'.repeat(64) }), ...lines].join('\n')).digest('hex');
+      return createHash('sha256')
+        .update([observationHeaderLine({ design: d, header: smallHeader, logSha256: '0'.repeat(64) }), ...lines].join('\n'))
+        .digest('hex');
     };
     expect(await hash()).toBe(await hash());
   });
@@ -82,7 +104,11 @@ describe('replay', () => {
     const events: WorkloadEvent[] = [...smallEvents.slice(0, 3), { type: 'touch', pid: 1, addr: 512 * MiB, len: 4096, write: true }, ...smallEvents.slice(3)];
     const seen: Observation[] = [];
     const err = await new Promise<unknown>((resolve) =>
-      replay(smallLog(events), design('linux-6.10'), { source: 'bad.jsonl' }).subscribe({ next: (o) => seen.push(o), error: resolve, complete: () => resolve(null) }),
+      replay(smallLog(events), design('linux-6.10'), { source: 'bad.jsonl' }).subscribe({
+        next: (o) => seen.push(o),
+        error: resolve,
+        complete: () => resolve(null),
+      }),
     );
     expect(err).toBeInstanceOf(ReplayError);
     const e = err as ReplayError;
@@ -90,12 +116,17 @@ describe('replay', () => {
     expect(e.seq).toBe(4);
     expect(e.field).toBe('addr');
     expect(e.expected).toContain('inside a mapping of pid 1');
-    expect(e.message).toBe(`bad.jsonl:5: at $.addr: expected an address inside a mapping of pid 1, got ${512 * MiB} (the model cannot apply this "touch" event)`);
+    expect(e.message).toBe(
+      `bad.jsonl:5: at $.addr: expected an address inside a mapping of pid 1, got ${512 * MiB} (the model cannot apply this "touch" event)`,
+    );
     expect(seen.every((o) => o.seq < 4)).toBe(true);
   });
 
   it('fails with the line of an event whose model path throws', async () => {
-    const events: WorkloadEvent[] = [{ type: 'spawn', pid: 1 }, { type: 'spawn', pid: 1 }];
+    const events: WorkloadEvent[] = [
+      { type: 'spawn', pid: 1 },
+      { type: 'spawn', pid: 1 },
+    ];
     const err = await all(replay(smallLog(events), design('linux-6.10'))).catch((e: unknown) => e);
     expect((err as ReplayError).line).toBe(3);
     expect((err as ReplayError).field).toBe('pid');
@@ -122,7 +153,10 @@ describe('summarize', () => {
   it('builds a summary.json that decodes with the contract codec', async () => {
     let state: ReplayState | undefined;
     const d = design('linux-5.8');
-    const events: WorkloadEvent[] = [...smallEvents, { type: 'expect', pid: 1, addr: 4 * MiB, len: 2 * MiB, anonHugeBytes: 2 * MiB, label: 'wrong on purpose' }];
+    const events: WorkloadEvent[] = [
+      ...smallEvents,
+      { type: 'expect', pid: 1, addr: 4 * MiB, len: 2 * MiB, anonHugeBytes: 2 * MiB, label: 'wrong on purpose' },
+    ];
     await all(replay(smallLog(events), d, { onEnd: (s) => (state = s) }));
     const s = summarize(state!, { design: d, header: smallHeader, logSha256: 'a'.repeat(64) });
     expect(isLeft(Summary.decode(JSON.parse(summaryJson(s))))).toBe(false);

@@ -8,9 +8,18 @@
 import { Observable, concatAll, forkJoin, isObservable, map, filter, toArray, type Subscription } from 'rxjs';
 import { applyEvent, checkInvariants, Kernel, ModelInputError, type Settings as KernelSettings } from '@pagelab/kernel-core';
 import {
-  OBSERVATIONS_FORMAT_VERSION, OUTCOME_NAMES, describeValue, stableStringify,
-  type ExpectationCheck, type ExpectationFailure, type LogHeader, type Metrics, type Outcome, type WorkloadEvent,
-  type Observation as EventsObservation, type ObservationOf,
+  OBSERVATIONS_FORMAT_VERSION,
+  OUTCOME_NAMES,
+  describeValue,
+  stableStringify,
+  type ExpectationCheck,
+  type ExpectationFailure,
+  type LogHeader,
+  type Metrics,
+  type Outcome,
+  type WorkloadEvent,
+  type Observation as EventsObservation,
+  type ObservationOf,
 } from '@pagelab/events';
 import { designJson, type Design } from './design.js';
 import { Probe, type SampleMetrics, type SharednessDivergence } from './metrics.js';
@@ -109,7 +118,12 @@ function replayError(e: unknown, source: string, line: number, seq: number, type
   if (e instanceof ModelInputError) {
     return new ReplayError(
       `${source}:${line}: at $.${e.field}: expected ${e.expected}, got ${describeValue(e.actual)} (the model cannot apply this ${type === 'header' ? 'header' : `"${type}" event`})`,
-      line, seq, type, e.field, e.expected, e.actual,
+      line,
+      seq,
+      type,
+      e.field,
+      e.expected,
+      e.actual,
     );
   }
   const why = e instanceof Error ? e.message : String(e);
@@ -224,8 +238,16 @@ export class Replayer {
 
   state(): ReplayState {
     return {
-      kernel: this.kernel, probe: this.probe, events: this.seq, expectationFailures: [...this.failures], invariantViolations: this.violations, invariantWalks: this.walks,
-      overRun: this.overRun.result(), lockedOpsByEvent: this.costs.result(), vmstat: this.vmstat, eventMarks: this.marks.result(),
+      kernel: this.kernel,
+      probe: this.probe,
+      events: this.seq,
+      expectationFailures: [...this.failures],
+      invariantViolations: this.violations,
+      invariantWalks: this.walks,
+      overRun: this.overRun.result(),
+      lockedOpsByEvent: this.costs.result(),
+      vmstat: this.vmstat,
+      eventMarks: this.marks.result(),
       balloon: this.balloon,
     };
   }
@@ -361,7 +383,12 @@ export interface RunSummary {
   /** counters under their /proc/vmstat names (vmstat.ts says how each is counted) */
   readonly vmstat: Vmstat;
   readonly outcomes: Record<string, Outcome>;
-  readonly expectations: { readonly passed: number; readonly failed: number; readonly failures: readonly ExpectationFailure[]; readonly checks: readonly ExpectationCheck[] };
+  readonly expectations: {
+    readonly passed: number;
+    readonly failed: number;
+    readonly failures: readonly ExpectationFailure[];
+    readonly checks: readonly ExpectationCheck[];
+  };
   readonly invariantViolations: number;
   /** Full invariant walks the replay ran: 0 means the invariants were not checked. */
   readonly invariantWalks: number;
@@ -453,4 +480,3 @@ export function compare(log: LogInput, designs: readonly Design[], opts: Omit<Re
     concatAll(),
   );
 }
-

@@ -23,12 +23,23 @@
 import type { Outcome } from '@pagelab/events';
 
 export const VMSTAT_COUNTERS = [
-  'thp_fault_alloc', 'thp_fault_fallback',
-  'thp_collapse_alloc', 'thp_collapse_alloc_failed',
-  'thp_split_page', 'thp_split_page_failed', 'thp_deferred_split_page', 'thp_split_pmd',
-  'compact_stall', 'compact_success', 'compact_fail',
-  'pgmigrate_success', 'pgmigrate_fail', 'thp_migration_success', 'thp_migration_fail',
-  'cma_alloc_success', 'cma_alloc_fail',
+  'thp_fault_alloc',
+  'thp_fault_fallback',
+  'thp_collapse_alloc',
+  'thp_collapse_alloc_failed',
+  'thp_split_page',
+  'thp_split_page_failed',
+  'thp_deferred_split_page',
+  'thp_split_pmd',
+  'compact_stall',
+  'compact_success',
+  'compact_fail',
+  'pgmigrate_success',
+  'pgmigrate_fail',
+  'thp_migration_success',
+  'thp_migration_fail',
+  'cma_alloc_success',
+  'cma_alloc_fail',
 ] as const;
 export type VmstatCounter = (typeof VMSTAT_COUNTERS)[number];
 export type Vmstat = Record<VmstatCounter, number>;

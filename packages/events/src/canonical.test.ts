@@ -29,7 +29,11 @@ describe('canonical log bytes without a text round trip', () => {
     const d = new LogDigest(header);
     for (const e of events) d.add(e);
     const sha = d.finish();
-    expect(sha).toBe(createHash('sha256').update(lines.map((l) => `${l}\n`).join('')).digest('hex'));
+    expect(sha).toBe(
+      createHash('sha256')
+        .update(lines.map((l) => `${l}\n`).join(''))
+        .digest('hex'),
+    );
     expect(sha).toBe(validateLogText(lines).sha256);
     expect(d.events).toBe(events.length);
   });

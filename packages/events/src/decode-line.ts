@@ -85,8 +85,7 @@ export function decodeWith<A>(codec: t.Decoder<unknown, A>, file: string, line: 
   return isLeft(r) ? left(invalidLine(file, line, issuesOf(r.left))) : right(r.right);
 }
 
-const looksLikeEvent = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && 'type' in v && !('pagelab' in v);
+const looksLikeEvent = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && 'type' in v && !('pagelab' in v);
 
 export function decodeHeaderLine(file: string, line: number, text: string): Either<LineError, LogHeader> {
   const json = parseJson(file, line, text);

@@ -44,15 +44,26 @@ export function describeValue(value: unknown): string {
 export function describeType(type: t.Decoder<unknown, unknown>): string {
   const tagged = type as { readonly _tag?: string; readonly value?: unknown; readonly keys?: Record<string, unknown> };
   switch (tagged._tag) {
-    case 'StringType': return 'a string';
-    case 'NumberType': return 'a number';
-    case 'BooleanType': return 'a boolean (true or false)';
-    case 'NullType': return 'null';
-    case 'UnknownRecordType': case 'AnyDictionaryType': return 'a JSON object';
-    case 'UnknownArrayType': case 'AnyArrayType': return 'an array';
-    case 'LiteralType': return JSON.stringify(tagged.value);
-    case 'KeyofType': return `one of ${Object.keys(tagged.keys ?? {}).join(', ')}`;
-    default: return type.name;
+    case 'StringType':
+      return 'a string';
+    case 'NumberType':
+      return 'a number';
+    case 'BooleanType':
+      return 'a boolean (true or false)';
+    case 'NullType':
+      return 'null';
+    case 'UnknownRecordType':
+    case 'AnyDictionaryType':
+      return 'a JSON object';
+    case 'UnknownArrayType':
+    case 'AnyArrayType':
+      return 'an array';
+    case 'LiteralType':
+      return JSON.stringify(tagged.value);
+    case 'KeyofType':
+      return `one of ${Object.keys(tagged.keys ?? {}).join(', ')}`;
+    default:
+      return type.name;
   }
 }
 

@@ -66,10 +66,7 @@ describe('workload events', () => {
   });
 
   test('addresses and lengths must be page aligned and lengths positive', () => {
-    expect(brief({ type: 'touch', pid: 1, addr: 4097, len: 100, write: true })).toEqual([
-      '$.addr: a multiple of 4096',
-      '$.len: a multiple of 4096',
-    ]);
+    expect(brief({ type: 'touch', pid: 1, addr: 4097, len: 100, write: true })).toEqual(['$.addr: a multiple of 4096', '$.len: a multiple of 4096']);
     expect(brief({ type: 'touch', pid: 1, addr: -4096, len: 0, write: true })).toEqual([
       '$.addr: a non-negative integer',
       '$.len: a positive length (at least 4096)',

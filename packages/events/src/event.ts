@@ -3,8 +3,23 @@
 // errors; `comment` is allowed on every event and ignored by the model.
 import * as t from 'io-ts';
 import {
-  Bool, Integer, NodeId, NonEmptyString, NonNegativeInt, Order, PageAddr, PageCount, PageLen, PageSize, Passes, Pid, Str,
-  StringOrInt, constant, integer, oneOf,
+  Bool,
+  Integer,
+  NodeId,
+  NonEmptyString,
+  NonNegativeInt,
+  Order,
+  PageAddr,
+  PageCount,
+  PageLen,
+  PageSize,
+  Passes,
+  Pid,
+  Str,
+  StringOrInt,
+  constant,
+  integer,
+  oneOf,
 } from './primitives.js';
 import { object, type ObjectOf, type Violation } from './object.js';
 import { taggedUnion } from './tagged-union.js';
@@ -55,9 +70,11 @@ export const eventCodecs = {
   spawn: event('spawn', { pid: Pid }),
   exit: event('exit', { pid: Pid }),
   fork: event('fork', { parent: Pid, child: Pid }, {}, (e) =>
-    e.child === e.parent ? [{ key: 'child', expected: `a pid other than the parent's (${e.parent})` }] : []),
+    e.child === e.parent ? [{ key: 'child', expected: `a pid other than the parent's (${e.parent})` }] : [],
+  ),
   mmap: event('mmap', { ...range, kind: oneOf(['anon', 'shmem']) }, { file: FileName, offset: PageAddr, write: Bool }, (e) =>
-    e.file !== undefined && e.kind !== 'shmem' ? [{ key: 'file', expected: 'no file on an anon mapping (file needs kind "shmem")' }] : []),
+    e.file !== undefined && e.kind !== 'shmem' ? [{ key: 'file', expected: 'no file on an anon mapping (file needs kind "shmem")' }] : [],
+  ),
   munmap: event('munmap', range),
   mprotect: event('mprotect', { ...range, write: Bool }),
   mremap: event('mremap', { ...range, newAddr: PageAddr }),

@@ -26,7 +26,9 @@ describe('log header', () => {
 
   test('settings keys are the sysctl keys, with their values checked; dotted keys are quoted in paths', () => {
     expect(brief({ ...exampleHeader, settings: { 'thp.enabled': 'sometimes' } })).toEqual(['$.settings["thp.enabled"]: one of always, madvise, never']);
-    expect(brief({ ...exampleHeader, settings: { 'thp.enable': 'always' } })[0]).toMatch(/^\$\.settings\["thp\.enable"\]: no field "thp\.enable" in settings \(did you mean "thp\.enabled"\?/);
+    expect(brief({ ...exampleHeader, settings: { 'thp.enable': 'always' } })[0]).toMatch(
+      /^\$\.settings\["thp\.enable"\]: no field "thp\.enable" in settings \(did you mean "thp\.enabled"\?/,
+    );
   });
 
   test('a hand-written header may leave out settings and the workload params', () => {

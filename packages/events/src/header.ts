@@ -32,9 +32,15 @@ export const Machine = object(
       const perNode = m.memory / m.nodes;
       if (m.cma >= m.memory) out.push({ key: 'cma', expected: `a CMA size below machine.memory (${m.memory})` });
       else if (m.memory % (m.nodes * MIB_4) !== 0) {
-        out.push({ key: 'memory', expected: `a multiple of ${m.nodes} node${m.nodes === 1 ? '' : 's'} × 4 MiB (${m.nodes * MIB_4}): every node gets whole 4 MiB (order-10) blocks` });
+        out.push({
+          key: 'memory',
+          expected: `a multiple of ${m.nodes} node${m.nodes === 1 ? '' : 's'} × 4 MiB (${m.nodes * MIB_4}): every node gets whole 4 MiB (order-10) blocks`,
+        });
       } else if (m.cma > perNode - HPAGE_PMD_SIZE) {
-        out.push({ key: 'cma', expected: `at most ${perNode - HPAGE_PMD_SIZE} (node 0's ${perNode} bytes less its first 2 MiB pageblock: the CMA area lies at the end of node 0)` });
+        out.push({
+          key: 'cma',
+          expected: `at most ${perNode - HPAGE_PMD_SIZE} (node 0's ${perNode} bytes less its first 2 MiB pageblock: the CMA area lies at the end of node 0)`,
+        });
       }
       return out;
     },

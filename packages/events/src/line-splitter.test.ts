@@ -12,16 +12,25 @@ function split(chunks: readonly string[]): { lines: RawLine[]; total: number; bl
 
 describe('line splitting', () => {
   test('CRLF endings are stripped', () => {
-    expect(split(['a\r\nb\r\n']).lines).toEqual([{ line: 1, text: 'a' }, { line: 2, text: 'b' }]);
+    expect(split(['a\r\nb\r\n']).lines).toEqual([
+      { line: 1, text: 'a' },
+      { line: 2, text: 'b' },
+    ]);
   });
 
   test('a final line without newline is still a line', () => {
-    expect(split(['a\nb']).lines).toEqual([{ line: 1, text: 'a' }, { line: 2, text: 'b' }]);
+    expect(split(['a\nb']).lines).toEqual([
+      { line: 1, text: 'a' },
+      { line: 2, text: 'b' },
+    ]);
   });
 
   test('blank lines are skipped but keep line numbers true', () => {
     const r = split(['\na\n  \r\n\nb\n']);
-    expect(r.lines).toEqual([{ line: 2, text: 'a' }, { line: 5, text: 'b' }]);
+    expect(r.lines).toEqual([
+      { line: 2, text: 'a' },
+      { line: 5, text: 'b' },
+    ]);
     expect(r).toMatchObject({ total: 5, blank: 3 });
   });
 
@@ -30,7 +39,10 @@ describe('line splitting', () => {
   });
 
   test('lines split across chunks come out whole', () => {
-    expect(split(['{"ty', 'pe":', '"x"}\n{', '}']).lines).toEqual([{ line: 1, text: '{"type":"x"}' }, { line: 2, text: '{}' }]);
+    expect(split(['{"ty', 'pe":', '"x"}\n{', '}']).lines).toEqual([
+      { line: 1, text: '{"type":"x"}' },
+      { line: 2, text: '{}' },
+    ]);
   });
 
   test('any chunking of a text gives the same lines', () => {

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import {
-  decodeEventsText, decodeLogText, exampleEvents, exampleHeader, openJsonlWriter, readLogText, stableStringify, validateLog,
+  decodeEventsText,
+  decodeLogText,
+  exampleEvents,
+  exampleHeader,
+  openJsonlWriter,
+  readLogText,
+  stableStringify,
+  validateLog,
   validateLogText,
 } from './index.js';
 
@@ -46,7 +53,9 @@ describe('reading a log held in memory', () => {
     expect(isRight(ok) && ok.right.header).toEqual(exampleHeader);
     expect(isRight(ok) && ok.right.events.map((e) => e.event)).toEqual(Object.values(exampleEvents));
     const bad = decodeLogText([...lines, '{"type":"exit"}'], { name: 's1' });
-    expect(isLeft(bad) && bad.left.errors[0]?.message).toBe(`s1:${lines.length + 1}: at $.pid: expected a positive integer (pid), got nothing (the field is missing)`);
+    expect(isLeft(bad) && bad.left.errors[0]?.message).toBe(
+      `s1:${lines.length + 1}: at $.pid: expected a positive integer (pid), got nothing (the field is missing)`,
+    );
   });
 
   test('the strict in-memory readers error at the first bad line', async () => {

@@ -43,7 +43,9 @@ describe('observations', () => {
 
   test('a bad observation names its field', () => {
     expect(errorsOf(Observation, { seq: -1, type: 'khugepaged_scan', result: 'OK' })).toEqual(['$.seq: a non-negative integer', '$.result: a SCAN_* code']);
-    expect(errorsOf(Observation, { seq: 1, type: 'sample', metrics: { ...metrics, hugeCoverage: 2 } })).toEqual(['$.metrics.hugeCoverage: a fraction from 0 to 1']);
+    expect(errorsOf(Observation, { seq: 1, type: 'sample', metrics: { ...metrics, hugeCoverage: 2 } })).toEqual([
+      '$.metrics.hugeCoverage: a fraction from 0 to 1',
+    ]);
     expect(errorsOf(Observation, { seq: 1, type: 'thp_split' })[0]).toMatch(/^\$\.type: one of thp_fault_alloc, /);
   });
 
@@ -63,7 +65,16 @@ describe('summary.json', () => {
     logSha256: sha,
     events: 10,
     metrics,
-    outcomes: { thp_fault: outcome, split_page: outcome, split_pmd: outcome, collapse: outcome, migrate: outcome, cma_alloc: outcome, compact: outcome, cow: outcome },
+    outcomes: {
+      thp_fault: outcome,
+      split_page: outcome,
+      split_pmd: outcome,
+      collapse: outcome,
+      migrate: outcome,
+      cma_alloc: outcome,
+      compact: outcome,
+      cow: outcome,
+    },
     expectations: { passed: 1, failed: 1, failures: [{ seq: 7, line: 8, check: 'anonHugeBytes', expected: 2097152, actual: 0 }] },
     invariantViolations: 0,
   };

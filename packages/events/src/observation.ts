@@ -30,12 +30,10 @@ const Seq = NonNegativeInt;
 const ScanResult = t.refinement(t.string, (s) => /^SCAN_[A-Z0-9_]+$/.test(s), 'a SCAN_* code');
 
 function observation<K extends string, R extends t.Props, O extends t.Props = Record<never, never>>(type: K, required?: R, optional?: O) {
-  return object(
-    `a ${type} observation`,
-    { seq: Seq, type: constant(type), ...(required ?? ({} as R)) },
-    optional ?? ({} as O),
-    { exact: false, noun: `a "${type}" observation` },
-  );
+  return object(`a ${type} observation`, { seq: Seq, type: constant(type), ...(required ?? ({} as R)) }, optional ?? ({} as O), {
+    exact: false,
+    noun: `a "${type}" observation`,
+  });
 }
 
 const Caller = NonEmptyString;
@@ -79,10 +77,18 @@ export const observationCodecs = {
   ),
   cow_copy: observation('cow_copy', {}, { pid: Pid, addr: PageAddr, pages: NonNegativeInt }),
   cow_reuse: observation('cow_reuse', {}, { pid: Pid, addr: PageAddr }),
-  migrate: observation('migrate', { reason: NonEmptyString, result: NonEmptyString }, { cause: Str, pfn: NonNegativeInt, order: NonNegativeInt, newPfn: NonNegativeInt }),
+  migrate: observation(
+    'migrate',
+    { reason: NonEmptyString, result: NonEmptyString },
+    { cause: Str, pfn: NonNegativeInt, order: NonNegativeInt, newPfn: NonNegativeInt },
+  ),
   cma_alloc_success: observation('cma_alloc_success', {}, { pfn: NonNegativeInt, pages: NonNegativeInt, cma: Bool, handle: Str, tried: NonNegativeInt }),
   cma_alloc_fail: observation('cma_alloc_fail', { cause: NonEmptyString }, { pages: NonNegativeInt, cma: Bool, tried: NonNegativeInt }),
-  compact: observation('compact', {}, { node: NonNegativeInt, order: NonNegativeInt, migrated: NonNegativeInt, failed: NonNegativeInt, result: NonEmptyString }),
+  compact: observation(
+    'compact',
+    {},
+    { node: NonNegativeInt, order: NonNegativeInt, migrated: NonNegativeInt, failed: NonNegativeInt, result: NonEmptyString },
+  ),
   /** A fault that found no memory (VM_FAULT_OOM): the touch stops there. */
   oom: observation('oom', { pid: Pid, addr: PageAddr }),
   /** GUP refused by check_vma_flags (a writing pin/get/dio of a read-only VMA: EFAULT). */

@@ -44,17 +44,9 @@ export function finite(name: string, ...checks: readonly Check<number>[]): t.Typ
 const multipleOf = (unit: number, words: string): Check<number> => [(n) => n % unit === 0, words];
 
 /** A byte address or offset: page aligned, may be 0. */
-export const PageAddr = integer(
-  'a non-negative multiple of 4096',
-  [(n) => n >= 0, 'a non-negative integer'],
-  multipleOf(PAGE_SIZE, 'a multiple of 4096'),
-);
+export const PageAddr = integer('a non-negative multiple of 4096', [(n) => n >= 0, 'a non-negative integer'], multipleOf(PAGE_SIZE, 'a multiple of 4096'));
 /** A byte length: page aligned, at least one page. */
-export const PageLen = integer(
-  'a positive multiple of 4096',
-  [(n) => n > 0, 'a positive length (at least 4096)'],
-  multipleOf(PAGE_SIZE, 'a multiple of 4096'),
-);
+export const PageLen = integer('a positive multiple of 4096', [(n) => n > 0, 'a positive length (at least 4096)'], multipleOf(PAGE_SIZE, 'a multiple of 4096'));
 /** A byte size that may be 0 but is page aligned (swap, file size). */
 export const PageSize = PageAddr;
 export const Pid = integer('a positive integer (pid)', [(n) => n >= 1, 'a positive integer (pid)']);
@@ -94,12 +86,7 @@ export function constant<const V extends string | number | boolean>(value: V, na
 }
 
 /** A string or an integer (sysctl values before they are checked per key). */
-export const StringOrInt = leaf(
-  'a string or an integer',
-  (u): u is string | number => typeof u === 'string' || isSafeInteger(u),
-  'a string or an integer',
-  [],
-);
+export const StringOrInt = leaf('a string or an integer', (u): u is string | number => typeof u === 'string' || isSafeInteger(u), 'a string or an integer', []);
 
 /** Any JSON value (used for expected/actual of failed checks). */
 export const JsonValue = leaf('a JSON value', (u): u is unknown => u !== undefined, 'a JSON value', []);

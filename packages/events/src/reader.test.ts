@@ -6,8 +6,19 @@ import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import {
-  LogError, decodeEvents, exampleEvents, exampleHeader, formatReport, openJsonlWriter, readHeader, readLog, scanLog,
-  sha256File, validateLog, type LogItem, type WorkloadEvent,
+  LogError,
+  decodeEvents,
+  exampleEvents,
+  exampleHeader,
+  formatReport,
+  openJsonlWriter,
+  readHeader,
+  readLog,
+  scanLog,
+  sha256File,
+  validateLog,
+  type LogItem,
+  type WorkloadEvent,
 } from './index.js';
 
 let dir: string;
@@ -41,7 +52,11 @@ describe('reading a log file', () => {
     expect(report).toMatchObject({ ok: true, events: events.length, lines: events.length + 1, badLines: 0, errors: [] });
     expect(report.header).toEqual(exampleHeader);
     expect(report.eventsByType.spawn).toBe(1);
-    expect(report.sha256).toBe(createHash('sha256').update(await readFile(path)).digest('hex'));
+    expect(report.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    );
   });
 
   test('CRLF, blank lines and a last line without newline are read with true line numbers', async () => {
@@ -149,7 +164,8 @@ describe('reading a log file', () => {
       await w.writeLines([header]);
       for (let i = 0; i < N; i += 1000) {
         const batch: WorkloadEvent[] = [];
-        for (let j = i; j < i + 1000; j++) batch.push({ type: 'touch', pid: 1 + (j % 7), addr: (j % 4096) * 4096, len: 4096, write: j % 2 === 0, comment: 'é' });
+        for (let j = i; j < i + 1000; j++)
+          batch.push({ type: 'touch', pid: 1 + (j % 7), addr: (j % 4096) * 4096, len: 4096, write: j % 2 === 0, comment: 'é' });
         await w.writeValues(batch);
       }
       await w.close();
@@ -159,7 +175,11 @@ describe('reading a log file', () => {
       const report = await validateLog(path);
       expect(report).toMatchObject({ ok: true, events: N, lines: N + 1 });
       expect(report.eventsByType).toEqual({ touch: N });
-      expect(report.sha256).toBe(createHash('sha256').update(await readFile(path)).digest('hex'));
+      expect(report.sha256).toBe(
+        createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex'),
+      );
       expect(report.sha256).toBe(await sha256File(path));
     }, 60_000);
 

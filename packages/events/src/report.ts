@@ -45,7 +45,10 @@ export class ReportBuilder {
   private readonly errors: LineError[] = [];
   private readonly maxErrors: number;
 
-  constructor(readonly file: string, options: ValidateOptions = {}) {
+  constructor(
+    readonly file: string,
+    options: ValidateOptions = {},
+  ) {
     this.maxErrors = Math.max(0, options.maxErrors ?? DEFAULT_MAX_ERRORS);
   }
 

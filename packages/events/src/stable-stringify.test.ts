@@ -15,16 +15,14 @@ function shuffleKeys(v: unknown, rnd: () => number): unknown {
 
 describe('stableStringify', () => {
   test('keys are sorted at every depth and arrays keep their order', () => {
-    expect(stableStringify({ b: 1, a: [3, { z: 1, y: 2 }, 1], c: { e: null, d: 'x' } })).toBe(
-      '{"a":[3,{"y":2,"z":1},1],"b":1,"c":{"d":"x","e":null}}',
-    );
+    expect(stableStringify({ b: 1, a: [3, { z: 1, y: 2 }, 1], c: { e: null, d: 'x' } })).toBe('{"a":[3,{"y":2,"z":1},1],"b":1,"c":{"d":"x","e":null}}');
   });
 
   test('the same value with keys inserted in any order gives the same bytes', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.integer(), (v, seed) => {
         let s = seed;
-        const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+        const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
         expect(stableStringify(shuffleKeys(v, rnd))).toBe(stableStringify(v));
       }),
     );

@@ -56,7 +56,12 @@ const balloonCounts = {
   splitFailures: NonNegativeInt,
 };
 export const BalloonCounts = object('balloon counts', balloonCounts, {}, { exact: false });
-export const BalloonRound = object('a balloon round', { round: PositiveInt, firstSeq: PositiveInt, ...balloonCounts, guestHugeCoverage: Fraction }, {}, { exact: false });
+export const BalloonRound = object(
+  'a balloon round',
+  { round: PositiveInt, firstSeq: PositiveInt, ...balloonCounts, guestHugeCoverage: Fraction },
+  {},
+  { exact: false },
+);
 /** What a log's hole punches and MADV_DONTNEEDs gave back: present only when it has any (the engine's balloon.ts says how each is measured). */
 export const BalloonSummary = object(
   'a balloon summary',

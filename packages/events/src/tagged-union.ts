@@ -6,8 +6,7 @@ import { isRight } from 'fp-ts/lib/Either.js';
 
 export type Members = Readonly<Record<string, t.Mixed>>;
 
-export interface TaggedUnionCodec<M extends Members>
-  extends t.Type<t.TypeOf<M[keyof M]>, t.OutputOf<M[keyof M]>, unknown> {
+export interface TaggedUnionCodec<M extends Members> extends t.Type<t.TypeOf<M[keyof M]>, t.OutputOf<M[keyof M]>, unknown> {
   readonly tag: string;
   readonly members: M;
   readonly tags: readonly (keyof M & string)[];

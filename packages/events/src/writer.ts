@@ -165,7 +165,7 @@ class AtomicJsonlWriter implements JsonlWriter {
       if (this.failure === undefined) {
         try {
           const bytes = Buffer.from(text, 'utf8');
-          for (let off = 0; off < bytes.length; ) off += writeSync(this.handle.fd, bytes, off, bytes.length - off);
+          for (let off = 0; off < bytes.length;) off += writeSync(this.handle.fd, bytes, off, bytes.length - off);
         } catch (e) {
           this.failure = e;
         }

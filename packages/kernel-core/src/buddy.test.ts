@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Buddy,
-  MIGRATE_CMA,
-  MIGRATE_ISOLATE,
-  MIGRATE_MOVABLE,
-  MIGRATE_RECLAIMABLE,
-  MIGRATE_UNMOVABLE,
-  canStealFallback,
-} from './buddy.js';
+import { Buddy, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, canStealFallback } from './buddy.js';
 import { Frames, MAX_ORDER, PAGEBLOCK_NR, PG } from './frames.js';
 import { Ledger, site } from './ledger.js';
 
@@ -413,8 +405,7 @@ describe('buddy allocator: conservation', () => {
               const p = buddy.allocPages(o.order, o.mt, o.nid, { comp: o.comp, cma: o.cma });
               if (p >= 0) {
                 expect(p % (1 << o.order)).toBe(0);
-                if (o.mt !== MIGRATE_MOVABLE || !o.cma)
-                  expect(buddy.pageblockMigratetype(p)).not.toBe(MIGRATE_CMA);
+                if (o.mt !== MIGRATE_MOVABLE || !o.cma) expect(buddy.pageblockMigratetype(p)).not.toBe(MIGRATE_CMA);
                 live.push({ pfn: p, order: o.order });
                 liveFrames += 1 << o.order;
               }

@@ -146,8 +146,7 @@ export class Buddy {
     this.cmaEnd = fpn;
     this.cmaStart = fpn - cmaFrames;
     this.pageblocks = initPageblocks(frames.flags, frames.nr, MIGRATE_MOVABLE);
-    for (let pfn = this.cmaStart; pfn < this.cmaEnd; pfn += PAGEBLOCK_NR)
-      setPageblockMigratetypeFlag(this.pageblocks, pfn, MIGRATE_CMA);
+    for (let pfn = this.cmaStart; pfn < this.cmaEnd; pfn += PAGEBLOCK_NR) setPageblockMigratetypeFlag(this.pageblocks, pfn, MIGRATE_CMA);
     this.freeHead = new Int32Array(nodes * MIGRATE_TYPES * NR_PAGE_ORDERS).fill(-1);
     this.nrFreeBlocks = new Int32Array(nodes * MIGRATE_TYPES * NR_PAGE_ORDERS);
     this.freeByNodeMt = new Float64Array(nodes * MIGRATE_TYPES);
@@ -453,7 +452,6 @@ export class Buddy {
     if (compound && order >= 2) clearLargeFields(f, pfn);
   }
 
-
   // ------------------------------------------------------------------ free
 
   /**
@@ -627,7 +625,7 @@ export class Buddy {
     const h = this.freeBlockContaining(start);
     if (h >= 0 && h + (1 << f.order(h)) >= end) return PAGEBLOCK_NR;
     let free = 0;
-    for (let p = start; p < end; ) {
+    for (let p = start; p < end;) {
       if ((f.flags[p]! & BUDDY_BIT) !== 0) {
         const n = 1 << f.order(p);
         free += n;
@@ -643,7 +641,7 @@ export class Buddy {
     const end = start + PAGEBLOCK_NR;
     const movable = (1 << PG.lru) | (1 << PG.movable_ops);
     let n = 0;
-    for (let p = start; p < end; ) {
+    for (let p = start; p < end;) {
       const fl = f.flags[p]!;
       if ((fl & BUDDY_BIT) !== 0) {
         p += 1 << f.order(p);
@@ -670,7 +668,7 @@ export class Buddy {
   private movePageblockFreePages(start: number, from: number, to: number): void {
     const f = this.frames;
     const end = start + PAGEBLOCK_NR;
-    for (let p = start; p < end; ) {
+    for (let p = start; p < end;) {
       if ((f.flags[p]! & BUDDY_BIT) !== 0) {
         const o = f.order(p);
         this.delFromFreeList(p, o, from);
@@ -810,9 +808,8 @@ export class Buddy {
   }
 
   private rangeIsolatedAndFree(startPfn: number, endPfn: number): boolean {
-    for (let pb = pageblockStartPfn(startPfn); pb < endPfn; pb += PAGEBLOCK_NR)
-      if (this.pageblockMigratetype(pb) !== MIGRATE_ISOLATE) return false;
-    for (let p = startPfn; p < endPfn; ) {
+    for (let pb = pageblockStartPfn(startPfn); pb < endPfn; pb += PAGEBLOCK_NR) if (this.pageblockMigratetype(pb) !== MIGRATE_ISOLATE) return false;
+    for (let p = startPfn; p < endPfn;) {
       const h = this.freeBlockContaining(p);
       if (h < 0) return false;
       p = h + (1 << this.frames.order(h));
@@ -834,7 +831,7 @@ export class Buddy {
       this.ledger.spinLockIrqSave(SITE_ISOLATE_FREEPAGES_RANGE);
       this.ledger.spinUnlockIrqRestore();
     }
-    for (let p = startPfn; p < endPfn; ) {
+    for (let p = startPfn; p < endPfn;) {
       const h = this.freeBlockContaining(p);
       const o = f.order(h);
       const blockEnd = h + (1 << o);
@@ -851,7 +848,7 @@ export class Buddy {
 
   /** First pfn of [startPfn, endPfn) that is not free, or -1 (alloc_contig_pages' pfn_range_valid_contig helper). */
   firstNonFree(startPfn: number, endPfn: number): number {
-    for (let p = startPfn; p < endPfn; ) {
+    for (let p = startPfn; p < endPfn;) {
       const h = this.freeBlockContaining(p);
       if (h < 0) return p;
       p = h + (1 << this.frames.order(h));
@@ -919,8 +916,7 @@ export class Buddy {
     const lo = nid ?? 0;
     const hi = nid === undefined ? this.nodes : nid + 1;
     for (let node = lo; node < hi; node++)
-      for (let mt = 0; mt < MIGRATE_ISOLATE; mt++)
-        for (let o = Math.max(order, 0); o <= MAX_ORDER; o++) n += this.nrFree(node, mt, o) * (1 << o);
+      for (let mt = 0; mt < MIGRATE_ISOLATE; mt++) for (let o = Math.max(order, 0); o <= MAX_ORDER; o++) n += this.nrFree(node, mt, o) * (1 << o);
     return n;
   }
 
@@ -974,8 +970,7 @@ export class Buddy {
             if (f.order(p) !== o) say(`${where}: buddy_order ${f.order(p)}`);
             if ((p & ((1 << o) - 1)) !== 0) say(`${where}: not aligned to its order`);
             if (this.nodeOf(p) !== nid) say(`${where}: belongs to node ${this.nodeOf(p)}`);
-            if (this.pageblockMigratetype(p) !== mt)
-              say(`${where}: pageblock is ${MIGRATETYPE_NAMES[this.pageblockMigratetype(p)] ?? '?'}`);
+            if (this.pageblockMigratetype(p) !== mt) say(`${where}: pageblock is ${MIGRATETYPE_NAMES[this.pageblockMigratetype(p)] ?? '?'}`);
             if (o > PAGEBLOCK_ORDER && this.pageblockMigratetype(p + PAGEBLOCK_NR) !== mt)
               say(`${where}: order-${o} block spans pageblocks of different types`);
             prev = p;
@@ -989,7 +984,7 @@ export class Buddy {
     // 2. the frames
     let freeWalk = 0;
     let poisonedFree = 0;
-    for (let p = 0; p < nr; ) {
+    for (let p = 0; p < nr;) {
       const fl = f.flags[p]!;
       if ((fl & BUDDY_BIT) === 0) {
         if (p === 0 && (fl & (1 << PG.reserved)) === 0) say('pfn 0 (zero page) lost PG_reserved');

@@ -15,7 +15,6 @@ const A = 64 * MB;
 
 const run = (events: WorkloadEvent[], k: Kernel): Kernel => applyChecked(k, events);
 
-
 /** munmap events for every page of [0, n) of the mapping at A except `keep`. */
 function unmapAllBut(n: number, keep: number[]): WorkloadEvent[] {
   const out: WorkloadEvent[] = [];
@@ -109,7 +108,13 @@ describe('alloc_contig / CMA', () => {
     expect(k.drivers.has('c')).toBe(false);
     expect(pfnAt(k, 1, A)).toBe(pfn);
 
-    run([{ type: 'unpin', handle: 'h' }, { type: 'alloc_contig', pages: 2048, cma: true, handle: 'c' }], k);
+    run(
+      [
+        { type: 'unpin', handle: 'h' },
+        { type: 'alloc_contig', pages: 2048, cma: true, handle: 'c' },
+      ],
+      k,
+    );
     expect(k.outcomes.get('cma_alloc').ok).toBe(1);
     const d = k.drivers.get('c')!;
     expect(d.contig).toBe(true);
@@ -207,7 +212,13 @@ describe('S13: a compressed-swap page in a movable pageblock', () => {
     expect(moved < 1024 || moved >= 2048).toBe(true);
     expect(k.frames.content[moved]).toBe(data);
     expect(k.drivers.get('c')!.pfns[0]).toBe(1024);
-    run([{ type: 'driver_free', handle: 'z' }, { type: 'free_contig', handle: 'c' }], k);
+    run(
+      [
+        { type: 'driver_free', handle: 'z' },
+        { type: 'free_contig', handle: 'c' },
+      ],
+      k,
+    );
     expect(k.drivers.size).toBe(0);
   });
 

@@ -325,7 +325,8 @@ function orderAvailable(k: Kernel, order: number, nid: number): boolean {
 function compactNode(k: Kernel, order: number, nid: number): void {
   const f = k.frames;
   const b = k.buddy;
-  let migrated = 0, failed = 0;
+  let migrated = 0,
+    failed = 0;
   const done = (result: CompactResult) => {
     k.outcomes.record('compact', result === 'COMPACT_SUCCESS', result === 'COMPACT_SUCCESS' ? undefined : result);
     pinnedState(k).compact[result]!++;
@@ -335,7 +336,8 @@ function compactNode(k: Kernel, order: number, nid: number): void {
   // __compaction_suitable: compaction needs room for the copies (compact_gap = 2 << order).
   if (b.freeFrames(nid) < 2 << order) return done('COMPACT_SKIPPED');
 
-  const start = b.nodeStartPfn(nid), end = b.nodeEndPfn(nid);
+  const start = b.nodeStartPfn(nid),
+    end = b.nodeEndPfn(nid);
   let migrateBlock = start;
   let freeBlock = end - PAGEBLOCK_NR;
   const freepages: number[] = [];
@@ -348,7 +350,7 @@ function compactNode(k: Kernel, order: number, nid: number): void {
       const mt = b.pageblockMigratetype(blk);
       if (mt !== MIGRATE_MOVABLE && mt !== MIGRATE_CMA) continue; // suitable_migration_target
       k.ledger.spinLockIrqSave(ISOLATE_FREEPAGES);
-      for (let p = blk; p < blk + PAGEBLOCK_NR; ) {
+      for (let p = blk; p < blk + PAGEBLOCK_NR;) {
         if (!b.isFreeBlockHead(p)) {
           p++;
           continue;
@@ -389,7 +391,7 @@ function compactNode(k: Kernel, order: number, nid: number): void {
   for (; migrateBlock < end && migrateBlock <= freeBlock && !outOfTargets; migrateBlock += PAGEBLOCK_NR) {
     if (b.pageblockMigratetype(migrateBlock) === MIGRATE_ISOLATE) continue;
     // isolate_migratepages_block + migrate_pages over one pageblock.
-    for (let p = migrateBlock; p < migrateBlock + PAGEBLOCK_NR && !outOfTargets; ) {
+    for (let p = migrateBlock; p < migrateBlock + PAGEBLOCK_NR && !outOfTargets;) {
       if (b.isFreeBlockHead(p)) {
         p += 1 << f.order(p);
         continue;
@@ -460,7 +462,7 @@ function nextPow2(n: number): number {
  */
 function rangeValid(k: Kernel, s: number, e: number): boolean {
   const f = k.frames;
-  for (let p = s; p < e; ) {
+  for (let p = s; p < e;) {
     if (k.buddy.isFreeBlockHead(p)) {
       p += 1 << f.order(p);
       continue;
@@ -485,7 +487,7 @@ function allocContigRange(k: Kernel, s: number, e: number): ContigFailure | null
     if (cause === null) cause = c;
   };
   const target: MigrateTarget = { avoidRange: [s, e], nid: k.nid(s) };
-  for (let p = s; p < e; ) {
+  for (let p = s; p < e;) {
     if (b.isFreeBlockHead(p)) {
       p += 1 << f.order(p);
       continue;

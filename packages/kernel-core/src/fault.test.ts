@@ -105,7 +105,13 @@ describe('partial munmap and the deferred split queue', () => {
     ]);
     expect(k.outcomes.get('split_page').reasons).toEqual({ pinned: 1 });
     expect(k.waste.measure(k).wasteByCause['split-blocked']).toBe(MB);
-    run([{ type: 'unpin', handle: 'h' }, { type: 'reclaim', pages: 1 }], k);
+    run(
+      [
+        { type: 'unpin', handle: 'h' },
+        { type: 'reclaim', pages: 1 },
+      ],
+      k,
+    );
     expect(k.waste.measure(k).wasteBytes).toBe(0);
   });
 });

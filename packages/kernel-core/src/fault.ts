@@ -323,4 +323,3 @@ function onlyPmdMapped(k: Kernel, head: number): boolean {
   for (let j = 0; j < HPAGE_PMD_NR; j++) if (f.mapcount[head + j] !== 0) return false;
   return true;
 }
-

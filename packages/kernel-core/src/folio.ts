@@ -55,7 +55,8 @@ export function pagesMapped(f: PolicyFrames, head: number): number {
 export function partiallyMapped(f: PolicyFrames, head: number): boolean {
   const n = f.nrPages(head);
   if (entireMapcount(f, head) > 0) return false;
-  let mapped = false, unmapped = false;
+  let mapped = false,
+    unmapped = false;
   for (let i = 0; i < n; i++) {
     if (f.mapcount[head + i]! > 0) mapped = true;
     else unmapped = true;

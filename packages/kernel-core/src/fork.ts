@@ -150,4 +150,3 @@ export function exit(k: Kernel, mm: MM): void {
   }
   k.mms.delete(mm.pid);
 }
-

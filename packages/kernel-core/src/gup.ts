@@ -55,14 +55,15 @@ export function gupRange(k: Kernel, mm: MM, req: GupRequest, kind: GupKind): Int
   const pfns = new Int32Array(n);
   if (kind === 'pin') mm.hasPinned = true;
   let a = req.addr;
-  for (let j = 0; j < n; ) {
+  for (let j = 0; j < n;) {
     const vma = mm.findVma(a);
     if (!vma) throw new ModelInputError('addr', `a range inside mappings of pid ${mm.pid}`, a);
     const pt = mm.pt(a);
     // 5.8 (gupBreaksCow): any GUP of a private mapping is a write as far as faulting goes, and GUP-fast only takes
     // writable entries, so the page is the process's own before it is grabbed; shared (shmem) mappings are not CoW.
     const write = req.write || (k.params.gupBreaksCow && vma.kind === 'anon');
-    let present = pt !== undefined && (pt.pmd > 0 ? !write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!write || pteWrite(pt.ptes[pteIndex(a)]!)));
+    let present =
+      pt !== undefined && (pt.pmd > 0 ? !write || pteWrite(pt.pmd) : ptePresent(pt.ptes[pteIndex(a)]!) && (!write || pteWrite(pt.ptes[pteIndex(a)]!)));
     // gup_must_unshare: a R/O pin of a possibly shared anon page leaves the fast path for an unshare fault.
     const unshare = kind === 'pin' && !req.write && vma.kind === 'anon' && k.params.anonExclusive;
     if (unshare && present && mustUnshare(k, pt!.pmd > 0 ? ptePfn(pt!.pmd) : ptePfn(pt!.ptes[pteIndex(a)]!))) present = false;
@@ -133,7 +134,7 @@ export function gupFailed(k: Kernel, mm: MM, addr: number, len: number, via: 'pi
  */
 export function gupRefused(k: Kernel, mm: MM, addr: number, len: number, write: boolean, via: 'pin' | 'get' | 'dio', n = 1): boolean {
   if (!write) return false;
-  for (let a = addr; a < addr + len; ) {
+  for (let a = addr; a < addr + len;) {
     const vma = mm.findVma(a)!;
     if (!vma.write) {
       gupFailed(k, mm, addr, len, via, 'EFAULT', n);

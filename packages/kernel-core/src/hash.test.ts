@@ -3,7 +3,7 @@ import { hash64, hashStructPage } from './hash.js';
 
 const M = { 'v3.13': 0x9e37fffffffc0001n, 'v4.7': 0x61c8864680b583ebn } as const;
 const big = (hi: number, lo: number, bits: number, mult: keyof typeof M) =>
-  Number((((BigInt(hi) << 32n) | BigInt(lo)) * M[mult] & 0xffffffffffffffffn) >> BigInt(64 - bits));
+  Number(((((BigInt(hi) << 32n) | BigInt(lo)) * M[mult]) & 0xffffffffffffffffn) >> BigInt(64 - bits));
 
 describe('hash_64 / hash_ptr (include/linux/hash.h)', () => {
   it('is the top `bits` bits of the 64-bit product with the era multiplier, for any key and 1..32 bits', () => {
@@ -11,14 +11,16 @@ describe('hash_64 / hash_ptr (include/linux/hash.h)', () => {
     const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s);
     for (const mult of ['v3.13', 'v4.7'] as const)
       for (let i = 0; i < 3000; i++) {
-        const hi = next(), lo = next(), bits = 1 + (i % 32);
+        const hi = next(),
+          lo = next(),
+          bits = 1 + (i % 32);
         expect(hash64(hi, lo, bits, mult)).toBe(big(hi, lo, bits, mult));
       }
   });
 
   it('hashes a struct page at VMEMMAP_START + pfn * 64', () => {
     for (const pfn of [0, 1, 511, 4096, 1 << 20, (1 << 26) + 3])
-      expect(hashStructPage(pfn, 10, 'v3.13')).toBe(Number(((0xffffea0000000000n + BigInt(pfn) * 64n) * M['v3.13'] & 0xffffffffffffffffn) >> 54n));
+      expect(hashStructPage(pfn, 10, 'v3.13')).toBe(Number((((0xffffea0000000000n + BigInt(pfn) * 64n) * M['v3.13']) & 0xffffffffffffffffn) >> 54n));
   });
 
   it("the 2013 bit-sparse multiplier spreads consecutive struct pages over 128 of 1024 buckets, v4.7's over all", () => {

@@ -45,8 +45,14 @@ export const STRUCT_PAGE_SIZE = 64;
 export function hash64(hi: number, lo: number, bits: number, mult: HashMultiplier = 'v3.13'): number {
   if (!Number.isInteger(bits) || bits < 1 || bits > 32) throw new RangeError(`hash64: bits ${bits} is not in 1..32`);
   const m = LIMBS[mult];
-  const a0 = lo & 0xffff, a1 = lo >>> 16, a2 = hi & 0xffff, a3 = hi >>> 16;
-  const m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3];
+  const a0 = lo & 0xffff,
+    a1 = lo >>> 16,
+    a2 = hi & 0xffff,
+    a3 = hi >>> 16;
+  const m0 = m[0],
+    m1 = m[1],
+    m2 = m[2],
+    m3 = m[3];
   // Schoolbook product modulo 2^64: each column below 2^35, exact in a double.
   let c = a0 * m0;
   c = Math.floor(c / 65536) + a0 * m1 + a1 * m0;

@@ -17,8 +17,18 @@ export * from './split.js';
 // (these names shadow the Kernel-typed ones of split.js and nr_pages_mapped.js).
 export * from './policy_ctx.js';
 export {
-  addNrPagesMapped, clearCompoundHead, folioMappings, grabFolioRefs, makeTailIndependent, moveDriverPage, putFolioRef,
-  rmapPmdBecomesPtes, splitAndRecord, splitFolioFrozen, splitHugePmdLocked, subNrPagesMapped,
+  addNrPagesMapped,
+  clearCompoundHead,
+  folioMappings,
+  grabFolioRefs,
+  makeTailIndependent,
+  moveDriverPage,
+  putFolioRef,
+  rmapPmdBecomesPtes,
+  splitAndRecord,
+  splitFolioFrozen,
+  splitHugePmdLocked,
+  subNrPagesMapped,
 } from './policy_ctx.js';
 export * from './syscalls.js';
 export * from './waste.js';
@@ -32,8 +42,25 @@ export * from './testing/reference.js';
 export * from './testing/replay.js';
 export * from './testing/scenarios.js';
 export { khugepagedStats, KHUGEPAGED_CC, MADV_COLLAPSE_CC, type CollapseControl, type ScanReport, type ScanResult } from './khugepaged.js';
-export { migrateFolio, migrateLongtermUnpinnable, moveGupPinnedFolio, type MigrateCause, type MigrateReason, type MigrateResult, type MigrateTarget } from './migrate.js';
-export { MAX_CONTIG_CANDIDATES, PG_ZBUD, driverMigrateTarget, driverPageHandle, folioPagePinned, reclaimDriverPage, type CompactResult, type ContigFailure } from './compaction.js';
+export {
+  migrateFolio,
+  migrateLongtermUnpinnable,
+  moveGupPinnedFolio,
+  type MigrateCause,
+  type MigrateReason,
+  type MigrateResult,
+  type MigrateTarget,
+} from './migrate.js';
+export {
+  MAX_CONTIG_CANDIDATES,
+  PG_ZBUD,
+  driverMigrateTarget,
+  driverPageHandle,
+  folioPagePinned,
+  reclaimDriverPage,
+  type CompactResult,
+  type ContigFailure,
+} from './compaction.js';
 export { hwpoisonedAddresses, memoryFailurePfn, type MemoryFailureResult } from './memory_failure.js';
 export { ksmStats } from './ksm.js';
 export * from './testing/streams.js';

@@ -13,16 +13,7 @@ import { ZERO_PFN } from './rmap.js';
 import { guardViolations } from './shmem_guard.js';
 
 /** Which invariant a violation breaks: a name scripts and the engine can match without reading prose. */
-export type InvariantName =
-  | 'buddy'
-  | 'mapping'
-  | 'page_table_used'
-  | 'folio'
-  | 'mapcount'
-  | 'refcount'
-  | 'swap_count'
-  | 'shmem_guard'
-  | 'content';
+export type InvariantName = 'buddy' | 'mapping' | 'page_table_used' | 'folio' | 'mapcount' | 'refcount' | 'swap_count' | 'shmem_guard' | 'content';
 
 export interface InvariantViolation {
   readonly invariant: InvariantName;
@@ -90,9 +81,11 @@ export function checkInvariants(k: Kernel): InvariantViolation[] {
     }
     let implied = maps + (f.test(head, PG.shmem) ? nr : 0) + pincount(f, head);
     if (tailPins && nr > 1) for (let i = 1; i < nr; i++) implied += f.mapcount[head + i]!;
-    if (f.refcount[head]! < implied) push('refcount', `folio ${head}: refcount ${f.refcount[head]} below the ${implied} its mappings, page cache and pins imply`);
+    if (f.refcount[head]! < implied)
+      push('refcount', `folio ${head}: refcount ${f.refcount[head]} below the ${implied} its mappings, page cache and pins imply`);
   });
-  for (const [slot, n] of swapRefs) if (k.swap.count[slot] !== n) push('swap_count', `swap slot ${slot}: count ${k.swap.count[slot]} but ${n} swap PTEs refer to it`);
+  for (const [slot, n] of swapRefs)
+    if (k.swap.count[slot] !== n) push('swap_count', `swap slot ${slot}: count ${k.swap.count[slot]} but ${n} swap PTEs refer to it`);
   for (const mm of k.mms.values()) {
     // A device write the design let go astray (GUP vs. CoW: gup.ts dmaWrite) is its outcome, counted there, not a model error.
     const bad = contentMismatch(k, mm, undefined, k.incoherentDmaTokens);

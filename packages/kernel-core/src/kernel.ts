@@ -161,7 +161,8 @@ export class Kernel {
     settings: Partial<Settings> = {},
   ) {
     const nr = config.memory / PAGE_SIZE;
-    if (!Number.isInteger(nr) || nr < 1024 * config.nodes) throw new ModelInputError('machine.memory', 'at least 4 MiB per node, a multiple of 4 KiB', config.memory);
+    if (!Number.isInteger(nr) || nr < 1024 * config.nodes)
+      throw new ModelInputError('machine.memory', 'at least 4 MiB per node, a multiple of 4 KiB', config.memory);
     this.frames = new Frames(nr);
     this.nodes = config.nodes;
     this.framesPerNode = Math.floor(nr / config.nodes);
@@ -312,7 +313,8 @@ export class Kernel {
     if (!f.test(head, PG.deferred)) return;
     if (locked) this.ledger.spinLockIrqSave(SPLIT_QUEUE);
     f.flags[head] = f.flags[head]! & ~(1 << PG.deferred);
-    const p = f.lruPrev[head + 2]!, n = f.lruNext[head + 2]!;
+    const p = f.lruPrev[head + 2]!,
+      n = f.lruNext[head + 2]!;
     if (p >= 0) f.lruNext[p + 2] = n;
     else this.deferredHead = n;
     if (n >= 0) f.lruPrev[n + 2] = p;
@@ -352,4 +354,3 @@ const SPLIT_QUEUE = site('deferred_split_folio');
 /** Allocation options of user folios, shared rather than built per fault. */
 const GFP_COMP: AllocOpts = Object.freeze({ comp: true });
 const GFP_NOCOMP: AllocOpts = Object.freeze({ comp: false });
-

@@ -21,13 +21,25 @@ const A = 64 * MB; // 2 MiB aligned
 
 /** <= 5.7 (T49, design B45): only small exclusive pages collapse; 2 MiB CoW. */
 const ERA_45: Partial<ModelParams> = {
-  thpCow: 'huge', khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, follPin: false, thpMigration: false,
-  forkCopiesPinned: false, longtermMigratesCma: false, anonExclusive: false,
+  thpCow: 'huge',
+  khugepagedAccepts: 'exclusive',
+  khugepagedSwapIn: true,
+  follPin: false,
+  thpMigration: false,
+  forkCopiesPinned: false,
+  longtermMigratesCma: false,
+  anonExclusive: false,
 };
 /** 5.8 (T61, design B58): shared and PTE-mapped pages collapse up to max_ptes_shared. */
 const ERA_58: Partial<ModelParams> = {
-  thpCow: 'pte', khugepagedAccepts: 'shared', khugepagedSwapIn: true, follPin: true, thpMigration: true,
-  forkCopiesPinned: false, longtermMigratesCma: true, anonExclusive: false,
+  thpCow: 'pte',
+  khugepagedAccepts: 'shared',
+  khugepagedSwapIn: true,
+  follPin: true,
+  thpMigration: true,
+  forkCopiesPinned: false,
+  longtermMigratesCma: true,
+  anonExclusive: false,
 };
 
 /** A test kernel that checks invariants after every event and keeps every observation. */
@@ -91,9 +103,15 @@ describe('khugepaged collapse of small pages', () => {
     );
     const copies = k.ledger.totals().pageCopies;
     const sites = [
-      'collapse_huge_page.mmap_lock', 'collapse_huge_page.anon_vma_lock', 'collapse_huge_page.pmd_lock', 'collapse_huge_page.ptl',
-      '__collapse_huge_page_isolate.folio_trylock', '__collapse_huge_page_isolate.folio_isolate_lru',
-      '__collapse_huge_page_copy_succeeded.ptl', '__collapse_huge_page_copy_succeeded.free_page', 'hpage_collapse_scan_pmd.ptl',
+      'collapse_huge_page.mmap_lock',
+      'collapse_huge_page.anon_vma_lock',
+      'collapse_huge_page.pmd_lock',
+      'collapse_huge_page.ptl',
+      '__collapse_huge_page_isolate.folio_trylock',
+      '__collapse_huge_page_isolate.folio_isolate_lru',
+      '__collapse_huge_page_copy_succeeded.ptl',
+      '__collapse_huge_page_copy_succeeded.free_page',
+      'hpage_collapse_scan_pmd.ptl',
     ];
     for (const s of sites) expect(k.ledger.atSite(site(s)), s).toBe(0);
     run({ type: 'khugepaged' });
@@ -119,18 +137,31 @@ describe('khugepaged collapse of small pages', () => {
       { type: 'khugepaged', passes: 2 },
     );
     expect(scans().map((o) => [o.pid, (o.addr as number) - A])).toEqual([
-      [1, 0], [1, PMD], [2, 0], [2, PMD],
+      [1, 0],
+      [1, PMD],
+      [2, 0],
+      [2, PMD],
     ]);
     run({ type: 'khugepaged', passes: 2 });
     // The third range of pid 2, then the end of the list, from the head again.
-    expect(scans().slice(4).map((o) => [o.pid, (o.addr as number) - A])).toEqual([
-      [2, 2 * PMD], [1, 0], [1, PMD], [2, 0],
+    expect(
+      scans()
+        .slice(4)
+        .map((o) => [o.pid, (o.addr as number) - A]),
+    ).toEqual([
+      [2, 2 * PMD],
+      [1, 0],
+      [1, PMD],
+      [2, 0],
     ]);
   });
 });
 
 describe('khugepaged refusals', () => {
-  for (const [era, params] of [['4.5', ERA_45], ['5.8', ERA_58]] as const) {
+  for (const [era, params] of [
+    ['4.5', ERA_45],
+    ['5.8', ERA_58],
+  ] as const) {
     it(`S19: one page with an extra GUP reference refuses the range with SCAN_PAGE_COUNT (${era} era, and MADV_COLLAPSE)`, () => {
       const { k, run, lastScan, obs } = lab({ params });
       run(...smallPages(), { type: 'get', pid: 1, addr: A + 100 * KB4, len: KB4, handle: 'dio' });
@@ -353,7 +384,11 @@ describe('S1: a half-shared PTE-mapped THP', () => {
 
   it('a policy with false negatives collapses it anyway, and the divergence from the precise answer is counted', () => {
     // The C610 answer for S1's F (folio_likely_mapped_shared): page 0 is unmapped, so "not shared".
-    const blind: SharednessPolicy = { ...refPreciseSharedness, id: 'test-blind', mappedShared: (k, pfn) => k.frames.order(k.frames.head(pfn)) === 0 && pageMapcount(k.frames, pfn) > 1 };
+    const blind: SharednessPolicy = {
+      ...refPreciseSharedness,
+      id: 'test-blind',
+      mappedShared: (k, pfn) => k.frames.order(k.frames.head(pfn)) === 0 && pageMapcount(k.frames, pfn) > 1,
+    };
     const { k, run, lastScan, obs } = s1({ policies: { sharedness: blind }, settings: { 'khugepaged.max_ptes_shared': 255 } });
     run({ type: 'khugepaged', pid: 1 });
     expect(lastScan(1)).toMatchObject({ result: 'SCAN_SUCCEED', shared: 0 });
@@ -361,9 +396,13 @@ describe('S1: a half-shared PTE-mapped THP', () => {
       expect.objectContaining({ pid: 1, addr: A, policyShared: 0, preciseShared: 256, falseNegatives: 256, falsePositives: 0 }),
     ]);
     expect(k.sharednessDivergence).toEqual({
-      questions: 257, falseNegatives: 256, falsePositives: 0,
+      questions: 257,
+      falseNegatives: 256,
+      falsePositives: 0,
       // The precise rule would have refused (256 > 255): the collapse copied 256 shared pages and zero-filled 255.
-      collapsesOnlyByPolicy: 1, duplicatedBytes: 256 * 4096, zeroFilledBytes: 255 * 4096,
+      collapsesOnlyByPolicy: 1,
+      duplicatedBytes: 256 * 4096,
+      zeroFilledBytes: 255 * 4096,
     });
   });
 });

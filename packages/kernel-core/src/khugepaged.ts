@@ -178,8 +178,18 @@ export function khugepaged(k: Kernel, passes: number, pid?: number): void {
 
 /** madvise_collapse's results that let it go on with the next range; any other stops it. */
 const MADV_COLLAPSE_CONTINUE = new Set<ScanResult>([
-  'SCAN_SUCCEED', 'SCAN_PMD_MAPPED', 'SCAN_PMD_NULL', 'SCAN_PTE_NON_PRESENT', 'SCAN_PAGE_RO', 'SCAN_LACK_REFERENCED_PAGE',
-  'SCAN_PAGE_NULL', 'SCAN_PAGE_COUNT', 'SCAN_PAGE_LOCK', 'SCAN_PAGE_COMPOUND', 'SCAN_PAGE_LRU', 'SCAN_DEL_PAGE_LRU',
+  'SCAN_SUCCEED',
+  'SCAN_PMD_MAPPED',
+  'SCAN_PMD_NULL',
+  'SCAN_PTE_NON_PRESENT',
+  'SCAN_PAGE_RO',
+  'SCAN_LACK_REFERENCED_PAGE',
+  'SCAN_PAGE_NULL',
+  'SCAN_PAGE_COUNT',
+  'SCAN_PAGE_LOCK',
+  'SCAN_PAGE_COMPOUND',
+  'SCAN_PAGE_LRU',
+  'SCAN_DEL_PAGE_LRU',
 ]);
 
 /**
@@ -255,7 +265,12 @@ function scanRange(k: Kernel, mm: MM, vma: Vma, base: number, cc: CollapseContro
   if (r.result === 'SCAN_SUCCEED') {
     r.result = collapseHugePage(k, mm, vma, base, r, cc);
     // A collapse the precise rule would have refused: its copies of shared data and its zero fill are the divergence's waste.
-    if (r.result === 'SCAN_SUCCEED' && cc.isKhugepaged && k.params.khugepagedAccepts === 'shared' && r.preciseShared > k.settings['khugepaged.max_ptes_shared']) {
+    if (
+      r.result === 'SCAN_SUCCEED' &&
+      cc.isKhugepaged &&
+      k.params.khugepagedAccepts === 'shared' &&
+      r.preciseShared > k.settings['khugepaged.max_ptes_shared']
+    ) {
       const d = k.sharednessDivergence;
       d.collapsesOnlyByPolicy++;
       d.duplicatedBytes += r.preciseShared * PAGE_SIZE;
@@ -305,14 +320,23 @@ function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): ScanRepo
   const sharedness = k.policies.sharedness;
   const nodeLoad = new Int32Array(k.nodes);
   // Sharedness questions asked in this scan: the policy's answers and the precise ones.
-  let asked = 0, policyShared = 0, preciseShared = 0, falseNeg = 0, falsePos = 0;
+  let asked = 0,
+    policyShared = 0,
+    preciseShared = 0,
+    falseNeg = 0,
+    falsePos = 0;
   // is_refcount_suitable is a folio property: ask once per run of PTEs into the same folio.
-  let lastHead = -1, lastSuitable = false;
+  let lastHead = -1,
+    lastSuitable = false;
 
   // The per-PTE rules, under the PTE lock: a plain loop (not a closure), since it runs for every PTE of every range.
   k.ledger.spinLock(SCAN_PTL);
   let result: ScanResult | null = null;
-  let none = 0, swap = 0, shared = 0, referenced = 0, writable = false;
+  let none = 0,
+    swap = 0,
+    shared = 0,
+    referenced = 0,
+    writable = false;
   const khugepagedSwapIn = k.params.khugepagedSwapIn;
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     const v = pt.ptes[i]!;
@@ -412,8 +436,14 @@ function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): ScanRepo
     d.falsePositives += falsePos;
     if (falseNeg > 0 || falsePos > 0) {
       k.emit({
-        type: 'sharedness.divergence', pid: mm.pid, addr: base, policy: sharedness.id,
-        policyShared, preciseShared, falseNegatives: falseNeg, falsePositives: falsePos,
+        type: 'sharedness.divergence',
+        pid: mm.pid,
+        addr: base,
+        policy: sharedness.id,
+        policyShared,
+        preciseShared,
+        falseNegatives: falseNeg,
+        falsePositives: falsePos,
       });
     }
   }
@@ -486,7 +516,10 @@ function isolatePtes(k: Kernel, pt: PageTable, cc: CollapseControl, iso: Isolate
   const maxNone = cc.isKhugepaged ? s['khugepaged.max_ptes_none'] : HPAGE_PMD_NR;
   const maxShared = cc.isKhugepaged ? s['khugepaged.max_ptes_shared'] : HPAGE_PMD_NR;
   const seenLarge = new Set<number>();
-  let none = 0, shared = 0, referenced = 0, writable = false;
+  let none = 0,
+    shared = 0,
+    referenced = 0,
+    writable = false;
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     const v = pt.ptes[i]!;
     if (isNoneOrZero(v)) {

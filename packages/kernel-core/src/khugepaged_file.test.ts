@@ -40,7 +40,7 @@ function collapse(k: Kernel, cc = KHUGEPAGED) {
 }
 
 describe('khugepaged on a shmem range split by a hole punch', () => {
-  it('re-collapses 511 present pages, filling the hole with one zeroed page (Kirill\'s objection)', () => {
+  it("re-collapses 511 present pages, filling the hole with one zeroed page (Kirill's objection)", () => {
     const k = punchedThp(splitOnPunch);
     run(k, [{ type: 'touch', pid: 1, addr: A + 8 * PS, len: 4 * PS, write: false }]); // some pages PTE-mapped again
     const free0 = k.buddy.freeFrames();

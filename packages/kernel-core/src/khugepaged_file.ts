@@ -73,7 +73,8 @@ export function collapseFileRange(k: Kernel, mm: MM, vma: Vma, base: number, cc:
   if (huge !== undefined && f.order(huge) === HPAGE_PMD_ORDER) {
     return { result: collapsePteMappedThp(k, mm, vma, base, huge, !cc.isKhugepaged), present: HPAGE_PMD_NR, none: 0, swap: 0 };
   }
-  if ((file.punchSplit.has(start) || file.collapseGuard.has(start)) && !k.policies.shmemTruncate.mayRecollapse(k, file.id, start)) return done(k, 'SCAN_FAIL', 0);
+  if ((file.punchSplit.has(start) || file.collapseGuard.has(start)) && !k.policies.shmemTruncate.mayRecollapse(k, file.id, start))
+    return done(k, 'SCAN_FAIL', 0);
 
   // hpage_collapse_scan_file
   const pages: number[] = [];

@@ -65,7 +65,14 @@ describe('ksm_scan', () => {
 
   it('a second scan merges a third identical page into the stable KSM page', () => {
     const k = run([...twoProcesses, { type: 'ksm_scan' }, { type: 'spawn', pid: 3 }, { type: 'mmap', pid: 3, addr: A, len: PAGE, kind: 'anon' }], testKernel());
-    run([{ type: 'madvise', pid: 3, addr: A, len: PAGE, advice: 'mergeable' }, { type: 'touch', pid: 3, addr: A, len: PAGE, write: true, value: 42 }, { type: 'ksm_scan' }], k);
+    run(
+      [
+        { type: 'madvise', pid: 3, addr: A, len: PAGE, advice: 'mergeable' },
+        { type: 'touch', pid: 3, addr: A, len: PAGE, write: true, value: 42 },
+        { type: 'ksm_scan' },
+      ],
+      k,
+    );
     const kp = ptePfn(pte(k, 1, A));
     expect(ptePfn(pte(k, 3, A))).toBe(kp);
     expect(ksmStats(k)).toEqual({ pagesShared: 1, pagesSharing: 2 });

@@ -49,7 +49,6 @@ function state(k: Kernel): KsmState {
   return k.ksm;
 }
 
-
 /** Migration moved a KSM page: the stable node follows it (ksm_migrate_folio). */
 export function ksmFolioMigrated(k: Kernel, oldPfn: number, newPfn: number): void {
   const s = k.ksm;
@@ -248,7 +247,8 @@ export function ksmScan(k: Kernel, passes: number): void {
 /** KSM statistics (/sys/kernel/mm/ksm/pages_shared, pages_sharing) from the stable tree. */
 export function ksmStats(k: Kernel): { pagesShared: number; pagesSharing: number } {
   const s = k.ksm;
-  let shared = 0, sharing = 0;
+  let shared = 0,
+    sharing = 0;
   for (const [c, kp] of [...s.stable]) {
     if (stableLookup(k, s, c) < 0) continue;
     shared++;

@@ -39,7 +39,12 @@ export function siteName(s: Site): string {
 /** Kinds of locked operation, as the summary reports them. */
 export const KINDS = ['atomic', 'spinlock', 'bit_spinlock', 'irq_save', 'rwsem', 'page_lock'] as const;
 export type Kind = (typeof KINDS)[number];
-const K_ATOMIC = 0, K_SPIN = 1, K_BITSPIN = 2, K_IRQ = 3, K_RWSEM = 4, K_PAGELOCK = 5;
+const K_ATOMIC = 0,
+  K_SPIN = 1,
+  K_BITSPIN = 2,
+  K_IRQ = 3,
+  K_RWSEM = 4,
+  K_PAGELOCK = 5;
 const NKINDS = KINDS.length;
 
 /** lockdep's per-task held-lock stack (include/linux/sched.h MAX_LOCK_DEPTH). */

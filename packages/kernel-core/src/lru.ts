@@ -13,7 +13,11 @@ export class Lru {
   private readonly headOf: Int32Array;
   private readonly tailOf: Int32Array;
   private count = 0;
-  constructor(private readonly f: Frames, private readonly ledger: Ledger, nodes: number) {
+  constructor(
+    private readonly f: Frames,
+    private readonly ledger: Ledger,
+    nodes: number,
+  ) {
     this.headOf = new Int32Array(nodes).fill(-1);
     this.tailOf = new Int32Array(nodes).fill(-1);
   }
@@ -51,7 +55,8 @@ export class Lru {
       this.ledger.spinLockIrqSave(LRU_DEL);
       this.ledger.clearBit(f.flags, head, PG.lru, LRU_DEL);
     } else f.flags[head] = f.flags[head]! & ~(1 << PG.lru);
-    const p = f.lruPrev[head]!, n = f.lruNext[head]!;
+    const p = f.lruPrev[head]!,
+      n = f.lruNext[head]!;
     if (p >= 0) f.lruNext[p] = n;
     else this.headOf[nid] = n;
     if (n >= 0) f.lruPrev[n] = p;
@@ -73,7 +78,7 @@ export class Lru {
   /** Walk every folio on every node's LRU, newest first (snapshots, waste, invariants). */
   forEach(fn: (head: number) => void): void {
     for (let nid = 0; nid < this.headOf.length; nid++) {
-      for (let h = this.headOf[nid]!; h >= 0; ) {
+      for (let h = this.headOf[nid]!; h >= 0;) {
         const next = this.f.lruNext[h]!;
         fn(h);
         h = next;

@@ -78,7 +78,13 @@ describe('memory_failure', () => {
     expect(k.outcomes.get('split_page').reasons).toEqual({ pinned: 1 });
     expect(k.drain().find((o) => o.type === 'memory_failure')).toMatchObject({ result: 'ignored', reason: 'unsplit_thp' });
     // Once the THP is freed, the poisoned frame stays out of service and the rest returns to the allocator.
-    run([{ type: 'unpin', handle: 'h' }, { type: 'munmap', pid: 1, addr: A, len: 2 * MB }], k);
+    run(
+      [
+        { type: 'unpin', handle: 'h' },
+        { type: 'munmap', pid: 1, addr: A, len: 2 * MB },
+      ],
+      k,
+    );
     expect(k.buddy.hwpoisonedFrames).toBe(1);
   });
 

@@ -14,7 +14,6 @@ const A = 64 * MB;
 
 const run = (events: WorkloadEvent[], k: Kernel): Kernel => applyChecked(k, events);
 
-
 function site(k: Kernel, name: string): number {
   return k.ledger.totals().lockedOpsBySite[name] ?? 0;
 }
@@ -148,8 +147,7 @@ describe('migrateFolio', () => {
 });
 
 describe('FOLL_LONGTERM pins and CMA', () => {
-  const cmaMachine = (params = {}) =>
-    testKernel({ config: { memory: 16 * MB, cma: 8 * MB }, settings: { 'thp.enabled': 'never' }, params });
+  const cmaMachine = (params = {}) => testKernel({ config: { memory: 16 * MB, cma: 8 * MB }, settings: { 'thp.enabled': 'never' }, params });
   const setup: WorkloadEvent[] = [
     { type: 'spawn', pid: 1 },
     { type: 'mmap', pid: 1, addr: A, len: 4096, kind: 'anon' },

@@ -182,7 +182,8 @@ function migrateOne(k: Kernel, head: number, reason: MigrateReason, dst: Migrate
     f.content[newHead + i] = f.content[head + i]!;
     l.copyPage();
   }
-  const inherit = (1 << PG.anon) | (1 << PG.swapbacked) | (1 << PG.shmem) | (1 << PG.dirty) | (1 << PG.referenced) | (1 << PG.uptodate) | (1 << PG.active) | (1 << PG.ksm);
+  const inherit =
+    (1 << PG.anon) | (1 << PG.swapbacked) | (1 << PG.shmem) | (1 << PG.dirty) | (1 << PG.referenced) | (1 << PG.uptodate) | (1 << PG.active) | (1 << PG.ksm);
   f.flags[newHead] = f.flags[newHead]! | (f.flags[head]! & inherit);
   f.mapping[newHead] = f.mapping[head]!;
   f.index[newHead] = f.index[head]!;

@@ -62,8 +62,12 @@ export class Vma {
    */
   sameAttrs(o: Vma): boolean {
     return (
-      this.kind === o.kind && this.write === o.write && this.fileId === o.fileId && this.hugepage === o.hugepage &&
-      this.nohugepage === o.nohugepage && this.mergeable === o.mergeable &&
+      this.kind === o.kind &&
+      this.write === o.write &&
+      this.fileId === o.fileId &&
+      this.hugepage === o.hugepage &&
+      this.nohugepage === o.nohugepage &&
+      this.mergeable === o.mergeable &&
       (this.chain.length === 0 || o.chain.length === 0 || (this.chain.length === o.chain.length && this.chain.every((a, i) => a === o.chain[i])))
     );
   }
@@ -90,11 +94,15 @@ export class MM {
   readonly hwpoisoned = new Set<number>();
   /** anon_vmas this process belongs to (so exit leaves them without a global walk). */
   readonly anonVmas = new Set<AnonVma>();
-  constructor(readonly pid: number, readonly mmId: number) {}
+  constructor(
+    readonly pid: number,
+    readonly mmId: number,
+  ) {}
 
   findVma(addr: number): Vma | undefined {
     // VMAs are few per process in these workloads; binary search keeps it O(log n).
-    let lo = 0, hi = this.vmas.length - 1;
+    let lo = 0,
+      hi = this.vmas.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const v = this.vmas[mid]!;
@@ -158,7 +166,8 @@ export class MM {
   /** Merges neighbours with the same attributes and contiguous offsets (vma_merge). */
   mergeAround(start: number, end: number): void {
     for (let i = this.vmas.length - 1; i > 0; i--) {
-      const a = this.vmas[i - 1]!, b = this.vmas[i]!;
+      const a = this.vmas[i - 1]!,
+        b = this.vmas[i]!;
       if (b.start < start - PAGE_SIZE && a.end < start - PAGE_SIZE) break;
       if (a.end === b.start && a.sameAttrs(b) && b.pgoff === a.pgoffOf(b.start) && a.end >= start && b.start <= end) {
         a.end = b.end;

@@ -70,38 +70,73 @@ function replayChecked(era: Era, events: readonly WorkloadEvent[], machine: Mach
 
 describe('the model on random streams of every event type, reference policies', () => {
   for (const era of Object.keys(ERA_PARAMS) as Era[]) {
-    it(`${era}: keeps its invariants and every process' content after every event, and leaks nothing`, () => {
-      fc.assert(
-        fc.property(streamArbitrary(fc, { dirtyUnpins: true, dirtyAnyHandle: true }), (events) => replayChecked(era, events)),
-        { seed: SEED, numRuns: RUNS },
-      );
-    }, TIMEOUT);
+    it(
+      `${era}: keeps its invariants and every process' content after every event, and leaks nothing`,
+      () => {
+        fc.assert(
+          fc.property(streamArbitrary(fc, { dirtyUnpins: true, dirtyAnyHandle: true }), (events) => replayChecked(era, events)),
+          { seed: SEED, numRuns: RUNS },
+        );
+      },
+      TIMEOUT,
+    );
   }
 
   for (const era of ['linux-3.13', 'linux-6.15'] as Era[]) {
-    it(`${era} on a small machine: the same, with faults, GUP and dio running out of memory`, () => {
-      const ooms = replayed.ooms;
-      fc.assert(
-        fc.property(streamArbitrary(fc, { dirtyUnpins: true, dirtyAnyHandle: true, nodes: SMALL_MACHINE.nodes }), (events) => replayChecked(era, events, SMALL_MACHINE)),
-        { seed: SEED + 1, numRuns: Math.max(30, Math.ceil(RUNS / 3)) },
-      );
-      expect(replayed.ooms - ooms, 'faults that ran out of memory').toBeGreaterThan(0);
-    }, TIMEOUT);
+    it(
+      `${era} on a small machine: the same, with faults, GUP and dio running out of memory`,
+      () => {
+        const ooms = replayed.ooms;
+        fc.assert(
+          fc.property(streamArbitrary(fc, { dirtyUnpins: true, dirtyAnyHandle: true, nodes: SMALL_MACHINE.nodes }), (events) =>
+            replayChecked(era, events, SMALL_MACHINE),
+          ),
+          { seed: SEED + 1, numRuns: Math.max(30, Math.ceil(RUNS / 3)) },
+        );
+        expect(replayed.ooms - ooms, 'faults that ran out of memory').toBeGreaterThan(0);
+      },
+      TIMEOUT,
+    );
   }
 
   afterAll(() => {
     // `npm run fuzz` reads this line; CI prints it too.
     const n = (x: number) => x.toLocaleString('en-US');
-    console.log(`model property test: ${n(replayed.streams)} streams, ${n(replayed.events)} events, ${n(replayed.ooms)} faults out of memory, ${n(replayed.incoherentDma)} incoherent device writes (seed ${SEED})`);
+    console.log(
+      `model property test: ${n(replayed.streams)} streams, ${n(replayed.events)} events, ${n(replayed.ooms)} faults out of memory, ${n(replayed.incoherentDma)} incoherent device writes (seed ${SEED})`,
+    );
   });
 
   it('the streams use every event type the model implements (but expect)', () => {
     const seen = new Set<string>();
     for (const events of fc.sample(streamArbitrary(fc), { seed: SEED, numRuns: 200 })) for (const e of events) seen.add(e.type);
     const all = [
-      'spawn', 'exit', 'fork', 'mmap', 'munmap', 'mprotect', 'mremap', 'madvise', 'touch', 'pin', 'get', 'unpin', 'put', 'dio',
-      'fallocate', 'truncate', 'khugepaged', 'compact', 'alloc_contig', 'free_contig', 'reclaim', 'driver_alloc', 'driver_free',
-      'memory_failure', 'ksm_scan', 'sysctl',
+      'spawn',
+      'exit',
+      'fork',
+      'mmap',
+      'munmap',
+      'mprotect',
+      'mremap',
+      'madvise',
+      'touch',
+      'pin',
+      'get',
+      'unpin',
+      'put',
+      'dio',
+      'fallocate',
+      'truncate',
+      'khugepaged',
+      'compact',
+      'alloc_contig',
+      'free_contig',
+      'reclaim',
+      'driver_alloc',
+      'driver_free',
+      'memory_failure',
+      'ksm_scan',
+      'sysctl',
     ];
     expect(all.filter((t) => !seen.has(t))).toEqual([]);
   });

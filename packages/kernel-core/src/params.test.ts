@@ -16,7 +16,10 @@ describe('tunables', () => {
   });
 
   it('shmem_enabled=force gives tmpfs huge pages like always; deny like never', () => {
-    for (const [mode, huge] of [['force', 2 << 20], ['deny', 0]] as const) {
+    for (const [mode, huge] of [
+      ['force', 2 << 20],
+      ['deny', 0],
+    ] as const) {
       const k = testKernel({ settings: { 'thp.shmem_enabled': mode } });
       applyEvent(k, { type: 'spawn', pid: 1 });
       applyEvent(k, { type: 'mmap', pid: 1, addr: 64 << 20, len: 2 << 20, kind: 'shmem', file: 'f' });

@@ -42,7 +42,17 @@ export interface PinHashStats {
 
 export type PinnedMigrationStats = PinHashStats & PinnedMigrationCounters;
 
-const NO_HASH: PinHashStats = { globalLockAcquisitions: 0, hashBuckets: 0, hashMaxChain: 0, hashMeanChain: 0, hashCollisions: 0, hashLookups: 0, hashLookupWalk: 0, hashInserts: 0, hashPeakEntries: 0 };
+const NO_HASH: PinHashStats = {
+  globalLockAcquisitions: 0,
+  hashBuckets: 0,
+  hashMaxChain: 0,
+  hashMeanChain: 0,
+  hashCollisions: 0,
+  hashLookups: 0,
+  hashLookupWalk: 0,
+  hashInserts: 0,
+  hashPeakEntries: 0,
+};
 
 /** The summary's `pinnedMigration` block: the mechanism's counters and the design's hash (if it has one). */
 export function pinnedMigrationStats(k: Kernel): PinnedMigrationStats {
@@ -65,14 +75,17 @@ export function pageblockCensus(k: Kernel): PageblockCensus {
   const b = k.buddy;
   const f = k.frames;
   const counts = new Array<number>(MIGRATE_TYPES).fill(0);
-  let inMovable = 0, inCma = 0, movablePolluted = 0, cmaPolluted = 0;
+  let inMovable = 0,
+    inCma = 0,
+    movablePolluted = 0,
+    cmaPolluted = 0;
   const immovable = (1 << PG.driver) | (1 << PG.reserved);
   for (let pb = 0; pb < f.nr; pb += PAGEBLOCK_NR) {
     const mt = b.pageblockMigratetype(pb);
     counts[mt]!++;
     if (mt !== MIGRATE_MOVABLE && mt !== MIGRATE_CMA) continue;
     let n = 0;
-    for (let p = pb; p < pb + PAGEBLOCK_NR; ) {
+    for (let p = pb; p < pb + PAGEBLOCK_NR;) {
       if (b.isFreeBlockHead(p)) {
         p += 1 << f.order(p);
         continue;

@@ -115,6 +115,8 @@ export interface PolicyCtx {
   readonly lru: { link(head: number, nid: number): void };
   /** folio_put_refs on the head: frees the folio when the count reaches 0. */
   folioPutRefs(head: number, n: number, s?: Site): void;
+  /** put_page on `count` small pages from `first` (a split's tails), each freed when its count reaches 0: one counted atomic per page, as one-by-one puts. */
+  putSmallPages(first: number, count: number, s: Site): void;
   /** The NUMA node of a frame. */
   nid(pfn: number): number;
   /** The anon_vma a folio's mapping field names (split takes its lock and a reference). */

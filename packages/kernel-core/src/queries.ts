@@ -153,4 +153,3 @@ export function hugeCoverage(k: Kernel): number {
   const total = k.pmdMappedPages + k.pteMappedPages;
   return total === 0 ? 0 : k.pmdMappedPages / total;
 }
-

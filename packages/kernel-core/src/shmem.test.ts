@@ -89,7 +89,11 @@ describe('the shmem THP fault path', () => {
   });
 
   it('advise allocates huge only in MADV_HUGEPAGE ranges, and never never', () => {
-    for (const [mode, advise, order] of [['advise', false, 0], ['advise', true, 9], ['never', true, 0]] as const) {
+    for (const [mode, advise, order] of [
+      ['advise', false, 0],
+      ['advise', true, 9],
+      ['never', true, 0],
+    ] as const) {
       const k = testKernel({ settings: { 'thp.shmem_enabled': mode } });
       run(k, [
         { type: 'spawn', pid: 1 },
@@ -339,7 +343,11 @@ describe('the shmem huge-page shrinker (shmem_unused_huge_shrink, 4.8+)', () => 
       { type: 'touch', pid: 1, addr: A, len: 2 * PS, write: true, value: 7001 },
     ]);
     expect(shmemPmdMappedBytes(k, k.mm(1), { addr: A, len: 2 * MB })).toBe(2 * MB); // page 1, beyond EOF, written through the PMD
-    run(k, [{ type: 'reclaim', pages: 1 }, { type: 'khugepaged', passes: 1 }, { type: 'touch', pid: 1, addr: A, len: 2 * PS, write: false }]);
+    run(k, [
+      { type: 'reclaim', pages: 1 },
+      { type: 'khugepaged', passes: 1 },
+      { type: 'touch', pid: 1, addr: A, len: 2 * PS, write: false },
+    ]);
     expect(k.outcomes.get('split_page').ok).toBe(1);
     expect(k.files.get('shm0')!.shadow.get(1)).toBeUndefined();
     expect(contentMismatch(k, k.mm(1), { addr: A, len: 2 * MB })).toBeNull();

@@ -186,7 +186,6 @@ function anyCached(file: ShmemFile, start: number): boolean {
   return false;
 }
 
-
 // ------------------------------------------------------ punch and truncate
 
 /** What one shmem_undo_range did, for the observation. */
@@ -220,7 +219,7 @@ function foliosOverlapping(k: Kernel, file: ShmemFile, start: number, end: numbe
     for (const [idx, pfn] of file.cache) if (idx < end && idx + f.nrPages(pfn) > start) out.push(pfn);
     return out.sort((a, b) => f.index[a]! - f.index[b]!);
   }
-  for (let idx = start; idx < end; ) {
+  for (let idx = start; idx < end;) {
     const base = idx - (idx % HPAGE_PMD_NR);
     const huge = file.cache.get(base);
     if (huge !== undefined && f.order(huge) > 0) {
@@ -398,7 +397,15 @@ export function shmemTruncate(k: Kernel, fileName: string, size: number): void {
   dropGuardsFrom(file, start);
   // 4.8+: "Part of the huge page can be beyond i_size: subject to shrink under memory pressure."
   if (k.params.shmemThp && size % HPAGE_PMD_SIZE !== 0) file.onHugeShrinklist = true;
-  k.emit({ type: 'shmem_truncate', file: fileName, size, oldSize: old, freedPages: k.buddy.freeFrames() - free0, zeroedPages: st.zeroed, splitFailed: st.splitFailed });
+  k.emit({
+    type: 'shmem_truncate',
+    file: fileName,
+    size,
+    oldSize: old,
+    freedPages: k.buddy.freeFrames() - free0,
+    zeroedPages: st.zeroed,
+    splitFailed: st.splitFailed,
+  });
   recordUndo(k, 'shmem_truncate', st);
 }
 

@@ -25,7 +25,10 @@ export class ShmemFile {
    * inside a huge folio, whose part beyond EOF memory pressure may split off.
    */
   onHugeShrinklist = false;
-  constructor(readonly id: number, readonly name: string) {}
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
 
   /** The folio holding `index`: [head pfn, order 0 or 9], or undefined. */
   lookup(index: number, orderOf: (pfn: number) => number): number | undefined {

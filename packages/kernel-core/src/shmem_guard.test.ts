@@ -27,7 +27,8 @@ function guestRam(by: 'holes' | 'range'): Kernel {
   applyEvent(k, { type: 'touch', pid: 1, addr: A, len: 4 * MB, write: true });
   return k;
 }
-const punch = (k: Kernel, page: number, pages = 1) => applyEvent(k, { type: 'fallocate', file: 'guest-ram', offset: page * PAGE, len: pages * PAGE, mode: 'punch_hole' });
+const punch = (k: Kernel, page: number, pages = 1) =>
+  applyEvent(k, { type: 'fallocate', file: 'guest-ram', offset: page * PAGE, len: pages * PAGE, mode: 'punch_hole' });
 const file = (k: Kernel) => k.files.get('guest-ram')!;
 
 describe('shmem re-collapse guards (shmem_guard.ts)', () => {

@@ -136,11 +136,13 @@ export function dropGuardsFrom(file: ShmemFile, start: number): void {
 export function guardViolations(k: GuardCtx, file: ShmemFile): string[] {
   const out: string[] = [];
   for (const idx of file.punchedHoles) {
-    if (file.lookup(idx, (p) => k.frames.order(p)) !== undefined) out.push(`shmem ${file.name}: page ${idx} is marked as a punched hole but is in the page cache`);
+    if (file.lookup(idx, (p) => k.frames.order(p)) !== undefined)
+      out.push(`shmem ${file.name}: page ${idx} is marked as a punched hole but is in the page cache`);
   }
   for (const a of file.collapseGuard) {
     const head = file.cache.get(a);
-    if (head !== undefined && k.frames.order(head) > 0) out.push(`shmem ${file.name}: range at index ${a} is guarded against collapse but backed by a huge folio`);
+    if (head !== undefined && k.frames.order(head) > 0)
+      out.push(`shmem ${file.name}: range at index ${a} is guarded against collapse but backed by a huge folio`);
   }
   return out;
 }

@@ -36,7 +36,8 @@ function pteMappedThp(): { k: Kernel; head: number } {
 describe('split_huge_page of a PTE-mapped THP (unmap to migration entries, freeze, remap)', () => {
   it('try_to_migrate takes the PTE lock once per page table it walks, not once per PTE, and flushes the TLB per PTE', () => {
     const { k, head } = pteMappedThp();
-    const ptl0 = at(k, 'try_to_migrate.ptl'), put0 = at(k, 'try_to_migrate.put');
+    const ptl0 = at(k, 'try_to_migrate.ptl'),
+      put0 = at(k, 'try_to_migrate.put');
     const tlb0 = k.ledger.totals().tlbShootdowns;
     expect(split(k, head)).toEqual({ ok: true });
     // Two VMAs (the mprotect split it), one page table: the walk visits each VMA and locks the table in each.
@@ -91,7 +92,7 @@ describe('split of a THP with zero-filled pages (remap_page, RMP_USE_SHARED_ZERO
   });
 });
 
-describe('putting a split folio\'s tails', () => {
+describe("putting a split folio's tails", () => {
   it('putSmallPages counts and frees exactly what folio_put page by page does (one atomic each, one zone lock per freed page)', () => {
     const build = () => {
       const k = testKernel();
@@ -99,7 +100,8 @@ describe('putting a split folio\'s tails', () => {
       for (let i = 0; i < 16; i++) pfns.push(k.allocUserFolio(0, 0, true));
       return { k, pfns };
     };
-    const a = build(), b = build();
+    const a = build(),
+      b = build();
     expect(a.pfns).toEqual(b.pfns);
     const first = a.pfns[0]!;
     // A contiguous run, some pages with a second reference (still mapped elsewhere): those must stay.

@@ -129,8 +129,9 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
   const saved = takeSaved(nr);
   rmapWalk(k, head, (mm, vma, base) => {
     // The part of the folio inside this VMA, one page table (PMD range) at a time.
-    const lo = Math.max(base, vma.start), hi = Math.min(base + nr * PAGE_SIZE, vma.end);
-    for (let a = lo; a < hi; ) {
+    const lo = Math.max(base, vma.start),
+      hi = Math.min(base + nr * PAGE_SIZE, vma.end);
+    for (let a = lo; a < hi;) {
       const stop = Math.min(hi, pmdBase(a) + HPAGE_PMD_SIZE);
       const pt = mm.pt(a);
       if (!pt || pt.pmd > 0) {

@@ -29,7 +29,10 @@ describe('split_vma', () => {
     expect(pt.pmd).toBe(0);
     const head = k.frames.head(ptePfn(pt.ptes[0]!));
     expect(entireMapcount(k.frames, head)).toBe(0);
-    expect(k.mm(1).vmas.map((v) => [v.start, v.end])).toEqual([[A, A + PAGE], [A + PAGE, A + 4 * MB]]);
+    expect(k.mm(1).vmas.map((v) => [v.start, v.end])).toEqual([
+      [A, A + PAGE],
+      [A + PAGE, A + 4 * MB],
+    ]);
   });
 
   it('leaves a huge PMD whole when madvise changes no flag of the VMA (madvise_update_vma returns early)', () => {
@@ -40,13 +43,14 @@ describe('split_vma', () => {
       { type: 'madvise', pid: 1, addr: A, len: 4 * MB, advice: 'hugepage' },
       { type: 'touch', pid: 1, addr: A, len: PAGE, write: true },
       { type: 'madvise', pid: 1, addr: A, len: PAGE, advice: 'hugepage' },
-    ] satisfies WorkloadEvent[]) applyEvent(k, e);
+    ] satisfies WorkloadEvent[])
+      applyEvent(k, e);
     expect(k.mm(1).pt(A)!.pmd).toBeGreaterThan(0);
     expect(k.mm(1).vmas.length).toBe(1);
     expect(checkInvariants(k)).toEqual([]);
   });
 
-  it('links the new part of a split shmem VMA into the file\'s i_mmap: truncate unmaps what a partial munmap left mapped', () => {
+  it("links the new part of a split shmem VMA into the file's i_mmap: truncate unmaps what a partial munmap left mapped", () => {
     const k = testKernel({ settings: { 'thp.shmem_enabled': 'always' } });
     const S = A + 4 * MB;
     for (const e of [
@@ -75,7 +79,8 @@ describe('zap_pte_range batching (folio_pte_batch, 6.10+)', () => {
       { type: 'mmap', pid: 1, addr: A, len: 2 * MiB, kind: 'anon' },
       { type: 'touch', pid: 1, addr: A, len: 2 * MiB, write: true },
       { type: 'mprotect', pid: 1, addr: A, len: 4096, write: false },
-    ] as WorkloadEvent[]) applyEvent(k, e);
+    ] as WorkloadEvent[])
+      applyEvent(k, e);
     const put = k.ledger.atSite(site('zap_pte_range'));
     applyEvent(k, { type: 'munmap', pid: 1, addr: A + MiB, len: MiB });
     expect(checkInvariants(k)).toEqual([]);

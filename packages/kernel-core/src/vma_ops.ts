@@ -20,7 +20,8 @@ export type MadviseVmaAdvice = 'hugepage' | 'nohugepage' | 'mergeable';
 
 export function mmap(k: Kernel, mm: MM, addr: number, len: number, kind: 'anon' | 'shmem', write: boolean, file?: string, offset = 0): Vma {
   for (const v of mm.vmas) {
-    if (v.start < addr + len && addr < v.end) throw new ModelInputError('addr', `a range not overlapping an existing mapping of pid ${mm.pid} (${v.start}..${v.end})`, addr);
+    if (v.start < addr + len && addr < v.end)
+      throw new ModelInputError('addr', `a range not overlapping an existing mapping of pid ${mm.pid} (${v.start}..${v.end})`, addr);
   }
   if (kind === 'shmem') {
     if (!file) throw new ModelInputError('file', 'a shmem file name for kind "shmem"', file);
@@ -40,7 +41,7 @@ export function mmap(k: Kernel, mm: MM, addr: number, len: number, kind: 'anon' 
 
 /** Checks that [addr, addr+len) lies inside mappings, naming the event field otherwise. */
 export function requireMapped(mm: MM, addr: number, len: number, field = 'addr'): void {
-  for (let a = addr; a < addr + len; ) {
+  for (let a = addr; a < addr + len;) {
     const v = mm.findVma(a);
     if (!v) throw new ModelInputError(field, `a range inside mappings of pid ${mm.pid}`, a);
     a = v.end;
@@ -57,7 +58,8 @@ export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
   for (let base = pmdBase(start); base < end; base += HPAGE_PMD_SIZE) {
     let pt = mm.pt(base);
     if (!pt) continue;
-    const lo = Math.max(start, base), hi = Math.min(end, base + HPAGE_PMD_SIZE);
+    const lo = Math.max(start, base),
+      hi = Math.min(end, base + HPAGE_PMD_SIZE);
     if (pt.pmd > 0) {
       if (lo === base && hi === base + HPAGE_PMD_SIZE) {
         zapHugePmd(k, mm, base, pt);
@@ -208,7 +210,8 @@ export function mprotect(k: Kernel, mm: MM, addr: number, len: number, write: bo
       k.ledger.spinLock(MPROTECT);
       if (pt.pmd > 0) pt.pmd = pteWrprotect(pt.pmd);
       else {
-        const lo = Math.max(v.start, base), hi = Math.min(v.end, base + HPAGE_PMD_SIZE);
+        const lo = Math.max(v.start, base),
+          hi = Math.min(v.end, base + HPAGE_PMD_SIZE);
         for (let a = lo; a < hi; a += PAGE_SIZE) {
           const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
           if (ptePresent(pt.ptes[i]!)) pt.ptes[i] = pteWrprotect(pt.ptes[i]!);
@@ -270,7 +273,8 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
       moves.push(...sh.map((s, i) => ({ dst: base + delta + i * PAGE_SIZE, pmd: 0, pte: 0, shadow: s, huge: false })));
       continue;
     }
-    const lo = Math.max(addr, base), hi = Math.min(addr + len, base + HPAGE_PMD_SIZE);
+    const lo = Math.max(addr, base),
+      hi = Math.min(addr + len, base + HPAGE_PMD_SIZE);
     for (let a = lo; a < hi; a += PAGE_SIZE) {
       const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
       if (pt.ptes[i] === 0 && pt.shadow[i] === 0) continue;
@@ -303,4 +307,3 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
   mm.vmas.sort((a, b) => a.start - b.start);
   mergeVmas(k, mm, newAddr, newAddr + len);
 }
-

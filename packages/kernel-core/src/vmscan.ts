@@ -46,7 +46,6 @@ export function deferredSplitScan(k: Kernel): number {
   return k.buddy.freeFrames() - before;
 }
 
-
 export { PG_SPLIT_FAILED } from './frames.js';
 // splitAndRecord lives in split.ts (shmem and KSM call it too; here it would make a value import cycle).
 export { splitAndRecord } from './split.js';

@@ -23,7 +23,6 @@ import type { Kernel } from './kernel.js';
 import { entireMapcount } from './folio.js';
 import { PAGE_SIZE, PG, PG_PUNCHED, PG_SPLIT_FAILED } from './frames.js';
 
-
 // The causes are the observation contract's (packages/events metrics.ts): one list, there.
 import { WASTE_CAUSES, type WasteCause } from '@pagelab/events';
 export { WASTE_CAUSES, type WasteCause };
@@ -52,8 +51,8 @@ export class WasteMeter {
 
   measure(k: Kernel): WasteReport {
     const s = this.lastSeen;
-    const unchanged = this.last !== undefined && s[0] === k.ledger.lockedOps && s[1] === k.tokens && s[2] === k.valueWrites &&
-      s[3] === k.lru.size && s[4] === k.handles.size;
+    const unchanged =
+      this.last !== undefined && s[0] === k.ledger.lockedOps && s[1] === k.tokens && s[2] === k.valueWrites && s[3] === k.lru.size && s[4] === k.handles.size;
     if (unchanged) {
       const r = this.last!;
       return { ...r, wasteByCause: { ...r.wasteByCause } };
@@ -72,7 +71,9 @@ export class WasteMeter {
     this.walks++;
     const f = k.frames;
     const by = { 'unmapped-in-thp': 0, 'truncated-retained': 0, 'collapse-bloat': 0, 'duplicated-shared': 0, 'split-blocked': 0 };
-    let allocated = 0, ideal = 0, unattributed = 0;
+    let allocated = 0,
+      ideal = 0,
+      unattributed = 0;
     this.seen.fill(0);
     // Pages held by a GUP handle are reachable through it, mapped or not.
     const pinned = new Set<number>();

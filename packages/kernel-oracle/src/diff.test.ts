@@ -38,6 +38,8 @@ describe('kernel diff', () => {
   });
 
   it('refuses a known-differences row without a reason or a commit', () => {
-    expect(() => parseKnownDifferences('| workload | lines | check | designs | reason | commit |\n|---|---|---|---|---|---|\n| x | * | mapped | * | | |\n')).toThrow(/reason and commit/);
+    expect(() =>
+      parseKnownDifferences('| workload | lines | check | designs | reason | commit |\n|---|---|---|---|---|---|\n| x | * | mapped | * | | |\n'),
+    ).toThrow(/reason and commit/);
   });
 });

@@ -42,7 +42,13 @@ function value(v: unknown): JsonValue | null {
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : null;
 }
 
-export function diffChecks(kernel: readonly KernelCheck[], model: readonly ModelCheck[], workload: string, design: string, known: readonly KnownDifference[] = []): DiffRow[] {
+export function diffChecks(
+  kernel: readonly KernelCheck[],
+  model: readonly ModelCheck[],
+  workload: string,
+  design: string,
+  known: readonly KnownDifference[] = [],
+): DiffRow[] {
   const byKey = new Map<string, ModelCheck[]>();
   for (const m of model) {
     const k = `${m.line}:${m.check}`;
@@ -52,11 +58,22 @@ export function diffChecks(kernel: readonly KernelCheck[], model: readonly Model
     const m = byKey.get(`${c.line}:${c.check}`)?.shift();
     const modelValue = m ? value(m.actual) : null;
     const agree = c.kernel === null || modelValue === null ? null : c.kernel === modelValue;
-    const row: DiffRow = { line: c.line, ...(c.label !== undefined ? { label: c.label } : {}), check: c.check, expected: c.expected, kernel: c.kernel, model: modelValue, agree };
+    const row: DiffRow = {
+      line: c.line,
+      ...(c.label !== undefined ? { label: c.label } : {}),
+      check: c.check,
+      expected: c.expected,
+      kernel: c.kernel,
+      model: modelValue,
+      agree,
+    };
     if (agree !== false) return row;
     const k = known.find(
-      (d) => (d.workload === '*' || d.workload === workload) && (d.check === '*' || d.check === c.check) &&
-        (d.lines === null || d.lines.has(c.line)) && (d.designs === null || d.designs.has(design)),
+      (d) =>
+        (d.workload === '*' || d.workload === workload) &&
+        (d.check === '*' || d.check === c.check) &&
+        (d.lines === null || d.lines.has(c.line)) &&
+        (d.designs === null || d.designs.has(design)),
     );
     return k ? { ...row, known: `${k.reason} (${k.commit})` } : row;
   });
@@ -90,7 +107,10 @@ export function parseKnownDifferences(markdown: string): KnownDifference[] {
       inTable = false;
       return;
     }
-    const cells = line.slice(1, line.endsWith('|') ? -1 : undefined).split('|').map((c) => c.trim().replace(/^`|`$/g, ''));
+    const cells = line
+      .slice(1, line.endsWith('|') ? -1 : undefined)
+      .split('|')
+      .map((c) => c.trim().replace(/^`|`$/g, ''));
     if (cells[0]?.toLowerCase() === 'workload' && cells[2]?.toLowerCase() === 'check') {
       inTable = true;
       return;
@@ -99,7 +119,10 @@ export function parseKnownDifferences(markdown: string): KnownDifference[] {
     const [workload, lines, check, designs, reason, commit] = cells;
     if (!workload || !check || !reason || !commit) throw new Error(`kernel-differences line ${i + 1}: a row needs workload, check, reason and commit`);
     out.push({
-      workload, check, reason, commit,
+      workload,
+      check,
+      reason,
+      commit,
       lines: lineSet(lines ?? '*'),
       designs: !designs || designs === '*' ? null : new Set(designs.split(',').map((s) => s.trim())),
     });

@@ -53,7 +53,9 @@ export function createDioFile(cleanup: Cleanup, bytes: number): string {
 }
 
 function tracefsMounted(): boolean {
-  return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === TRACEFS && l.split(' ')[2] === 'tracefs');
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === TRACEFS && l.split(' ')[2] === 'tracefs');
 }
 
 /** The event groups a run records. */

@@ -5,8 +5,15 @@ export { KhugepagedDriver, khugepagedPid, fullScans, PARKED_SLEEP_MS } from './k
 export { machineRefusals, unsupportedEvents, approximations, UNSUPPORTED, type LineEvent } from './support.js';
 export { parseTrace, type TraceRecord } from './trace.js';
 export {
-  runOnKernel, refusals, KernelRunRefused, KernelRunInterrupted, KERNEL_CHECKS,
-  type KernelRun, type KernelCheck, type EventResult, type RunOptions,
+  runOnKernel,
+  refusals,
+  KernelRunRefused,
+  KernelRunInterrupted,
+  KERNEL_CHECKS,
+  type KernelRun,
+  type KernelCheck,
+  type EventResult,
+  type RunOptions,
 } from './run.js';
 export { snapshotKnobs } from './snapshot.js';
 export { diffChecks, unexplained, parseKnownDifferences, type DiffRow, type KnownDifference, type ModelCheck } from './diff.js';

@@ -52,7 +52,8 @@ function threadState(pid: number): ThreadState | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const state = /^State:\s+(\S)/m.exec(status)?.[1] ?? '?';
-    const switches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    const switches =
+      Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     return { state, wchan: readFileSync(`/proc/${pid}/wchan`, 'utf8').trim(), switches };
   } catch {
     return null;

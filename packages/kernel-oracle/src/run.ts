@@ -23,7 +23,12 @@ export type JsonValue = number | boolean | string;
 
 /** madvise advice numbers (include/uapi/asm-generic/mman-common.h). */
 const ADVICE: Readonly<Record<EventOf<'madvise'>['advice'], number>> = {
-  dontneed: 4, mergeable: 12, hugepage: 14, nohugepage: 15, pageout: 21, collapse: 25,
+  dontneed: 4,
+  mergeable: 12,
+  hugepage: 14,
+  nohugepage: 15,
+  pageout: 21,
+  collapse: 25,
 };
 
 /** The checks the kernel can answer; the others (model metrics) are null. */
@@ -274,7 +279,7 @@ class Run {
         return { r };
       }
       case 'mmap': {
-        const write = e.write ?? true ? 1 : 0;
+        const write = (e.write ?? true) ? 1 : 0;
         if (e.kind === 'anon') {
           const r = await this.ex.call(`mmap ${e.pid} ${e.addr} ${e.len} 0 0 ${write}`);
           if (r.rc === 0) {
@@ -541,7 +546,12 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
     const failures = cleanUp();
     if (failures.length) throw new Error(`the run finished but could not restore: ${failures.join('; ')}`);
     return {
-      kernel: release(), approximations: approximations(events, String(header.settings?.['thp.enabled'] ?? DEFAULT_SETTINGS['thp.enabled'])), events: run.results, checks: run.checks, knobs, traced: traceDir !== null,
+      kernel: release(),
+      approximations: approximations(events, String(header.settings?.['thp.enabled'] ?? DEFAULT_SETTINGS['thp.enabled'])),
+      events: run.results,
+      checks: run.checks,
+      knobs,
+      traced: traceDir !== null,
       trace: trace.filter((t) => t.event.startsWith('mm_khugepaged') || t.event.startsWith('mm_collapse')),
       scans: scans.map(({ ns, ...sc }) => ({ line: lineAt(ns), ...sc })),
       collapses: collapses.map(({ ns, ...c }) => ({ line: lineAt(ns), ...c })),

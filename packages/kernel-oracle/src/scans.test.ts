@@ -9,7 +9,10 @@ describe('khugepaged scan by scan', () => {
       [scan(9, 2, 'SCAN_EXCEED_SHARED_PTE', 255), scan(11, 2, 'SCAN_SUCCEED', 256)],
       [scan(9, 2, 'SCAN_EXCEED_SHARED_PTE', 511), scan(11, 2, 'SCAN_SUCCEED', 256)],
     );
-    expect(rows.map((r) => [r.line, r.agree])).toEqual([[9, false], [11, true]]);
+    expect(rows.map((r) => [r.line, r.agree])).toEqual([
+      [9, false],
+      [11, true],
+    ]);
   });
 
   it('leaves out ranges the kernel found without a page table, and shows a scan only one side made', () => {

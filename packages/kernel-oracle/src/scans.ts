@@ -55,7 +55,12 @@ export function compareScans(kernel: readonly Scan[], model: readonly Scan[]): S
     for (let i = 0; i < Math.max(k.length, m.length); i++) {
       const kf = facts(k[i]);
       const mf = facts(m[i]);
-      const agree = kf !== null && mf !== null && kf.result === mf.result && kf.none === mf.none && kf.unmapped === mf.unmapped &&
+      const agree =
+        kf !== null &&
+        mf !== null &&
+        kf.result === mf.result &&
+        kf.none === mf.none &&
+        kf.unmapped === mf.unmapped &&
         // referenced counts young PTEs; the kernel stops counting where the scan stops, like the model.
         kf.referenced === mf.referenced;
       rows.push({ line, pid, kernel: kf, model: mf, agree });

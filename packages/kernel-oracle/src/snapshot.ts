@@ -9,8 +9,20 @@ import { join } from 'node:path';
 import { khugepagedPid } from './khugepaged.js';
 import { KSM_DIR, THP_DIR } from './knobs.js';
 
-const COUNTERS = new Set(['full_scans', 'pages_collapsed', 'pages_shared', 'pages_sharing', 'pages_unshared', 'pages_volatile',
-  'pages_scanned', 'pages_skipped', 'stable_node_chains', 'stable_node_dups', 'general_profit', 'ksm_zero_pages']);
+const COUNTERS = new Set([
+  'full_scans',
+  'pages_collapsed',
+  'pages_shared',
+  'pages_sharing',
+  'pages_unshared',
+  'pages_volatile',
+  'pages_scanned',
+  'pages_skipped',
+  'stable_node_chains',
+  'stable_node_dups',
+  'general_profit',
+  'ksm_zero_pages',
+]);
 
 function walk(dir: string, out: Record<string, string>): void {
   if (!existsSync(dir)) return;

@@ -45,7 +45,9 @@ function hasCompiler(): boolean {
 function writable(p: string): boolean {
   try {
     accessSync(p, constants.W_OK);
-    return !readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === '/sys' && /(^|,)ro(,|$)/.test(l.split(' ')[3] ?? ''));
+    return !readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[1] === '/sys' && /(^|,)ro(,|$)/.test(l.split(' ')[3] ?? ''));
   } catch {
     return false;
   }
@@ -65,13 +67,33 @@ export function approximations(events: readonly LineEvent[], initialEnabled = 'a
   const notes: string[] = [];
   const add = (n: number, text: string) => n > 0 && notes.push(`${n} ${text}`);
   const always = initialEnabled === 'always' || events.some(({ event: e }) => e.type === 'sysctl' && e.key === 'thp.enabled' && e.value === 'always');
-  if (always) notes.push('thp.enabled=always: run as madvise plus MADV_HUGEPAGE on every anon mapping of the log, so khugepaged scans the log and not every process on the machine');
-  add(count((e) => e.type === 'reclaim'), 'reclaim event(s): approximated by drop_caches=2 (every shrinker), then MADV_PAGEOUT of log mappings 2 MiB at a time until the pages asked for are free (shrinker frees estimated from MemFree)');
-  add(count((e) => e.type === 'pin' && (e.longterm !== true || e.write === false)),
-    'pin(s) asked for a transient or read-only pin: made as an io_uring FOLL_LONGTERM|FOLL_WRITE pin, the only pin user space can make');
-  add(count((e) => e.type === 'get' && e.write === true), 'get(s) with write: vmsplice takes read references');
-  add(count((e) => e.type === 'khugepaged' && e.pid !== undefined), 'khugepaged event(s) with pid: the kernel scans every registered process');
-  add(count((e) => e.type === 'khugepaged'), 'khugepaged event(s): one pass is one full scan (full_scans advanced)');
-  add(count((e) => e.type === 'compact'), 'compact event(s): /proc/sys/vm/compact_memory compacts every zone, order and node ignored');
+  if (always)
+    notes.push(
+      'thp.enabled=always: run as madvise plus MADV_HUGEPAGE on every anon mapping of the log, so khugepaged scans the log and not every process on the machine',
+    );
+  add(
+    count((e) => e.type === 'reclaim'),
+    'reclaim event(s): approximated by drop_caches=2 (every shrinker), then MADV_PAGEOUT of log mappings 2 MiB at a time until the pages asked for are free (shrinker frees estimated from MemFree)',
+  );
+  add(
+    count((e) => e.type === 'pin' && (e.longterm !== true || e.write === false)),
+    'pin(s) asked for a transient or read-only pin: made as an io_uring FOLL_LONGTERM|FOLL_WRITE pin, the only pin user space can make',
+  );
+  add(
+    count((e) => e.type === 'get' && e.write === true),
+    'get(s) with write: vmsplice takes read references',
+  );
+  add(
+    count((e) => e.type === 'khugepaged' && e.pid !== undefined),
+    'khugepaged event(s) with pid: the kernel scans every registered process',
+  );
+  add(
+    count((e) => e.type === 'khugepaged'),
+    'khugepaged event(s): one pass is one full scan (full_scans advanced)',
+  );
+  add(
+    count((e) => e.type === 'compact'),
+    'compact event(s): /proc/sys/vm/compact_memory compacts every zone, order and node ignored',
+  );
   return notes;
 }

@@ -6,7 +6,11 @@ const MB = 1 << 20;
 
 function cmaFullOfDriverPages(movable: boolean) {
   // 16 MiB with 8 MiB of CMA; movable driver pages may be placed in CMA, unmovable ones never.
-  const k = testKernel({ config: { memory: 16 * MB, cma: 8 * MB }, settings: { 'thp.enabled': 'never' }, policies: { pinnedMigration: descriptor.create({}) } });
+  const k = testKernel({
+    config: { memory: 16 * MB, cma: 8 * MB },
+    settings: { 'thp.enabled': 'never' },
+    policies: { pinnedMigration: descriptor.create({}) },
+  });
   applyEvent(k, { type: 'driver_alloc', owner: movable ? 'zsmalloc' : 'zbud', pages: 3000, handle: 'pool', movable });
   return k;
 }

@@ -13,7 +13,9 @@ function dm(params: Partial<Params> = {}, config: { memory?: number; nodes?: num
 }
 
 function delta(k: Kernel, f: () => void) {
-  const ops = k.ledger.lockedOps, acq = k.ledger.totals().lockAcquisitions, lock = k.ledger.atSite(PINPAGE_LOCK);
+  const ops = k.ledger.lockedOps,
+    acq = k.ledger.totals().lockAcquisitions,
+    lock = k.ledger.atSite(PINPAGE_LOCK);
   f();
   return { ops: k.ledger.lockedOps - ops, acquisitions: k.ledger.totals().lockAcquisitions - acq, globalLock: k.ledger.atSite(PINPAGE_LOCK) - lock };
 }
@@ -117,7 +119,8 @@ describe("owner-handlers (DM): LaHaise's 'too many collisions in the hash'", () 
     const a = dm({ hashBits: 10, hash: 'v3.13' }).k;
     const b = dm({ hashBits: 10, hash: 'v4.7' }).k;
     for (const k of [a, b]) applyEvent(k, { type: 'driver_alloc', owner: 'zram', pages: 3000, handle: 'zram' });
-    const sa = pinnedMigrationStats(a), sb = pinnedMigrationStats(b);
+    const sa = pinnedMigrationStats(a),
+      sb = pinnedMigrationStats(b);
     expect(Math.round(3000 / sa.hashMeanChain)).toBe(128);
     expect(Math.round(3000 / sb.hashMeanChain)).toBe(1024);
     expect(sa.hashMaxChain).toBeGreaterThan(4 * sb.hashMaxChain);
@@ -170,7 +173,8 @@ describe("owner-handlers (DM): LaHaise's 'all users of pinned pages', O_DIRECT i
   }
 
   it('with coverGup one O_DIRECT request costs exactly two more global-lock acquisitions (register, unregister), whatever its size', () => {
-    const off = dioRun(false), on = dioRun(true);
+    const off = dioRun(false),
+      on = dioRun(true);
     expect(off.d.globalLock).toBe(0);
     expect(on.d.globalLock).toBe(2);
     expect(on.d.acquisitions - off.d.acquisitions).toBe(2);
@@ -231,7 +235,8 @@ describe("owner-handlers (DM): LaHaise's 'all users of pinned pages', O_DIRECT i
     expect(policy.table.size).toBe(128);
     applyEvent(k, { type: 'alloc_contig', pages: 2048, cma: true, handle: 'cma' }, 1);
     expect(k.outcomes.get('cma_alloc').ok).toBe(1);
-    const a = Array.from(k.handles.get('a')!.pfns), b = Array.from(k.handles.get('b')!.pfns);
+    const a = Array.from(k.handles.get('a')!.pfns),
+      b = Array.from(k.handles.get('b')!.pfns);
     expect(a).toEqual(b);
     for (const p of a) {
       expect(p).toBeLessThan(k.buddy.cmaStart);

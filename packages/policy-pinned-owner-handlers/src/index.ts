@@ -37,9 +37,22 @@
  */
 import * as t from 'io-ts';
 import {
-  type GupHandle, type HashMultiplier, type Kernel, type MigrateReason, type MigrateResult, type MigrateTarget, PG,
-  type PinnedMigrationPolicy, type PolicyDescriptor, ZERO_PFN, driverMigrateTarget, driverPageHandle, migrateFolio,
-  moveDriverPage, moveGupPinnedFolio, site,
+  type GupHandle,
+  type HashMultiplier,
+  type Kernel,
+  type MigrateReason,
+  type MigrateResult,
+  type MigrateTarget,
+  PG,
+  type PinnedMigrationPolicy,
+  type PolicyDescriptor,
+  ZERO_PFN,
+  driverMigrateTarget,
+  driverPageHandle,
+  migrateFolio,
+  moveDriverPage,
+  moveGupPinnedFolio,
+  site,
 } from '@pagelab/kernel-core';
 import { PinPageTable } from './pin_page_table.js';
 
@@ -216,7 +229,8 @@ export const descriptor: PolicyDescriptor<'pinned-migration', Params> = {
   paramDocs: {
     hashBits: 'log2 of the bucket count of the global pin-page hash (1..24; default 10 = 1024 buckets)',
     hash: "hash_ptr's multiplier: v3.13 (GOLDEN_RATIO_PRIME_64, what a 2013 tree had) or v4.7 (GOLDEN_RATIO_64)",
-    coverGup: 'false: the RFC as posted, GUP pins stay immovable; true: every pin/get and O_DIRECT request registers and unregisters (2 global-lock acquisitions per dio) and pinned user pages become movable',
+    coverGup:
+      'false: the RFC as posted, GUP pins stay immovable; true: every pin/get and O_DIRECT request registers and unregisters (2 global-lock acquisitions per dio) and pinned user pages become movable',
   },
   create: (params) => createOwnerHandlers(params),
 };

@@ -96,7 +96,7 @@ export class PinPageTable {
     let prev = -1;
     let removed = false;
     let remaining = false;
-    for (let e = this.heads[b]!; e >= 0; ) {
+    for (let e = this.heads[b]!; e >= 0;) {
       const next = this.entNext[e]!;
       if (!removed && this.entPfn[e] === pfn && this.entOwner[e] === owner) {
         if (prev < 0) this.heads[b] = next;

@@ -10,7 +10,10 @@ describe('pins-block (D0)', () => {
   it('a zbud page that fell back into a movable pageblock blocks alloc_contig of that range (S13)', () => {
     let asked = 0;
     const policy = descriptor.create({});
-    const counting = { ...policy, migrateDriverPage: (k: Parameters<typeof policy.migrateDriverPage>[0], pfn: number) => (asked++, policy.migrateDriverPage(k, pfn)) };
+    const counting = {
+      ...policy,
+      migrateDriverPage: (k: Parameters<typeof policy.migrateDriverPage>[0], pfn: number) => (asked++, policy.migrateDriverPage(k, pfn)),
+    };
     const k = testKernel({ config: { memory: 8 * MB }, settings: { 'thp.enabled': 'never' }, policies: { pinnedMigration: counting } });
     for (const e of [
       { type: 'spawn', pid: 1 },

@@ -1,5 +1,14 @@
 import {
-  MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, PG, PG_ZBUD, applyEvent, checkInvariants, contiguityStats, pinnedMigrationStats, site, testKernel,
+  MIGRATE_MOVABLE,
+  MIGRATE_RECLAIMABLE,
+  PG,
+  PG_ZBUD,
+  applyEvent,
+  checkInvariants,
+  contiguityStats,
+  pinnedMigrationStats,
+  site,
+  testKernel,
 } from '@pagelab/kernel-core';
 import type { WorkloadEvent } from '@pagelab/events';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +19,11 @@ const A = 64 * MB;
 const PAGE = 4096;
 
 function dk(params: Partial<Params> = {}, config: { memory?: number; cma?: number; swap?: number } = {}) {
-  return testKernel({ config: { memory: 8 * MB, ...config }, settings: { 'thp.enabled': 'never' }, policies: { pinnedMigration: createReclaimOnMigrate({ ...DEFAULTS, ...params }) } });
+  return testKernel({
+    config: { memory: 8 * MB, ...config },
+    settings: { 'thp.enabled': 'never' },
+    policies: { pinnedMigration: createReclaimOnMigrate({ ...DEFAULTS, ...params }) },
+  });
 }
 
 function run(k: ReturnType<typeof dk>, events: readonly WorkloadEvent[]) {

@@ -27,8 +27,15 @@
  */
 import * as t from 'io-ts';
 import {
-  MIGRATE_RECLAIMABLE, PG, PG_ZBUD, type PinnedMigrationPolicy, type PolicyDescriptor, driverMigrateTarget, driverPageHandle,
-  moveDriverPage, reclaimDriverPage,
+  MIGRATE_RECLAIMABLE,
+  PG,
+  PG_ZBUD,
+  type PinnedMigrationPolicy,
+  type PolicyDescriptor,
+  driverMigrateTarget,
+  driverPageHandle,
+  moveDriverPage,
+  reclaimDriverPage,
 } from '@pagelab/kernel-core';
 
 export const Params = t.type({

@@ -110,12 +110,18 @@ describe('partial unmap leaves the THP on the deferred split queue (S6, S8, S9)'
       { type: 'munmap', pid: 1, addr: A + MB, len: MB },
     ]);
     expect([k.deferredLen, k.waste.measure(k).wasteByCause['unmapped-in-thp']]).toEqual([1, MB]);
-    apply(k, [{ type: 'reclaim', pages: 1 }, { type: 'reclaim', pages: 1 }]);
+    apply(k, [
+      { type: 'reclaim', pages: 1 },
+      { type: 'reclaim', pages: 1 },
+    ]);
     // Each reclaim tries twice: the deferred-split shrinker, then LRU reclaim of the THP itself (FOLL_GET is not maybe-pinned).
     expect(k.outcomes.get('split_page').reasons).toEqual({ pinned: 4 });
     expect([k.deferredLen, k.waste.measure(k).wasteByCause['split-blocked']]).toEqual([1, MB]);
     const free0 = k.buddy.freeFrames();
-    apply(k, [{ type: 'put', handle: 'g' }, { type: 'reclaim', pages: 1 }]);
+    apply(k, [
+      { type: 'put', handle: 'g' },
+      { type: 'reclaim', pages: 1 },
+    ]);
     expect(k.buddy.freeFrames() - free0).toBe(256);
     expect([k.deferredLen, k.waste.measure(k).wasteBytes]).toEqual([0, 0]);
   });
@@ -130,7 +136,10 @@ describe('partial unmap leaves the THP on the deferred split queue (S6, S8, S9)'
     // 255 unmapped pages are waste; page 300 is reachable through the pin, so the meter counts it as data.
     expect(k.waste.measure(k).wasteByCause['split-blocked']).toBe(255 * PAGE);
     const free0 = k.buddy.freeFrames();
-    apply(k, [{ type: 'put', handle: 'g' }, { type: 'reclaim', pages: 1 }]);
+    apply(k, [
+      { type: 'put', handle: 'g' },
+      { type: 'reclaim', pages: 1 },
+    ]);
     expect(k.buddy.freeFrames() - free0).toBe(256);
   });
 
@@ -138,7 +147,11 @@ describe('partial unmap leaves the THP on the deferred split queue (S6, S8, S9)'
     const { k, head } = thpMachine();
     const cost = costOf(k, () => apply(k, [{ type: 'mprotect', pid: 1, addr: A + 5 * PAGE, len: PAGE, write: false }]));
     // __split_huge_pmd_locked: PMD lock 1 + ref add 511 (1) + 512 rmap incs + entire mapcount dec 1 = 515; change_protection's PT lock 1.
-    expect(cost).toMatchObject({ lockedOps: 515 + 1, lockAcquisitions: 2, bySite: { 'split_huge_pmd.pmd_lock': 1, 'split_huge_pmd.refcount': 1, folio_add_rmap_ptes: 512, folio_remove_rmap_pmd: 1, change_protection: 1 } });
+    expect(cost).toMatchObject({
+      lockedOps: 515 + 1,
+      lockAcquisitions: 2,
+      bySite: { 'split_huge_pmd.pmd_lock': 1, 'split_huge_pmd.refcount': 1, folio_add_rmap_ptes: 512, folio_remove_rmap_pmd: 1, change_protection: 1 },
+    });
     expect([k.frames.order(head), k.frames.refcount[head], k.frames.mapcount[head + 300], k.deferredLen]).toEqual([9, HPAGE_PMD_NR, 1, 0]);
     expect(k.waste.measure(k).wasteBytes).toBe(0);
   });
@@ -165,7 +178,10 @@ describe('S10: fork, then the child writes one byte inside the THP', () => {
     const run = (params: Partial<ModelParams>) => {
       const { k } = thpMachine(params);
       const free0 = k.buddy.freeFrames();
-      apply(k, [{ type: 'fork', parent: 1, child: 2 }, { type: 'touch', pid: 2, addr: A + PAGE, len: PAGE, write: true }]);
+      apply(k, [
+        { type: 'fork', parent: 1, child: 2 },
+        { type: 'touch', pid: 2, addr: A + PAGE, len: PAGE, write: true },
+      ]);
       return { pages: free0 - k.buddy.freeFrames(), copies: k.ledger.totals().pageCopies, childHuge: anonHugeBytes(k, k.mm(2)) };
     };
     expect(run(B45)).toEqual({ pages: 512, copies: 512, childHuge: 2 * MB });

@@ -13,8 +13,14 @@
  */
 import * as t from 'io-ts';
 import {
-  type PolicyDescriptor, type RefcountPolicy, type SplitResult,
-  grabFolioRefs, putFolioRef, site, splitFolioFrozen, splitHugePmdLocked,
+  type PolicyDescriptor,
+  type RefcountPolicy,
+  type SplitResult,
+  grabFolioRefs,
+  putFolioRef,
+  site,
+  splitFolioFrozen,
+  splitHugePmdLocked,
 } from '@pagelab/kernel-core';
 
 const GET_PAGE = site('get_page');

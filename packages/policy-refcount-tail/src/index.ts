@@ -16,9 +16,26 @@
  */
 import * as t from 'io-ts';
 import {
-  HPAGE_PMD_NR, type MM, PG, type PolicyCtx, type PolicyDescriptor, type RefcountPolicy, type SplitResult,
-  clearCompoundHead, entireMapcount, folioMappings, makeTailIndependent, mkPte, ptePfn, pteWrite, pteYoung,
-  rmapPmdBecomesPtes, site, splitAndRecord, splitFolioFrozen, splitHugePmdLocked,
+  HPAGE_PMD_NR,
+  type MM,
+  PG,
+  type PolicyCtx,
+  type PolicyDescriptor,
+  type RefcountPolicy,
+  type SplitResult,
+  clearCompoundHead,
+  entireMapcount,
+  folioMappings,
+  makeTailIndependent,
+  mkPte,
+  ptePfn,
+  pteWrite,
+  pteYoung,
+  rmapPmdBecomesPtes,
+  site,
+  splitAndRecord,
+  splitFolioFrozen,
+  splitHugePmdLocked,
 } from '@pagelab/kernel-core';
 
 const GET_PAGE = site('get_page');
@@ -221,7 +238,8 @@ function splitHugePage(k: PolicyCtx, head: number, perTail: boolean): SplitResul
   for (const m of maps) {
     const pt = m.mm.pt(m.addr)!;
     l.spinLock(SPLIT_MAP);
-    const write = pteWrite(pt.pmd), young = pteYoung(pt.pmd);
+    const write = pteWrite(pt.pmd),
+      young = pteYoung(pt.pmd);
     for (let i = 0; i < HPAGE_PMD_NR; i++) pt.ptes[i] = mkPte(head + i, write, young);
     pt.used = HPAGE_PMD_NR;
     pt.pmd = 0;

@@ -6,7 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
-  HPAGE_PMD_NR, type Kernel, PG, anonHugeBytes, applyEvent, checkInvariants, contentMismatch, folioOrder, ptePfn, refHeadRefcount, site,
+  HPAGE_PMD_NR,
+  type Kernel,
+  PG,
+  anonHugeBytes,
+  applyEvent,
+  checkInvariants,
+  contentMismatch,
+  folioOrder,
+  ptePfn,
+  refHeadRefcount,
+  site,
 } from '@pagelab/kernel-core';
 import { ERA_PARAMS, compareUserVisible, costOf, diffUserViews, machine, runEvents, userView } from '@pagelab/policy-testkit';
 import { createTailRefcount, descriptor } from './index.js';
@@ -20,11 +30,15 @@ const CALLER = site('test.split_caller');
 /** pid 1 with one PMD-mapped, fully written anon THP at A. */
 function thpMachine(perTailLockInSplit = false): { k: Kernel; head: number } {
   const k = machine(createTailRefcount({ perTailLockInSplit }), { params: ERA });
-  runEvents(k, [
-    { type: 'spawn', pid: 1 },
-    { type: 'mmap', pid: 1, addr: A, len: 2 * MB, kind: 'anon' },
-    { type: 'touch', pid: 1, addr: A, len: 2 * MB, write: true },
-  ], { check: true });
+  runEvents(
+    k,
+    [
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 2 * MB, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: 2 * MB, write: true },
+    ],
+    { check: true },
+  );
   return { k, head: ptePfn(k.mm(1).pt(A)!.pmd) };
 }
 
@@ -64,7 +78,10 @@ describe('get_page and put_page on a THP tail (T313 __get_page_tail, put_compoun
   it('the last put_page through a tail frees the whole compound page once nothing maps it', () => {
     const { k, head } = thpMachine();
     const free0 = k.buddy.freeFrames();
-    apply(k, [{ type: 'get', pid: 1, addr: A + 7 * PAGE, len: PAGE, handle: 'g' }, { type: 'munmap', pid: 1, addr: A, len: 2 * MB }]);
+    apply(k, [
+      { type: 'get', pid: 1, addr: A + 7 * PAGE, len: PAGE, handle: 'g' },
+      { type: 'munmap', pid: 1, addr: A, len: 2 * MB },
+    ]);
     expect(k.frames.refcount[head]).toBe(1); // the tail reference keeps the compound page
     expect(k.buddy.freeFrames()).toBe(free0);
     apply(k, [{ type: 'put', handle: 'g' }]);
@@ -125,10 +142,17 @@ describe('split_huge_page never fails because of references, and pins move to th
     const cost = splitWithCallerRef(k, head);
     // 4 anon_vma + 2 phase 1 + 2 (lru_lock, compound_lock) + 511 x (tail count add, SetPageLRU) + 1 head sub + 1 unlock + 511 puts + 1 phase 3.
     expect(cost).toMatchObject({
-      lockedOps: 1544, lockAcquisitions: 5, tlbShootdowns: 2,
+      lockedOps: 1544,
+      lockAcquisitions: 5,
+      tlbShootdowns: 2,
       bySite: {
-        'split_huge_page.anon_vma': 4, __split_huge_page_splitting: 2, '__split_huge_page_refcount.lru_lock': 1,
-        __split_huge_page_refcount: 511 + 1 + 2, lru_add_page_tail: 511, 'split_huge_page.put_tail': 511, __split_huge_page_map: 1,
+        'split_huge_page.anon_vma': 4,
+        __split_huge_page_splitting: 2,
+        '__split_huge_page_refcount.lru_lock': 1,
+        __split_huge_page_refcount: 511 + 1 + 2,
+        lru_add_page_tail: 511,
+        'split_huge_page.put_tail': 511,
+        __split_huge_page_map: 1,
       },
     });
     expect(k.ledger.totals().maxLockDepth).toBe(3);
@@ -160,7 +184,10 @@ describe('partial munmap and mprotect split the whole compound page at once (S6,
     expect(k.waste.measure(k).wasteBytes).toBe(0);
     expect(k.deferredLen).toBe(0);
     expect(k.frames.refcount[head + 7]).toBe(2);
-    apply(k, [{ type: 'put', handle: 'g' }, { type: 'reclaim', pages: 1 }]);
+    apply(k, [
+      { type: 'put', handle: 'g' },
+      { type: 'reclaim', pages: 1 },
+    ]);
     expect(k.frames.refcount[head + 7]).toBe(1);
     expect(k.outcomes.get('split_page')).toEqual({ ok: 1, failed: 0, reasons: {} });
   });
@@ -202,7 +229,10 @@ describe('S10: fork, then the child writes one byte inside the THP', () => {
   it("copies the whole 2 MiB into a new THP for the child (thpCow 'huge'), +512 pages", () => {
     const { k } = thpMachine();
     const free0 = k.buddy.freeFrames();
-    apply(k, [{ type: 'fork', parent: 1, child: 2 }, { type: 'touch', pid: 2, addr: A + 4096, len: 1 * PAGE, write: true }]);
+    apply(k, [
+      { type: 'fork', parent: 1, child: 2 },
+      { type: 'touch', pid: 2, addr: A + 4096, len: 1 * PAGE, write: true },
+    ]);
     expect(free0 - k.buddy.freeFrames()).toBe(512);
     expect(k.ledger.totals().pageCopies).toBe(512);
     expect([anonHugeBytes(k, k.mm(1)), anonHugeBytes(k, k.mm(2))]).toEqual([2 * MB, 2 * MB]);

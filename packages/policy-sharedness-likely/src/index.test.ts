@@ -15,7 +15,6 @@ import {
 } from '@pagelab/policy-testkit';
 import descriptor, { ENTIRELY_MAPPED, createLikelyMappedShared, folioLargeMapcount, folioNrPagesMapped } from './index.js';
 
-
 const scenario = (s: SharednessScenario) => replaySharednessScenario(createLikelyMappedShared(), s);
 
 describe('likely-mapped-shared (C610): folio_likely_mapped_shared', () => {

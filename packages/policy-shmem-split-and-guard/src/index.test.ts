@@ -18,7 +18,8 @@ function guestRam(guard: Guard): Kernel {
   return k;
 }
 
-const punch = (k: Kernel, page: number, pages = 1) => applyEvent(k, { type: 'fallocate', file: 'guest-ram', offset: page * PAGE, len: pages * PAGE, mode: 'punch_hole' });
+const punch = (k: Kernel, page: number, pages = 1) =>
+  applyEvent(k, { type: 'fallocate', file: 'guest-ram', offset: page * PAGE, len: pages * PAGE, mode: 'punch_hole' });
 const ev = (k: Kernel, e: WorkloadEvent) => {
   applyEvent(k, e);
   expect(checkInvariants(k)).toEqual([]);

@@ -30,7 +30,15 @@
 import type { Kernel } from '@pagelab/kernel-core';
 
 const FIELD_PRIMITIVES = [
-  'atomicAdd', 'atomicInc', 'atomicDec', 'atomicDecAndTest', 'atomicSubAndTest', 'atomicAddUnless', 'atomicIncNotZero', 'cmpxchg', 'set',
+  'atomicAdd',
+  'atomicInc',
+  'atomicDec',
+  'atomicDecAndTest',
+  'atomicSubAndTest',
+  'atomicAddUnless',
+  'atomicIncNotZero',
+  'cmpxchg',
+  'set',
 ] as const;
 
 export interface LedgerAudit {
@@ -74,7 +82,9 @@ export function auditLedger(k: Kernel): LedgerAudit {
     return free(...args);
   };
 
-  let ref0 = new Int32Array(0), map0 = new Int32Array(0), ops0 = 0;
+  let ref0 = new Int32Array(0),
+    map0 = new Int32Array(0),
+    ops0 = 0;
   return {
     begin() {
       ref0 = f.refcount.slice();
@@ -88,7 +98,8 @@ export function auditLedger(k: Kernel): LedgerAudit {
       const out: string[] = [];
       let changed = 0;
       for (let p = 0; p < f.nr; p++) {
-        const dr = f.refcount[p] !== ref0[p], dm = f.mapcount[p] !== map0[p];
+        const dr = f.refcount[p] !== ref0[p],
+          dm = f.mapcount[p] !== map0[p];
         if (!dr && !dm) continue;
         changed++;
         if (touchedFrame.has(p)) continue;

@@ -4,8 +4,17 @@
  * after the kernels they model, and cost deltas read from the ledger.
  */
 import {
-  DEFAULT_PARAMS, type DesignPolicies, Kernel, type MachineConfig, type ModelParams, type PolicyDescriptor,
-  type RefcountPolicy, type Settings, referencePolicies, type AxisName, type AxisPolicy,
+  DEFAULT_PARAMS,
+  type DesignPolicies,
+  Kernel,
+  type MachineConfig,
+  type ModelParams,
+  type PolicyDescriptor,
+  type RefcountPolicy,
+  type Settings,
+  referencePolicies,
+  type AxisName,
+  type AxisPolicy,
 } from '@pagelab/kernel-core';
 import { STREAM_MACHINE, STREAM_SETTINGS } from './streams.js';
 

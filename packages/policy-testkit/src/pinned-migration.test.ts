@@ -10,8 +10,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PG, type PinnedMigrationPolicy, type PolicyDescriptor, moveDriverPage, refPinsBlock, site } from '@pagelab/kernel-core';
 import {
-  DRIVER_PAGE_SCENARIO, PINNED_MIGRATION_SEED, pinnedMigrationAudit, pinnedMigrationDescriptorProblems, pinnedMigrationDigest, pinnedMigrationLeftovers,
-  pinnedMigrationStreams, replayPinnedMigration, runPinnedMigrationConformance,
+  DRIVER_PAGE_SCENARIO,
+  PINNED_MIGRATION_SEED,
+  pinnedMigrationAudit,
+  pinnedMigrationDescriptorProblems,
+  pinnedMigrationDigest,
+  pinnedMigrationLeftovers,
+  pinnedMigrationStreams,
+  replayPinnedMigration,
+  runPinnedMigrationConformance,
 } from './pinned-migration.js';
 
 const S = site('test.pinned_migration');
@@ -29,33 +36,57 @@ const mover: PinnedMigrationPolicy = {
 
 const broken = {
   /** Moves the page but the copy does not happen: the new page holds other data. */
-  losesData: { ...mover, id: 'test-loses-data', migrateDriverPage: (k, pfn) => {
-    const np = moveDriverPage(k, pfn);
-    if (np < 0) return 'busy';
-    k.frames.content[np] = 0;
-    return 'migrated';
-  } } satisfies PinnedMigrationPolicy,
+  losesData: {
+    ...mover,
+    id: 'test-loses-data',
+    migrateDriverPage: (k, pfn) => {
+      const np = moveDriverPage(k, pfn);
+      if (np < 0) return 'busy';
+      k.frames.content[np] = 0;
+      return 'migrated';
+    },
+  } satisfies PinnedMigrationPolicy,
   /** "Reclaims" by clearing PG_driver: the model takes the page for gone, but nobody freed it. */
-  fakeReclaim: { ...refPinsBlock, id: 'test-fake-reclaim', migrateDriverPage: (k, pfn) => {
-    k.frames.flags[pfn] = k.frames.flags[pfn]! & ~(1 << PG.driver);
-    return 'reclaimed';
-  } } satisfies PinnedMigrationPolicy,
+  fakeReclaim: {
+    ...refPinsBlock,
+    id: 'test-fake-reclaim',
+    migrateDriverPage: (k, pfn) => {
+      k.frames.flags[pfn] = k.frames.flags[pfn]! & ~(1 << PG.driver);
+      return 'reclaimed';
+    },
+  } satisfies PinnedMigrationPolicy,
   /** Moves movable pages and still answers 'busy'. */
   busyLiar: { ...mover, id: 'test-busy-liar', migrateDriverPage: (k, pfn) => (mover.migrateDriverPage(k, pfn), 'busy') } satisfies PinnedMigrationPolicy,
   /** Drops the owner's reference (through the ledger) and answers 'busy': the handle holds a dead page. */
-  dropsOwnerRef: { ...refPinsBlock, id: 'test-drops-owner-ref', migrateDriverPage: (k, pfn) => {
-    k.ledger.atomicDec(k.frames.refcount, pfn, S);
-    return 'busy';
-  } } satisfies PinnedMigrationPolicy,
+  dropsOwnerRef: {
+    ...refPinsBlock,
+    id: 'test-drops-owner-ref',
+    migrateDriverPage: (k, pfn) => {
+      k.ledger.atomicDec(k.frames.refcount, pfn, S);
+      return 'busy';
+    },
+  } satisfies PinnedMigrationPolicy,
   /** Registers a driver page under a spinlock it never releases. */
-  holdsLock: { ...refPinsBlock, id: 'test-holds-lock', onDriverPin: (k, _pfn, pinned) => void (pinned && k.ledger.spinLock(S)) } satisfies PinnedMigrationPolicy,
+  holdsLock: {
+    ...refPinsBlock,
+    id: 'test-holds-lock',
+    onDriverPin: (k, _pfn, pinned) => void (pinned && k.ledger.spinLock(S)),
+  } satisfies PinnedMigrationPolicy,
   /** Takes a reference when a driver registers a page and never drops it. */
-  leaksRef: { ...refPinsBlock, id: 'test-leaks-ref', onDriverPin: (k, pfn, pinned) => void (pinned && k.ledger.atomicInc(k.frames.refcount, pfn, S)) } satisfies PinnedMigrationPolicy,
+  leaksRef: {
+    ...refPinsBlock,
+    id: 'test-leaks-ref',
+    onDriverPin: (k, pfn, pinned) => void (pinned && k.ledger.atomicInc(k.frames.refcount, pfn, S)),
+  } satisfies PinnedMigrationPolicy,
   /** Bumps the refcount of a page it is asked about with a plain store. */
-  directStore: { ...refPinsBlock, id: 'test-direct-store', migrateDriverPage: (k, pfn) => {
-    k.frames.refcount[pfn]! += 1;
-    return 'busy';
-  } } satisfies PinnedMigrationPolicy,
+  directStore: {
+    ...refPinsBlock,
+    id: 'test-direct-store',
+    migrateDriverPage: (k, pfn) => {
+      k.frames.refcount[pfn]! += 1;
+      return 'busy';
+    },
+  } satisfies PinnedMigrationPolicy,
 };
 
 /** Remembers, across instances, whether it ever moved a page: only the first replay moves one. */
@@ -78,19 +109,33 @@ describe('the pinned-migration conformance checks catch broken policies', () => 
 
   it('descriptor checks report a wrong axis, defaults that do not decode and a policy with another id', () => {
     const Params = t.type({ n: t.number });
-    const bad = { id: 'x', axis: 'refcount', title: 'x', models: 'x', params: Params, defaults: { n: 'one' }, create: () => ({ ...mover, id: 'y' }) } as unknown as PolicyDescriptor<'pinned-migration', { n: number }>;
+    const bad = {
+      id: 'x',
+      axis: 'refcount',
+      title: 'x',
+      models: 'x',
+      params: Params,
+      defaults: { n: 'one' },
+      create: () => ({ ...mover, id: 'y' }),
+    } as unknown as PolicyDescriptor<'pinned-migration', { n: number }>;
     const problems = pinnedMigrationDescriptorProblems(bad).join('\n');
     expect(problems).toMatch(/axis is "refcount"/);
     expect(problems).toMatch(/defaults \{"n":"one"\} are not a/);
-    expect(pinnedMigrationDescriptorProblems({ ...bad, axis: 'pinned-migration', defaults: { n: 1 } })).toEqual(['the policy\'s id is "y", the descriptor\'s "x"']);
+    expect(pinnedMigrationDescriptorProblems({ ...bad, axis: 'pinned-migration', defaults: { n: 1 } })).toEqual([
+      'the policy\'s id is "y", the descriptor\'s "x"',
+    ]);
   });
 
   it("'migrated' must leave the page's content in a page of its owner", () => {
-    expect(() => replayPinnedMigration(broken.losesData, scenario)).toThrow(/answered 'migrated': no page of the handle holds its content[\s\S]*zs lost its data/);
+    expect(() => replayPinnedMigration(broken.losesData, scenario)).toThrow(
+      /answered 'migrated': no page of the handle holds its content[\s\S]*zs lost its data/,
+    );
   });
 
   it("'reclaimed' must give the frame back to the allocator and take it out of the handle", () => {
-    expect(() => replayPinnedMigration(broken.fakeReclaim, scenario)).toThrow(/answered 'reclaimed': its frame did not go back to the allocator[\s\S]*the handle still holds frame/);
+    expect(() => replayPinnedMigration(broken.fakeReclaim, scenario)).toThrow(
+      /answered 'reclaimed': its frame did not go back to the allocator[\s\S]*the handle still holds frame/,
+    );
   });
 
   it("'busy' must leave the page in place, and no contiguous allocation may take its frame", () => {
@@ -100,7 +145,9 @@ describe('the pinned-migration conformance checks catch broken policies', () => 
   });
 
   it('every page of a driver handle must stay a live driver page of its owner', () => {
-    expect(() => replayPinnedMigration(broken.dropsOwnerRef, scenario)).toThrow(/zs holds frame \d+, which is not a live driver page \(flags 0x[0-9a-f]+, refcount 0\)/);
+    expect(() => replayPinnedMigration(broken.dropsOwnerRef, scenario)).toThrow(
+      /zs holds frame \d+, which is not a live driver page \(flags 0x[0-9a-f]+, refcount 0\)/,
+    );
   });
 
   it('onDriverPin must not leave a lock held', () => {

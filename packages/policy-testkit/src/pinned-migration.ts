@@ -40,14 +40,29 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
-  type Kernel, type MachineConfig, type ModelParams, PG, type PinnedMigrationPolicy, type PolicyDescriptor, type Settings,
+  type Kernel,
+  type MachineConfig,
+  type ModelParams,
+  PG,
+  type PinnedMigrationPolicy,
+  type PolicyDescriptor,
+  type Settings,
   driverPageHandle,
 } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
 import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
 import {
-  type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
-  toEvents, userView, propertyParams,
+  type Intent,
+  STREAM_MACHINE,
+  type StreamOptions,
+  describeEvent,
+  intentArbitrary,
+  leftovers,
+  runEvents,
+  teardownEvents,
+  toEvents,
+  userView,
+  propertyParams,
 } from './streams.js';
 
 export const PINNED_MIGRATION_SEED = 20130815;
@@ -118,7 +133,19 @@ export function pinnedMigrationFocusIntents(): fc.Arbitrary<Intent> {
     w(2, fc.record({ op: c('alloc_contig' as const), pages: fc.constantFrom(1, 16, 512, 1024, 2048), cma: fc.constant(false), node })),
     w(2, fc.record({ op: c('free_contig' as const), h: fc.nat(4) })),
     w(3, fc.record({ op: c('compact' as const), order: fc.constantFrom(0, 3, 9, 10), node })),
-    w(2, fc.record({ op: c('pin' as const), p: fc.nat(3), page, n: fc.constantFrom(1, 2, 4), fast: fc.boolean(), get: fc.boolean(), longterm: fc.constantFrom(true, true, false), roWrite: fc.constant(false) })),
+    w(
+      2,
+      fc.record({
+        op: c('pin' as const),
+        p: fc.nat(3),
+        page,
+        n: fc.constantFrom(1, 2, 4),
+        fast: fc.boolean(),
+        get: fc.boolean(),
+        longterm: fc.constantFrom(true, true, false),
+        roWrite: fc.constant(false),
+      }),
+    ),
     w(1, fc.record({ op: c('unpin' as const), h: fc.nat(8), dirty: fc.constant(false) })),
     w(3, fc.record({ op: c('touch' as const), p: fc.nat(3), page, n: fc.constantFrom(16, 512, 1024), write: fc.constant(true), value: fc.constant(0) })),
   );
@@ -136,7 +163,17 @@ export function pinnedMigrationLoadIntents(): fc.Arbitrary<Intent> {
     // Movable pages on node 0 go half to the CMA area (free-list balancing), where CMA allocations meet them.
     w(3, fc.record({ op: c('driver_alloc' as const), pages: fc.constantFrom(64, 512, 1024), movable: fc.constant(true), node: fc.constantFrom(0, null) })),
     w(2, fc.record({ op: c('driver_alloc' as const), pages: fc.constantFrom(256, 512, 1024), movable: fc.boolean(), node: fc.constantFrom(0, 1, null) })),
-    w(1, fc.record({ op: c('touch' as const), p: fc.constant(0), page: fc.constantFrom(0, 512), n: fc.constantFrom(512, 1024), write: fc.constant(true), value: fc.constant(0) })),
+    w(
+      1,
+      fc.record({
+        op: c('touch' as const),
+        p: fc.constant(0),
+        page: fc.constantFrom(0, 512),
+        n: fc.constantFrom(512, 1024),
+        write: fc.constant(true),
+        value: fc.constant(0),
+      }),
+    ),
   );
 }
 
@@ -147,7 +184,10 @@ export function pinnedMigrationLoadIntents(): fc.Arbitrary<Intent> {
 export function pinnedMigrationStreams(o: StreamOptions = {}): fc.Arbitrary<WorkloadEvent[]> {
   const mix = fc.oneof(w(2, intentArbitrary(o)), w(3, pinnedMigrationFocusIntents()));
   return fc
-    .tuple(fc.array(pinnedMigrationLoadIntents(), { minLength: 1, maxLength: 3 }), fc.array(mix, { minLength: Math.min(10, o.maxEvents ?? 40), maxLength: o.maxEvents ?? 40, size: 'max' }))
+    .tuple(
+      fc.array(pinnedMigrationLoadIntents(), { minLength: 1, maxLength: 3 }),
+      fc.array(mix, { minLength: Math.min(10, o.maxEvents ?? 40), maxLength: o.maxEvents ?? 40, size: 'max' }),
+    )
     .map(([load, rest]) => toEvents([...load, ...rest], o));
 }
 
@@ -197,7 +237,8 @@ export class PinnedMigrationWatch {
         const before = { pfn, handle: handle ?? '?', movable: k.frames.test(pfn, PG.movable_ops), content: k.frames.content[pfn]! };
         self.freed.clear();
         const answer = inner.migrateDriverPage(k, pfn);
-        if (answer !== 'migrated' && answer !== 'reclaimed' && answer !== 'busy') self.violations.push(`answered ${JSON.stringify(answer)} for driver page ${pfn}`);
+        if (answer !== 'migrated' && answer !== 'reclaimed' && answer !== 'busy')
+          self.violations.push(`answered ${JSON.stringify(answer)} for driver page ${pfn}`);
         if (handle === undefined) self.violations.push(`the model asked about frame ${pfn}, which no driver handle owns`);
         const a: DriverAnswer = { event: self.event, ...before, answer };
         self.answers.push(a);
@@ -206,7 +247,9 @@ export class PinnedMigrationWatch {
       },
       onDriverPin(k, pfn, pinned) {
         const f = k.frames;
-        const content = f.content[pfn]!, owner = driverPageHandle(k, pfn), depth = k.ledger.currentDepth;
+        const content = f.content[pfn]!,
+          owner = driverPageHandle(k, pfn),
+          depth = k.ledger.currentDepth;
         inner.onDriverPin(k, pfn, pinned);
         const what = `onDriverPin(${pfn}, ${pinned})`;
         if (f.content[pfn] !== content) self.violations.push(`${what} changed the page's content ${content} -> ${f.content[pfn]}`);
@@ -259,7 +302,8 @@ export class PinnedMigrationWatch {
       const to = Array.from(d.pfns).find((p) => p !== a.pfn && f.content[p] === a.content);
       if (to === undefined) this.violations.push(`${what}: no page of the handle holds its content ${a.content}`);
       else {
-        if (!f.test(to, PG.driver) || driverPageHandle(k, to) !== a.handle) this.violations.push(`${what}: its new frame ${to} is not a driver page of ${a.handle}`);
+        if (!f.test(to, PG.driver) || driverPageHandle(k, to) !== a.handle)
+          this.violations.push(`${what}: its new frame ${to} is not a driver page of ${a.handle}`);
         if (f.test(to, PG.movable_ops) !== a.movable) this.violations.push(`${what}: its new frame ${to} changed mobility`);
       }
     }
@@ -269,7 +313,11 @@ export class PinnedMigrationWatch {
   private snapshot(): void {
     const k = this.k!;
     this.data.clear();
-    for (const [h, d] of k.drivers) this.data.set(h, Array.from(d.pfns, (p) => k.frames.content[p]!));
+    for (const [h, d] of k.drivers)
+      this.data.set(
+        h,
+        Array.from(d.pfns, (p) => k.frames.content[p]!),
+      );
   }
 
   /** Checks after event `i` (`e`); returns its violations (empty: none) and starts the next event. */
@@ -288,7 +336,8 @@ export class PinnedMigrationWatch {
       for (const p of d.pfns) {
         if (seen.has(p)) out.push(`${h} holds frame ${p} twice`);
         seen.add(p);
-        if (!f.test(p, PG.driver) || f.isFree(p) || f.refcount[p]! < 1) out.push(`${h} holds frame ${p}, which is not a live driver page (flags 0x${f.flags[p]!.toString(16)}, refcount ${f.refcount[p]})`);
+        if (!f.test(p, PG.driver) || f.isFree(p) || f.refcount[p]! < 1)
+          out.push(`${h} holds frame ${p}, which is not a live driver page (flags 0x${f.flags[p]!.toString(16)}, refcount ${f.refcount[p]})`);
         else if (driverPageHandle(k, p) !== h) out.push(`${h} holds frame ${p}, whose owner is ${driverPageHandle(k, p) ?? 'nobody'}`);
       }
       // The data a driver gave its pages survives whatever compaction did to them (a reclaim may add pages).
@@ -305,7 +354,11 @@ export class PinnedMigrationWatch {
 }
 
 /** One checked replay: the machine, the watcher, and the first violation thrown (naming the event). */
-export function replayPinnedMigration(policy: PinnedMigrationPolicy, events: readonly WorkloadEvent[], opts: PinnedMigrationMachineOptions = {}): { k: Kernel; watch: PinnedMigrationWatch } {
+export function replayPinnedMigration(
+  policy: PinnedMigrationPolicy,
+  events: readonly WorkloadEvent[],
+  opts: PinnedMigrationMachineOptions = {},
+): { k: Kernel; watch: PinnedMigrationWatch } {
   const watch = new PinnedMigrationWatch(policy);
   const k = pinnedMigrationKernel(watch.policy, opts);
   watch.attach(k);
@@ -403,9 +456,16 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
       expect(make().id).toBe(descriptor.id);
     });
 
-    it("keeps kernel-core's invariants, every process' content, every driver page's owner and data, and each answer's contract after every event of random streams", () => {
-      fc.assert(fc.property(streams, (events) => void replayPinnedMigration(make(), events, mopts)), fcParams);
-    }, STREAM_BUDGET_MS);
+    it(
+      "keeps kernel-core's invariants, every process' content, every driver page's owner and data, and each answer's contract after every event of random streams",
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => void replayPinnedMigration(make(), events, mopts)),
+          fcParams,
+        );
+      },
+      STREAM_BUDGET_MS,
+    );
 
     it('honours each answer on a movable driver page in the way of CMA and an unmovable one in the way of compaction', () => {
       const { watch } = replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO, mopts);
@@ -416,44 +476,67 @@ export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'p
       expect(replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO.slice(0, cmaEvent + 1), mopts).k.drivers.has('cma')).toBe(!busy);
     });
 
-    it('asks the policy about driver pages met by compaction and contiguous allocation in the random streams', () => {
-      const samples = fc.sample(streams, { seed: fcParams.seed, numRuns: 24 });
-      let asking = 0;
-      for (const events of samples) {
-        const watch = new PinnedMigrationWatch(make());
-        const k = pinnedMigrationKernel(watch.policy, mopts);
-        watch.attach(k);
-        runEvents(k, events, { after: (i, e) => void watch.afterEvent(i, e) });
-        if (watch.answers.length > 0) asking++;
-      }
-      expect(asking).toBeGreaterThanOrEqual(samples.length / 4);
-    }, STREAM_BUDGET_MS);
+    it(
+      'asks the policy about driver pages met by compaction and contiguous allocation in the random streams',
+      () => {
+        const samples = fc.sample(streams, { seed: fcParams.seed, numRuns: 24 });
+        let asking = 0;
+        for (const events of samples) {
+          const watch = new PinnedMigrationWatch(make());
+          const k = pinnedMigrationKernel(watch.policy, mopts);
+          watch.attach(k);
+          runEvents(k, events, { after: (i, e) => void watch.afterEvent(i, e) });
+          if (watch.answers.length > 0) asking++;
+        }
+        expect(asking).toBeGreaterThanOrEqual(samples.length / 4);
+      },
+      STREAM_BUDGET_MS,
+    );
 
-    it('replays a stream identically: the same ledger totals, outcomes, observations and answers', () => {
-      fc.assert(
-        fc.property(streams, (events) => {
-          expect(pinnedMigrationDigest(make(), events, mopts)).toBe(pinnedMigrationDigest(make(), events, mopts));
-        }),
-        { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
-      );
-    }, STREAM_BUDGET_MS);
+    it(
+      'replays a stream identically: the same ledger totals, outcomes, observations and answers',
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => {
+            expect(pinnedMigrationDigest(make(), events, mopts)).toBe(pinnedMigrationDigest(make(), events, mopts));
+          }),
+          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
+        );
+      },
+      STREAM_BUDGET_MS,
+    );
 
-    it('frees every frame once every driver page, contiguous range, pin and process is gone and every file truncated', () => {
-      fc.assert(
-        fc.property(streams, (events) => {
-          expect(pinnedMigrationLeftovers(make(), events, mopts)).toEqual({ freeFrames: 0, lruFolios: 0, swapSlots: 0, deferred: 0, driverHandles: 0, driverFrames: 0 });
-        }),
-        { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-      );
-    }, STREAM_BUDGET_MS);
+    it(
+      'frees every frame once every driver page, contiguous range, pin and process is gone and every file truncated',
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => {
+            expect(pinnedMigrationLeftovers(make(), events, mopts)).toEqual({
+              freeFrames: 0,
+              lruFolios: 0,
+              swapSlots: 0,
+              deferred: 0,
+              driverHandles: 0,
+              driverFrames: 0,
+            });
+          }),
+          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
+        );
+      },
+      STREAM_BUDGET_MS,
+    );
 
-    it('changes refcounts and mapcounts only through ledger primitives, and never for free', () => {
-      fc.assert(
-        fc.property(streams, (events) => {
-          expect(pinnedMigrationAudit(make(), events, mopts)).toEqual([]);
-        }),
-        { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-      );
-    }, STREAM_BUDGET_MS);
+    it(
+      'changes refcounts and mapcounts only through ledger primitives, and never for free',
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => {
+            expect(pinnedMigrationAudit(make(), events, mopts)).toEqual([]);
+          }),
+          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
+        );
+      },
+      STREAM_BUDGET_MS,
+    );
   });
 }

@@ -16,7 +16,19 @@ import type { WorkloadEvent } from '@pagelab/events';
 import { type ModelParams, type PolicyDescriptor, type RefcountPolicy, refHeadRefcount } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
 import { type MachineOptions, machine, policyFrom } from './machine.js';
-import { STREAM_MACHINE, type StreamOptions, diffUserViews, describeEvent, leftovers, runEvents, shmemStreamSettings, streamArbitrary, teardownEvents, userView, propertyParams } from './streams.js';
+import {
+  STREAM_MACHINE,
+  type StreamOptions,
+  diffUserViews,
+  describeEvent,
+  leftovers,
+  runEvents,
+  shmemStreamSettings,
+  streamArbitrary,
+  teardownEvents,
+  userView,
+  propertyParams,
+} from './streams.js';
 
 export interface ConformanceOptions<P> {
   /** Era parameters the policy is meant for (default kernel-core's DEFAULT_PARAMS). */
@@ -76,7 +88,10 @@ export function runRefcountConformance<P>(descriptor: PolicyDescriptor<'refcount
     });
 
     it("keeps kernel-core's invariants after every event of random streams of every event type", () => {
-      fc.assert(fc.property(streams, (events) => void runStream(make(), events, { ...mopts, check: true })), fcParams);
+      fc.assert(
+        fc.property(streams, (events) => void runStream(make(), events, { ...mopts, check: true })),
+        fcParams,
+      );
     });
 
     it('frees every frame and swap slot (but hwpoisoned ones) once every reference, driver page and process is gone and every file truncated', () => {

@@ -97,7 +97,12 @@ describe('the checks fail a policy that breaks them', () => {
 
   it('bookkeeping that disagrees with the page tables is reported', () => {
     const { k } = build(s1Scenario());
-    const bad = checkSharedness(k, refPreciseSharedness, { bookkeeping: { largeMapcount: () => 0, nrPagesMapped: () => 0, maybeShared: () => false } }, new Map());
+    const bad = checkSharedness(
+      k,
+      refPreciseSharedness,
+      { bookkeeping: { largeMapcount: () => 0, nrPagesMapped: () => 0, maybeShared: () => false } },
+      new Map(),
+    );
     expect(bad.some((v) => v.includes('_large_mapcount 0 but 512'))).toBe(true);
     expect(bad.some((v) => v.includes('_nr_pages_mapped 0 but the page tables give 100'))).toBe(true);
     expect(bad.some((v) => v.includes('MAYBE_SHARED is clear'))).toBe(true);
@@ -117,7 +122,9 @@ describe('the checks fail a policy that breaks them', () => {
   });
 
   it('a random stream replay throws on the first violation', () => {
-    expect(() => replaySharednessStream(always, [{ op: 'fork', who: 0 }], { claims: { noFalsePositivesAnon: true } })).toThrow(/small folio|mapped once|false positive/);
+    expect(() => replaySharednessStream(always, [{ op: 'fork', who: 0 }], { claims: { noFalsePositivesAnon: true } })).toThrow(
+      /small folio|mapped once|false positive/,
+    );
   });
 });
 

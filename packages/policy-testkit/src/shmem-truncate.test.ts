@@ -10,8 +10,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PG_PUNCHED, type PolicyDescriptor, type ShmemTruncatePolicy, refSplitOnPunch, site } from '@pagelab/kernel-core';
 import {
-  SHMEM_PUNCH_SCENARIO, SHMEM_TRUNCATE_SEED, replayShmemTruncate, runShmemTruncateConformance, shmemTruncateAudit, shmemTruncateDescriptorProblems,
-  shmemTruncateDigest, shmemTruncateLeftovers, shmemTruncateStreams,
+  SHMEM_PUNCH_SCENARIO,
+  SHMEM_TRUNCATE_SEED,
+  replayShmemTruncate,
+  runShmemTruncateConformance,
+  shmemTruncateAudit,
+  shmemTruncateDescriptorProblems,
+  shmemTruncateDigest,
+  shmemTruncateLeftovers,
+  shmemTruncateStreams,
 } from './shmem-truncate.js';
 
 const S = site('test.shmem_truncate');
@@ -26,43 +33,71 @@ const splitAndGuard: ShmemTruncatePolicy = { id: 'test-split-and-guard', splitOn
 
 const broken = {
   /** Keeps the folio but puts data back into the zeroed pages. */
-  unzeroes: { ...keep, id: 'test-unzeroes', splitOnPartialPunch: (k, head) => {
-    for (let i = 0; i < k.frames.nrPages(head); i++) if (k.frames.content[head + i] === 0) k.frames.content[head + i] = k.nextToken();
-    return false;
-  } } satisfies ShmemTruncatePolicy,
+  unzeroes: {
+    ...keep,
+    id: 'test-unzeroes',
+    splitOnPartialPunch: (k, head) => {
+      for (let i = 0; i < k.frames.nrPages(head); i++) if (k.frames.content[head + i] === 0) k.frames.content[head + i] = k.nextToken();
+      return false;
+    },
+  } satisfies ShmemTruncatePolicy,
   /** Zeroes the whole folio, not just the hole. */
-  zeroesAll: { ...keep, id: 'test-zeroes-all', splitOnPartialPunch: (k, head) => {
-    k.frames.content.fill(0, head, head + k.frames.nrPages(head));
-    return false;
-  } } satisfies ShmemTruncatePolicy,
+  zeroesAll: {
+    ...keep,
+    id: 'test-zeroes-all',
+    splitOnPartialPunch: (k, head) => {
+      k.frames.content.fill(0, head, head + k.frames.nrPages(head));
+      return false;
+    },
+  } satisfies ShmemTruncatePolicy,
   /** Says split but takes a reference of its own first (through the ledger): the split fails and the reference leaks. */
-  holdsRef: { ...refSplitOnPunch, id: 'test-holds-ref', splitOnPartialPunch: (k, head) => {
-    k.ledger.atomicInc(k.frames.refcount, head, S);
-    return true;
-  } } satisfies ShmemTruncatePolicy,
+  holdsRef: {
+    ...refSplitOnPunch,
+    id: 'test-holds-ref',
+    splitOnPartialPunch: (k, head) => {
+      k.ledger.atomicInc(k.frames.refcount, head, S);
+      return true;
+    },
+  } satisfies ShmemTruncatePolicy,
   /** Says keep and forgets that the pages were punched: the waste meter no longer sees truncated-retained pages. */
-  forgetsPunched: { ...keep, id: 'test-forgets-punched', splitOnPartialPunch: (k, head) => {
-    for (let i = 0; i < k.frames.nrPages(head); i++) k.frames.flags[head + i] = k.frames.flags[head + i]! & ~(1 << PG_PUNCHED);
-    return false;
-  } } satisfies ShmemTruncatePolicy,
+  forgetsPunched: {
+    ...keep,
+    id: 'test-forgets-punched',
+    splitOnPartialPunch: (k, head) => {
+      for (let i = 0; i < k.frames.nrPages(head); i++) k.frames.flags[head + i] = k.frames.flags[head + i]! & ~(1 << PG_PUNCHED);
+      return false;
+    },
+  } satisfies ShmemTruncatePolicy,
   /** Answers "no" but wipes the model's memory of punched ranges, so nobody asks again. */
-  forgetfulGuard: { ...splitAndGuard, id: 'test-forgetful-guard', mayRecollapse: (k, fileId) => {
-    k.fileById(fileId)?.punchSplit.clear();
-    return false;
-  } } satisfies ShmemTruncatePolicy,
+  forgetfulGuard: {
+    ...splitAndGuard,
+    id: 'test-forgetful-guard',
+    mayRecollapse: (k, fileId) => {
+      k.fileById(fileId)?.punchSplit.clear();
+      return false;
+    },
+  } satisfies ShmemTruncatePolicy,
   /** Takes a spinlock to answer mayRecollapse. */
-  costlyQuestion: { ...splitAndGuard, id: 'test-costly-question', mayRecollapse: (k) => {
-    k.ledger.spinLock(S);
-    k.ledger.spinUnlock();
-    return false;
-  } } satisfies ShmemTruncatePolicy,
+  costlyQuestion: {
+    ...splitAndGuard,
+    id: 'test-costly-question',
+    mayRecollapse: (k) => {
+      k.ledger.spinLock(S);
+      k.ledger.spinUnlock();
+      return false;
+    },
+  } satisfies ShmemTruncatePolicy,
   /** Keeps a lock taken while deciding. */
   holdsLock: { ...keep, id: 'test-holds-lock', splitOnPartialPunch: (k) => (k.ledger.spinLock(S), false) } satisfies ShmemTruncatePolicy,
   /** Bumps a tail's refcount with a plain store. */
-  directStore: { ...keep, id: 'test-direct-store', splitOnPartialPunch: (k, head) => {
-    k.frames.refcount[head + 511]! += 1;
-    return false;
-  } } satisfies ShmemTruncatePolicy,
+  directStore: {
+    ...keep,
+    id: 'test-direct-store',
+    splitOnPartialPunch: (k, head) => {
+      k.frames.refcount[head + 511]! += 1;
+      return false;
+    },
+  } satisfies ShmemTruncatePolicy,
 };
 
 /** Splits only on the first question any instance is asked. */
@@ -85,7 +120,15 @@ describe('the shmem-truncate conformance checks catch broken policies', () => {
 
   it('descriptor checks report a wrong axis, defaults that do not decode and a policy with another id', () => {
     const Params = t.type({ n: t.number });
-    const bad = { id: 'x', axis: 'sharedness', title: 'x', models: 'x', params: Params, defaults: {}, create: () => ({ ...keep, id: 'y' }) } as unknown as PolicyDescriptor<'shmem-truncate', { n: number }>;
+    const bad = {
+      id: 'x',
+      axis: 'sharedness',
+      title: 'x',
+      models: 'x',
+      params: Params,
+      defaults: {},
+      create: () => ({ ...keep, id: 'y' }),
+    } as unknown as PolicyDescriptor<'shmem-truncate', { n: number }>;
     const problems = shmemTruncateDescriptorProblems(bad).join('\n');
     expect(problems).toMatch(/axis is "sharedness"/);
     expect(problems).toMatch(/defaults \{\} are not a/);
@@ -97,20 +140,28 @@ describe('the shmem-truncate conformance checks catch broken policies', () => {
   });
 
   it('the pages outside the hole must keep their data', () => {
-    expect(() => replayShmemTruncate(broken.zeroesAll, upToFirstPunch, { invariants: false })).toThrow(/guest-ram page 0, outside the hole, read \d+ and now reads 0/);
+    expect(() => replayShmemTruncate(broken.zeroesAll, upToFirstPunch, { invariants: false })).toThrow(
+      /guest-ram page 0, outside the hole, read \d+ and now reads 0/,
+    );
   });
 
   it('a split answer on a folio nothing pins must free the punched pages', () => {
     const unpinned = scenario.filter((e) => e.type !== 'pin' && e.type !== 'unpin');
-    expect(() => replayShmemTruncate(broken.holdsRef, unpinned, { invariants: false })).toThrow(/not pinned, answered split: the folio was not split[\s\S]*punched page \d+ was not freed/);
+    expect(() => replayShmemTruncate(broken.holdsRef, unpinned, { invariants: false })).toThrow(
+      /not pinned, answered split: the folio was not split[\s\S]*punched page \d+ was not freed/,
+    );
   });
 
   it('a keep answer must leave the punched pages counted as truncated-retained waste', () => {
-    expect(() => replayShmemTruncate(broken.forgetsPunched, upToFirstPunch)).toThrow(/1 punched pages kept in huge folios, but 0 of them counted as truncated-retained waste/);
+    expect(() => replayShmemTruncate(broken.forgetsPunched, upToFirstPunch)).toThrow(
+      /1 punched pages kept in huge folios, but 0 of them counted as truncated-retained waste/,
+    );
   });
 
   it('a range the policy refuses to collapse back must stay small, and asking must be free', () => {
-    expect(() => replayShmemTruncate(broken.forgetfulGuard, scenario)).toThrow(/guest-ram range at index 0, split by a punch, is huge again though mayRecollapse answered false/);
+    expect(() => replayShmemTruncate(broken.forgetfulGuard, scenario)).toThrow(
+      /guest-ram range at index 0, split by a punch, is huge again though mayRecollapse answered false/,
+    );
     expect(() => replayShmemTruncate(broken.costlyQuestion, scenario)).toThrow(/mayRecollapse\(1, 0\) took 1 locked ops to answer/);
   });
 

@@ -40,14 +40,33 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
-  HPAGE_PMD_NR, type Kernel, type MM, type MachineConfig, type ModelParams, PAGE_SIZE, PG, type PolicyDescriptor, type Settings,
-  type ShmemTruncatePolicy, guardViolations, ptePfn, ptePresent,
+  HPAGE_PMD_NR,
+  type Kernel,
+  type MM,
+  type MachineConfig,
+  type ModelParams,
+  PAGE_SIZE,
+  PG,
+  type PolicyDescriptor,
+  type Settings,
+  type ShmemTruncatePolicy,
+  guardViolations,
+  ptePfn,
+  ptePresent,
 } from '@pagelab/kernel-core';
 import { auditLedger } from './audit.js';
 import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
 import {
-  type Intent, type StreamOptions, describeEvent, intentArbitrary, leftovers, runEvents, teardownEvents,
-  toEvents, userView, propertyParams,
+  type Intent,
+  type StreamOptions,
+  describeEvent,
+  intentArbitrary,
+  leftovers,
+  runEvents,
+  teardownEvents,
+  toEvents,
+  userView,
+  propertyParams,
 } from './streams.js';
 
 type ShmemFile = ReturnType<Kernel['file']>;
@@ -110,20 +129,82 @@ export function shmemTruncateFocusIntents(): fc.Arbitrary<Intent> {
   const c = <T extends string>(v: T) => fc.constant(v);
   const p = fc.nat(3);
   const filePage = fc.oneof(fc.constantFrom(0, 1, 2, 7, 100, 255, 256, 300, 510, 511, 512, 513, 767), fc.integer({ min: 0, max: 1023 }));
-  const shmemPage = fc.oneof(fc.constantFrom(0, 1, 2, 7, 100, 255, 256, 300, 511, 512, 1023).map((i) => SHMEM_CHUNK + i), fc.integer({ min: SHMEM_CHUNK, max: 2047 }));
+  const shmemPage = fc.oneof(
+    fc.constantFrom(0, 1, 2, 7, 100, 255, 256, 300, 511, 512, 1023).map((i) => SHMEM_CHUNK + i),
+    fc.integer({ min: SHMEM_CHUNK, max: 2047 }),
+  );
   return fc.oneof(
-    w(5, fc.record({ op: c('fallocate' as const), file: fc.constantFrom(0, 0, 0, 1), page: filePage, n: fc.constantFrom(1, 1, 2, 3, 16, 255, 256, 511, 512), split: fc.boolean() })),
+    w(
+      5,
+      fc.record({
+        op: c('fallocate' as const),
+        file: fc.constantFrom(0, 0, 0, 1),
+        page: filePage,
+        n: fc.constantFrom(1, 1, 2, 3, 16, 255, 256, 511, 512),
+        split: fc.boolean(),
+      }),
+    ),
     w(2, fc.record({ op: c('truncate' as const), file: fc.constantFrom(0, 0, 1), pages: fc.constantFrom(0, 1, 7, 300, 511, 512, 513, 1024) })),
-    w(5, fc.record({ op: c('touch' as const), p, page: shmemPage, n: fc.constantFrom(1, 1, 16, 256, 512), write: fc.constantFrom(true, true, false), value: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })) })),
+    w(
+      5,
+      fc.record({
+        op: c('touch' as const),
+        p,
+        page: shmemPage,
+        n: fc.constantFrom(1, 1, 16, 256, 512),
+        write: fc.constantFrom(true, true, false),
+        value: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })),
+      }),
+    ),
     w(2, fc.record({ op: c('khugepaged' as const), passes: fc.integer({ min: 1, max: 2 }), p: fc.option(p, { nil: null }) })),
     // MADV_COLLAPSE works on the PMD ranges wholly inside the advised range: start at a 2 MiB boundary.
-    w(2, fc.record({ op: c('madvise' as const), p, page: fc.constantFrom(SHMEM_CHUNK, SHMEM_CHUNK, 1536, 0, 512), n: fc.constantFrom(512, 512, 1024), advice: fc.constant('collapse' as const) })),
+    w(
+      2,
+      fc.record({
+        op: c('madvise' as const),
+        p,
+        page: fc.constantFrom(SHMEM_CHUNK, SHMEM_CHUNK, 1536, 0, 512),
+        n: fc.constantFrom(512, 512, 1024),
+        advice: fc.constant('collapse' as const),
+      }),
+    ),
     w(1, fc.record({ op: c('madvise' as const), p, page: shmemPage, n: fc.constantFrom(1, 16, 512), advice: fc.constant('hugepage' as const) })),
-    w(2, fc.record({ op: c('pin' as const), p, page: shmemPage, n: fc.integer({ min: 1, max: 4 }), fast: fc.boolean(), get: fc.boolean(), longterm: fc.boolean(), roWrite: fc.constant(false) })),
+    w(
+      2,
+      fc.record({
+        op: c('pin' as const),
+        p,
+        page: shmemPage,
+        n: fc.integer({ min: 1, max: 4 }),
+        fast: fc.boolean(),
+        get: fc.boolean(),
+        longterm: fc.boolean(),
+        roWrite: fc.constant(false),
+      }),
+    ),
     w(2, fc.record({ op: c('unpin' as const), h: fc.nat(8), dirty: fc.constant(false) })),
-    w(1, fc.record({ op: c('mmap' as const), p, chunk: fc.constantFrom(0, 1, 3), shmem: fc.constant(true), file: fc.integer({ min: 0, max: 1 }), offset: fc.constantFrom(0, 0, 1, 512) })),
+    w(
+      1,
+      fc.record({
+        op: c('mmap' as const),
+        p,
+        chunk: fc.constantFrom(0, 1, 3),
+        shmem: fc.constant(true),
+        file: fc.integer({ min: 0, max: 1 }),
+        offset: fc.constantFrom(0, 0, 1, 512),
+      }),
+    ),
     w(1, fc.record({ op: c('fork' as const), p })),
-    w(1, fc.record({ op: c('sysctl' as const), set: fc.record({ key: c('thp.shmem_enabled' as const), value: fc.constantFrom('always' as const, 'always' as const, 'within_size' as const, 'advise' as const, 'never' as const) }) })),
+    w(
+      1,
+      fc.record({
+        op: c('sysctl' as const),
+        set: fc.record({
+          key: c('thp.shmem_enabled' as const),
+          value: fc.constantFrom('always' as const, 'always' as const, 'within_size' as const, 'advise' as const, 'never' as const),
+        }),
+      }),
+    ),
   );
 }
 
@@ -131,8 +212,28 @@ export function shmemTruncateFocusIntents(): fc.Arbitrary<Intent> {
 export function shmemTruncateLoadIntents(): fc.Arbitrary<Intent> {
   const c = <T extends string>(v: T) => fc.constant(v);
   return fc.oneof(
-    w(3, fc.record({ op: c('touch' as const), p: fc.constant(0), page: fc.constant(SHMEM_CHUNK), n: fc.constant(512), write: fc.constant(true), value: fc.constant(0) })),
-    w(1, fc.record({ op: c('mmap' as const), p: fc.constant(0), chunk: fc.constant(3), shmem: fc.constant(true), file: fc.constantFrom(0, 1), offset: fc.constantFrom(0, 512) })),
+    w(
+      3,
+      fc.record({
+        op: c('touch' as const),
+        p: fc.constant(0),
+        page: fc.constant(SHMEM_CHUNK),
+        n: fc.constant(512),
+        write: fc.constant(true),
+        value: fc.constant(0),
+      }),
+    ),
+    w(
+      1,
+      fc.record({
+        op: c('mmap' as const),
+        p: fc.constant(0),
+        chunk: fc.constant(3),
+        shmem: fc.constant(true),
+        file: fc.constantFrom(0, 1),
+        offset: fc.constantFrom(0, 512),
+      }),
+    ),
     w(1, fc.record({ op: c('fork' as const), p: fc.constant(0) })),
   );
 }
@@ -141,7 +242,10 @@ export function shmemTruncateLoadIntents(): fc.Arbitrary<Intent> {
 export function shmemTruncateStreams(o: StreamOptions = {}): fc.Arbitrary<WorkloadEvent[]> {
   const mix = fc.oneof(w(2, intentArbitrary(o)), w(3, shmemTruncateFocusIntents()));
   return fc
-    .tuple(fc.array(shmemTruncateLoadIntents(), { minLength: 1, maxLength: 2 }), fc.array(mix, { minLength: Math.min(10, o.maxEvents ?? 40), maxLength: o.maxEvents ?? 40, size: 'max' }))
+    .tuple(
+      fc.array(shmemTruncateLoadIntents(), { minLength: 1, maxLength: 2 }),
+      fc.array(mix, { minLength: Math.min(10, o.maxEvents ?? 40), maxLength: o.maxEvents ?? 40, size: 'max' }),
+    )
     .map(([load, rest]) => toEvents([...load, ...rest], o));
 }
 
@@ -229,7 +333,8 @@ export class ShmemTruncateWatch {
         if (k.ledger.currentDepth !== depth) self.violations.push(`splitOnPartialPunch(${head}) left ${k.ledger.currentDepth - depth} locks held`);
         if (!h) self.violations.push(`the model asked splitOnPartialPunch(${head}) outside a punch or truncate`);
         else {
-          const lo = Math.max(h.start, start) - start, hi = Math.min(h.end, start + nr) - start;
+          const lo = Math.max(h.start, start) - start,
+            hi = Math.min(h.end, start + nr) - start;
           self.answers.push({ event: self.event, file: h.file, head, start, lo, hi, splitRequested, pinned, split });
         }
         return split;
@@ -294,7 +399,9 @@ export class ShmemTruncateWatch {
           if (c !== null && c !== 0) out.push(`pid ${mm.pid} maps ${h.file} page ${idx}, punched, and reads ${c}`);
         }
       }
-      for (const [idx, c] of this.before) if (!inHole(idx) && fileRead(k, file, idx) !== c) out.push(`${h.file} page ${idx}, outside the hole, read ${c} and now reads ${fileRead(k, file, idx)}`);
+      for (const [idx, c] of this.before)
+        if (!inHole(idx) && fileRead(k, file, idx) !== c)
+          out.push(`${h.file} page ${idx}, outside the hole, read ${c} and now reads ${fileRead(k, file, idx)}`);
       // What the policy's answers did.
       const kept: number[] = [];
       for (const a of this.answers) {
@@ -324,10 +431,11 @@ export class ShmemTruncateWatch {
           out.push(`${keptPages.length} punched pages kept in huge folios, but ${(w0 - w1) / PAGE_SIZE} of them counted as truncated-retained waste`);
         }
       }
-      if (e.type === 'truncate') for (const key of [...this.splitRanges]) {
-        const [fileId, start] = key.split(':').map(Number) as [number, number];
-        if (fileId === file.id && start >= h.start) this.splitRanges.delete(key);
-      }
+      if (e.type === 'truncate')
+        for (const key of [...this.splitRanges]) {
+          const [fileId, start] = key.split(':').map(Number) as [number, number];
+          if (fileId === file.id && start >= h.start) this.splitRanges.delete(key);
+        }
     }
     // A range the policy keeps from collapsing back stays small.
     for (const g of this.guarded) {
@@ -347,7 +455,8 @@ export class ShmemTruncateWatch {
       for (const { mm, vma } of file.mappers) {
         for (let a = vma.start; a < vma.end; a += PAGE_SIZE) {
           const c = mappedContent(k, mm.pt(a), a);
-          if (c !== null && c !== fileRead(k, file, vma.pgoffOf(a))) out.push(`pid ${mm.pid} reads ${c} at ${a} (${file.name} page ${vma.pgoffOf(a)}), the page cache holds ${fileRead(k, file, vma.pgoffOf(a))}`);
+          if (c !== null && c !== fileRead(k, file, vma.pgoffOf(a)))
+            out.push(`pid ${mm.pid} reads ${c} at ${a} (${file.name} page ${vma.pgoffOf(a)}), the page cache holds ${fileRead(k, file, vma.pgoffOf(a))}`);
         }
       }
     }
@@ -397,7 +506,16 @@ export function shmemTruncateDigest(policy: ShmemTruncatePolicy, events: readonl
   const obs: unknown[] = [];
   runEvents(k, events, { after: () => void obs.push(...k.drain()) });
   const files = [...k.files.values()].map((f) => [f.name, f.size, [...f.cache].sort((a, b) => a[0] - b[0])]);
-  return JSON.stringify({ ledger: k.ledger.totals(), outcomes: k.outcomes.toJSON(), obs, answers: watch.answers, recollapse: watch.recollapseAnswers, files, waste: k.waste.measure(k), view: userView(k) });
+  return JSON.stringify({
+    ledger: k.ledger.totals(),
+    outcomes: k.outcomes.toJSON(),
+    obs,
+    answers: watch.answers,
+    recollapse: watch.recollapseAnswers,
+    files,
+    waste: k.waste.measure(k),
+    view: userView(k),
+  });
 }
 
 /** Releases everything after `events` and returns what is left (every count should be 0). */
@@ -479,9 +597,16 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
       expect(make().id).toBe(descriptor.id);
     });
 
-    it("keeps kernel-core's invariants, every reader's content, zeroes in every hole, data outside it, and each answer's consequences after every event of random streams", () => {
-      fc.assert(fc.property(streams, (events) => void replayShmemTruncate(make(), events, mopts)), fcParams);
-    }, BUDGET);
+    it(
+      "keeps kernel-core's invariants, every reader's content, zeroes in every hole, data outside it, and each answer's consequences after every event of random streams",
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => void replayShmemTruncate(make(), events, mopts)),
+          fcParams,
+        );
+      },
+      BUDGET,
+    );
 
     it('honours its answers on a pinned and an unpinned punch of a shmem THP, and its recollapse answer after them', () => {
       const { watch } = replayShmemTruncate(make(), SHMEM_PUNCH_SCENARIO, mopts);
@@ -490,31 +615,43 @@ export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shm
       expect(watch.answers.some((a) => !a.pinned)).toBe(true);
     });
 
-    it('replays a stream identically: the same ledger totals, outcomes, observations, answers and waste', () => {
-      fc.assert(
-        fc.property(streams, (events) => {
-          expect(shmemTruncateDigest(make(), events, mopts)).toBe(shmemTruncateDigest(make(), events, mopts));
-        }),
-        { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
-      );
-    }, BUDGET);
+    it(
+      'replays a stream identically: the same ledger totals, outcomes, observations, answers and waste',
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => {
+            expect(shmemTruncateDigest(make(), events, mopts)).toBe(shmemTruncateDigest(make(), events, mopts));
+          }),
+          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
+        );
+      },
+      BUDGET,
+    );
 
-    it('frees every frame once every pin and process is gone and every file truncated', () => {
-      fc.assert(
-        fc.property(streams, (events) => {
-          expect(shmemTruncateLeftovers(make(), events, mopts)).toEqual({ freeFrames: 0, lruFolios: 0, swapSlots: 0, deferred: 0, cachedPages: 0 });
-        }),
-        { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-      );
-    }, BUDGET);
+    it(
+      'frees every frame once every pin and process is gone and every file truncated',
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => {
+            expect(shmemTruncateLeftovers(make(), events, mopts)).toEqual({ freeFrames: 0, lruFolios: 0, swapSlots: 0, deferred: 0, cachedPages: 0 });
+          }),
+          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
+        );
+      },
+      BUDGET,
+    );
 
-    it('changes refcounts and mapcounts only through ledger primitives, and never for free', () => {
-      fc.assert(
-        fc.property(streams, (events) => {
-          expect(shmemTruncateAudit(make(), events, mopts)).toEqual([]);
-        }),
-        { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-      );
-    }, BUDGET);
+    it(
+      'changes refcounts and mapcounts only through ledger primitives, and never for free',
+      () => {
+        fc.assert(
+          fc.property(streams, (events) => {
+            expect(shmemTruncateAudit(make(), events, mopts)).toEqual([]);
+          }),
+          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
+        );
+      },
+      BUDGET,
+    );
   });
 }

@@ -13,8 +13,23 @@ import type { WorkloadEvent } from '@pagelab/events';
 import { type Intent, type StreamOptions, intentArbitrary as coreIntentArbitrary, streamArbitrary as coreStreamArbitrary } from '@pagelab/kernel-core';
 
 export {
-  type Intent, type StreamOptions, type UserView, REGION, REGION_PAGES, STREAM_MACHINE, STREAM_PROLOGUE, STREAM_SETTINGS,
-  describeEvent, diffUserViews, leftovers, propertyParams, runEvents, shmemStreamSettings, teardownEvents, toEvents, userView,
+  type Intent,
+  type StreamOptions,
+  type UserView,
+  REGION,
+  REGION_PAGES,
+  STREAM_MACHINE,
+  STREAM_PROLOGUE,
+  STREAM_SETTINGS,
+  describeEvent,
+  diffUserViews,
+  leftovers,
+  propertyParams,
+  runEvents,
+  shmemStreamSettings,
+  teardownEvents,
+  toEvents,
+  userView,
 } from '@pagelab/kernel-core';
 
 /** Random valid event streams (printed, when shrunk, as the event list). */

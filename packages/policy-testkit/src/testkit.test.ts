@@ -68,7 +68,10 @@ describe('the refcount conformance checks catch broken policies', () => {
   });
 
   it('the user-visible comparison reports a policy that drops a PMD instead of splitting it under a partial munmap', () => {
-    const events = toEvents([{ op: 'touch', p: 0, page: 0, n: 1, write: true, value: 0 }, { op: 'munmap', p: 0, page: 5, n: 1 }]);
+    const events = toEvents([
+      { op: 'touch', p: 0, page: 0, n: 1, write: true, value: 0 },
+      { op: 'munmap', p: 0, page: 5, n: 1 },
+    ]);
     expect(compareUserVisible(droppingSplit, refHeadRefcount, events)).toBe(`test-dropping-split vs test-head-refcount: pid 1 addr ${A}: reads 0 vs 1`);
     expect(compareUserVisible(refHeadRefcount, refHeadRefcount, events)).toBeNull();
   });

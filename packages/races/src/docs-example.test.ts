@@ -30,7 +30,7 @@ const scenario: RaceScenario = {
 };
 
 describe('the docs example', () => {
-  it('a trylock between __SetPageLocked\'s load and store loses the new owner\'s PG_locked in 7 steps', () => {
+  it("a trylock between __SetPageLocked's load and store loses the new owner's PG_locked in 7 steps", () => {
     const v = explore(scenario, { memoryModel: 'sc' }).violations;
     expect(v.map((x) => [x.assertion, x.steps.length])).toEqual([['PG_locked lost while held', 7]]);
   });

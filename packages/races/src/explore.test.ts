@@ -2,7 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { explore } from './explore.js';
 import { ScenarioError, compile } from './program.js';
 import { PG_locked, lock_page, unlock_page } from './kernel/page.js';
-import { branchIf, countWord, flagsWord, label, load, load_acquire, path, rmw, smp_mb, smp_rmb, smp_wmb, store, store_release, type MemoryModel, type RaceScenario, type Steps } from './steps.js';
+import {
+  branchIf,
+  countWord,
+  flagsWord,
+  label,
+  load,
+  load_acquire,
+  path,
+  rmw,
+  smp_mb,
+  smp_rmb,
+  smp_wmb,
+  store,
+  store_release,
+  type MemoryModel,
+  type RaceScenario,
+  type Steps,
+} from './steps.js';
 
 /** Two CPUs on words x and y, with a final check on CPU1's registers. */
 function litmus(name: string, p0: Steps, p1: Steps, forbidden: (r0: Record<string, number>, r1: Record<string, number>) => boolean): RaceScenario {
@@ -68,9 +85,19 @@ describe('the weak memory model agrees with the LKMM on the classic litmus shape
     expect(reachable(lb, 'weak')).toBe(false);
   });
   it('smp_store_release paired with smp_load_acquire forbids message passing (MP+pooncerelease+poacquireonce: Never)', () => {
-    const mpra = litmus('MP+rel+acq', [store('P0', 'x', 1), store_release('P0', 'y', 1)], [load_acquire('P1', 'y', 'r0'), load('P1', 'x', 'r1')], (_r0, r1) => r1.r0 === 1 && r1.r1 === 0);
+    const mpra = litmus(
+      'MP+rel+acq',
+      [store('P0', 'x', 1), store_release('P0', 'y', 1)],
+      [load_acquire('P1', 'y', 'r0'), load('P1', 'x', 'r1')],
+      (_r0, r1) => r1.r0 === 1 && r1.r1 === 0,
+    );
     expect(reachable(mpra, 'weak')).toBe(false);
-    const relOnly = litmus('MP+rel', [store('P0', 'x', 1), store_release('P0', 'y', 1)], [load('P1', 'y', 'r0'), load('P1', 'x', 'r1')], (_r0, r1) => r1.r0 === 1 && r1.r1 === 0);
+    const relOnly = litmus(
+      'MP+rel',
+      [store('P0', 'x', 1), store_release('P0', 'y', 1)],
+      [load('P1', 'y', 'r0'), load('P1', 'x', 'r1')],
+      (_r0, r1) => r1.r0 === 1 && r1.r1 === 0,
+    );
     expect(reachable(relOnly, 'weak')).toBe(true);
   });
   it('a relaxed RMW (atomic_inc) orders nothing, a value-returning one (atomic_inc_return) is a full barrier', () => {
@@ -164,19 +191,33 @@ describe('counterexamples', () => {
     expect(explore(alloc(false)).violations.map((v) => v.assertion)).toEqual([expect.stringContaining('waits forever')]);
   });
   it('a branch skips the steps after it, so an assertion behind a failed get is never reached', () => {
-    const s = litmus('branch', [load('P0', 'x', 'v'), branchIf((r) => r.v === 0, 'out'), store('P0', 'y', 1), label('out')], [load('P1', 'y', 'r0')], (_r0, r1) => r1.r0 === 1);
+    const s = litmus(
+      'branch',
+      [load('P0', 'x', 'v'), branchIf((r) => r.v === 0, 'out'), store('P0', 'y', 1), label('out')],
+      [load('P1', 'y', 'r0')],
+      (_r0, r1) => r1.r0 === 1,
+    );
     expect(reachable(s, 'sc')).toBe(false);
   });
 });
 
 describe('the step language refuses what it cannot explore', () => {
-  const base = (steps: Steps): RaceScenario => ({ name: 'bad', title: 'bad', source: 'test', words: [countWord('x', 0)], cpus: [path('P0', steps)], expect: { sc: 'unreachable', weak: 'unreachable' } });
+  const base = (steps: Steps): RaceScenario => ({
+    name: 'bad',
+    title: 'bad',
+    source: 'test',
+    words: [countWord('x', 0)],
+    cpus: [path('P0', steps)],
+    expect: { sc: 'unreachable', weak: 'unreachable' },
+  });
   it('names the unknown word and the step', () => {
     expect(() => compile(base([load('f', 'nope', 'r')]))).toThrow(ScenarioError);
     expect(() => compile(base([load('f', 'nope', 'r')]))).toThrow(/CPU0 P0 step 1 \(f\): unknown word 'nope'/);
   });
   it('names a register no step writes (a typo would otherwise read as NaN)', () => {
-    expect(() => compile(base([load('f', 'x', 'flags'), branchIf((r) => r.falgs === 0, 'out'), label('out')]))).toThrow(/step 2: reads register 'r.falgs', which no load or rmw of this path writes \(registers: flags\)/);
+    expect(() => compile(base([load('f', 'x', 'flags'), branchIf((r) => r.falgs === 0, 'out'), label('out')]))).toThrow(
+      /step 2: reads register 'r.falgs', which no load or rmw of this path writes \(registers: flags\)/,
+    );
   });
   it('refuses a backward branch (paths have no loops)', () => {
     expect(() => compile(base([label('top'), load('f', 'x', 'r'), branchIf(() => true, 'top')]))).toThrow(/goes backwards/);

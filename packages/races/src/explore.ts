@@ -113,7 +113,13 @@ interface Layout {
 
 function layoutOf(p: Program, weak: boolean): Layout {
   let o = p.words.length;
-  const base: number[] = [], epoch: number[] = [], bufLen: number[] = [], buf: number[] = [], earlyMask: number[] = [], early: number[] = [], cap: number[] = [];
+  const base: number[] = [],
+    epoch: number[] = [],
+    bufLen: number[] = [],
+    buf: number[] = [],
+    earlyMask: number[] = [],
+    early: number[] = [],
+    cap: number[] = [];
   for (const c of p.cpus) {
     base.push(o);
     o += 1 + c.regNames.length;
@@ -333,7 +339,10 @@ class Machine {
     const L = this.layout;
     const mask = s[L.earlyMask[c]!]!;
     // Word sets as two 32-bit masks (at most 64 words).
-    let loadedLo = 0, loadedHi = 0, storedLo = 0, storedHi = 0;
+    let loadedLo = 0,
+      loadedHi = 0,
+      storedLo = 0,
+      storedHi = 0;
     for (let k = pc; k < cpu.ops.length && k < pc + 24; k++) {
       const op = cpu.ops[k]!;
       const st = op.step;
@@ -400,7 +409,14 @@ class Machine {
       s[L.earlyMask[c]!]! |= 1 << op.loadSlot;
       if (trace) {
         const st = op.step as { fn: string; what?: string };
-        this.last = { cpu: c, function: st.fn, op: 'load-early', word: word(op.word), value: v, what: `${st.what ?? 'load'} (satisfied ahead of program order)` };
+        this.last = {
+          cpu: c,
+          function: st.fn,
+          op: 'load-early',
+          word: word(op.word),
+          value: v,
+          what: `${st.what ?? 'load'} (satisfied ahead of program order)`,
+        };
       }
       return;
     }

@@ -12,7 +12,9 @@ export function formatValue(scenario: RaceScenario, word: string | null, value: 
   if (!decl) return String(value);
   const shape = decl.shape;
   if (shape.kind === 'flags') {
-    const names = Object.entries(shape.bits).filter(([, b]) => (value & b) !== 0).map(([n]) => n);
+    const names = Object.entries(shape.bits)
+      .filter(([, b]) => (value & b) !== 0)
+      .map(([n]) => n);
     const known = Object.values(shape.bits).reduce((a, b) => a | b, 0);
     if (value & ~known) names.push(`0x${(value & ~known).toString(16)}`);
     return names.length ? names.join('|') : '0';
@@ -49,7 +51,9 @@ export function explorationText(scenario: RaceScenario, r: Exploration): string 
   const out: string[] = [];
   out.push(`${scenario.name} — ${scenario.title}`);
   out.push(`  memory model: ${r.memoryModel}    reduction: ${r.reduction}`);
-  out.push(`  explored: ${r.interleavings.toLocaleString('en-US')} interleavings, ${r.states.toLocaleString('en-US')} states, ${r.transitions.toLocaleString('en-US')} transitions in ${formatMs(r.elapsedMs)}`);
+  out.push(
+    `  explored: ${r.interleavings.toLocaleString('en-US')} interleavings, ${r.states.toLocaleString('en-US')} states, ${r.transitions.toLocaleString('en-US')} transitions in ${formatMs(r.elapsedMs)}`,
+  );
   out.push(`  source: ${scenario.source}`);
   if (r.violations.length === 0) out.push('  verdict: no assertion can fail (every interleaving explored)');
   else out.push(`  verdict: ${r.violations.length} assertion${r.violations.length > 1 ? 's' : ''} can fail`);
@@ -58,7 +62,9 @@ export function explorationText(scenario: RaceScenario, r: Exploration): string 
     out.push(`  VIOLATION: ${v.assertion}`);
     out.push(`  shortest counterexample (${v.steps.length} steps; it fails at the last):`);
     const culprit = culpritOf(v.steps);
-    v.steps.forEach((s, i) => out.push(`  ${stepLine(scenario, s, i)}${i === v.steps.length - 1 ? '   <-- fails here' : i === culprit ? '   <-- overwrites' : ''}`));
+    v.steps.forEach((s, i) =>
+      out.push(`  ${stepLine(scenario, s, i)}${i === v.steps.length - 1 ? '   <-- fails here' : i === culprit ? '   <-- overwrites' : ''}`),
+    );
   }
   if (scenario.notes) out.push('', `  ${scenario.notes}`);
   return `${out.join('\n')}\n`;

@@ -32,7 +32,10 @@ export const hasLitmus = (s: RaceScenario): boolean => s.name in ORDERS;
 
 export function toLitmus(s: RaceScenario): string {
   const order = ORDERS[s.name];
-  if (!order) throw new Error(`no litmus export for '${s.name}': only the seed002 scenarios (${Object.keys(ORDERS).join(', ')}) ask a question the LKMM's language can state`);
+  if (!order)
+    throw new Error(
+      `no litmus export for '${s.name}': only the seed002 scenarios (${Object.keys(ORDERS).join(', ')}) ask a question the LKMM's language can state`,
+    );
   const setHead = ['\tf = atomic_read(flags);', '\tatomic_set(flags, f + 1);'];
   const refcounted = ['\tatomic_set(count, 1);'];
   const p0 = order === 'unfixed' ? [...refcounted, ...setHead] : order === 'fixed' ? [...setHead, '\tsmp_wmb();', ...refcounted] : [...setHead, ...refcounted];

@@ -74,14 +74,19 @@ function checkRegisters(op: Op, names: readonly string[], ctx: string): void {
   const regs = new Proxy({} as Record<string, number>, {
     get: (_t, k) => {
       if (typeof k !== 'string') return undefined;
-      if (!names.includes(k)) throw new ScenarioError(`${ctx}: reads register 'r.${k}', which no load or rmw of this path writes (registers: ${names.join(', ') || 'none'})`);
+      if (!names.includes(k))
+        throw new ScenarioError(`${ctx}: reads register 'r.${k}', which no load or rmw of this path writes (registers: ${names.join(', ') || 'none'})`);
       return 0;
     },
   });
   const st = op.step;
   const calls: (() => unknown)[] = [];
   if (st.kind === 'store' && typeof st.value === 'function') calls.push(() => (st.value as (r: Regs) => number)(regs));
-  if (st.kind === 'rmw') calls.push(() => st.update(0, regs), () => st.await?.(0, regs));
+  if (st.kind === 'rmw')
+    calls.push(
+      () => st.update(0, regs),
+      () => st.await?.(0, regs),
+    );
   if (st.kind === 'branch') calls.push(() => st.when(regs));
   if (st.kind === 'assert') calls.push(() => st.holds(regs));
   if ('check' in st && st.check) calls.push(() => st.check!.holds(regs, () => 0));
@@ -97,7 +102,8 @@ function checkRegisters(op: Op, names: readonly string[], ctx: string): void {
 
 export function compile(scenario: RaceScenario): Program {
   const where = `scenario '${scenario.name}'`;
-  if (scenario.cpus.length < 1 || scenario.cpus.length > MAX_CPUS) throw new ScenarioError(`${where}: expected 1 to ${MAX_CPUS} CPUs, got ${scenario.cpus.length}`);
+  if (scenario.cpus.length < 1 || scenario.cpus.length > MAX_CPUS)
+    throw new ScenarioError(`${where}: expected 1 to ${MAX_CPUS} CPUs, got ${scenario.cpus.length}`);
   if (scenario.words.length > MAX_WORDS) throw new ScenarioError(`${where}: at most ${MAX_WORDS} words, got ${scenario.words.length}`);
   const wordIndex = new Map<string, number>();
   scenario.words.forEach((w, i) => {
@@ -124,7 +130,10 @@ export function compile(scenario: RaceScenario): Program {
     const steps = flatten(p.steps);
     if (steps.length > MAX_STEPS) throw new ScenarioError(`${where}, CPU${cpu} ${p.name}: at most ${MAX_STEPS} steps, got ${steps.length}`);
     for (const [i, s] of steps.entries()) {
-      if (!s || !KINDS.includes((s as { kind?: string }).kind ?? '')) throw new ScenarioError(`${where}, CPU${cpu} ${p.name} step ${i + 1}: expected a step with kind ${KINDS.join(' | ')}, got ${JSON.stringify(s)?.slice(0, 80)}`);
+      if (!s || !KINDS.includes((s as { kind?: string }).kind ?? ''))
+        throw new ScenarioError(
+          `${where}, CPU${cpu} ${p.name} step ${i + 1}: expected a step with kind ${KINDS.join(' | ')}, got ${JSON.stringify(s)?.slice(0, 80)}`,
+        );
     }
     const labels = new Map<string, number>();
     steps.forEach((s, i) => {

@@ -17,7 +17,7 @@ describe('the swimlane report', () => {
     expect(svg).toContain('CPU0 put_compound_page');
     expect(svg).toContain('CPU1 prep_new_page');
   });
-  it('marks the failing step and the other CPU\'s overwriting store', () => {
+  it("marks the failing step and the other CPU's overwriting store", () => {
     const svg = swimlaneSvg(scenario, sc.violations[0]!);
     expect(svg.match(/assertion fails/g)).toHaveLength(1);
     expect(svg).toMatch(/prep_compound_page: store H\.flags=PG_head<\/text>\n<text[^>]*>__SetPageHead: store flags \| PG_head {2}← overwrites/);
@@ -34,7 +34,9 @@ describe('the swimlane report', () => {
 describe('the litmus export', () => {
   it('asks the same question in the three orders of prep_new_page', () => {
     const order = (name: string) => toLitmus(findRaceScenario(name)!).split('P1(')[0]!.split('P0(')[1]!;
-    expect(order('seed002-prep-compound-unfixed').indexOf('atomic_set(count, 1)')).toBeLessThan(order('seed002-prep-compound-unfixed').indexOf('atomic_set(flags'));
+    expect(order('seed002-prep-compound-unfixed').indexOf('atomic_set(count, 1)')).toBeLessThan(
+      order('seed002-prep-compound-unfixed').indexOf('atomic_set(flags'),
+    );
     expect(order('seed002-prep-compound-fixed')).toMatch(/atomic_set\(flags[^\n]*\n\tsmp_wmb\(\);\n\tatomic_set\(count, 1\)/);
     expect(order('seed002-prep-compound-no-wmb')).not.toContain('smp_wmb');
     expect(() => toLitmus(findRaceScenario('seed001-speculative-lookup')!)).toThrow(/only the seed002 scenarios/);

@@ -24,7 +24,9 @@ export function swimlaneSvg(scenario: RaceScenario, v: Violation): string {
   const fail = v.steps.length - 1;
   const culprit = culpritOf(v.steps);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans Mono, monospace" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans Mono, monospace" font-size="11">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${LEFT}" y="16" font-size="12" font-weight="bold">${esc(v.assertion)}</text>`);
   scenario.cpus.forEach((p, c) => {
@@ -40,7 +42,9 @@ export function swimlaneSvg(scenario: RaceScenario, v: Violation): string {
     const stroke = { fail: '#cf222e', culprit: '#bf8700', barrier: '#54aeff', step: '#8c959f' }[mark];
     out.push(`<text x="${LEFT - 8}" y="${y + 17}" text-anchor="end" fill="#57606a">${i + 1}</text>`);
     out.push(`<line x1="${LEFT}" y1="${y + 13}" x2="${LEFT + cpus * LANE}" y2="${y + 13}" stroke="#eaeef2" stroke-dasharray="2,3"/>`);
-    out.push(`<rect x="${x}" y="${y}" width="${LANE - 12}" height="${ROW - 6}" rx="3" fill="${fill}" stroke="${stroke}" stroke-width="${mark === 'step' ? 1 : 2}"/>`);
+    out.push(
+      `<rect x="${x}" y="${y}" width="${LANE - 12}" height="${ROW - 6}" rx="3" fill="${fill}" stroke="${stroke}" stroke-width="${mark === 'step' ? 1 : 2}"/>`,
+    );
     const target = s.word === null ? '' : ` ${s.word}=${formatValue(scenario, s.word, s.value)}`;
     out.push(`<text x="${x + 5}" y="${y + 11}">${esc(`${s.function}: ${s.op}${target}`.slice(0, 56))}</text>`);
     const tag = mark === 'fail' ? '  ✗ assertion fails' : mark === 'culprit' ? '  ← overwrites' : '';
@@ -71,7 +75,9 @@ export function racesReport(scenario: RaceScenario, runs: readonly Exploration[]
   for (const r of runs) {
     const verdict = r.violations.length ? `${r.violations.length} violation(s) reachable` : 'clean (exhaustive)';
     md.push(`| ${r.memoryModel} | ${r.interleavings.toLocaleString('en-US')} | ${r.states.toLocaleString('en-US')} | ${verdict} |`);
-    html.push(`<tr><td>${r.memoryModel}</td><td>${r.interleavings.toLocaleString('en-US')}</td><td>${r.states.toLocaleString('en-US')}</td><td>${esc(verdict)}</td></tr>`);
+    html.push(
+      `<tr><td>${r.memoryModel}</td><td>${r.interleavings.toLocaleString('en-US')}</td><td>${r.states.toLocaleString('en-US')}</td><td>${esc(verdict)}</td></tr>`,
+    );
   }
   html.push('</table>');
   md.push('');
@@ -80,11 +86,21 @@ export function racesReport(scenario: RaceScenario, runs: readonly Exploration[]
       const svgName = `${scenario.name}-${r.memoryModel}-${k + 1}.svg`;
       const svg = swimlaneSvg(scenario, v);
       files.push({ name: svgName, text: svg });
-      md.push(`## ${r.memoryModel}: ${v.assertion}`, '', `Shortest counterexample, ${v.steps.length} steps; red: the assertion fails, yellow: the other CPU's write that broke it.`, '', `![swimlanes](${svgName})`, '');
+      md.push(
+        `## ${r.memoryModel}: ${v.assertion}`,
+        '',
+        `Shortest counterexample, ${v.steps.length} steps; red: the assertion fails, yellow: the other CPU's write that broke it.`,
+        '',
+        `![swimlanes](${svgName})`,
+        '',
+      );
       md.push('| # | CPU | function | op | word | value |', '|---:|---|---|---|---|---|');
       v.steps.forEach((s, i) => md.push(`| ${i + 1} | CPU${s.cpu} | ${s.function} | ${s.op} | ${s.word ?? ''} | ${formatValue(scenario, s.word, s.value)} |`));
       md.push('');
-      html.push(`<h2>${esc(r.memoryModel)}: ${esc(v.assertion)}</h2><p>Shortest counterexample, ${v.steps.length} steps; red: the assertion fails, yellow: the other CPU's write that broke it.</p>`, svg);
+      html.push(
+        `<h2>${esc(r.memoryModel)}: ${esc(v.assertion)}</h2><p>Shortest counterexample, ${v.steps.length} steps; red: the assertion fails, yellow: the other CPU's write that broke it.</p>`,
+        svg,
+      );
     });
   }
   if (scenario.notes) {

@@ -99,11 +99,19 @@ export type Steps = readonly (Step | Steps)[];
 type Opts = { what?: string; check?: Check };
 
 export const load = (fn: string, word: string, into: string, o: Opts & { acquire?: boolean } = {}): LoadStep => ({ kind: 'load', fn, word, into, ...o });
-export const store = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts & { release?: boolean } = {}): StoreStep => ({ kind: 'store', fn, word, value, ...o });
+export const store = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts & { release?: boolean } = {}): StoreStep => ({
+  kind: 'store',
+  fn,
+  word,
+  value,
+  ...o,
+});
 /** smp_load_acquire(word). */
-export const load_acquire = (fn: string, word: string, into: string, o: Opts = {}): LoadStep => load(fn, word, into, { what: 'smp_load_acquire', ...o, acquire: true });
+export const load_acquire = (fn: string, word: string, into: string, o: Opts = {}): LoadStep =>
+  load(fn, word, into, { what: 'smp_load_acquire', ...o, acquire: true });
 /** smp_store_release(word, value). */
-export const store_release = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts = {}): StoreStep => store(fn, word, value, { what: 'smp_store_release', ...o, release: true });
+export const store_release = (fn: string, word: string, value: number | ((r: Regs) => number), o: Opts = {}): StoreStep =>
+  store(fn, word, value, { what: 'smp_store_release', ...o, release: true });
 export const rmw = (
   fn: string,
   word: string,

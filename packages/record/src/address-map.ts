@@ -50,7 +50,8 @@ export class AddressMap {
 
   /** The model address of a program address; throws if the address was never in a recorded range. */
   map(addr: number): number {
-    let lo = 0, hi = this.starts.length - 1;
+    let lo = 0,
+      hi = this.starts.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (addr < this.starts[mid]!) hi = mid - 1;

@@ -16,9 +16,7 @@
 import { HPAGE_PMD_SIZE, LOG_FORMAT_VERSION, PAGE_SIZE, type LogHeader, type Settings, type WorkloadEvent } from '@pagelab/events';
 import { AddressMap } from './address-map.js';
 import { has } from './symbols.js';
-import {
-  CLONE_VM, FALLOC_FL_PUNCH_HOLE, MADV, MAP_HUGETLB, MAP_SHARED, PROT_READ, PROT_WRITE, byTime, type FdTarget, type TraceOp,
-} from './trace.js';
+import { CLONE_VM, FALLOC_FL_PUNCH_HOLE, MADV, MAP_HUGETLB, MAP_SHARED, PROT_READ, PROT_WRITE, byTime, type FdTarget, type TraceOp } from './trace.js';
 
 /** Why a mapping is left out of the log; the header counts each by bytes. */
 export type ExcludedKind = 'private-file' | 'shared-file' | 'private-shmem' | 'device' | 'hugetlb' | 'unknown-fd';
@@ -26,7 +24,15 @@ export const EXCLUDED_KINDS: readonly ExcludedKind[] = ['private-file', 'shared-
 
 /** Faults that did not become touches, by reason. */
 export type DroppedFault = 'other-task' | 'unmodelled-mapping' | 'file-page-read' | 'no-mapping' | 'write-to-read-only' | 'prot-none' | 'before-start';
-export const DROPPED_FAULTS: readonly DroppedFault[] = ['other-task', 'unmodelled-mapping', 'file-page-read', 'no-mapping', 'write-to-read-only', 'prot-none', 'before-start'];
+export const DROPPED_FAULTS: readonly DroppedFault[] = [
+  'other-task',
+  'unmodelled-mapping',
+  'file-page-read',
+  'no-mapping',
+  'write-to-read-only',
+  'prot-none',
+  'before-start',
+];
 
 export interface ConvertOptions {
   readonly name: string;
@@ -112,9 +118,24 @@ const ADVICE: Readonly<Record<number, 'dontneed' | 'hugepage' | 'nohugepage' | '
   [MADV.MERGEABLE]: 'mergeable',
 };
 const ADVICE_NAMES: Readonly<Record<number, string>> = {
-  0: 'MADV_NORMAL', 1: 'MADV_RANDOM', 2: 'MADV_SEQUENTIAL', 3: 'MADV_WILLNEED', 8: 'MADV_FREE', 9: 'MADV_REMOVE', 10: 'MADV_DONTFORK',
-  11: 'MADV_DOFORK', 13: 'MADV_UNMERGEABLE', 16: 'MADV_DONTDUMP', 17: 'MADV_DODUMP', 18: 'MADV_WIPEONFORK', 19: 'MADV_KEEPONFORK',
-  20: 'MADV_COLD', 22: 'MADV_POPULATE_READ', 23: 'MADV_POPULATE_WRITE', 102: 'MADV_GUARD_INSTALL', 103: 'MADV_GUARD_REMOVE',
+  0: 'MADV_NORMAL',
+  1: 'MADV_RANDOM',
+  2: 'MADV_SEQUENTIAL',
+  3: 'MADV_WILLNEED',
+  8: 'MADV_FREE',
+  9: 'MADV_REMOVE',
+  10: 'MADV_DONTFORK',
+  11: 'MADV_DOFORK',
+  13: 'MADV_UNMERGEABLE',
+  16: 'MADV_DONTDUMP',
+  17: 'MADV_DODUMP',
+  18: 'MADV_WIPEONFORK',
+  19: 'MADV_KEEPONFORK',
+  20: 'MADV_COLD',
+  22: 'MADV_POPULATE_READ',
+  23: 'MADV_POPULATE_WRITE',
+  102: 'MADV_GUARD_INSTALL',
+  103: 'MADV_GUARD_REMOVE',
 };
 
 class Converter {
@@ -233,7 +254,7 @@ class Converter {
     const mm: Mm = {
       pid: ++this.pidSerial,
       tasks: 1,
-      regions: parent.regions.map((r) => ({ ...r, })),
+      regions: parent.regions.map((r) => ({ ...r })),
       touched: new Set(parent.touched),
       ...(parent.brk !== undefined ? { brk: parent.brk } : {}),
       ...(parent.stack ? { stack: { ...parent.stack } } : {}),
@@ -286,7 +307,11 @@ class Converter {
     const c = this.classify(flags, fd);
     this.unmap(mm, addr, addr + len, t);
     const r: Region = {
-      start: addr, end: addr + len, kind: c.kind, write: (prot & PROT_WRITE) !== 0, readable: (prot & (PROT_READ | PROT_WRITE)) !== 0,
+      start: addr,
+      end: addr + len,
+      kind: c.kind,
+      write: (prot & PROT_WRITE) !== 0,
+      readable: (prot & (PROT_READ | PROT_WRITE)) !== 0,
       offset: c.kind === 'shmem' && fd.kind === 'shmem' ? pageDown(offset) : 0,
       ...(c.file !== undefined ? { file: c.file } : {}),
     };
@@ -378,7 +403,8 @@ class Converter {
       // MADV_REMOVE on shmem punches the file range (shmem_fallocate); on anon the kernel refuses it.
       for (const r of pieces) {
         if (r.kind !== 'shmem') continue;
-        const lo = Math.max(addr, r.start), hi = Math.min(addr + len, r.end);
+        const lo = Math.max(addr, r.start),
+          hi = Math.min(addr + len, r.end);
         this.emit({ type: 'fallocate', file: r.file!, offset: r.offset + (lo - r.start), len: hi - lo, mode: 'punch_hole' }, t);
       }
       return;
@@ -395,7 +421,8 @@ class Converter {
       return;
     }
     for (const r of pieces) {
-      const lo = Math.max(addr, r.start), hi = Math.min(addr + len, r.end);
+      const lo = Math.max(addr, r.start),
+        hi = Math.min(addr + len, r.end);
       this.emit({ type: 'madvise', pid: mm.pid, addr: lo, len: hi - lo, advice: a }, t);
     }
   }
@@ -405,7 +432,8 @@ class Converter {
       mm.brk = result;
       return;
     }
-    const cur = pageUp(mm.brk), next = pageUp(result);
+    const cur = pageUp(mm.brk),
+      next = pageUp(result);
     if (next > cur) {
       this.unmap(mm, cur, next, t);
       this.insert(mm, { start: cur, end: next, kind: 'anon', write: true, readable: true, offset: 0 });
@@ -423,11 +451,14 @@ class Converter {
       oldLen = newLen;
     }
     const moving = this.within(mm, addr, addr + oldLen);
-    const covered = moving.length > 0 && moving[0]!.start === addr && moving.every((r, i) => i === 0 || r.start === moving[i - 1]!.end)
-      && moving[moving.length - 1]!.end === addr + oldLen;
+    const covered =
+      moving.length > 0 &&
+      moving[0]!.start === addr &&
+      moving.every((r, i) => i === 0 || r.start === moving[i - 1]!.end) &&
+      moving[moving.length - 1]!.end === addr + oldLen;
     const last = moving[moving.length - 1];
     if (newAddr !== addr) {
-      if (!covered || !moving.every((r) => this.modelled(r)) && moving.some((r) => this.modelled(r))) {
+      if (!covered || (!moving.every((r) => this.modelled(r)) && moving.some((r) => this.modelled(r)))) {
         // Part modelled, part not: the model cannot move half a range; drop the modelled half.
         this.count('mremap of a partly modelled range');
         this.unmap(mm, addr, addr + oldLen, t);
@@ -449,7 +480,8 @@ class Converter {
       }
     }
     if (newLen > oldLen && last) {
-      const from = newAddr + oldLen, to = newAddr + newLen;
+      const from = newAddr + oldLen,
+        to = newAddr + newLen;
       this.unmap(mm, from, to, t);
       const grown: Region = { ...last, start: from, end: to, offset: last.kind === 'shmem' ? last.offset + (last.end - last.start) : 0 };
       if (newAddr !== addr) grown.offset = last.kind === 'shmem' ? last.offset + (last.end - last.start) : 0;
@@ -470,7 +502,8 @@ class Converter {
       this.count(`fallocate mode 0x${mode.toString(16)}`);
       return;
     }
-    const lo = pageUp(offset), hi = pageDown(offset + len);
+    const lo = pageUp(offset),
+      hi = pageDown(offset + len);
     if (hi > lo) this.emit({ type: 'fallocate', file: fd.file, offset: lo, len: hi - lo, mode: 'punch_hole' }, t);
   }
 

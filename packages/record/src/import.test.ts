@@ -23,7 +23,7 @@ describe('ftrace text of the khugepaged selftests (tracefs instance, Linux 6.18)
     expect(byOp).toEqual({ mmap: 36, munmap: 6, madvise: 26 });
   });
 
-  it('gives 7 processes (one per pid seen, none forked in view), 21 anon/shared-anon mmaps, 3 munmaps and 22 madvises, plus libc\'s writable data as anon', () => {
+  it("gives 7 processes (one per pid seen, none forked in view), 21 anon/shared-anon mmaps, 3 munmaps and 22 madvises, plus libc's writable data as anon", () => {
     expect(r.stats.eventsByType).toEqual({ madvise: 25, mmap: 24, munmap: 3, spawn: 7 });
     expect(r.stats.processes).toBe(7);
     // libc's .data (prot 3, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE of fd 3, 0x6000): anon where written, never a THP.
@@ -83,7 +83,7 @@ describe('strace -f + perf script of fixtures/memtest.c (8 MiB, every other page
     expect(faults.ops).toHaveLength(1692);
   });
 
-  it('drops what the wrapper did before exec-ing the program, and the tracers\' own faults', () => {
+  it("drops what the wrapper did before exec-ing the program, and the tracers' own faults", () => {
     expect(c.stats.processes).toBe(2);
     expect(c.stats.droppedFaults['before-start']).toBeGreaterThan(0);
     expect(c.stats.eventsByType).toMatchObject({ spawn: 1, fork: 1, exit: 2, madvise: 3, munmap: 1 });
@@ -92,8 +92,14 @@ describe('strace -f + perf script of fixtures/memtest.c (8 MiB, every other page
   it('the 8 MiB mapping: 1024 parent write touches on every other page, then 256 child writes in its first 2 MiB', () => {
     const big = c.events.find((e) => e.type === 'mmap' && e.len === 10 * 1048576) as { addr: number; pid: number };
     expect(big.addr % 0x200000).toBe(0);
-    const inBig = c.events.filter((e) => e.type === 'touch' && e.addr >= big.addr && e.addr < big.addr + 8 * 1048576) as { pid: number; addr: number; len: number; write: boolean }[];
-    const parent = inBig.filter((e) => e.pid === 1), child = inBig.filter((e) => e.pid === 2);
+    const inBig = c.events.filter((e) => e.type === 'touch' && e.addr >= big.addr && e.addr < big.addr + 8 * 1048576) as {
+      pid: number;
+      addr: number;
+      len: number;
+      write: boolean;
+    }[];
+    const parent = inBig.filter((e) => e.pid === 1),
+      child = inBig.filter((e) => e.pid === 2);
     expect(parent.map((e) => e.addr - big.addr)).toEqual(Array.from({ length: 1024 }, (_, i) => i * 8192));
     expect(parent.every((e) => e.write && e.len === 4096)).toBe(true);
     expect(child.map((e) => e.addr - big.addr)).toEqual(Array.from({ length: 256 }, (_, i) => i * 8192));

@@ -14,7 +14,8 @@ export type TraceFormat = 'strace' | 'tracepoints';
 
 /** strace -f lines start "TID SECONDS.MICROS name("; tracepoint lines carry "[CPU]" or "comm PID" before the time. */
 export function detectFormat(text: string): TraceFormat {
-  let strace = 0, other = 0;
+  let strace = 0,
+    other = 0;
   for (const line of text.split('\n', 200)) {
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     if (/^\d+\s+\d+\.\d+\s+(\w+\(|\+\+\+|---|<\.\.\.)/.test(line)) strace++;

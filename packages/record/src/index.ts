@@ -8,11 +8,30 @@ export { parseStrace, splitArgs, fdTarget, pathTarget, type StraceOptions } from
 export { parseTracepoints, fieldsOf, USER_TOP } from './tracepoints.js';
 export { AddressMap, BASE } from './address-map.js';
 export {
-  convert, machineMemoryFor, EXCLUDED_KINDS, DROPPED_FAULTS,
-  type ConvertOptions, type ConvertStats, type Conversion, type ExcludedKind, type DroppedFault,
+  convert,
+  machineMemoryFor,
+  EXCLUDED_KINDS,
+  DROPPED_FAULTS,
+  type ConvertOptions,
+  type ConvertStats,
+  type Conversion,
+  type ExcludedKind,
+  type DroppedFault,
 } from './convert.js';
 export { importTrace, detectFormat, type Imported, type TraceFormat } from './import.js';
-export { recordProgram, machineSettings, smapsLines, smapsPathFor, timeWarp, rssDtw, RecordError, type Alignment, type RecordOptions, type Recording, type RunFacts } from './record.js';
+export {
+  recordProgram,
+  machineSettings,
+  smapsLines,
+  smapsPathFor,
+  timeWarp,
+  rssDtw,
+  RecordError,
+  type Alignment,
+  type RecordOptions,
+  type Recording,
+  type RunFacts,
+} from './record.js';
 export { findTools, recordingProblems, which, type Tool } from './tools.js';
 export { wrapper, clockOffsetNs, type Wrapper } from './wrapper.js';
 export { processTree, sampleTree, startSampler, type SmapsSample } from './smaps.js';

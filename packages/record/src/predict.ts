@@ -58,7 +58,8 @@ function steady(points: readonly PredictedPoint[], key: 'observedAnonHugeBytes' 
 
 /** The model's totals over every live mm. */
 export function modelTotals(k: Kernel): { anonHugeBytes: number; rssBytes: number } {
-  let huge = 0, rss = 0;
+  let huge = 0,
+    rss = 0;
   for (const mm of k.mms.values()) {
     huge += anonHugeBytes(k, mm);
     rss += (mm.rssAnon + mm.rssShmem) * PAGE_SIZE;
@@ -68,12 +69,14 @@ export function modelTotals(k: Kernel): { anonHugeBytes: number; rssBytes: numbe
 
 export function errorOf(pairs: readonly (readonly [number, number])[]): PredictionError {
   if (pairs.length === 0) return { meanAbsBytes: 0, relative: 0, meanObservedBytes: 0, samples: 0 };
-  let abs = 0, obs = 0;
+  let abs = 0,
+    obs = 0;
   for (const [p, o] of pairs) {
     abs += Math.abs(p - o);
     obs += o;
   }
-  const meanAbs = abs / pairs.length, meanObs = obs / pairs.length;
+  const meanAbs = abs / pairs.length,
+    meanObs = obs / pairs.length;
   return { meanAbsBytes: meanAbs, relative: meanObs > 0 ? meanAbs / meanObs : meanAbs > 0 ? Infinity : 0, meanObservedBytes: meanObs, samples: pairs.length };
 }
 
@@ -89,7 +92,14 @@ export function predict(log: { header: LogHeader; events: readonly WorkloadEvent
     const m = modelTotals(r.kernel);
     while (i < sorted.length && sorted[i]!.seq <= seq) {
       const s = sorted[i++]!;
-      points.push({ seq: s.seq, tMs: s.tMs ?? 0, observedAnonHugeBytes: s.anonHugeBytes, predictedAnonHugeBytes: m.anonHugeBytes, observedRssBytes: s.rssModelBytes, predictedRssBytes: m.rssBytes });
+      points.push({
+        seq: s.seq,
+        tMs: s.tMs ?? 0,
+        observedAnonHugeBytes: s.anonHugeBytes,
+        predictedAnonHugeBytes: m.anonHugeBytes,
+        observedRssBytes: s.rssModelBytes,
+        predictedRssBytes: m.rssBytes,
+      });
     }
   };
   read(0);
@@ -121,7 +131,10 @@ export function closestPreset(kernelRelease: string, presets: readonly string[])
     return m ? Number(m[1]) * 1000 + Number(m[2]) : undefined;
   };
   const running = v(kernelRelease) ?? Infinity;
-  const linux = presets.filter((p) => /^linux-\d+\.\d+$/.test(p)).map((p) => ({ p, v: v(p)! })).sort((a, b) => a.v - b.v);
+  const linux = presets
+    .filter((p) => /^linux-\d+\.\d+$/.test(p))
+    .map((p) => ({ p, v: v(p)! }))
+    .sort((a, b) => a.v - b.v);
   const notNewer = linux.filter((x) => x.v <= running);
   return (notNewer[notNewer.length - 1] ?? linux[linux.length - 1])?.p;
 }

@@ -72,7 +72,12 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
 
   it('one program, one fork: spawn, fork 1 -> 2, exit 2 before exit 1; libraries left out and counted', () => {
     const tree = r.events.filter((e) => e.type === 'spawn' || e.type === 'fork' || e.type === 'exit');
-    expect(tree).toEqual([{ type: 'spawn', pid: 1 }, { type: 'fork', parent: 1, child: 2 }, { type: 'exit', pid: 2 }, { type: 'exit', pid: 1 }]);
+    expect(tree).toEqual([
+      { type: 'spawn', pid: 1 },
+      { type: 'fork', parent: 1, child: 2 },
+      { type: 'exit', pid: 2 },
+      { type: 'exit', pid: 1 },
+    ]);
     expect(r.stats.excludedBytes['private-file']).toBeGreaterThan(MiB); // libc and ld.so.cache
   });
 
@@ -84,8 +89,14 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
     const idx = (e: unknown) => r.events.indexOf(e as never);
     const hp = r.events.find((e) => e.type === 'madvise' && e.advice === 'hugepage');
     expect(hp).toEqual({ type: 'madvise', pid: 1, addr: base, len: 8 * MiB, advice: 'hugepage' });
-    const touches = r.events.filter((e) => e.type === 'touch' && e.addr >= base && e.addr < base + 8 * MiB) as { pid: number; addr: number; len: number; write: boolean }[];
-    const parent = touches.filter((t) => t.pid === 1), child = touches.filter((t) => t.pid === 2);
+    const touches = r.events.filter((e) => e.type === 'touch' && e.addr >= base && e.addr < base + 8 * MiB) as {
+      pid: number;
+      addr: number;
+      len: number;
+      write: boolean;
+    }[];
+    const parent = touches.filter((t) => t.pid === 1),
+      child = touches.filter((t) => t.pid === 2);
     expect(parent.map((t) => [t.addr - base, t.len, t.write])).toEqual(Array.from({ length: 1024 }, (_, i) => [i * 8192, 4096, true]));
     expect(child.map((t) => [t.addr - base, t.len, t.write])).toEqual(Array.from({ length: 256 }, (_, i) => [i * 8192, 4096, true]));
     const fork = r.events.findIndex((e) => e.type === 'fork');
@@ -116,10 +127,17 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
   // 6 MiB after) matched exactly for AnonHugePages, within 0.7% for RssAnon+RssShmem (the model holds no page tables, nor
   // the pages execve maps).
   it('every level the kernel held for three samples is one the model reaches under the preset nearest this kernel', () => {
-    const preset = closestPreset(spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout, PRESETS.map((p) => p.name))!;
+    const preset = closestPreset(
+      spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout,
+      PRESETS.map((p) => p.name),
+    )!;
     const d = designFrom(preset, registry);
     if (isLeft(d)) throw new Error(d.left.message);
-    const everySeq = predict(r, d.right, Array.from({ length: r.events.length + 1 }, (_, seq) => ({ seq, anonHugeBytes: 0, rssModelBytes: 0 }))).points;
+    const everySeq = predict(
+      r,
+      d.right,
+      Array.from({ length: r.events.length + 1 }, (_, seq) => ({ seq, anonHugeBytes: 0, rssModelBytes: 0 })),
+    ).points;
     const normal = r.smaps.filter((s) => s.run === 'normal' && s.processes > 0);
     for (const key of ['anonHugeBytes', 'rssModelBytes'] as const) {
       const plateaus = [...new Set(normal.filter((s, i) => i >= 2 && normal[i - 1]![key] === s[key] && normal[i - 2]![key] === s[key]).map((s) => s[key]))];
@@ -138,15 +156,28 @@ describe.skipIf(reason !== null)('pagelab record of fixtures/memtest.c on this k
   // it was 21-28%, and beside a concurrent recording (both runs slowed unevenly) one run reached 63% over all, 7.5%
   // steady. So the bound (10% on steady samples) is asserted when the fork and exit lined the runs up; otherwise the
   // figures are printed.
-  it('the model under the preset nearest this kernel tracks the normal run\'s AnonHugePages and Rss within 10% on steady samples', () => {
-    const preset = closestPreset(spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout, PRESETS.map((p) => p.name))!;
+  it("the model under the preset nearest this kernel tracks the normal run's AnonHugePages and Rss within 10% on steady samples", () => {
+    const preset = closestPreset(
+      spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout,
+      PRESETS.map((p) => p.name),
+    )!;
     const d = designFrom(preset, registry);
     if (isLeft(d)) throw new Error(d.left.message);
     const normal = r.smaps.filter((s) => s.run === 'normal' && s.seq > 0);
     const p = predict(r, d.right, normal);
-    console.log(`memtest under ${preset} (aligned by ${r.alignment}): AnonHugePages mean abs error ${(p.anonHuge.meanAbsBytes / MiB).toFixed(2)} MiB (${(p.anonHuge.relative * 100).toFixed(1)}% of the mean observed ${(p.anonHuge.meanObservedBytes / MiB).toFixed(2)} MiB), Rss ${(p.rss.meanAbsBytes / MiB).toFixed(2)} MiB (${(p.rss.relative * 100).toFixed(1)}%) over ${p.anonHuge.samples} samples; steady: ${(p.anonHugeSteady.relative * 100).toFixed(1)}% and ${(p.rssSteady.relative * 100).toFixed(1)}% over ${p.anonHugeSteady.samples}`);
+    console.log(
+      `memtest under ${preset} (aligned by ${r.alignment}): AnonHugePages mean abs error ${(p.anonHuge.meanAbsBytes / MiB).toFixed(2)} MiB (${(p.anonHuge.relative * 100).toFixed(1)}% of the mean observed ${(p.anonHuge.meanObservedBytes / MiB).toFixed(2)} MiB), Rss ${(p.rss.meanAbsBytes / MiB).toFixed(2)} MiB (${(p.rss.relative * 100).toFixed(1)}%) over ${p.anonHuge.samples} samples; steady: ${(p.anonHugeSteady.relative * 100).toFixed(1)}% and ${(p.rssSteady.relative * 100).toFixed(1)}% over ${p.anonHugeSteady.samples}`,
+    );
     // PAGELAB_DEBUG=1 prints every observed/predicted pair.
-    if (process.env.PAGELAB_DEBUG) console.log(p.points.map((x) => `${x.seq} ${x.observedAnonHugeBytes / MiB}/${x.predictedAnonHugeBytes / MiB} ${(x.observedRssBytes / MiB).toFixed(2)}/${(x.predictedRssBytes / MiB).toFixed(2)}`).join('\n'));
+    if (process.env.PAGELAB_DEBUG)
+      console.log(
+        p.points
+          .map(
+            (x) =>
+              `${x.seq} ${x.observedAnonHugeBytes / MiB}/${x.predictedAnonHugeBytes / MiB} ${(x.observedRssBytes / MiB).toFixed(2)}/${(x.predictedRssBytes / MiB).toFixed(2)}`,
+          )
+          .join('\n'),
+      );
     expect(p.anonHuge.samples).toBeGreaterThan(5);
     if (r.alignment !== 'landmarks') {
       console.log(`record.live.test: the fork and exit did not line the runs up (alignment ${r.alignment}); the 10% bound is not asserted on this run`);

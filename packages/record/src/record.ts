@@ -111,7 +111,11 @@ export function machineSettings(): Settings {
 /** tmpfs mount points (files there are shmem). */
 function tmpfsMounts(): string[] {
   try {
-    return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'tmpfs').map((f) => f[1]!.replace(/\\040/g, ' '));
+    return readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'tmpfs')
+      .map((f) => f[1]!.replace(/\\040/g, ' '));
   } catch {
     return [];
   }
@@ -126,7 +130,13 @@ function exePath(pid: number): string | undefined {
 }
 
 /** Runs argv as a child, sampling its tree; `exclude` names tracer processes inside the tree. */
-function runSampled(argv: readonly string[], run: SmapsSample['run'], intervalMs: number, opts: RecordOptions, tracerExes: readonly string[]): Promise<RunFacts> {
+function runSampled(
+  argv: readonly string[],
+  run: SmapsSample['run'],
+  intervalMs: number,
+  opts: RecordOptions,
+  tracerExes: readonly string[],
+): Promise<RunFacts> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', opts.programOutput ?? 'inherit', opts.programOutput ?? 'inherit'], cwd: opts.cwd });
@@ -182,15 +192,25 @@ function landmarks(samples: readonly SmapsSample[]): { start: number; end: numbe
  * sleeps are not; perf and strace take a while to start), so the landmarks
  * line the phases up better than elapsed time.
  */
-export function timeWarp(normal: Pick<RunFacts, 'samples' | 'durationMs'>, traced: Pick<RunFacts, 'samples' | 'durationMs'>): ((tMs: number) => number) & { how: Alignment } {
-  const n = landmarks(normal.samples), t = landmarks(traced.samples);
-  if (!n || !t) return Object.assign((tMs: number) => (normal.durationMs > 0 ? (tMs / normal.durationMs) * traced.durationMs : 0), { how: 'fraction' as const });
+export function timeWarp(
+  normal: Pick<RunFacts, 'samples' | 'durationMs'>,
+  traced: Pick<RunFacts, 'samples' | 'durationMs'>,
+): ((tMs: number) => number) & { how: Alignment } {
+  const n = landmarks(normal.samples),
+    t = landmarks(traced.samples);
+  if (!n || !t)
+    return Object.assign((tMs: number) => (normal.durationMs > 0 ? (tMs / normal.durationMs) * traced.durationMs : 0), { how: 'fraction' as const });
   const same = n.changes.length > 0 && n.changes.length === t.changes.length && n.changes.every((x, i) => x.count === t.changes[i]!.count);
-  const anchors: [number, number][] = [[n.start, t.start], ...(same ? n.changes.map((x, i): [number, number] => [x.tMs, t.changes[i]!.tMs]) : []), [n.end, t.end]];
+  const anchors: [number, number][] = [
+    [n.start, t.start],
+    ...(same ? n.changes.map((x, i): [number, number] => [x.tMs, t.changes[i]!.tMs]) : []),
+    [n.end, t.end],
+  ];
   const f = (tMs: number) => {
     if (tMs <= anchors[0]![0]) return anchors[0]![1];
     for (let i = 1; i < anchors.length; i++) {
-      const [a0, b0] = anchors[i - 1]!, [a1, b1] = anchors[i]!;
+      const [a0, b0] = anchors[i - 1]!,
+        [a1, b1] = anchors[i]!;
       if (tMs <= a1) return a1 > a0 ? b0 + ((tMs - a0) / (a1 - a0)) * (b1 - b0) : b1;
     }
     return anchors[anchors.length - 1]![1];
@@ -213,23 +233,34 @@ const DTW_MAX_CELLS = 4_000_000;
  * traced run, which had THP off) is not used and stays an honest check.
  */
 export function rssDtw(normal: readonly SmapsSample[], traced: readonly SmapsSample[]): number[] | undefined {
-  const n = normal.length, m = traced.length;
+  const n = normal.length,
+    m = traced.length;
   if (n === 0 || m === 0 || n * m > DTW_MAX_CELLS) return undefined;
   const scale = Math.max(1, ...normal.map((s) => s.rssModelBytes), ...traced.map((s) => s.rssModelBytes));
   const cost = new Float64Array(n * m);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       const d = Math.abs(normal[i]!.rssModelBytes - traced[j]!.rssModelBytes) / scale;
-      const best = i === 0 && j === 0 ? 0 : Math.min(i > 0 ? cost[(i - 1) * m + j]! : Infinity, j > 0 ? cost[i * m + j - 1]! : Infinity, i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity);
+      const best =
+        i === 0 && j === 0
+          ? 0
+          : Math.min(
+              i > 0 ? cost[(i - 1) * m + j]! : Infinity,
+              j > 0 ? cost[i * m + j - 1]! : Infinity,
+              i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity,
+            );
       cost[i * m + j] = d + best;
     }
   }
   // Walk back from the end: the first cell met in a row is the latest traced sample matched to that normal sample.
   const match = new Array<number>(n).fill(-1);
-  let i = n - 1, j = m - 1;
+  let i = n - 1,
+    j = m - 1;
   match[i] = j;
   while (i > 0 || j > 0) {
-    const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity, up = i > 0 ? cost[(i - 1) * m + j]! : Infinity, left = j > 0 ? cost[i * m + j - 1]! : Infinity;
+    const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : Infinity,
+      up = i > 0 ? cost[(i - 1) * m + j]! : Infinity,
+      left = j > 0 ? cost[i * m + j - 1]! : Infinity;
     if (diag <= up && diag <= left) {
       i--;
       j--;
@@ -242,7 +273,8 @@ export function rssDtw(normal: readonly SmapsSample[], traced: readonly SmapsSam
 
 /** The seq of the last event at or before time t (0 = before any event). */
 function seqAt(times: readonly number[], t: number): number {
-  let lo = 0, hi = times.length;
+  let lo = 0,
+    hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (times[mid]! <= t) lo = mid + 1;
@@ -260,7 +292,8 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
   if (opts.argv.length === 0) throw new RecordError('no command to record (pagelab record -- CMD ARGS...)');
   const tools = findTools();
   const via = opts.faults ?? (tools.perf.path ? 'perf' : 'tracefs');
-  if (via === 'tracefs' && !tracefsAvailable()) throw new RecordError(`cannot record faults: no perf (${tools.perf.install}) and no tracefs with exceptions:page_fault_user at /sys/kernel/tracing`);
+  if (via === 'tracefs' && !tracefsAvailable())
+    throw new RecordError(`cannot record faults: no perf (${tools.perf.install}) and no tracefs with exceptions:page_fault_user at /sys/kernel/tracing`);
   const problems = recordingProblems(tools, via);
   if (problems.length > 0) throw new RecordError(`cannot record: ${problems.join('; ')}`);
   const w = wrapper(tools.cc.path, tools.python3.path);
@@ -273,20 +306,58 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
   });
   const dir = mkdtempSync(join(tmpdir(), 'pagelab-record-'));
   try {
-    const perfData = join(dir, 'faults.perf'), straceOut = join(dir, 'strace.txt');
+    const perfData = join(dir, 'faults.perf'),
+      straceOut = join(dir, 'strace.txt');
     const offset = clockOffsetNs(w);
     const straceArgv = [
-      tools.strace.path!, '-f', '-q', '--timestamps=unix,us', '-T', '-yy', '-o', straceOut,
-      '-e', 'trace=%memory,%process,fallocate,ftruncate', '--',
-      ...w.argv, '--no-thp', '--', ...opts.argv,
+      tools.strace.path!,
+      '-f',
+      '-q',
+      '--timestamps=unix,us',
+      '-T',
+      '-yy',
+      '-o',
+      straceOut,
+      '-e',
+      'trace=%memory,%process,fallocate,ftruncate',
+      '--',
+      ...w.argv,
+      '--no-thp',
+      '--',
+      ...opts.argv,
     ];
-    let faults, lost = 0, traced: RunFacts;
+    let faults,
+      lost = 0,
+      traced: RunFacts;
     if (via === 'perf') {
       traced = await runSampled(
-        [tools.perf.path!, 'record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-m', '1024', '-e', 'exceptions:page_fault_user', '-e', 'exceptions:page_fault_kernel', '-o', perfData, '--', ...straceArgv],
-        'traced', intervalMs, opts, [tools.strace.path!, tools.perf.path!],
+        [
+          tools.perf.path!,
+          'record',
+          '-q',
+          '-B',
+          '-k',
+          'CLOCK_MONOTONIC',
+          '-m',
+          '1024',
+          '-e',
+          'exceptions:page_fault_user',
+          '-e',
+          'exceptions:page_fault_kernel',
+          '-o',
+          perfData,
+          '--',
+          ...straceArgv,
+        ],
+        'traced',
+        intervalMs,
+        opts,
+        [tools.strace.path!, tools.perf.path!],
       );
-      const script = spawnSync(tools.perf.path!, ['script', '-i', perfData, '--ns', '-F', 'comm,tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      const script = spawnSync(tools.perf.path!, ['script', '-i', perfData, '--ns', '-F', 'comm,tid,time,event,trace'], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+      });
       if (script.status !== 0) throw new RecordError(`perf script failed: ${script.stderr.trim().split('\n')[0]}`);
       faults = parseTracepoints(script.stdout);
       lost = Number(/(\d+) lost/.exec(script.stderr)?.[1] ?? 0);
@@ -316,7 +387,7 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
         recorded: {
           command: [...opts.argv],
           kernel: release(),
-          tools: { strace: tools.strace.version ?? '', faults: via === 'perf' ? tools.perf.version ?? 'perf' : 'tracefs instance', wrapper: w.kind },
+          tools: { strace: tools.strace.version ?? '', faults: via === 'perf' ? (tools.perf.version ?? 'perf') : 'tracefs instance', wrapper: w.kind },
           thpDisabledWhileTraced: true,
           aslr: 'off in both runs',
           exitCode: traced.exitCode,
@@ -342,7 +413,15 @@ export async function recordProgram(opts: RecordOptions): Promise<Recording> {
         }
       } else for (const s of normal.samples) smaps.push({ ...s, seq: seqAt(conversion.times, t0 + warp(s.tMs) * 1e6) });
     }
-    return { ...conversion, traced, normal, smaps, ...(alignment ? { alignment } : {}), unusable: [...syscalls.unusable, ...faults.unusable], lostFaults: lost };
+    return {
+      ...conversion,
+      traced,
+      normal,
+      smaps,
+      ...(alignment ? { alignment } : {}),
+      unusable: [...syscalls.unusable, ...faults.unusable],
+      lostFaults: lost,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     lock.release();
@@ -358,15 +437,37 @@ export function smapsLines(r: Pick<Recording, 'traced' | 'normal' | 'smaps' | 'h
       intervalMs,
       ...(r.alignment ? { alignment: r.alignment } : {}),
       runs: {
-        traced: { thp: 'disabled (PR_SET_THP_DISABLE)', durationMs: Math.round(r.traced.durationMs), exitCode: r.traced.exitCode, samples: r.traced.samples.length },
-        ...(r.normal ? { normal: { thp: 'as the machine is set', durationMs: Math.round(r.normal.durationMs), exitCode: r.normal.exitCode, samples: r.normal.samples.length } } : {}),
+        traced: {
+          thp: 'disabled (PR_SET_THP_DISABLE)',
+          durationMs: Math.round(r.traced.durationMs),
+          exitCode: r.traced.exitCode,
+          samples: r.traced.samples.length,
+        },
+        ...(r.normal
+          ? {
+              normal: {
+                thp: 'as the machine is set',
+                durationMs: Math.round(r.normal.durationMs),
+                exitCode: r.normal.exitCode,
+                samples: r.normal.samples.length,
+              },
+            }
+          : {}),
       },
-      note: 'seq: the log event each sample lines up with (traced run: by time; normal run: per alignment, landmarks = through the forks and exits both runs saw, rss-dtw = time-warping its Rss curve onto the traced run\'s, which makes its Rss error optimistic, fraction = by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.',
+      note: "seq: the log event each sample lines up with (traced run: by time; normal run: per alignment, landmarks = through the forks and exits both runs saw, rss-dtw = time-warping its Rss curve onto the traced run's, which makes its Rss error optimistic, fraction = by the fraction of the run elapsed). rssModelBytes = RssAnon + RssShmem, what the model holds.",
     },
     ...r.smaps.map((s) => ({
-      run: s.run, seq: s.seq, tMs: Math.round(s.tMs), processes: s.processes,
-      anonHugeBytes: s.anonHugeBytes, rssModelBytes: s.rssModelBytes, rssAnonBytes: s.rssAnonBytes, rssShmemBytes: s.rssShmemBytes,
-      rssBytes: s.rssBytes, shmemPmdMappedBytes: s.shmemPmdMappedBytes, swapBytes: s.swapBytes,
+      run: s.run,
+      seq: s.seq,
+      tMs: Math.round(s.tMs),
+      processes: s.processes,
+      anonHugeBytes: s.anonHugeBytes,
+      rssModelBytes: s.rssModelBytes,
+      rssAnonBytes: s.rssAnonBytes,
+      rssShmemBytes: s.rssShmemBytes,
+      rssBytes: s.rssBytes,
+      shmemPmdMappedBytes: s.shmemPmdMappedBytes,
+      swapBytes: s.swapBytes,
     })),
   ];
 }

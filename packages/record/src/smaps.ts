@@ -73,7 +73,13 @@ export function processTree(root: number, exclude: ReadonlySet<number> = new Set
 
 /** One sample of a process tree; processes that vanish mid-read are skipped. */
 export function sampleTree(pids: readonly number[], run: SmapsSample['run'], tMs: number, tNs: number): SmapsSample {
-  let rss = 0, anon = 0, shmem = 0, huge = 0, shmemPmd = 0, swap = 0, n = 0;
+  let rss = 0,
+    anon = 0,
+    shmem = 0,
+    huge = 0,
+    shmemPmd = 0,
+    swap = 0,
+    n = 0;
   for (const pid of pids) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -91,13 +97,27 @@ export function sampleTree(pids: readonly number[], run: SmapsSample['run'], tMs
     }
   }
   return {
-    run, tMs, tNs, processes: n, rssBytes: rss, rssModelBytes: anon + shmem, rssAnonBytes: anon, rssShmemBytes: shmem,
-    anonHugeBytes: huge, shmemPmdMappedBytes: shmemPmd, swapBytes: swap,
+    run,
+    tMs,
+    tNs,
+    processes: n,
+    rssBytes: rss,
+    rssModelBytes: anon + shmem,
+    rssAnonBytes: anon,
+    rssShmemBytes: shmem,
+    anonHugeBytes: huge,
+    shmemPmdMappedBytes: shmemPmd,
+    swapBytes: swap,
   };
 }
 
 /** Samples a process tree every `intervalMs` until stop(); the samples in order. */
-export function startSampler(root: () => number | undefined, exclude: () => ReadonlySet<number>, run: SmapsSample['run'], intervalMs: number): { stop(): SmapsSample[] } {
+export function startSampler(
+  root: () => number | undefined,
+  exclude: () => ReadonlySet<number>,
+  run: SmapsSample['run'],
+  intervalMs: number,
+): { stop(): SmapsSample[] } {
   const samples: SmapsSample[] = [];
   const t0 = process.hrtime.bigint();
   const tick = () => {

@@ -15,12 +15,32 @@ export interface StraceOptions {
 }
 
 const LINE = /^(\d+)\s+(\d+)\.(\d+)\s+(.*)$/;
-const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mremap', 'mprotect', 'pkey_mprotect', 'madvise', 'brk', 'clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'fallocate', 'ftruncate']);
+const MEMORY_CALLS = new Set([
+  'mmap',
+  'mmap2',
+  'munmap',
+  'mremap',
+  'mprotect',
+  'pkey_mprotect',
+  'madvise',
+  'brk',
+  'clone',
+  'clone3',
+  'fork',
+  'vfork',
+  'execve',
+  'execveat',
+  'fallocate',
+  'ftruncate',
+]);
 
 /** Splits an argument list at top-level commas (not inside (), [], {}, "..." or an fd's <path>). */
 export function splitArgs(s: string): string[] {
   const out: string[] = [];
-  let depth = 0, start = 0, inStr = false, inAngle = false;
+  let depth = 0,
+    start = 0,
+    inStr = false,
+    inAngle = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (inStr) {
@@ -135,7 +155,8 @@ export function parseStrace(text: string, opts: StraceOptions = {}): ParsedTrace
     // args) = RET [ERRNO (text)] [<DURATION>]
     const tail = /^(.*)\)\s+=\s+(\S+)(.*?)(?:\s+<(\d+\.\d+)>)?$/.exec(call[2]!);
     if (!tail) {
-      if (/\)\s+=\s+\?/.test(call[2]!)) ignored++; // exit_group-like "= ?"
+      if (/\)\s+=\s+\?/.test(call[2]!))
+        ignored++; // exit_group-like "= ?"
       else unusable.push({ line: n + 1, reason: `${name}: no "= RESULT"`, text: raw });
       continue;
     }
@@ -166,28 +187,39 @@ function decode(name: string, a: string[], ret: number, start: number, done: num
   switch (name) {
     case 'mmap':
     case 'mmap2': {
-      const len = num(a[1]), prot = flagsValue(a[2] ?? ''), flags = flagsValue(a[3] ?? ''), offset = num(a[5]);
-      if (len === undefined || prot === undefined || flags === undefined || offset === undefined) return `${name}: arguments not (addr, len, prot, flags, fd, offset)`;
+      const len = num(a[1]),
+        prot = flagsValue(a[2] ?? ''),
+        flags = flagsValue(a[3] ?? ''),
+        offset = num(a[5]);
+      if (len === undefined || prot === undefined || flags === undefined || offset === undefined)
+        return `${name}: arguments not (addr, len, prot, flags, fd, offset)`;
       return { op: 'mmap', t: done, tid, addr: ret, len, prot, flags, fd: fdTarget(a[4] ?? '', mounts), offset: name === 'mmap2' ? offset * 4096 : offset };
     }
     case 'munmap': {
-      const addr = num(a[0]), len = num(a[1]);
+      const addr = num(a[0]),
+        len = num(a[1]);
       if (addr === undefined || len === undefined) return 'munmap: arguments not (addr, len)';
       return { op: 'munmap', t: done, tid, addr, len };
     }
     case 'mremap': {
-      const addr = num(a[0]), oldLen = num(a[1]), newLen = num(a[2]);
+      const addr = num(a[0]),
+        oldLen = num(a[1]),
+        newLen = num(a[2]);
       if (addr === undefined || oldLen === undefined || newLen === undefined) return 'mremap: arguments not (addr, old_len, new_len, ...)';
       return { op: 'mremap', t: done, tid, addr, oldLen, newLen, newAddr: ret };
     }
     case 'mprotect':
     case 'pkey_mprotect': {
-      const addr = num(a[0]), len = num(a[1]), prot = flagsValue(a[2] ?? '');
+      const addr = num(a[0]),
+        len = num(a[1]),
+        prot = flagsValue(a[2] ?? '');
       if (addr === undefined || len === undefined || prot === undefined) return `${name}: arguments not (addr, len, prot)`;
       return { op: 'mprotect', t: done, tid, addr, len, prot };
     }
     case 'madvise': {
-      const addr = num(a[0]), len = num(a[1]), advice = flagsValue(a[2] ?? '');
+      const addr = num(a[0]),
+        len = num(a[1]),
+        advice = flagsValue(a[2] ?? '');
       if (addr === undefined || len === undefined || advice === undefined) return 'madvise: arguments not (addr, len, advice)';
       return { op: 'madvise', t: done, tid, addr, len, advice };
     }
@@ -208,7 +240,9 @@ function decode(name: string, a: string[], ret: number, start: number, done: num
     case 'execveat':
       return { op: 'execve', t: done, tid };
     case 'fallocate': {
-      const mode = flagsValue(a[1] ?? ''), offset = num(a[2]), len = num(a[3]);
+      const mode = flagsValue(a[1] ?? ''),
+        offset = num(a[2]),
+        len = num(a[3]);
       if (mode === undefined || offset === undefined || len === undefined) return 'fallocate: arguments not (fd, mode, offset, len)';
       return { op: 'fallocate', t: done, tid, fd: fdTarget(a[0] ?? '', mounts), mode, offset, len };
     }

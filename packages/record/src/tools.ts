@@ -29,10 +29,18 @@ function version(path: string | undefined, args: string[]): string | undefined {
 }
 
 export function findTools(): { strace: Tool; perf: Tool; cc: Tool; python3: Tool } {
-  const strace = which('strace'), perf = which('perf'), cc = which('cc') ?? which('gcc'), py = which('python3');
+  const strace = which('strace'),
+    perf = which('perf'),
+    cc = which('cc') ?? which('gcc'),
+    py = which('python3');
   return {
     strace: { name: 'strace', path: strace, version: version(strace, ['-V']), install: 'apt-get install -y strace' },
-    perf: { name: 'perf', path: perf, version: version(perf, ['version']), install: 'apt-get install -y linux-perf (Debian) or linux-tools-$(uname -r) (Ubuntu)' },
+    perf: {
+      name: 'perf',
+      path: perf,
+      version: version(perf, ['version']),
+      install: 'apt-get install -y linux-perf (Debian) or linux-tools-$(uname -r) (Ubuntu)',
+    },
     cc: { name: 'cc', path: cc, version: version(cc, ['--version']), install: 'apt-get install -y gcc' },
     python3: { name: 'python3', path: py, version: version(py, ['--version']), install: 'apt-get install -y python3' },
   };
@@ -47,12 +55,19 @@ export function recordingProblems(tools = findTools(), faults: 'perf' | 'tracefs
   if (!tools.cc.path && !tools.python3.path) out.push(`neither cc nor python3 is installed (one runs the THP-disabling wrapper): ${tools.cc.install}`);
   if (out.length === 0 && faults === 'perf' && tools.perf.path) {
     // perf needs the tracepoint (tracefs) and the right to open it (root, or perf_event_paranoid <= -1).
-    const r = spawnSync(tools.perf.path, ['record', '-q', '-e', 'exceptions:page_fault_user', '-o', '/dev/null', '--', 'true'], { encoding: 'utf8', timeout: 30_000 });
-    if (r.status !== 0) out.push(`perf cannot trace exceptions:page_fault_user here (${(r.stderr || r.stdout || '').trim().split('\n')[0] ?? 'no output'}); run as root, or set kernel.perf_event_paranoid=-1 and mount tracefs`);
+    const r = spawnSync(tools.perf.path, ['record', '-q', '-e', 'exceptions:page_fault_user', '-o', '/dev/null', '--', 'true'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (r.status !== 0)
+      out.push(
+        `perf cannot trace exceptions:page_fault_user here (${(r.stderr || r.stdout || '').trim().split('\n')[0] ?? 'no output'}); run as root, or set kernel.perf_event_paranoid=-1 and mount tracefs`,
+      );
   }
   if (out.length === 0 && tools.strace.path) {
     const r = spawnSync(tools.strace.path, ['-f', '-o', '/dev/null', '--', 'true'], { encoding: 'utf8', timeout: 30_000 });
-    if (r.status !== 0) out.push(`strace cannot trace here (${(r.stderr || '').trim().split('\n')[0] ?? ''}); a container may forbid ptrace (seccomp, kernel.yama.ptrace_scope)`);
+    if (r.status !== 0)
+      out.push(`strace cannot trace here (${(r.stderr || '').trim().split('\n')[0] ?? ''}); a container may forbid ptrace (seccomp, kernel.yama.ptrace_scope)`);
   }
   return out;
 }

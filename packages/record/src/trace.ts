@@ -53,7 +53,15 @@ interface Base {
 }
 
 export type TraceOp =
-  | (Base & { readonly op: 'mmap'; readonly addr: number; readonly len: number; readonly prot: number; readonly flags: number; readonly fd: FdTarget; readonly offset: number })
+  | (Base & {
+      readonly op: 'mmap';
+      readonly addr: number;
+      readonly len: number;
+      readonly prot: number;
+      readonly flags: number;
+      readonly fd: FdTarget;
+      readonly offset: number;
+    })
   | (Base & { readonly op: 'munmap'; readonly addr: number; readonly len: number })
   | (Base & { readonly op: 'mremap'; readonly addr: number; readonly oldLen: number; readonly newLen: number; readonly newAddr: number })
   | (Base & { readonly op: 'mprotect'; readonly addr: number; readonly len: number; readonly prot: number })

@@ -120,7 +120,8 @@ export function parseTracepoints(text: string): ParsedTrace {
     }
     if ((e = /^page_fault_(user|kernel):\s*(.*)$/.exec(body))) {
       const f = fieldsOf(e[2]!);
-      const addr = f.get('address'), code = f.get('error_code');
+      const addr = f.get('address'),
+        code = f.get('error_code');
       if (addr === undefined || code === undefined) {
         bad('page fault without address= and error_code=');
         continue;
@@ -133,7 +134,8 @@ export function parseTracepoints(text: string): ParsedTrace {
       continue;
     }
     if ((e = /^task_newtask:\s*(.*)$/.exec(body))) {
-      const pid = /pid=(\d+)/.exec(e[1]!), flags = /clone_flags=([0-9a-fA-Fx]+)/.exec(e[1]!);
+      const pid = /pid=(\d+)/.exec(e[1]!),
+        flags = /clone_flags=([0-9a-fA-Fx]+)/.exec(e[1]!);
       if (!pid || !flags) {
         bad('task_newtask without pid= and clone_flags=');
         continue;
@@ -167,7 +169,22 @@ export function parseTracepoints(text: string): ParsedTrace {
   return { ops, ignored, unusable };
 }
 
-const SYSCALLS = new Set(['mmap', 'munmap', 'mremap', 'mprotect', 'madvise', 'brk', 'clone', 'fork', 'vfork', 'execve', 'fallocate', 'ftruncate', 'memfd_create', 'close']);
+const SYSCALLS = new Set([
+  'mmap',
+  'munmap',
+  'mremap',
+  'mprotect',
+  'madvise',
+  'brk',
+  'clone',
+  'fork',
+  'vfork',
+  'execve',
+  'fallocate',
+  'ftruncate',
+  'memfd_create',
+  'close',
+]);
 
 /** A syscall from its tracepoint field names (include/trace/events/syscalls.h prints the C parameter names). */
 function decodeNamed(name: string, enter: Enter, ret: number, done: number, tid: number, fd: (v: number | undefined) => FdTarget): TraceOp | string | null {
@@ -193,7 +210,9 @@ function decodeNamed(name: string, enter: Enter, ret: number, done: number, tid:
       return typeof v === 'string' ? v : { op: 'munmap', t: done, tid, addr: v[0]!, len: v[1]! };
     }
     case 'mremap': {
-      const addr = a.get('addr') ?? a.get('brk'), oldLen = a.get('old_len'), newLen = a.get('new_len');
+      const addr = a.get('addr') ?? a.get('brk'),
+        oldLen = a.get('old_len'),
+        newLen = a.get('new_len');
       if (addr === undefined || oldLen === undefined || newLen === undefined) return 'mremap: no addr, old_len, new_len fields';
       return { op: 'mremap', t: done, tid, addr, oldLen, newLen, newAddr: ret };
     }

@@ -26,7 +26,11 @@ const SPLITTING = ['linux-6.10', 'split-guard', 'split-guard-ptes-none'];
 
 /** A 16 MiB guest (8 THPs), 4 rounds of 10 % unless told otherwise. */
 function run(design: string, params: Record<string, string | number | boolean> = {}): CheckedRun {
-  const r = replayChecked(qemuBalloon.generate({ size: 16, ...params }), design, registry, { invariants: 'sample', sampleEvery: 400, source: 'scenario:qemu-balloon' });
+  const r = replayChecked(qemuBalloon.generate({ size: 16, ...params }), design, registry, {
+    invariants: 'sample',
+    sampleEvery: 400,
+    source: 'scenario:qemu-balloon',
+  });
   expect(r.violations, design).toEqual([]);
   expect(r.failed, design).toEqual([]);
   expect(r.balloon, design).toBeDefined();
@@ -38,7 +42,13 @@ describe('qemu-balloon: the workload', () => {
   it('is registered, names its source and only preset designs, and generates logs the validator accepts', async () => {
     expect(findScenario('qemu-balloon')).toBe(qemuBalloon);
     expect(qemuBalloon.source).toMatch(/^seed 001 /);
-    const variants: Record<string, string | number | boolean>[] = [{}, { pattern: 'runs' }, { pattern: 'sequential', pinned: 0.01 }, { backing: 'anon' }, { huge: 'within_size', splitFlag: true }];
+    const variants: Record<string, string | number | boolean>[] = [
+      {},
+      { pattern: 'runs' },
+      { pattern: 'sequential', pinned: 0.01 },
+      { backing: 'anon' },
+      { huge: 'within_size', splitFlag: true },
+    ];
     for (const p of variants) {
       const log = qemuBalloon.generate({ size: 8, ...p });
       const report = await validateLogText([JSON.stringify(log.header), ...log.events.map((e) => JSON.stringify(e))], { name: 'qemu-balloon' });
@@ -148,7 +158,10 @@ describe('qemu-balloon: what each design frees and refills', () => {
   });
 
   it('a pinned guest page makes the split of its THP fail under every splitting design, and each failure is counted', () => {
-    const designs: [string, Record<string, boolean>][] = [...SPLITTING.map((d): [string, Record<string, boolean>] => [d, {}]), ['yangshi-2019', { splitFlag: true }]];
+    const designs: [string, Record<string, boolean>][] = [
+      ...SPLITTING.map((d): [string, Record<string, boolean>] => [d, {}]),
+      ['yangshi-2019', { splitFlag: true }],
+    ];
     for (const [d, extra] of designs) {
       const r = run(d, { pinned: 0.002, deflate: 0, ...extra });
       expect(r.balloon!.splitFailures, d).toBeGreaterThan(0);

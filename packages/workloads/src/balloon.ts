@@ -71,7 +71,11 @@ export const qemuBalloon = defineScenario({
     { name: 'size', description: 'guest RAM in MiB (a multiple of 2)', default: 64 },
     { name: 'rounds', description: 'inflation rounds', default: 4 },
     { name: 'fraction', description: 'fraction of guest RAM ballooned per round (0..1; at most what is left)', default: 0.1 },
-    { name: 'pattern', description: 'random (seeded 4 KiB pages), sequential (4 KiB pages in address order) or runs (whole 2 MiB runs, one discard each)', default: 'random' },
+    {
+      name: 'pattern',
+      description: 'random (seeded 4 KiB pages), sequential (4 KiB pages in address order) or runs (whole 2 MiB runs, one discard each)',
+      default: 'random',
+    },
     { name: 'pinned', description: 'fraction of guest pages pinned by vhost/vfio (FOLL_LONGTERM), never ballooned', default: 0 },
     { name: 'backing', description: 'shmem (memfd, fallocate punch) or anon (anonymous THP, MADV_DONTNEED)', default: 'shmem' },
     { name: 'huge', description: 'shmem huge= policy of the memfd: always or within_size', default: 'always' },
@@ -93,7 +97,10 @@ export const qemuBalloon = defineScenario({
     const scans = intParam(p, 'scans', 1, 0, 16);
     const deflate = numberParam(p, 'deflate', 1, 0, 1);
     const seed = intParam(p, 'seed', 1, 0, 0xffffffff);
-    if (splitFlag && backing === 'anon') throw new Error('parameter splitFlag: expected false with backing=anon (FALLOC_FL_SPLIT_HPAGE is a fallocate mode; anonymous RAM is discarded by MADV_DONTNEED)');
+    if (splitFlag && backing === 'anon')
+      throw new Error(
+        'parameter splitFlag: expected false with backing=anon (FALLOC_FL_SPLIT_HPAGE is a fallocate mode; anonymous RAM is discarded by MADV_DONTNEED)',
+      );
 
     const rnd = prng(seed);
     const bytes = size * MiB;
@@ -115,14 +122,21 @@ export const qemuBalloon = defineScenario({
     // vhost / vfio pin guest pages they DMA to; the guest never balloons them.
     const pinned = new Set<number>();
     const nPinned = Math.round(pinnedFraction * pages);
-    for (const pg of shuffle(Array.from({ length: pages }, (_, i) => i), rnd).slice(0, nPinned)) pinned.add(pg);
+    for (const pg of shuffle(
+      Array.from({ length: pages }, (_, i) => i),
+      rnd,
+    ).slice(0, nPinned))
+      pinned.add(pg);
     for (const [first, count] of extents([...pinned])) b.pin(VMM, A + first * PAGE, count * PAGE, `vfio-${first}`, { longterm: true });
 
     const ballooned = new Set<number>();
     const free = () => Array.from({ length: pages }, (_, i) => i).filter((i) => !pinned.has(i) && !ballooned.has(i));
     const order: number[] = pattern === 'random' ? shuffle(free(), rnd) : free();
     let cursor = 0;
-    const runOrder = shuffle(Array.from({ length: ranges }, (_, i) => i), rnd);
+    const runOrder = shuffle(
+      Array.from({ length: ranges }, (_, i) => i),
+      rnd,
+    );
     let runCursor = 0;
     const discard = (first: number, count: number) => {
       if (backing === 'anon') b.madvise(VMM, A + first * PAGE, count * PAGE, 'dontneed');

@@ -158,7 +158,8 @@ export function enumParam<T extends string>(params: Readonly<Record<string, unkn
 /** Reads a number parameter in [min, max] (fractions and the like), refusing other types and values with a message naming it. */
 export function numberParam(params: Readonly<Record<string, unknown>> | undefined, name: string, dflt: number, min: number, max: number): number {
   const v = params?.[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new Error(`parameter ${name}: expected a number in ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw new Error(`parameter ${name}: expected a number in ${min}..${max}, got ${JSON.stringify(v)}`);
   return v;
 }
 

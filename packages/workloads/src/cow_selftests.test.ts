@@ -33,8 +33,15 @@ import { validateLogText } from '@pagelab/events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LogBuilder, MiB, PAGE, REGION } from './builder.js';
 import {
-  BACKINGS, BACKING_TITLES, type Backing, PAGEOUT_ERAS, SWAPOUT_BACKINGS,
-  cowSelftestBackings, cowSelftestRunDesigns, cowSelftestRunEras, cowSelftestScenarios,
+  BACKINGS,
+  BACKING_TITLES,
+  type Backing,
+  PAGEOUT_ERAS,
+  SWAPOUT_BACKINGS,
+  cowSelftestBackings,
+  cowSelftestRunDesigns,
+  cowSelftestRunEras,
+  cowSelftestScenarios,
 } from './cow_selftests.js';
 import type { Scenario } from './scenario.js';
 
@@ -48,7 +55,10 @@ const ERAS = ['linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'
 const NO_PAGEOUT_ERAS = ['linux-3.13', 'linux-4.5'];
 /** Each swapped-out run and the run it swaps out (the same events, less the MADV_PAGEOUT and its precondition). */
 const SWAPPED: Record<string, Backing> = {
-  'base-page-swap': 'base-page', 'thp-swap': 'thp', 'pte-mapped-thp-swap': 'pte-mapped-thp', 'single-pte-thp-swap': 'single-pte-thp',
+  'base-page-swap': 'base-page',
+  'thp-swap': 'thp',
+  'pte-mapped-thp-swap': 'pte-mapped-thp',
+  'single-pte-thp-swap': 'single-pte-thp',
 };
 const PAGEOUT_PRECONDITIONS = ['precondition: MADV_PAGEOUT swapped the page out', 'precondition: MADV_PAGEOUT swapped the range out'];
 
@@ -144,14 +154,25 @@ function expectKernelOutcome(r: Run, kernel: string[], what: string): void {
 describe('cow selftest workloads', () => {
   it('encode the anon test cases of tools/testing/selftests/mm/cow.c that the event vocabulary can express', () => {
     expect(cowSelftestScenarios.map((s) => s.name)).toEqual([
-      'cow-cow-in-parent', 'cow-cow-in-parent-mprotect', 'cow-iouring-ro', 'cow-iouring-fork',
-      'cow-ro-pin-on-shared', 'cow-ro-fast-pin-on-shared', 'cow-ro-pin-on-ro-previously-shared',
-      'cow-ro-fast-pin-on-ro-previously-shared', 'cow-ro-pin-on-ro-exclusive', 'cow-ro-fast-pin-on-ro-exclusive',
-      'cow-anon-thp-collapse-unshared', 'cow-anon-thp-collapse-fully-shared',
+      'cow-cow-in-parent',
+      'cow-cow-in-parent-mprotect',
+      'cow-iouring-ro',
+      'cow-iouring-fork',
+      'cow-ro-pin-on-shared',
+      'cow-ro-fast-pin-on-shared',
+      'cow-ro-pin-on-ro-previously-shared',
+      'cow-ro-fast-pin-on-ro-previously-shared',
+      'cow-ro-pin-on-ro-exclusive',
+      'cow-ro-fast-pin-on-ro-exclusive',
+      'cow-anon-thp-collapse-unshared',
+      'cow-anon-thp-collapse-fully-shared',
     ]);
     for (const s of cowSelftestScenarios) {
       expect(s.source, s.name).toBe('tools/testing/selftests/mm/cow.c (109364fce504)');
-      expect(s.designs.every((d) => ERAS.includes(d)), s.name).toBe(true);
+      expect(
+        s.designs.every((d) => ERAS.includes(d)),
+        s.name,
+      ).toBe(true);
     }
   });
 
@@ -214,10 +235,19 @@ describe('cow selftest in the eras where the kernel fails: exactly the checks th
   for (const s of cowSelftestScenarios) {
     const older = ERAS.filter((d) => !s.designs.includes(d));
     if (older.length === 0) continue;
-    const runs = older.flatMap((design) => backingsOf(s).filter((b) => cowSelftestRunEras(b).includes(design)).map((backing) => [design, backing] as const));
+    const runs = older.flatMap((design) =>
+      backingsOf(s)
+        .filter((b) => cowSelftestRunEras(b).includes(design))
+        .map((backing) => [design, backing] as const),
+    );
     const swapped = runs.some(([, b]) => b !== undefined && SWAPOUT_BACKINGS.includes(b));
     const what = s.name.startsWith('cow-anon-thp-collapse-') ? 'MADV_COLLAPSE (the selftest skips)' : `"${CHECK[s.name]}"`;
-    const where = backingsOf(s)[0] === undefined ? '' : swapped ? ' in every run (the swapped-out runs from 5.4 on)' : ' in every run but the swapped-out ones (no MADV_PAGEOUT)';
+    const where =
+      backingsOf(s)[0] === undefined
+        ? ''
+        : swapped
+          ? ' in every run (the swapped-out runs from 5.4 on)'
+          : ' in every run but the swapped-out ones (no MADV_PAGEOUT)';
     it(`${s.title}: ${older.join(', ')} fail ${what}${where}`, () => {
       expect(runs.length).toBeGreaterThan(0);
       for (const [design, backing] of runs) {
@@ -244,7 +274,10 @@ describe('cow selftest swapped-out runs before 5.4: madvise(MADV_PAGEOUT) is EIN
           expect(skip, label).toHaveLength(1);
           // The skip comes right after the layout is built: before it, only the layout expects 3.13 cannot meet.
           expect(r.failed.slice(0, r.failed.indexOf(skip[0]!)), label).toEqual(layoutFailures(design, SWAPPED[backing]));
-          expect(r.failed.filter((l) => l !== skip[0]), label).toEqual(unswapped.failed);
+          expect(
+            r.failed.filter((l) => l !== skip[0]),
+            label,
+          ).toEqual(unswapped.failed);
           expect(r.violations, label).toEqual(unswapped.violations);
           expect(r.outcomes['madvise'], label).toEqual({ ok: 0, failed: 1, reasons: { EINVAL: 1 } });
         }
@@ -278,11 +311,14 @@ describe('cow selftest where the model disagrees with the kernel (known discrepa
     return b.build();
   };
 
-  it.fails('a R/O pin of a page swapped out (by reclaim) before fork: under linux-3.13, linux-4.5 the parent\'s write copies away from the swap-cache page and the pin is lost, as in the kernel', () => {
-    for (const design of NO_PAGEOUT_ERAS) expect(replay(swapCacheLog(), design, 'swap-cache-reuse').failed, design).toEqual([RO_PIN_RELIABLE]);
-  });
+  it.fails(
+    "a R/O pin of a page swapped out (by reclaim) before fork: under linux-3.13, linux-4.5 the parent's write copies away from the swap-cache page and the pin is lost, as in the kernel",
+    () => {
+      for (const design of NO_PAGEOUT_ERAS) expect(replay(swapCacheLog(), design, 'swap-cache-reuse').failed, design).toEqual([RO_PIN_RELIABLE]);
+    },
+  );
 
-  it('a R/O pin of a page swapped out (by reclaim) before fork: the model keeps the pin reliable in every era, because its pre-5.19 CoW reuse ignores the other process\'s swap reference (no swap cache, no page_swapcount)', () => {
+  it("a R/O pin of a page swapped out (by reclaim) before fork: the model keeps the pin reliable in every era, because its pre-5.19 CoW reuse ignores the other process's swap reference (no swap cache, no page_swapcount)", () => {
     for (const design of ERAS) {
       const r = replay(swapCacheLog(), design, 'swap-cache-reuse');
       expect(r.failed, design).toEqual([]);
@@ -302,7 +338,9 @@ describe('cow selftest where the model disagrees with the kernel (known discrepa
 
 describe('cow selftest under the other presets', () => {
   it('every other installed preset replays every run with no invariant broken but the data loss the checks report', () => {
-    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
+    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map(
+      (p) => p.name,
+    );
     const others = installed.filter((n) => !ERAS.includes(n));
     expect(others.length).toBeGreaterThan(0);
     for (const design of others) {

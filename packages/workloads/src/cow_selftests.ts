@@ -368,7 +368,8 @@ function cowInParent(t: CowSelftest, mprotect: boolean): void {
 export const cowInParentScenario = cowSelftest({
   fn: 'test_cow_in_parent',
   desc: 'Basic COW after fork()',
-  expectation: 'every era: fork write-protects the shared pages on both sides, the parent\'s write copies (a PMD-mapped THP: 2 MiB up to 5.7, 4 KiB from 5.8), the child keeps reading the old data',
+  expectation:
+    "every era: fork write-protects the shared pages on both sides, the parent's write copies (a PMD-mapped THP: 2 MiB up to 5.7, 4 KiB from 5.8), the child keeps reading the old data",
   designs: ALL,
   body: (t) => cowInParent(t, false),
 });
@@ -376,7 +377,8 @@ export const cowInParentScenario = cowSelftest({
 export const cowInParentMprotectScenario = cowSelftest({
   fn: 'test_cow_in_parent_mprotect',
   desc: 'Basic COW after fork() with mprotect() optimization',
-  expectation: 'every era: mprotect(PROT_READ|PROT_WRITE) must not map the CoW-shared pages writable (6.1+ maps only exclusive pages writable directly), so the parent\'s write still copies and the child reads the old data',
+  expectation:
+    "every era: mprotect(PROT_READ|PROT_WRITE) must not map the CoW-shared pages writable (6.1+ maps only exclusive pages writable directly), so the parent's write still copies and the child reads the old data",
   designs: ALL,
   body: (t) => cowInParent(t, true),
 });
@@ -394,7 +396,8 @@ function iouring(t: CowSelftest, useFork: boolean): void {
 export const iouringRoScenario = cowSelftest({
   fn: 'test_iouring_ro',
   desc: 'R/O-mapping a page registered as iouring fixed buffer',
-  expectation: '<= 5.8 (mapcount-based reuse) and 5.19+ (PG_anon_exclusive): the write fault on the R/O-mapped, pinned, exclusive page reuses it, the pin keeps seeing the data. 5.9–5.18 copied (page_count != 1) and lost the pin (no preset); so did 4.5.0 for THPs (fixed for 4.6, see the header)',
+  expectation:
+    '<= 5.8 (mapcount-based reuse) and 5.19+ (PG_anon_exclusive): the write fault on the R/O-mapped, pinned, exclusive page reuses it, the pin keeps seeing the data. 5.9–5.18 copied (page_count != 1) and lost the pin (no preset); so did 4.5.0 for THPs (fixed for 4.6, see the header)',
   designs: ALL,
   body: (t) => iouring(t, false),
 });
@@ -402,7 +405,8 @@ export const iouringRoScenario = cowSelftest({
 export const iouringForkScenario = cowSelftest({
   fn: 'test_iouring_fork',
   desc: 'fork() with an iouring fixed buffer',
-  expectation: '5.9+: fork copies the pinned pages into the child at once (a pinned PMD is split first) and the parent keeps writing into the pinned page. Before 5.9 fork shares the pinned page write-protected, the parent\'s write copies it away from the pin: the pin is lost',
+  expectation:
+    "5.9+: fork copies the pinned pages into the child at once (a pinned PMD is split first) and the parent keeps writing into the pinned page. Before 5.9 fork shares the pinned page write-protected, the parent's write copies it away from the pin: the pin is lost",
   designs: ['linux-6.10', 'linux-6.15'],
   body: (t) => iouring(t, true),
 });
@@ -425,7 +429,7 @@ function roPin(t: CowSelftest, test: RoPinTest, fast: boolean): void {
 }
 
 const RO_SHARED_EXPECTATION =
-  'fails where a R/O GUP of a CoW-shared page leaves it shared, so the parent\'s write copies away from the pin: 3.13, 4.5 (no swapped-out runs there: no MADV_PAGEOUT before 5.4, the selftest skips) and 5.9–5.18. 5.8 passes: its GUP broke CoW even for reads (17839856fd58), and GUP-fast took only writable entries. 5.19+ passes: the R/O pin unshares (FAULT_FLAG_UNSHARE), the parent\'s write then reuses the exclusive page';
+  "fails where a R/O GUP of a CoW-shared page leaves it shared, so the parent's write copies away from the pin: 3.13, 4.5 (no swapped-out runs there: no MADV_PAGEOUT before 5.4, the selftest skips) and 5.9–5.18. 5.8 passes: its GUP broke CoW even for reads (17839856fd58), and GUP-fast took only writable entries. 5.19+ passes: the R/O pin unshares (FAULT_FLAG_UNSHARE), the parent's write then reuses the exclusive page";
 const RO_PREV_EXPECTATION =
   'every preset era: the page is mapped R/O but no longer shared. <= 5.8: the write reuses it (mapcount 1); 5.19+: the R/O pin unshares it first (marks it PG_anon_exclusive), the write reuses it. 5.9–5.18 copied (page_count) and lost the pin (no preset); so did 4.5.0 for THPs (fixed for 4.6)';
 const RO_EXCL_EXPECTATION =
@@ -520,14 +524,16 @@ export const anonThpCollapseUnsharedScenario = anonThpTest({
   fn: 'test_anon_thp_collapse_unshared',
   desc: 'Basic COW after fork() when collapsing before fork()',
   test: 'unshared',
-  expectation: '6.1+ (MADV_COLLAPSE): the PTE-mapped THP collapses in place back under a PMD; fork then shares it, the parent\'s write copies, the child reads the old data. Before 6.1 MADV_COLLAPSE fails with EINVAL and the selftest skips',
+  expectation:
+    "6.1+ (MADV_COLLAPSE): the PTE-mapped THP collapses in place back under a PMD; fork then shares it, the parent's write copies, the child reads the old data. Before 6.1 MADV_COLLAPSE fails with EINVAL and the selftest skips",
 });
 
 export const anonThpCollapseFullySharedScenario = anonThpTest({
   fn: 'test_anon_thp_collapse_fully_shared',
   desc: 'Basic COW after fork() when collapsing after fork() (fully shared)',
   test: 'fully-shared',
-  expectation: '6.10 and 6.15: MADV_COLLAPSE refuses, fork left no writable PTE in the range (SCAN_PAGE_RO, EINVAL), so the selftest skips; the parent\'s write then copies 4 KiB pages and the child reads the old data. Before 6.1 MADV_COLLAPSE does not exist (EINVAL, skip)',
+  expectation:
+    "6.10 and 6.15: MADV_COLLAPSE refuses, fork left no writable PTE in the range (SCAN_PAGE_RO, EINVAL), so the selftest skips; the parent's write then copies 4 KiB pages and the child reads the old data. Before 6.1 MADV_COLLAPSE does not exist (EINVAL, skip)",
 });
 
 /** The cow.c anon tests the model can express, in the selftest's order. */

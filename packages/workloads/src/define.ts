@@ -5,21 +5,27 @@ import type { Scenario, ScenarioParamDoc, ScenarioStream } from './scenario.js';
 type Params = Readonly<Record<string, number | string | boolean>>;
 
 /** Declares a scenario; unknown parameters are refused before the generator runs. */
-export function defineScenario(s: {
-  name: string;
-  title: string;
-  source: string;
-  expectation: string;
-  designs: string[];
-  params?: ScenarioParamDoc[];
-} & (
-  | { generate(p: Params): { header: LogHeader; events: WorkloadEvent[] } }
-  /** A lazy generator instead: generate() collects it; stream() hands it out. */
-  | { stream(p: Params): ScenarioStream }
-)): Scenario {
+export function defineScenario(
+  s: {
+    name: string;
+    title: string;
+    source: string;
+    expectation: string;
+    designs: string[];
+    params?: ScenarioParamDoc[];
+  } & (
+    | { generate(p: Params): { header: LogHeader; events: WorkloadEvent[] } }
+    /** A lazy generator instead: generate() collects it; stream() hands it out. */
+    | { stream(p: Params): ScenarioStream }
+  ),
+): Scenario {
   const params = s.params ?? [];
   const complete = (p: Params): Params => {
-    checkKnown(p, params.map((d) => d.name), s.name);
+    checkKnown(
+      p,
+      params.map((d) => d.name),
+      s.name,
+    );
     const full: Record<string, number | string | boolean> = {};
     for (const d of params) full[d.name] = p[d.name] ?? d.default;
     return full;

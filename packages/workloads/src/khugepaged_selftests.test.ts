@@ -63,10 +63,20 @@ const KHUGEPAGED_OUTCOMES: Record<string, { ok: number; failed: number; reasons:
 describe('khugepaged selftests: registered', () => {
   it('every anon test of tools/testing/selftests/mm/khugepaged.c has a workload (collapse_max_ptes_shared is S21)', () => {
     for (const n of [
-      'selftest-alloc-at-fault', 'selftest-collapse-full', 'selftest-collapse-empty', 'selftest-collapse-single-pte-entry',
-      'selftest-collapse-max-ptes-none', 'selftest-collapse-swapin-single-pte', 'selftest-collapse-max-ptes-swap',
-      'selftest-collapse-single-pte-entry-compound', 'selftest-collapse-full-of-compound', EXTREME, 'selftest-collapse-fork',
-      'selftest-collapse-fork-compound', 's21-selftest-max-ptes-shared', 'selftest-madvise-collapse-existing-thps',
+      'selftest-alloc-at-fault',
+      'selftest-collapse-full',
+      'selftest-collapse-empty',
+      'selftest-collapse-single-pte-entry',
+      'selftest-collapse-max-ptes-none',
+      'selftest-collapse-swapin-single-pte',
+      'selftest-collapse-max-ptes-swap',
+      'selftest-collapse-single-pte-entry-compound',
+      'selftest-collapse-full-of-compound',
+      EXTREME,
+      'selftest-collapse-fork',
+      'selftest-collapse-fork-compound',
+      's21-selftest-max-ptes-shared',
+      'selftest-madvise-collapse-existing-thps',
     ]) {
       expect(findScenario(n), n).toBeDefined();
     }
@@ -89,14 +99,19 @@ describe('khugepaged selftests under 5.8+: every invariant after every event, ev
       const title = `${s.name} (${ctx}) under ${designs.join(', ')}`;
       // The main (khugepaged) variant of the big one gets the full walk (~20 s a design); its madvise variant is sampled every 16 events.
       const [inv, every]: ['every' | 'sample', number] = s.name === EXTREME && ctx === 'madvise' ? ['sample', 16] : ['every', 1];
-      it(`${title}: every expect passes`, () => {
-        for (const design of designs) {
-          const r = run(s.name, design, { context: ctx }, inv, every);
-          expect(r.violations, `${s.name} (${ctx}) under ${design}`).toEqual([]);
-          expect(r.expectations.failures, `${s.name} (${ctx}) under ${design}`).toEqual([]);
-          if (ctx === 'khugepaged' && KHUGEPAGED_OUTCOMES[s.name]) expect(r.outcomes['collapse'], `${s.name} under ${design}`).toEqual(KHUGEPAGED_OUTCOMES[s.name]);
-        }
-      }, s.name === EXTREME ? 180_000 : 20_000);
+      it(
+        `${title}: every expect passes`,
+        () => {
+          for (const design of designs) {
+            const r = run(s.name, design, { context: ctx }, inv, every);
+            expect(r.violations, `${s.name} (${ctx}) under ${design}`).toEqual([]);
+            expect(r.expectations.failures, `${s.name} (${ctx}) under ${design}`).toEqual([]);
+            if (ctx === 'khugepaged' && KHUGEPAGED_OUTCOMES[s.name])
+              expect(r.outcomes['collapse'], `${s.name} under ${design}`).toEqual(KHUGEPAGED_OUTCOMES[s.name]);
+          }
+        },
+        s.name === EXTREME ? 180_000 : 20_000,
+      );
     }
   }
 
@@ -173,7 +188,9 @@ describe('khugepaged selftests under the older presets', () => {
   });
 
   it('every other installed preset replays every selftest workload, both contexts, with the invariants holding', () => {
-    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
+    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map(
+      (p) => p.name,
+    );
     const others = installed.filter((n) => !MODERN.includes(n));
     expect(others).toEqual(expect.arrayContaining(['linux-3.13', 'linux-4.5']));
     for (const design of others) {

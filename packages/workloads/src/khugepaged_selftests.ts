@@ -193,7 +193,8 @@ function selftest(s: {
 export const allocAtFault = selftest({
   test: 'alloc_at_fault',
   title: 'a THP on the first fault with thp.enabled=always; MADV_DONTNEED of one page splits the PMD',
-  expectation: 'every era since 2.6.38: the first write faults in a PMD-mapped THP; zapping one 4 KiB page splits the PMD (3.13 splits the whole compound page, 4.5+ only the PMD), so AnonHugePages drops to 0',
+  expectation:
+    'every era since 2.6.38: the first write faults in a PMD-mapped THP; zapping one 4 KiB page splits the PMD (3.13 splits the whole compound page, 4.5+ only the PMD), so AnonHugePages drops to 0',
   contexts: ['khugepaged'],
   body(t) {
     t.b.sysctl('thp.enabled', 'always');
@@ -247,7 +248,8 @@ export const collapseSinglePteEntry = selftest({
 export const collapseMaxPtesNone = selftest({
   test: 'collapse_max_ptes_none',
   title: 'max_ptes_none = 256: 257 none PTEs refuse, 256 collapse',
-  expectation: 'khugepaged, every era: 255 present + 257 none > 256 → SCAN_EXCEED_NONE_PTE; after one more page, 256 none → collapse. MADV_COLLAPSE ignores max_ptes_none and collapses the 255 pages at once',
+  expectation:
+    'khugepaged, every era: 255 present + 257 none > 256 → SCAN_EXCEED_NONE_PTE; after one more page, 256 none → collapse. MADV_COLLAPSE ignores max_ptes_none and collapses the 255 pages at once',
   body(t) {
     const maxPtesNone = HPAGE_PMD_NR / 2;
     t.b.sysctl('khugepaged.max_ptes_none', maxPtesNone);
@@ -269,7 +271,8 @@ export const collapseMaxPtesNone = selftest({
 export const collapseSwapinSinglePte = selftest({
   test: 'collapse_swapin_single_pte',
   title: 'one swapped-out PTE is swapped in and the range collapses',
-  expectation: '5.8+: 1 swap PTE <= max_ptes_swap (64) and 511 referenced pages >= 256, so khugepaged swaps the page in and collapses. 3.13/4.4: khugepaged never swaps in, any swap PTE refuses the range (the model\'s linux-3.13); the swap-in path with max_ptes_swap came with 4.8 (the model\'s linux-4.5 preset already has it)',
+  expectation:
+    "5.8+: 1 swap PTE <= max_ptes_swap (64) and 511 referenced pages >= 256, so khugepaged swaps the page in and collapses. 3.13/4.4: khugepaged never swaps in, any swap PTE refuses the range (the model's linux-3.13); the swap-in path with max_ptes_swap came with 4.8 (the model's linux-4.5 preset already has it)",
   body(t) {
     t.setupArea().fill(0, THP);
     t.b.madvise(1, BASE, PAGE, 'pageout');
@@ -283,7 +286,8 @@ export const collapseSwapinSinglePte = selftest({
 export const collapseMaxPtesSwap = selftest({
   test: 'collapse_max_ptes_swap',
   title: 'max_ptes_swap = 64: 65 swap PTEs refuse, 64 collapse',
-  expectation: 'khugepaged 5.8+: 65 swap PTEs > 64 → SCAN_EXCEED_SWAP_PTE; with 64 swapped out (448 referenced >= 256) it swaps them in and collapses. MADV_COLLAPSE ignores max_ptes_swap and collapses at once. 3.13/4.4: any swap PTE refuses',
+  expectation:
+    'khugepaged 5.8+: 65 swap PTEs > 64 → SCAN_EXCEED_SWAP_PTE; with 64 swapped out (448 referenced >= 256) it swaps them in and collapses. MADV_COLLAPSE ignores max_ptes_swap and collapses at once. 3.13/4.4: any swap PTE refuses',
   body(t) {
     const maxPtesSwap = DEFAULT_SETTINGS['khugepaged.max_ptes_swap'];
     const enforce = t.ctx === 'khugepaged';
@@ -306,7 +310,8 @@ export const collapseMaxPtesSwap = selftest({
 export const collapseSinglePteEntryCompound = selftest({
   test: 'collapse_single_pte_entry_compound',
   title: 'a THP reduced to one PTE-mapped subpage collapses',
-  expectation: '5.8+: MADV_DONTNEED of pages 1..511 splits the PMD and leaves one PTE into the (deferred-split-queued) THP; khugepaged collapses the PTE-mapped compound page (511 none). 4.5–5.7: refused, SCAN_PAGE_COMPOUND ("TODO: teach khugepaged to collapse THP mapped with pte"). 3.13: the partial zap splits the compound page itself, so the single small page collapses',
+  expectation:
+    '5.8+: MADV_DONTNEED of pages 1..511 splits the PMD and leaves one PTE into the (deferred-split-queued) THP; khugepaged collapses the PTE-mapped compound page (511 none). 4.5–5.7: refused, SCAN_PAGE_COMPOUND ("TODO: teach khugepaged to collapse THP mapped with pte"). 3.13: the partial zap splits the compound page itself, so the single small page collapses',
   body(t) {
     t.allocHpage();
     t.b.madvise(1, BASE, THP, 'nohugepage');
@@ -321,7 +326,8 @@ export const collapseSinglePteEntryCompound = selftest({
 export const collapseFullOfCompound = selftest({
   test: 'collapse_full_of_compound',
   title: 'a THP whose PMD was split by a VMA split (all 512 PTEs into one compound page) collapses',
-  expectation: '5.8+: MADV_NOHUGEPAGE on the first page splits the VMA, and __split_vma → vma_adjust_trans_huge splits the huge PMD straddling the new boundary; the second MADV_NOHUGEPAGE merges the VMA back. The PTE-mapped THP then collapses (a copy into a new THP). 4.5–5.7: SCAN_PAGE_COMPOUND. 3.13: the VMA split splits the compound page, the small pages collapse',
+  expectation:
+    '5.8+: MADV_NOHUGEPAGE on the first page splits the VMA, and __split_vma → vma_adjust_trans_huge splits the huge PMD straddling the new boundary; the second MADV_NOHUGEPAGE merges the VMA back. The PTE-mapped THP then collapses (a copy into a new THP). 4.5–5.7: SCAN_PAGE_COMPOUND. 3.13: the VMA split splits the compound page, the small pages collapse',
   body(t) {
     t.allocHpage();
     t.b.madvise(1, BASE, PAGE, 'nohugepage');
@@ -357,7 +363,8 @@ export const collapseFullOfCompound = selftest({
 export const collapseCompoundExtreme = selftest({
   test: 'collapse_compound_extreme',
   title: 'a PTE table mapping 512 different PTE-mapped THPs collapses',
-  expectation: '5.8+: each PTE maps subpage 0 of a different, otherwise unmapped THP; khugepaged isolates 512 large folios and collapses them into one new THP, freeing all 512 old ones. 4.5–5.7: SCAN_PAGE_COMPOUND. 3.13: each partial unmap splits its THP, so the table is 512 small pages and collapses',
+  expectation:
+    '5.8+: each PTE maps subpage 0 of a different, otherwise unmapped THP; khugepaged isolates 512 large folios and collapses them into one new THP, freeing all 512 old ones. 4.5–5.7: SCAN_PAGE_COMPOUND. 3.13: each partial unmap splits its THP, so the table is 512 small pages and collapses',
   machine: { memory: 1088 * MiB, swap: 64 * MiB },
   body(t) {
     const b = t.b;
@@ -369,7 +376,13 @@ export const collapseCompoundExtreme = selftest({
       const at = scratch[i % 2]!;
       const left = (2 * HPAGE_PMD_NR - i) * PAGE; // page offsets not consumed yet
       b.write(1, at, THP);
-      b.expect({ pid: 1, addr: at, len: THP, anonHugeBytes: THP, label: `Construct PTE page table full of different PTE-mapped compound pages ${i + 1}/${HPAGE_PMD_NR}: huge page allocated` });
+      b.expect({
+        pid: 1,
+        addr: at,
+        len: THP,
+        anonHugeBytes: THP,
+        label: `Construct PTE page table full of different PTE-mapped compound pages ${i + 1}/${HPAGE_PMD_NR}: huge page allocated`,
+      });
       // mremap's shrink to i+1 pages: subpages 1..511 of the new THP go (PMD split, partial unmap).
       b.madvise(1, at + PAGE, THP - PAGE, 'dontneed');
       b.raw({ type: 'mremap', pid: 1, addr: at, len: PAGE, newAddr: final + i * PAGE });
@@ -378,7 +391,13 @@ export const collapseCompoundExtreme = selftest({
       else b.munmap(1, at + PAGE, left - PAGE);
     }
     b.write(1, final, THP);
-    b.expect({ pid: 1, addr: final, len: THP, mapped: true, label: '512 present pages at p (the 512 pieces merged back into one VMA, or khugepaged would not scan the range)' });
+    b.expect({
+      pid: 1,
+      addr: final,
+      len: THP,
+      mapped: true,
+      label: '512 present pages at p (the 512 pieces merged back into one VMA, or khugepaged would not scan the range)',
+    });
     t.checkHuge(0, 'Construct PTE page table full of different PTE-mapped compound pages', 1, THP, final);
     t.collapse('Collapse PTE table full of different compound pages', 1, true, 1, final);
     b.expect({ pid: 1, addr: final, len: THP, contentIntact: true, label: 'validate_memory' });
@@ -389,7 +408,8 @@ export const collapseCompoundExtreme = selftest({
 export const collapseFork = selftest({
   test: 'collapse_fork',
   title: 'the child collapses a table holding one small page shared with the parent',
-  expectation: '5.8+: the child sees 1 shared PTE (<= max_ptes_shared 256), 1 own page and 510 none; it collapses (copying the shared page) and the parent keeps its small page. 3.13 and 4.5–5.7: page_count of the shared page is 2, so khugepaged refuses (SCAN_PAGE_COUNT) and the child stays small',
+  expectation:
+    '5.8+: the child sees 1 shared PTE (<= max_ptes_shared 256), 1 own page and 510 none; it collapses (copying the shared page) and the parent keeps its small page. 3.13 and 4.5–5.7: page_count of the shared page is 2, so khugepaged refuses (SCAN_PAGE_COUNT) and the child stays small',
   body(t) {
     t.setupArea();
     t.fill(0, PAGE);
@@ -409,7 +429,8 @@ export const collapseFork = selftest({
 export const collapseForkCompound = selftest({
   test: 'collapse_fork_compound',
   title: 'the child collapses its PTE-mapped view of a THP the parent still maps by PMD',
-  expectation: '5.8+: the child splits its PMD (VMA split by MADV_NOHUGEPAGE on one page), CoWs page 0 (4 KiB), and with max_ptes_shared = 511 collapses the 511 shared PTEs plus its own page; the parent keeps its PMD-mapped THP. 4.5–5.7: SCAN_PAGE_COMPOUND, no collapse. 3.13: the VMA split splits the compound page under the parent too (the parent loses its huge page) and the shared small pages have page_count 2 (refused)',
+  expectation:
+    '5.8+: the child splits its PMD (VMA split by MADV_NOHUGEPAGE on one page), CoWs page 0 (4 KiB), and with max_ptes_shared = 511 collapses the 511 shared PTEs plus its own page; the parent keeps its PMD-mapped THP. 4.5–5.7: SCAN_PAGE_COMPOUND, no collapse. 3.13: the VMA split splits the compound page under the parent too (the parent loses its huge page) and the shared small pages have page_count 2 (refused)',
   body(t) {
     t.allocHpage();
     t.b.fork(1, 2);
@@ -434,7 +455,8 @@ export const collapseForkCompound = selftest({
 export const madviseCollapseExistingThps = selftest({
   test: 'madvise_collapse_existing_thps',
   title: 'MADV_COLLAPSE of a range that is already a PMD-mapped THP succeeds and keeps it',
-  expectation: '6.1+ (MADV_COLLAPSE): the first call collapses the 512 small pages; the second finds the PMD mapped (SCAN_PMD_MAPPED counts as success) and leaves the THP and its content alone. Before 6.1 the advice does not exist (EINVAL)',
+  expectation:
+    '6.1+ (MADV_COLLAPSE): the first call collapses the 512 small pages; the second finds the PMD mapped (SCAN_PMD_MAPPED counts as success) and leaves the THP and its content alone. Before 6.1 the advice does not exist (EINVAL)',
   designs: ['linux-6.10', 'linux-6.15'],
   contexts: ['madvise'],
   body(t) {

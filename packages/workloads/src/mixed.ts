@@ -39,7 +39,10 @@ function* mixedEvents(p: Params, seed: number, total: number, mem: number): Gene
   const rnd = prng(seed);
   const b = builder(p, seed, mem);
   let emitted = 0;
-  const VMAS = 2, VMA = 8 * MiB, PROCS = 4, MAX_CHILDREN = 4;
+  const VMAS = 2,
+    VMA = 8 * MiB,
+    PROCS = 4,
+    MAX_CHILDREN = 4;
   const vmaBase = (v: number) => REGION + v * 2 * VMA; // a gap between VMAs keeps them apart
   const procs: number[] = [];
   for (let pid = 1; pid <= PROCS; pid++) {
@@ -48,7 +51,8 @@ function* mixedEvents(p: Params, seed: number, total: number, mem: number): Gene
     procs.push(pid);
   }
   const children: number[] = [];
-  let nextPid = PROCS + 1, nextHandle = 0;
+  let nextPid = PROCS + 1,
+    nextHandle = 0;
   const pins: string[] = [];
   const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
   // pick(procs.concat(children)) without building the array each step: the same draw, the same pid.

@@ -20,7 +20,8 @@ export const cameraCmaBurst = defineScenario({
   name: 'camera-cma-burst',
   title: 'A phone: apps and zswap under memory pressure, and periodic camera-sized CMA allocations',
   source: 'seed 004 (Kozlowski: zbud pages and CMA on phones); mm/cma.c cma_alloc, mm/zbud.c, mm/zswap.c',
-  expectation: 'zbud pages never enter CMA, so they block a burst only through the memory they take; zsmalloc pages that land in the burst range block it under pins-block and kozlowski-2013 (no movable ops) and move under minchan-2013 (global lock, 2 acquisitions per pool page) and linux-6.15 (movable_ops); every app keeps its data',
+  expectation:
+    'zbud pages never enter CMA, so they block a burst only through the memory they take; zsmalloc pages that land in the burst range block it under pins-block and kozlowski-2013 (no movable ops) and move under minchan-2013 (global lock, 2 acquisitions per pool page) and linux-6.15 (movable_ops); every app keeps its data',
   designs: DESIGNS,
   params: [
     { name: 'seed', description: 'PRNG seed', default: 1 },
@@ -48,7 +49,10 @@ export const cameraCmaBurst = defineScenario({
     const nonCmaPages = ((memoryMiB - cmaMiB) * MiB) / PAGE;
     const heapPages = Math.max(16, Math.floor((nonCmaPages + (cmaMiB * MiB) / PAGE / 2 - zswapPages) / APPS));
     const heap = (pid: number) => REGION + (pid - 1) * 4 * heapPages * PAGE;
-    for (let pid = 1; pid <= APPS; pid++) b.spawn(pid).mmapAnon(pid, heap(pid), 2 * heapPages * PAGE).write(pid, heap(pid), heapPages * PAGE);
+    for (let pid = 1; pid <= APPS; pid++)
+      b.spawn(pid)
+        .mmapAnon(pid, heap(pid), 2 * heapPages * PAGE)
+        .write(pid, heap(pid), heapPages * PAGE);
     const chunk = Math.max(1, Math.floor(zswapPages / bursts));
     const pools: string[] = [];
     for (let i = 0; i < bursts; i++) {

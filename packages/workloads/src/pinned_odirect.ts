@@ -18,12 +18,17 @@ export const odirectUnderCompaction = defineScenario({
   name: 'odirect-under-compaction',
   title: 'A database: O_DIRECT into an anon buffer pool, some requests in flight while compaction and CMA run',
   source: 'seed 004 (LaHaise: "taking a real hard look at how O_DIRECT pins pages"); fs/direct-io.c, mm/compaction.c, mm/cma.c',
-  expectation: 'in-flight requests block compaction and cma_alloc over their pages in every design but DM with coverGup, which pays two global-lock acquisitions per request (and per in-flight pin) to make them movable; the pool keeps its data; try DM with coverGup as --design \'minchan-2013:pinned-migration=owner-handlers(coverGup=true)\'',
+  expectation:
+    "in-flight requests block compaction and cma_alloc over their pages in every design but DM with coverGup, which pays two global-lock acquisitions per request (and per in-flight pin) to make them movable; the pool keeps its data; try DM with coverGup as --design 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)'",
   designs: DESIGNS,
   params: [
     { name: 'seed', description: 'PRNG seed', default: 1 },
     { name: 'memoryMiB', description: 'RAM in MiB (a multiple of 4)', default: 256 },
-    { name: 'cmaMiB', description: 'CMA area in MiB (a multiple of 2); above half of memory, movable allocations are balanced into it first, so the pool lands there', default: 160 },
+    {
+      name: 'cmaMiB',
+      description: 'CMA area in MiB (a multiple of 2); above half of memory, movable allocations are balanced into it first, so the pool lands there',
+      default: 160,
+    },
     { name: 'poolMiB', description: 'buffer pool in MiB', default: 64 },
     { name: 'ios', description: 'O_DIRECT requests in all', default: 400 },
     { name: 'ioKiB', description: 'size of one request in KiB (a multiple of 4)', default: 64 },
@@ -44,12 +49,15 @@ export const odirectUnderCompaction = defineScenario({
     const rounds = intParam(p, 'rounds', 4, 1, 1000);
     const rnd = prng(seed);
     const b = new LogBuilder('odirect-under-compaction', seed, p, { memory: memoryMiB * MiB, cma: cmaMiB * MiB, swap: 64 * MiB }, { 'thp.enabled': 'never' });
-    const POOL = REGION, pool = poolMiB * MiB, io = ioKiB * 1024;
+    const POOL = REGION,
+      pool = poolMiB * MiB,
+      io = ioKiB * 1024;
     const slots = Math.floor(pool / io);
     const at = () => POOL + Math.floor(rnd() * slots) * io;
     b.spawn(1).mmapAnon(1, POOL, pool).write(1, POOL, pool);
     // A scratch process churns memory so compaction has holes to fill and CMA has movable pages to move.
-    const SCRATCH = REGION + 64 * 1024 * MiB, scratch = Math.floor(memoryMiB / 16) * MiB;
+    const SCRATCH = REGION + 64 * 1024 * MiB,
+      scratch = Math.floor(memoryMiB / 16) * MiB;
     b.spawn(2).mmapAnon(2, SCRATCH, scratch);
     const every = Math.max(1, Math.floor(ios / rounds));
     for (let i = 0, round = 0; i < ios; i++) {

@@ -21,7 +21,8 @@ export const vfioLongtermPins = defineScenario({
   name: 'vfio-longterm-pins',
   title: "A VM's memory pinned long-term by vfio, then THP compaction and memory offlining of its node",
   source: 'seed 004 (Minchan: "GUP pages for memory-hotplug"; LaHaise: NUMA, all pinners); drivers/vfio/vfio_iommu_type1.c, mm/memory_hotplug.c offline_pages',
-  expectation: "offlining the VM's node fails on the pinned pages in every era and under DM as posted; DM with coverGup moves them through the owner, to node 0 (cross-node), paying the global lock per page; the VM's data survives; try DM with coverGup as --design 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)'",
+  expectation:
+    "offlining the VM's node fails on the pinned pages in every era and under DM as posted; DM with coverGup moves them through the owner, to node 0 (cross-node), paying the global lock per page; the VM's data survives; try DM with coverGup as --design 'minchan-2013:pinned-migration=owner-handlers(coverGup=true)'",
   designs: DESIGNS,
   params: [
     { name: 'memoryMiB', description: 'RAM in MiB, split over the nodes (a multiple of 8 per node)', default: 512 },
@@ -41,7 +42,8 @@ export const vfioLongtermPins = defineScenario({
     // Processes allocate on node pid % nodes: the VM (pid = nodes + nodes - 1) on the last node, a neighbour on node 0.
     const vm = 2 * nodes - 1;
     const other = 2 * nodes;
-    const GUEST = REGION, HEAP = REGION + 16 * 1024 * MiB;
+    const GUEST = REGION,
+      HEAP = REGION + 16 * 1024 * MiB;
     const guest = pinnedMiB * MiB;
     b.spawn(vm).mmapAnon(vm, GUEST, guest).write(vm, GUEST, guest);
     b.comment('VFIO_IOMMU_MAP_DMA: the guest RAM is pinned for the assigned device');

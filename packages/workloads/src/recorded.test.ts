@@ -16,7 +16,8 @@ beforeAll(async () => {
   registry = await installedRegistry();
 });
 
-const installed = () => PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
+const installed = () =>
+  PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
 const count = (events: readonly WorkloadEvent[], type: string) => events.filter((e) => e.type === type).length;
 
 describe('recorded workloads', () => {

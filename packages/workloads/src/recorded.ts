@@ -35,12 +35,18 @@ function recorded(s: { name: string; title: string; program: string; expectation
     source: `pagelab record on Linux 6.18: packages/workloads/recorded/programs/${s.program}`,
     expectation: s.expectation,
     designs: s.designs,
-    params: [{ name: 'thp', description: `thp.enabled for the replay: ${THP.join(' | ')} (as-recorded: the recording machine's, madvise)`, default: 'as-recorded' }],
+    params: [
+      { name: 'thp', description: `thp.enabled for the replay: ${THP.join(' | ')} (as-recorded: the recording machine's, madvise)`, default: 'as-recorded' },
+    ],
     generate(p) {
       const thp = String(p['thp']);
-      if (!(THP as readonly string[]).includes(thp)) throw new Error(`scenario ${s.name}: parameter thp: expected one of ${THP.join(', ')}, got ${JSON.stringify(p['thp'])}`);
+      if (!(THP as readonly string[]).includes(thp))
+        throw new Error(`scenario ${s.name}: parameter thp: expected one of ${THP.join(', ')}, got ${JSON.stringify(p['thp'])}`);
       const log = recordedLog(`${s.name}.jsonl.gz`);
-      const header: LogHeader = thp === 'as-recorded' ? log.header : { ...log.header, settings: { ...(log.header.settings ?? {}), 'thp.enabled': thp as 'always' | 'madvise' | 'never' } };
+      const header: LogHeader =
+        thp === 'as-recorded'
+          ? log.header
+          : { ...log.header, settings: { ...(log.header.settings ?? {}), 'thp.enabled': thp as 'always' | 'madvise' | 'never' } };
       return { header, events: log.events };
     },
   });
@@ -51,7 +57,8 @@ export const recordedScenarios: Scenario[] = [
     name: 'redis-bgsave',
     title: 'redis-server loaded with 60,000 keys, BGSAVE while a client overwrites keys (fork + CoW storm)',
     program: 'redis-bgsave.sh',
-    expectation: 'with thp=always the parent\'s writes during the save copy whole THPs before 5.8 and 4 KiB after; the sharedness axis sees the child\'s shared pages',
+    expectation:
+      "with thp=always the parent's writes during the save copy whole THPs before 5.8 and 4 KiB after; the sharedness axis sees the child's shared pages",
     designs: ['linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'],
   }),
   recorded({

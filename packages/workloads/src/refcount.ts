@@ -22,7 +22,8 @@ export const dioOnThpTail = defineScenario({
   name: 'seed002-dio-thp-tail',
   title: 'O_DIRECT I/O whose user buffer lies in THP tail pages',
   source: 'seed 002 (Oleg/Andrea, Dec 2013); docs/kernel/semantics.md S7',
-  expectation: 'tail refcounting (linux-3.13) pays several times the locked ops per dio of head refcounting (linux-4.5), mostly compound_lock get/put on tails; FOLL_PIN (linux-6.10) pays fewest',
+  expectation:
+    'tail refcounting (linux-3.13) pays several times the locked ops per dio of head refcounting (linux-4.5), mostly compound_lock get/put on tails; FOLL_PIN (linux-6.10) pays fewest',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10', 'oleg-2013'],
   params: [
     { name: 'dios', description: 'number of 4 KiB O_DIRECT writes', default: 1000 },
@@ -44,10 +45,15 @@ export const splitPinnedTail = defineScenario({
   name: 'seed000-split-pinned-tail',
   title: 'A kernel path needs to split a THP while one tail page is pinned',
   source: 'seed 000 (Kirill/Christoph, Jun 2014); docs/kernel/semantics.md S5, S6',
-  expectation: 'tail refcounting always splits and frees what is unmapped; head refcounting fails the split (reason pinned) and holds the memory until unpin + reclaim',
+  expectation:
+    'tail refcounting always splits and frees what is unmapped; head refcounting fails the split (reason pinned) and holds the memory until unpin + reclaim',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10'],
   params: [
-    { name: 'path', description: 'what needs the split: munmap (half the THP), pageout (swap-out), memory_failure (another tail), compact (migration)', default: 'munmap' },
+    {
+      name: 'path',
+      description: 'what needs the split: munmap (half the THP), pageout (swap-out), memory_failure (another tail), compact (migration)',
+      default: 'munmap',
+    },
     { name: 'pinPage', description: 'subpage holding the GUP pin (0 = head)', default: 7 },
   ],
   generate(p) {
@@ -167,7 +173,9 @@ export const s18 = defineScenario({
   generate(p) {
     const n = intParam(p, 'splits', 1, 1, 50);
     const b = new LogBuilder('s18-split-lock-nesting', 0, p, machine, { 'thp.enabled': 'always' });
-    b.spawn(1).mmapAnon(1, A, n * THP).write(1, A, n * THP);
+    b.spawn(1)
+      .mmapAnon(1, A, n * THP)
+      .write(1, A, n * THP);
     for (let i = 0; i < n; i++) b.munmap(1, A + i * THP, PAGE);
     b.expect({ pid: 1, contentIntact: true });
     return b.build();

@@ -20,7 +20,13 @@ function installedPresets(): string[] {
   return PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
 }
 
-function run(name: string, design: string, params: Record<string, number | string | boolean> = {}, invariants: 'every' | 'sample' | false = 'every', sampleEvery = 1): CheckedRun {
+function run(
+  name: string,
+  design: string,
+  params: Record<string, number | string | boolean> = {},
+  invariants: 'every' | 'sample' | false = 'every',
+  sampleEvery = 1,
+): CheckedRun {
   return replayChecked(findScenario(name)!.generate(params), design, registry, { invariants, sampleEvery, source: `scenario:${name}` });
 }
 
@@ -36,7 +42,9 @@ describe('every named workload under every installed preset', () => {
   const PER_ERA = ['selftest-', 'cow-', 'seed001-', 'seed004-', 'qemu-balloon'];
   // The recorded real programs (thousands of events each) are replayed by recorded.test.ts with sampled invariants.
   const RECORDED = new Set(recordedScenarios.map((s) => s.name));
-  const small = scenarios.filter((s) => s.name !== 'mixed' && s.name !== 'fork-heavy-random' && !PER_ERA.some((p) => s.name.startsWith(p)) && !RECORDED.has(s.name));
+  const small = scenarios.filter(
+    (s) => s.name !== 'mixed' && s.name !== 'fork-heavy-random' && !PER_ERA.some((p) => s.name.startsWith(p)) && !RECORDED.has(s.name),
+  );
   for (const s of small) {
     it(`${s.name} replays with every invariant holding and every expect passing`, () => {
       for (const design of installedPresets()) {
@@ -142,11 +150,25 @@ describe('sharedness axis: seed 003', () => {
     const precise = run('fork-heavy-random', 'linux-5.8', { seed: 1 }, false, 1000);
     const likely = run('fork-heavy-random', 'linux-6.10', { seed: 1 }, false, 1000);
     const owner = run('fork-heavy-random', 'linux-6.15', { seed: 1 }, false, 1000);
-    expect(precise.sharedness).toEqual({ questions: 34872, falseNegatives: 0, falsePositives: 0, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 });
+    expect(precise.sharedness).toEqual({
+      questions: 34872,
+      falseNegatives: 0,
+      falsePositives: 0,
+      collapsesOnlyByPolicy: 0,
+      duplicatedBytes: 0,
+      zeroFilledBytes: 0,
+    });
     // On this workload the heuristics never miss sharing; they over-count pages of shared folios that
     // one process maps alone (docs/kernel/semantics.md §5.4 case B), and refuse two collapses the precise rule allows.
     for (const r of [likely, owner]) {
-      expect(r.sharedness).toEqual({ questions: 34552, falseNegatives: 0, falsePositives: 435, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 });
+      expect(r.sharedness).toEqual({
+        questions: 34552,
+        falseNegatives: 0,
+        falsePositives: 435,
+        collapsesOnlyByPolicy: 0,
+        duplicatedBytes: 0,
+        zeroFilledBytes: 0,
+      });
       expect(r.outcomes['collapse']!.reasons['SCAN_EXCEED_SHARED_PTE']).toBe(53);
     }
     expect(precise.outcomes['collapse']!.reasons['SCAN_EXCEED_SHARED_PTE']).toBe(51);

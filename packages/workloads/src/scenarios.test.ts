@@ -8,7 +8,23 @@ function lines(s: ReturnType<(typeof scenarios)[number]['generate']>): string[] 
 
 describe('named workloads', () => {
   it('every seed scenario named in the issues is registered', () => {
-    for (const n of ['seed002-dio-thp-tail', 'seed000-split-pinned-tail', 's5-split-pinned-tail', 's6-deferred-split-pinned', 's8-mprotect-one-page', 's9-munmap-one-page', 's10-fork-cow-one-byte', 's18-split-lock-nesting', 's1-false-negative', 's2-first-subpage-mapped', 's3-after-deferred-split', 's4-owner-false-positive', 's20-heavily-shared-half', 's21-selftest-max-ptes-shared', 'fork-heavy-random']) {
+    for (const n of [
+      'seed002-dio-thp-tail',
+      'seed000-split-pinned-tail',
+      's5-split-pinned-tail',
+      's6-deferred-split-pinned',
+      's8-mprotect-one-page',
+      's9-munmap-one-page',
+      's10-fork-cow-one-byte',
+      's18-split-lock-nesting',
+      's1-false-negative',
+      's2-first-subpage-mapped',
+      's3-after-deferred-split',
+      's4-owner-false-positive',
+      's20-heavily-shared-half',
+      's21-selftest-max-ptes-shared',
+      'fork-heavy-random',
+    ]) {
       expect(findScenario(n), n).toBeDefined();
     }
   });

@@ -75,7 +75,7 @@ function failures(r: CheckedRun): [string, unknown][] {
 const waste = (r: CheckedRun) => r.metrics.wasteByCause;
 
 describe('seed 001: the workloads', () => {
-  it('the thread\'s scenarios have one workload each, in the thread\'s order, each naming its source and only preset designs', () => {
+  it("the thread's scenarios have one workload each, in the thread's order, each naming its source and only preset designs", () => {
     expect(seed001Scenarios.map((s) => s.name)).toEqual([
       'seed001-balloon-punch',
       'seed001-punch-every-subpage',
@@ -88,7 +88,11 @@ describe('seed 001: the workloads', () => {
     ]);
     for (const s of seed001Scenarios) {
       expect(s.source, s.name).toMatch(/^seed 001/);
-      for (const d of s.designs) expect(PRESETS.map((p) => p.name), `${s.name}: ${d}`).toContain(d);
+      for (const d of s.designs)
+        expect(
+          PRESETS.map((p) => p.name),
+          `${s.name}: ${d}`,
+        ).toContain(d);
     }
   });
 
@@ -125,7 +129,9 @@ describe('seed 001: the workloads', () => {
   });
 
   it('every installed preset replays every workload with the invariants holding after every event', () => {
-    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
+    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map(
+      (p) => p.name,
+    );
     expect(installed).toEqual(expect.arrayContaining(ERAS));
     for (const design of installed) {
       for (const s of seed001Scenarios) expect(run(s, design).violations, `${s.name} under ${design}`).toEqual([]);
@@ -351,7 +357,7 @@ describe('seed001-punch-then-khugepaged: "doesn\'t do anything to prevent khugep
   });
 });
 
-describe('seed001-split-hpage-flag: the RFC\'s FALLOC_FL_SPLIT_HPAGE (design E2)', () => {
+describe("seed001-split-hpage-flag: the RFC's FALLOC_FL_SPLIT_HPAGE (design E2)", () => {
   it('under its design, yangshi-2019, the punch splits and frees the page only with the flag; without it the page is zeroed and kept', () => {
     expect(splitHpageFlag.designs).toEqual(['yangshi-2019']);
     const flag = run(splitHpageFlag, 'yangshi-2019');

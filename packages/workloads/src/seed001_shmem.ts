@@ -63,7 +63,9 @@ const SETTINGS = { 'thp.shmem_enabled': 'always' } as const;
 /** QEMU (pid 1) maps `thps` THPs of shmem guest RAM and the guest writes all of it. */
 function guestRam(name: string, p: Record<string, unknown>, thps = 1): LogBuilder {
   const b = new LogBuilder(name, 0, p, machine, SETTINGS);
-  b.spawn(1).mmapShmem(1, A, thps * THP, GUEST_RAM).write(1, A, thps * THP);
+  b.spawn(1)
+    .mmapShmem(1, A, thps * THP, GUEST_RAM)
+    .write(1, A, thps * THP);
   b.expect({ pid: 1, addr: A, folioOrder: 9, label: 'guest RAM is backed by a shmem THP' });
   b.expect({ pid: 1, addr: A, len: thps * THP, shmemPmdMappedBytes: thps * THP, label: 'guest RAM is PMD-mapped (ShmemPmdMapped)' });
   return b;
@@ -157,7 +159,8 @@ export const punchWholeThp = defineScenario({
   name: 'seed001-punch-whole-thp',
   title: 'One punch covering exactly one aligned shmem THP',
   source: `${SOURCE}, S16`,
-  expectation: 'every era frees the whole THP (512 pages): a huge folio wholly inside the range is truncated whole, no split needed; the other THP stays PMD-mapped',
+  expectation:
+    'every era frees the whole THP (512 pages): a huge folio wholly inside the range is truncated whole, no split needed; the other THP stays PMD-mapped',
   designs: ERAS,
   generate(p) {
     const b = guestRam('seed001-punch-whole-thp', p, 2);
@@ -216,7 +219,7 @@ export const punchThenKhugepaged = defineScenario({
 
 export const splitHpageFlag = defineScenario({
   name: 'seed001-split-hpage-flag',
-  title: 'The RFC\'s FALLOC_FL_SPLIT_HPAGE: a balloon punch that asks for the split',
+  title: "The RFC's FALLOC_FL_SPLIT_HPAGE: a balloon punch that asks for the split",
   source: SOURCE,
   expectation:
     'E2 (yangshi-2019): with the flag the THP is split and the page freed, without it (mode=punch_hole) the page is zeroed and kept as in E1. The flag was never merged: no released kernel has it',
@@ -239,7 +242,7 @@ export const truncateMidThp = defineScenario({
   title: 'ftruncate of a shmem file into the middle of its THP, then memory pressure',
   source: `${SOURCE}; §7 E.1 (the shmem huge shrinker)`,
   expectation:
-    'E3–E5: the truncate splits the THP and the 256 pages beyond EOF are freed at once. E1 (linux-4.5): they are zeroed and kept (1 MiB truncated-retained) until memory pressure, when shmem\'s huge-page shrinker splits the THP and frees them. linux-3.13: small pages, freed at once',
+    "E3–E5: the truncate splits the THP and the 256 pages beyond EOF are freed at once. E1 (linux-4.5): they are zeroed and kept (1 MiB truncated-retained) until memory pressure, when shmem's huge-page shrinker splits the THP and frees them. linux-3.13: small pages, freed at once",
   designs: ERAS,
   generate(p) {
     const b = guestRam('seed001-truncate-mid-thp', p);

@@ -12,7 +12,15 @@ import type { Registry } from '@pagelab/engine';
 import { type CheckedRun, installedRegistry, replayChecked } from '@pagelab/engine/testing';
 import { validateLogText } from '@pagelab/events';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aioRingPages, gupPinnedCma, pinPageOwner, seed004Scenarios, zbudBlocksCompaction, zsmallocBlocksCompaction, zswapCmaPlacement } from './seed004_pinned.js';
+import {
+  aioRingPages,
+  gupPinnedCma,
+  pinPageOwner,
+  seed004Scenarios,
+  zbudBlocksCompaction,
+  zsmallocBlocksCompaction,
+  zswapCmaPlacement,
+} from './seed004_pinned.js';
 import type { Scenario } from './scenario.js';
 
 let registry: Registry;
@@ -44,7 +52,11 @@ function run(s: Scenario, design: string, params: Record<string, string | number
     watch: (o) => {
       if (o.type === 'compact') compacts.push({ migrated: o['migrated'] as number, failed: o['failed'] as number, result: o['result'] as string });
       if (o.type === 'cma_alloc_success' || o.type === 'cma_alloc_fail')
-        cma.push({ type: o.type, tried: o['tried'] as number, ...(o.type === 'cma_alloc_fail' ? { cause: o['cause'] as string } : { pfn: o['pfn'] as number }) });
+        cma.push({
+          type: o.type,
+          tried: o['tried'] as number,
+          ...(o.type === 'cma_alloc_fail' ? { cause: o['cause'] as string } : { pfn: o['pfn'] as number }),
+        });
     },
   });
   return { ...r, compacts, cma };
@@ -74,7 +86,12 @@ const VARIANTS: [Scenario, Record<string, string | number>[]][] = [
 describe('seed 004: the workloads', () => {
   it('every scenario of the thread has one named workload, sourced to seed 004', () => {
     expect(seed004Scenarios.map((s) => s.name)).toEqual([
-      'seed004-zswap-cma-placement', 'seed004-zbud-pageblocks', 'seed004-zram-zsmalloc-pageblocks', 'seed004-pin-page-owner', 'seed004-aio-ring-pages', 'seed004-gup-pinned-cma',
+      'seed004-zswap-cma-placement',
+      'seed004-zbud-pageblocks',
+      'seed004-zram-zsmalloc-pageblocks',
+      'seed004-pin-page-owner',
+      'seed004-aio-ring-pages',
+      'seed004-gup-pinned-cma',
     ]);
     for (const s of seed004Scenarios) expect(s.source).toMatch(/^seed 004 /);
   });
@@ -102,7 +119,8 @@ describe('seed 004: the workloads', () => {
 
   it('the two 2013 proposals (DM minchan-2013, DK kozlowski-2013) replay every workload and parameter value with the invariants holding and every expect passing', () => {
     expect(zbudBlocksCompaction.designs).toEqual(expect.arrayContaining(PROPOSALS));
-    for (const design of [...PROPOSALS, DM_GUP]) for (const [s, variants] of VARIANTS) if (s.designs.includes('minchan-2013')) for (const p of variants) clean(s, design, p);
+    for (const design of [...PROPOSALS, DM_GUP])
+      for (const [s, variants] of VARIANTS) if (s.designs.includes('minchan-2013')) for (const p of variants) clean(s, design, p);
   }, 60_000);
 });
 
@@ -135,7 +153,6 @@ describe('Kozlowski: "zbud pages are not movable and they cannot be allocated fr
       expect(r.cma, design).toEqual([{ type: 'cma_alloc_fail', cause: 'driver_busy', tried: 2 }]);
     }
   });
-
 });
 
 describe('Kozlowski / S13: a zbud page in every movable pageblock', () => {
@@ -186,7 +203,10 @@ describe('Minchan: "The zcache, zram and GUP pages for memory-hotplug and/or CMA
     for (const design of D0) {
       const r = clean(zsmallocBlocksCompaction, design);
       expect(r.outcomes['thp_fault'], design).toEqual(outcome(0, 2, { no_order9_block: 2 }));
-      expect(r.compacts.map((c) => c.failed), design).toEqual([4, 3]);
+      expect(
+        r.compacts.map((c) => c.failed),
+        design,
+      ).toEqual([4, 3]);
       const a = clean(zsmallocBlocksCompaction, design, { op: 'alloc_contig' });
       expect(a.cma, design).toEqual([{ type: 'cma_alloc_fail', cause: 'driver_busy', tried: 7 }]);
     }
@@ -197,7 +217,10 @@ describe('Minchan: "The zcache, zram and GUP pages for memory-hotplug and/or CMA
       const r = clean(zsmallocBlocksCompaction, design);
       // 3 zsmalloc pages lay in the blocks compaction emptied, moved under per-pool locks (no global lock).
       expect(zsMigrations(r), design).toBe(3);
-      expect(r.compacts.map((c) => c.result), design).toEqual(['COMPACT_SUCCESS', 'COMPACT_SUCCESS']);
+      expect(
+        r.compacts.map((c) => c.result),
+        design,
+      ).toEqual(['COMPACT_SUCCESS', 'COMPACT_SUCCESS']);
       expect(r.outcomes['thp_fault'], design).toEqual(outcome(2));
       const a = clean(zsmallocBlocksCompaction, design, { op: 'alloc_contig' });
       expect(a.cma, design).toEqual([{ type: 'cma_alloc_success', pfn: 512, tried: 1 }]);
@@ -228,7 +251,10 @@ describe('Minchan / LaHaise: GUP pins (O_DIRECT in flight, long-term pins) again
   it('a long-term pin blocks cma_alloc before FOLL_LONGTERM migration (3.13, 4.5) and does not from 5.1 (5.8+), where the pin itself moved the 1024 pages out of CMA', () => {
     for (const design of ['linux-3.13', 'linux-4.5']) {
       const r = clean(gupPinnedCma, design, { pin: 'longterm' });
-      expect(r.cma.map((c) => c.cause ?? 'ok'), design).toEqual(['pinned', 'ok']);
+      expect(
+        r.cma.map((c) => c.cause ?? 'ok'),
+        design,
+      ).toEqual(['pinned', 'ok']);
     }
     for (const design of DA) {
       const r = clean(gupPinnedCma, design, { pin: 'longterm' });
@@ -268,7 +294,7 @@ describe('LaHaise: "the address space migratepage method ... as in aio\'s use-ca
   }
 });
 
-describe('the 2013 proposals against the thread\'s scenarios', () => {
+describe("the 2013 proposals against the thread's scenarios", () => {
   it("Kozlowski's DK reclaims the zbud page in every pageblock: both THP faults succeed and alloc_contig takes the first candidate, with no global lock", () => {
     const r = clean(zbudBlocksCompaction, 'kozlowski-2013');
     expect(r.outcomes['thp_fault']).toEqual(outcome(2));
@@ -278,7 +304,7 @@ describe('the 2013 proposals against the thread\'s scenarios', () => {
     expect(globalLock(r) + globalLock(a)).toBe(0);
   });
 
-  it('DK reclaims only zbud pages: zsmalloc pages and the foo driver\'s pinned pages still block compaction and alloc_contig as under 3.13', () => {
+  it("DK reclaims only zbud pages: zsmalloc pages and the foo driver's pinned pages still block compaction and alloc_contig as under 3.13", () => {
     for (const s of [zsmallocBlocksCompaction, pinPageOwner]) {
       expect(clean(s, 'kozlowski-2013').outcomes['thp_fault'], s.name).toEqual(outcome(0, 2, { no_order9_block: 2 }));
       expect(clean(s, 'kozlowski-2013', { op: 'alloc_contig' }).cma, s.name).toEqual([{ type: 'cma_alloc_fail', cause: 'driver_busy', tried: 7 }]);

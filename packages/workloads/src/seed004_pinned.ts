@@ -56,7 +56,9 @@ interface DriverPages {
  */
 function driverInEveryPageblock(name: string, params: Record<string, unknown>, d: DriverPages, blocks: number, op: Op, rounds: number) {
   const b = new LogBuilder(name, 0, params, { memory: FRAG_MEMORY, swap: 64 * MiB }, { 'thp.enabled': 'madvise' });
-  b.spawn(1).mmapAnon(1, A, FRAG_MEMORY).write(1, A, FILL_PAGES * PAGE);
+  b.spawn(1)
+    .mmapAnon(1, A, FRAG_MEMORY)
+    .write(1, A, FILL_PAGES * PAGE);
   b.expect({ pid: 1, rssAnonBytes: FILL_PAGES * PAGE, label: 'memory is full of 4 KiB anon pages' });
   if (blocks > 0) {
     for (let j = 0; j < blocks; j++) b.munmap(1, A + (BLOCK_PAGES / 2 - 1 + BLOCK_PAGES * j) * PAGE, PAGE);
@@ -81,7 +83,12 @@ function driverInEveryPageblock(name: string, params: Record<string, unknown>, d
 }
 
 const fragParams = [
-  { name: 'op', description: 'what needs the free pageblock: compact (order-9 compaction + THP fault, `rounds` times) or alloc_contig (one order-9 alloc_contig_range outside CMA)', default: 'compact' },
+  {
+    name: 'op',
+    description:
+      'what needs the free pageblock: compact (order-9 compaction + THP fault, `rounds` times) or alloc_contig (one order-9 alloc_contig_range outside CMA)',
+    default: 'compact',
+  },
   { name: 'blocks', description: 'pageblocks holding one driver page (0..8; 0 is the control)', default: PAGEBLOCKS },
   { name: 'rounds', description: 'compaction + THP fault rounds (op=compact)', default: 2 },
 ];
@@ -107,7 +114,8 @@ export const zbudBlocksCompaction = fragScenario({
   name: 'seed004-zbud-pageblocks',
   title: 'zswap zbud pages, one in each movable pageblock, against order-9 compaction and alloc_contig_range',
   source: 'seed 004 (Kozlowski, Aug 2013: "Currently zbud pages are not movable"); docs/kernel/semantics.md §6 D.1, S13',
-  expectation: 'every era (D0, and DA: zbud never got movable ops) skips the zbud pages, so no pageblock can be freed: compaction fails, no THP, alloc_contig -EBUSY; Kozlowski\'s DK would reclaim them, the control (blocks=0) frees pageblocks',
+  expectation:
+    "every era (D0, and DA: zbud never got movable ops) skips the zbud pages, so no pageblock can be freed: compaction fails, no THP, alloc_contig -EBUSY; Kozlowski's DK would reclaim them, the control (blocks=0) frees pageblocks",
   designs: [...ERAS, ...PROPOSALS],
   driver: { owner: 'zbud', movable: false },
 });
@@ -124,17 +132,21 @@ export const zsmallocBlocksCompaction = fragScenario({
 export const pinPageOwner = fragScenario({
   name: 'seed004-pin-page-owner',
   title: "Minchan's foo driver: long-pinned pages whose owner registers a migration handler (set_pinned_page)",
-  source: 'seed 004 (Minchan Kim: "Each subsystem or GUP caller who want to pin pages long time should create own migration handler"); docs/kernel/semantics.md §6 D.3',
-  expectation: 'D0 cannot ask the owner, so the pages block; DM (minchan-2013) calls owner.migrate after a lookup under its global hash lock; DA (4.8+) does it through the page\'s movable_operations, and compaction succeeds',
+  source:
+    'seed 004 (Minchan Kim: "Each subsystem or GUP caller who want to pin pages long time should create own migration handler"); docs/kernel/semantics.md §6 D.3',
+  expectation:
+    "D0 cannot ask the owner, so the pages block; DM (minchan-2013) calls owner.migrate after a lookup under its global hash lock; DA (4.8+) does it through the page's movable_operations, and compaction succeeds",
   designs: [...ERAS, ...PROPOSALS],
   driver: { owner: 'foo', movable: true },
 });
 
 export const aioRingPages = fragScenario({
   name: 'seed004-aio-ring-pages',
-  title: 'aio ring pages: pinned by the kioctx but migratable through the ring mapping\'s migratepage method',
-  source: 'seed 004 (LaHaise: "The address space migratepage method doesn\'t have those issues (at least where it is usable as in aio\'s use-case)"); docs/kernel/semantics.md §6 D.1',
-  expectation: 'every era from 3.12 moves aio ring pages (aio_migratepage, migrate_page_move_mapping with extra_count 1), so compaction and alloc_contig succeed; the model treats a driver page under pins-block as immovable (known discrepancy for 3.13 and 4.5; the 4.8+ presets use movable-ops)',
+  title: "aio ring pages: pinned by the kioctx but migratable through the ring mapping's migratepage method",
+  source:
+    'seed 004 (LaHaise: "The address space migratepage method doesn\'t have those issues (at least where it is usable as in aio\'s use-case)"); docs/kernel/semantics.md §6 D.1',
+  expectation:
+    'every era from 3.12 moves aio ring pages (aio_migratepage, migrate_page_move_mapping with extra_count 1), so compaction and alloc_contig succeed; the model treats a driver page under pins-block as immovable (known discrepancy for 3.13 and 4.5; the 4.8+ presets use movable-ops)',
   designs: ERAS,
   driver: { owner: 'aio-ring', movable: true },
 });
@@ -147,7 +159,8 @@ export const zswapCmaPlacement = defineScenario({
   name: 'seed004-zswap-cma-placement',
   title: 'zswap pool growth on a machine whose free memory is mostly CMA',
   source: 'seed 004 (Kozlowski: "zbud pages are not movable and they cannot be allocated from CMA region"); docs/kernel/semantics.md §6 D.1, S13',
-  expectation: 'zbud (unmovable) gets only the 1023 free non-CMA frames of the 1536 pages it asks for, in every era; zsmalloc (movable, 5.4+ zswap) may use CMA; a later CMA allocation of the whole area must move zsmalloc pages out (DA) or fails (D0)',
+  expectation:
+    'zbud (unmovable) gets only the 1023 free non-CMA frames of the 1536 pages it asks for, in every era; zsmalloc (movable, 5.4+ zswap) may use CMA; a later CMA allocation of the whole area must move zsmalloc pages out (DA) or fails (D0)',
   designs: [...ERAS, ...PROPOSALS],
   params: [{ name: 'pool', description: 'zpool backend: zbud (no __GFP_MOVABLE) or zsmalloc (__GFP_MOVABLE, movable ops)', default: 'zbud' }],
   generate(p) {
@@ -172,8 +185,10 @@ const GUP_BUF = 4 * MiB;
 export const gupPinnedCma = defineScenario({
   name: 'seed004-gup-pinned-cma',
   title: 'A CMA allocation over user pages that GUP has pinned (O_DIRECT in flight, or a long-term RDMA/vfio pin)',
-  source: 'seed 004 (Minchan Kim: "GUP pages for memory-hotplug and/or CMA"; LaHaise: "taking a real hard look at how O_DIRECT pins pages"); docs/kernel/semantics.md S12',
-  expectation: 'pinned pages in the CMA area fail cma_alloc (-EBUSY, pinned) in every era while the pin is held; once it is dropped the pages migrate and the allocation succeeds. A FOLL_LONGTERM pin migrates the pages out of CMA first from 5.1 (linux-5.8+), so the allocation succeeds even with the pin held',
+  source:
+    'seed 004 (Minchan Kim: "GUP pages for memory-hotplug and/or CMA"; LaHaise: "taking a real hard look at how O_DIRECT pins pages"); docs/kernel/semantics.md S12',
+  expectation:
+    'pinned pages in the CMA area fail cma_alloc (-EBUSY, pinned) in every era while the pin is held; once it is dropped the pages migrate and the allocation succeeds. A FOLL_LONGTERM pin migrates the pages out of CMA first from 5.1 (linux-5.8+), so the allocation succeeds even with the pin held',
   designs: [...ERAS, ...PROPOSALS],
   params: [{ name: 'pin', description: 'dio: FOLL_GET references of an in-flight O_DIRECT; longterm: pin_user_pages(FOLL_LONGTERM)', default: 'dio' }],
   generate(p) {

@@ -39,7 +39,8 @@ export const s1 = defineScenario({
   name: 's1-false-negative',
   title: "S1: khugepaged collapses a half-shared PTE-mapped THP (the seed's ~1 MiB)",
   source: 'seed 003 (Hildenbrand/Hubbard, Apr 2024); docs/kernel/semantics.md S1',
-  expectation: 'likely-mapped-shared (linux-6.10) sees 0 shared PTEs (first subpage unmapped) and collapses, duplicating 256 shared pages (~1 MiB) and zero-filling 255; precise (linux-5.8) and owner tracking (linux-6.15) count 256 and refuse with SCAN_EXCEED_SHARED_PTE',
+  expectation:
+    'likely-mapped-shared (linux-6.10) sees 0 shared PTEs (first subpage unmapped) and collapses, duplicating 256 shared pages (~1 MiB) and zero-filling 255; precise (linux-5.8) and owner tracking (linux-6.15) count 256 and refuse with SCAN_EXCEED_SHARED_PTE',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
   params: [maxSharedParam],
   generate(p) {
@@ -77,7 +78,8 @@ export const s4 = defineScenario({
   name: 's4-owner-false-positive',
   title: 'S4: three MMs map a folio; two unmap; owner tracking still says "maybe shared"',
   source: 'docs/kernel/semantics.md S4; ML-DH-mmid Example 2',
-  expectation: 'mm-owner-tracking (linux-6.15) counts C\'s 2 exclusive PTEs as shared (stale MAYBE_SHARED) and refuses with max_ptes_shared < 2; the others collapse',
+  expectation:
+    "mm-owner-tracking (linux-6.15) counts C's 2 exclusive PTEs as shared (stale MAYBE_SHARED) and refuses with max_ptes_shared < 2; the others collapse",
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
   params: [{ name: 'maxPtesShared', description: 'khugepaged.max_ptes_shared', default: 1 }],
   generate(p) {
@@ -111,7 +113,8 @@ export const s21 = defineScenario({
   name: 's21-selftest-max-ptes-shared',
   title: 'S21: the khugepaged selftest collapse_max_ptes_shared',
   source: 'tools/testing/selftests/mm/khugepaged.c (T612); docs/kernel/semantics.md S21; seed 003',
-  expectation: '5.8+: 257 shared PTEs → SCAN_EXCEED_SHARED_PTE; after CoW of page 255, 256 shared → collapse; the parent keeps its huge page. 3.13/4.5: the first CoW copies the whole THP, so the child is huge already',
+  expectation:
+    '5.8+: 257 shared PTEs → SCAN_EXCEED_SHARED_PTE; after CoW of page 255, 256 shared → collapse; the parent keeps its huge page. 3.13/4.5: the first CoW copies the whole THP, so the child is huge already',
   designs: ['linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'],
   generate(p) {
     const b = new LogBuilder('s21-selftest-max-ptes-shared', 0, p, machine, { 'thp.enabled': 'always' });
@@ -134,7 +137,8 @@ export const forkHeavy = defineScenario({
   name: 'fork-heavy-random',
   title: 'Processes fork, write random subsets of shared THPs, exit; khugepaged between phases',
   source: 'seed 003 ("something less contrived"); docs/kernel/semantics.md §5.4',
-  expectation: 'how often the folio-level sharedness heuristics diverge from the precise per-page answer, and what the divergence costs in duplicated-shared and collapse-bloat waste',
+  expectation:
+    'how often the folio-level sharedness heuristics diverge from the precise per-page answer, and what the divergence costs in duplicated-shared and collapse-bloat waste',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
   params: [
     { name: 'seed', description: 'PRNG seed', default: 1 },
@@ -149,11 +153,19 @@ export const forkHeavy = defineScenario({
     const thps = intParam(p, 'thps', 16, 1, 512);
     const children = intParam(p, 'children', 2, 1, 16);
     const rnd = prng(seed);
-    const b = new LogBuilder('fork-heavy-random', seed, p, { memory: Math.max(256 * MiB, Math.ceil((thps * 2 * (children * 4 + 2) + 64) / 4) * 4 * MiB), swap: 256 * MiB }, {
-      'thp.enabled': 'always',
-      'khugepaged.max_ptes_shared': intParam(p, 'maxPtesShared', 255, 0, 511),
-    });
-    b.spawn(1).mmapAnon(1, R, thps * THP).write(1, R, thps * THP);
+    const b = new LogBuilder(
+      'fork-heavy-random',
+      seed,
+      p,
+      { memory: Math.max(256 * MiB, Math.ceil((thps * 2 * (children * 4 + 2) + 64) / 4) * 4 * MiB), swap: 256 * MiB },
+      {
+        'thp.enabled': 'always',
+        'khugepaged.max_ptes_shared': intParam(p, 'maxPtesShared', 255, 0, 511),
+      },
+    );
+    b.spawn(1)
+      .mmapAnon(1, R, thps * THP)
+      .write(1, R, thps * THP);
     let nextPid = 2;
     let alive: number[] = [];
     for (let ph = 0; ph < phases; ph++) {

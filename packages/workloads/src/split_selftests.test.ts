@@ -48,13 +48,20 @@ const FILE = splitFileBackedThp.name;
 const outcome = (ok: number, failed = 0, reasons: Record<string, number> = {}) => ({ ok, failed, reasons });
 
 describe('split_huge_page selftests: the workloads', () => {
-  it('the anon and shmem tests of split_huge_page_test.c have one workload each, in the selftest\'s order', () => {
+  it("the anon and shmem tests of split_huge_page_test.c have one workload each, in the selftest's order", () => {
     expect(splitSelftestScenarios.map((s) => s.name)).toEqual([
-      'selftest-split-pmd-zero-pages', 'selftest-split-pmd-thp', 'selftest-split-pte-mapped-thp', 'selftest-split-file-backed-thp',
+      'selftest-split-pmd-zero-pages',
+      'selftest-split-pmd-thp',
+      'selftest-split-pte-mapped-thp',
+      'selftest-split-file-backed-thp',
     ]);
     for (const s of splitSelftestScenarios) {
       expect(s.source).toBe('tools/testing/selftests/mm/split_huge_page_test.c');
-      for (const d of s.designs) expect(PRESETS.map((p) => p.name), `${s.name}: ${d}`).toContain(d);
+      for (const d of s.designs)
+        expect(
+          PRESETS.map((p) => p.name),
+          `${s.name}: ${d}`,
+        ).toContain(d);
     }
     expect(splitRoutes.get(PMD)).toEqual(['mprotect', 'pageout']);
     expect(splitRoutes.get(PTE)).toEqual(['deferred', 'pageout']);
@@ -90,7 +97,9 @@ describe('split_huge_page selftests: the workloads', () => {
   });
 
   it('every installed preset replays every workload by every route with the invariants holding after every event', () => {
-    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map((p) => p.name);
+    const installed = PRESETS.filter((p) => Object.entries(p.policies).every(([axis, c]) => registry.get(axis as never, c.id) !== undefined)).map(
+      (p) => p.name,
+    );
     expect(installed).toEqual(expect.arrayContaining(ERAS));
     for (const design of installed) {
       for (const s of splitSelftestScenarios) {
@@ -133,7 +142,7 @@ describe('split_pmd_thp (split_pmd_thp_to_order(0) from 6.10)', () => {
 });
 
 describe('split_pte_mapped_thp', () => {
-  it('from 4.5, a THP PTE-mapped through one mremap\'ed page is split through that page once the THP area is unmapped (deferred split), leaving order-0 pages with their data', () => {
+  it("from 4.5, a THP PTE-mapped through one mremap'ed page is split through that page once the THP area is unmapped (deferred split), leaving order-0 pages with their data", () => {
     expect(splitPteMappedThp.designs).toEqual(['linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15']);
     for (const design of splitPteMappedThp.designs) {
       const r = run(PTE, design, { via: 'deferred' });
@@ -174,7 +183,9 @@ describe('split_pte_mapped_thp', () => {
 });
 
 describe('MADV_PAGEOUT before 5.4', () => {
-  const PAGEOUT_CHECKS_PMD = [0, 1, 2, 3].flatMap((i) => [0, 511].map((page) => `Unexpected THP split: THP ${i} page ${page} is not an order-0 folio (6.10+ check_after_split_folio_orders)`));
+  const PAGEOUT_CHECKS_PMD = [0, 1, 2, 3].flatMap((i) =>
+    [0, 511].map((page) => `Unexpected THP split: THP ${i} page ${page} is not an order-0 folio (6.10+ check_after_split_folio_orders)`),
+  );
 
   // MADV_PAGEOUT came with 5.4 (1a4e58cce84e): on 3.13 and 4.5 madvise() returns -EINVAL and changes nothing, so
   // the pageout routes reach no split there (the selftest itself splits through debugfs; these routes are ours).

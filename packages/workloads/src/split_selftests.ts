@@ -165,7 +165,10 @@ export const splitPmdThp = selftest<PmdRoute>({
   expectation:
     'every era: via=mprotect splits the four PMDs (3.13 splits the compound pages themselves, 4.5+ only the PMDs, the folios stay order 9), AnonHugePages 0, data intact. via=pageout, 5.4+ (MADV_PAGEOUT): reclaim splits (or, THP_SWAP, swaps whole) and swaps the four THPs out; read back, every page is an order-0 folio with its data, AnonHugePages 0. Before 5.4 madvise(MADV_PAGEOUT) is EINVAL: via=pageout splits nothing there',
   designs: ALL_ERAS,
-  routes: { values: ['mprotect', 'pageout'], description: 'how the split is reached: mprotect one page of each THP read-only and back (PMD split), or MADV_PAGEOUT + read back (folio split by reclaim)' },
+  routes: {
+    values: ['mprotect', 'pageout'],
+    description: 'how the split is reached: mprotect one page of each THP read-only and back (PMD split), or MADV_PAGEOUT + read back (folio split by reclaim)',
+  },
   body(b, via) {
     thpArea(b);
     if (via === 'mprotect') {
@@ -175,7 +178,13 @@ export const splitPmdThp = selftest<PmdRoute>({
       b.madvise(1, BASE, LEN, 'pageout');
       b.comment('the byte-compare loop reads every page back in').read(1, BASE, LEN);
       for (let i = 0; i < NR_THPS; i++) {
-        for (const page of [0, 511]) b.expect({ pid: 1, addr: BASE + i * THP + page * PAGE, folioOrder: 0, label: `Unexpected THP split: THP ${i} page ${page} is not an order-0 folio (6.10+ check_after_split_folio_orders)` });
+        for (const page of [0, 511])
+          b.expect({
+            pid: 1,
+            addr: BASE + i * THP + page * PAGE,
+            folioOrder: 0,
+            label: `Unexpected THP split: THP ${i} page ${page} is not an order-0 folio (6.10+ check_after_split_folio_orders)`,
+          });
       }
     }
     b.expect({ pid: 1, addr: BASE, len: LEN, contentIntact: true, label: 'byte corrupted' });
@@ -190,15 +199,20 @@ const PAGE_AREA = BASE + 16 * MiB;
 
 export const splitPteMappedThp = selftest<PteMappedRoute>({
   test: 'split_pte_mapped_thp',
-  title: 'four THPs PTE-mapped through one mremap\'ed page each are split through those pages',
+  title: "four THPs PTE-mapped through one mremap'ed page each are split through those pages",
   expectation:
-    "4.5+: mremap of page i of THP i splits the PMD but not the THP (is_backed_by_thp holds for the 4 moved pages); the split through the moved pages leaves them order 0 with their data. via=deferred (munmap of the THP area, deferred-split shrinker), via=pageout 5.4+ (madvise_cold_or_pageout_pte_range: split_folio, then only the page in range is reclaimed; the THP area keeps its other 4 × 511 pages resident); on 4.5 madvise(MADV_PAGEOUT) is EINVAL, so via=pageout splits nothing there. 3.13: no PTE-mapped THP exists, the mremap splits the compound page (\"Some THPs are missing during mremap\")",
+    '4.5+: mremap of page i of THP i splits the PMD but not the THP (is_backed_by_thp holds for the 4 moved pages); the split through the moved pages leaves them order 0 with their data. via=deferred (munmap of the THP area, deferred-split shrinker), via=pageout 5.4+ (madvise_cold_or_pageout_pte_range: split_folio, then only the page in range is reclaimed; the THP area keeps its other 4 × 511 pages resident); on 4.5 madvise(MADV_PAGEOUT) is EINVAL, so via=pageout splits nothing there. 3.13: no PTE-mapped THP exists, the mremap splits the compound page ("Some THPs are missing during mremap")',
   designs: ['linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'],
-  routes: { values: ['deferred', 'pageout'], description: 'how the split is reached: munmap of the THP area + reclaim (deferred-split shrinker), or MADV_PAGEOUT of the 4 remapped pages + read back (5.4+)' },
+  routes: {
+    values: ['deferred', 'pageout'],
+    description:
+      'how the split is reached: munmap of the THP area + reclaim (deferred-split shrinker), or MADV_PAGEOUT of the 4 remapped pages + read back (5.4+)',
+  },
   body(b, via) {
     thpArea(b);
     for (let i = 0; i < NR_THPS; i++) b.raw({ type: 'mremap', pid: 1, addr: BASE + i * THP + i * PAGE, len: PAGE, newAddr: PAGE_AREA + i * PAGE });
-    for (let i = 0; i < NR_THPS; i++) b.expect({ pid: 1, addr: PAGE_AREA + i * PAGE, folioOrder: 9, label: `THP ${i} missing after mremap (Some THPs are missing during mremap)` });
+    for (let i = 0; i < NR_THPS; i++)
+      b.expect({ pid: 1, addr: PAGE_AREA + i * PAGE, folioOrder: 9, label: `THP ${i} missing after mremap (Some THPs are missing during mremap)` });
     if (via === 'pageout') {
       b.madvise(1, PAGE_AREA, NR_THPS * PAGE, 'pageout');
       b.comment('the byte-compare loop reads the 4 pages back in').read(1, PAGE_AREA, NR_THPS * PAGE);
@@ -210,7 +224,10 @@ export const splitPteMappedThp = selftest<PteMappedRoute>({
     for (let i = 0; i < NR_THPS; i++) b.expect({ pid: 1, addr: PAGE_AREA + i * PAGE, folioOrder: 0, label: `THP ${i} not split (Still THPs not split)` });
     if (via === 'pageout') {
       b.expect({
-        pid: 1, addr: BASE, len: LEN, rssAnonBytes: LEN - NR_THPS * PAGE,
+        pid: 1,
+        addr: BASE,
+        len: LEN,
+        rssAnonBytes: LEN - NR_THPS * PAGE,
         label: 'kernel, not a selftest check: MADV_PAGEOUT of the 4 moved pages reclaims those 4 pages only; the THP area keeps the other 4 × 511 resident',
       });
       b.munmap(1, BASE, LEN);

@@ -216,8 +216,12 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 console.log(
   `pagelab bench — ${scenarioName} workload${seed !== undefined ? ` (seed ${seed})` : ''}, ${logFor(16).events.length.toLocaleString('en')} events, node ${process.version}, ${pinnedTo !== undefined ? `pinned to CPU ${pinnedTo}` : 'not pinned (no taskset, or --no-pin)'}\n`,
 );
-console.log(`${'design'.padEnd(12)} ${pad('events/s (16 GiB)', 18)} ${pad('ns/event', 9)} ${pad('floor ns', 9)} ${pad('x floor', 8)} ${pad('ns/event 1 GiB', 15)} ${pad('ns/event 64 GiB', 16)} ${pad('64/1 GiB', 9)} ${pad('locked ops/event', 17)}`);
-let worstRatio = 0, worstRate = Infinity, worstFloor = 0;
+console.log(
+  `${'design'.padEnd(12)} ${pad('events/s (16 GiB)', 18)} ${pad('ns/event', 9)} ${pad('floor ns', 9)} ${pad('x floor', 8)} ${pad('ns/event 1 GiB', 15)} ${pad('ns/event 64 GiB', 16)} ${pad('64/1 GiB', 9)} ${pad('locked ops/event', 17)}`,
+);
+let worstRatio = 0,
+  worstRate = Infinity,
+  worstFloor = 0;
 for (const design of designs) {
   // The design's first replay warms the JIT up; the 1 and 64 GiB ones that follow need none.
   const [r16, r1, r64] = replayRates(design, [16, 1, 64], 3, true) as [Rate, Rate, Rate];
@@ -234,7 +238,13 @@ console.log(
   `\nbytes per simulated frame (32 -> 64 GiB machine): ${bpf.toFixed(4)} in typed arrays (struct-page arrays ${Frames.BYTES_PER_FRAME}; pageblock bits live in their spare flag bits) + ${perFrame.fixed.toFixed(0)} bytes fixed (free-list and LRU heads); 64 GiB in all: ${(perFrame.total64 / 2 ** 30).toFixed(4)} GiB; heap growth measured ${perFrame.heapPerFrame.toFixed(2)}/frame`,
 );
 console.log('\ntargets:');
-console.log(`  <= 8x the do-nothing model ............... ${worstFloor <= 8 ? 'met' : 'NOT met'} (worst design ${worstFloor.toFixed(1)}x, same process and round)`);
-console.log(`  >= 1,000,000 events/s on one core ........ ${worstRate >= 1e6 ? 'met' : 'NOT met'} (slowest design ${Math.round(worstRate).toLocaleString('en')}/s; absolute, so host-dependent)`);
-console.log(`  <= 32 bytes per frame on 64 GiB .......... ${bpf <= 32 ? 'met' : 'NOT met'} (${bpf.toFixed(4)} per frame + ${perFrame.fixed.toFixed(0)} bytes fixed; 64 GiB needs ${(perFrame.total64 / 2 ** 30).toFixed(4)} GiB)`);
+console.log(
+  `  <= 8x the do-nothing model ............... ${worstFloor <= 8 ? 'met' : 'NOT met'} (worst design ${worstFloor.toFixed(1)}x, same process and round)`,
+);
+console.log(
+  `  >= 1,000,000 events/s on one core ........ ${worstRate >= 1e6 ? 'met' : 'NOT met'} (slowest design ${Math.round(worstRate).toLocaleString('en')}/s; absolute, so host-dependent)`,
+);
+console.log(
+  `  <= 32 bytes per frame on 64 GiB .......... ${bpf <= 32 ? 'met' : 'NOT met'} (${bpf.toFixed(4)} per frame + ${perFrame.fixed.toFixed(0)} bytes fixed; 64 GiB needs ${(perFrame.total64 / 2 ** 30).toFixed(4)} GiB)`,
+);
 console.log(`  cost/event 64 GiB vs 1 GiB within 20 % ... ${worstRatio <= 1.2 ? 'met' : 'NOT met'} (worst ${worstRatio.toFixed(2)}x)`);

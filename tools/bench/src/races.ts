@@ -26,7 +26,9 @@ function time(name: string, memoryModel: MemoryModel, reduction: Reduction) {
 }
 
 console.log(`pagelab bench — race explorer, best of ${RUNS} after a warm-up, node ${process.version}\n`);
-console.log(`${'scenario'.padEnd(32)} ${'model'.padEnd(5)} ${pad('states', 7)} ${pad('ms (sleep sets)', 16)} ${pad('spread', 7)} ${pad('ms (unreduced)', 15)} verdict`);
+console.log(
+  `${'scenario'.padEnd(32)} ${'model'.padEnd(5)} ${pad('states', 7)} ${pad('ms (sleep sets)', 16)} ${pad('spread', 7)} ${pad('ms (unreduced)', 15)} verdict`,
+);
 let worst = 0;
 for (const s of RACE_SCENARIOS) {
   for (const m of ['sc', 'weak'] as const) {

@@ -33,7 +33,10 @@ import { fileURLToPath } from 'node:url';
 
 const MiB = 1 << 20;
 const bin = fileURLToPath(new URL('../../../apps/lab/bin/pagelab.js', import.meta.url));
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const EVENTS = sizes.length ? sizes : [1_000_000, 5_000_000, 20_000_000];
 
 /** A log of `n` events: one process touching, reading and unmapping/remapping pages of a 64 MiB range. */
@@ -46,7 +49,11 @@ async function writeLog(path: string, n: number): Promise<void> {
   for (let i = 3; i < n; i++) {
     const page = (i * 7919) % 16384;
     const addr = 64 * MiB + page * 4096;
-    await put(i % 64 === 0 ? `{"type":"madvise","pid":1,"addr":${addr},"len":4096,"advice":"dontneed"}` : `{"type":"touch","pid":1,"addr":${addr},"len":4096,"write":${i % 3 === 0}}`);
+    await put(
+      i % 64 === 0
+        ? `{"type":"madvise","pid":1,"addr":${addr},"len":4096,"advice":"dontneed"}`
+        : `{"type":"touch","pid":1,"addr":${addr},"len":4096,"write":${i % 3 === 0}}`,
+    );
   }
   await new Promise<void>((r) => out.end(() => r()));
 }
@@ -54,7 +61,8 @@ async function writeLog(path: string, n: number): Promise<void> {
 /** Peak RSS in MiB and wall seconds of `pagelab ARGS`. */
 function measure(args: string[], cwd: string): { rssMiB: number; secs: number; status: number | null } {
   const t0 = Date.now();
-  const wrapper = `const r=require('node:child_process').spawnSync(process.execPath,${JSON.stringify([bin, ...args])},{stdio:'ignore',cwd:${JSON.stringify(cwd)}});` +
+  const wrapper =
+    `const r=require('node:child_process').spawnSync(process.execPath,${JSON.stringify([bin, ...args])},{stdio:'ignore',cwd:${JSON.stringify(cwd)}});` +
     `process.stdout.write(JSON.stringify({status:r.status,rss:require('node:process').resourceUsage().maxRSS}))`;
   // resourceUsage of the wrapper does not include its children: read the child's from /usr/bin/time instead when it exists.
   const time = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { cwd, encoding: 'utf8' });

@@ -24,8 +24,15 @@ const CELLS = SEEDS * DESIGNS.length;
 const tmp = mkdtempSync(join(tmpdir(), 'pagelab-sweep-bench-'));
 try {
   const spec = join(tmp, 'bench.yaml');
-  writeFileSync(spec, `workloads:\n  - scenario: mixed\n    params: { events: ${EVENTS}, memoryGiB: 1 }\ndesigns: [${DESIGNS.join(', ')}]\nseeds: 1..${SEEDS}\n`);
-  console.log(`sweep throughput: mixed ${EVENTS.toLocaleString('en-US')} events x ${SEEDS} seeds x ${DESIGNS.length} designs = ${CELLS} cells; ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  writeFileSync(
+    spec,
+    `workloads:\n  - scenario: mixed\n    params: { events: ${EVENTS}, memoryGiB: 1 }\ndesigns: [${DESIGNS.join(', ')}]\nseeds: 1..${SEEDS}\n`,
+  );
+  console.log(
+    `sweep throughput: mixed ${EVENTS.toLocaleString('en-US')} events x ${SEEDS} seeds x ${DESIGNS.length} designs = ${CELLS} cells; ${availableParallelism()} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const time = (jobs: number): number => {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [CLI, 'sweep', spec, '--jobs', String(jobs), '--out', join(tmp, `jobs-${jobs}`)], { cwd: ROOT, encoding: 'utf8' });
@@ -39,7 +46,9 @@ try {
   console.log(row(1, one));
   console.log(row(2, two));
   const speedup = one / two;
-  console.log(`  speed-up 2 vs 1 workers: ${speedup.toFixed(2)}x (target >= 1.8x: ${speedup >= 1.8 ? 'met' : 'not met'}; the load average above says how much else ran)`);
+  console.log(
+    `  speed-up 2 vs 1 workers: ${speedup.toFixed(2)}x (target >= 1.8x: ${speedup >= 1.8 ? 'met' : 'not met'}; the load average above says how much else ran)`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

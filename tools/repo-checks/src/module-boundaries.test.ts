@@ -25,7 +25,10 @@ describe('module boundaries', () => {
   });
 
   it('a policy importing another policy fails lint', async () => {
-    const errs = await boundaryErrors('packages/policy-refcount-head', "import { descriptor } from '@pagelab/policy-refcount-tail';\nexport const x = descriptor;\n");
+    const errs = await boundaryErrors(
+      'packages/policy-refcount-head',
+      "import { descriptor } from '@pagelab/policy-refcount-tail';\nexport const x = descriptor;\n",
+    );
     expect(errs.length).toBeGreaterThan(0);
     expect(errs.join('\n')).toMatch(/scope:policy/);
   });

@@ -14,7 +14,7 @@ function data(over: Partial<ChartData> = {}): ChartData {
     waste: designs.flatMap((design, i) =>
       [0, 500, 1000].flatMap((seq) => [
         { design, seq, cause: 'unmapped-in-thp', bytes: seq * i * 1000 },
-        { design, seq, cause: 'collapse-bloat', bytes: seq * MiB / 100 },
+        { design, seq, cause: 'collapse-bloat', bytes: (seq * MiB) / 100 },
       ]),
     ),
     lockedBySite: designs.flatMap((design, i) => [
@@ -70,8 +70,18 @@ describe('renderCharts', () => {
   });
 
   it('labels the axes with their units', () => {
-    const svg = renderCharts(data()).map((c) => c.svg).join('');
-    for (const unit of ['waste (MiB)', 'locked ops per workload event', '% of mapped user memory', 'failures (count)', 'khugepaged_scan results (count)', 'after workload event (seq)']) expect(svg).toContain(unit);
+    const svg = renderCharts(data())
+      .map((c) => c.svg)
+      .join('');
+    for (const unit of [
+      'waste (MiB)',
+      'locked ops per workload event',
+      '% of mapped user memory',
+      'failures (count)',
+      'khugepaged_scan results (count)',
+      'after workload event (seq)',
+    ])
+      expect(svg).toContain(unit);
   });
 
   it('still renders when every series is zero', () => {
@@ -128,12 +138,14 @@ describe('tiny and huge workloads', () => {
     expect(integerTicks(6)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(integerTicks(13)).toEqual([0, 2, 4, 6, 8, 10, 12]);
     expect(integerTicks(100_000)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000, 100_000]);
-    const one = renderCharts(data({ failureReasons: [{ design: 'linux-4.5', outcome: 'split_page', reason: 'pinned', count: 1 }] })).find((c) => c.id === 'failure-reasons')!;
+    const one = renderCharts(data({ failureReasons: [{ design: 'linux-4.5', outcome: 'split_page', reason: 'pinned', count: 1 }] })).find(
+      (c) => c.id === 'failure-reasons',
+    )!;
     expect(renderCharts(data({ failureReasons: [] })).map((c) => c.id)).not.toContain('failure-reasons');
     expect(tickLabels(one.svg, 'x')).toEqual(['0', '1']);
   });
 
-  it('puts each design\'s per-event total and its ratio to the baseline on the stacked locked-ops bar', () => {
+  it("puts each design's per-event total and its ratio to the baseline on the stacked locked-ops bar", () => {
     const svg = renderCharts(data()).find((c) => c.id === 'locked-ops-per-event')!.svg;
     expect(svg).toContain('5,000 per event');
     expect(svg).toContain('1,001 per event (0.20× baseline)');

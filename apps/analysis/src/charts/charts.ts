@@ -103,7 +103,14 @@ function seqAxis(events: number) {
 /** A count axis: integer ticks up to `hi` with room for labels. */
 function countAxis(hi: number, label: string, room = 1.12) {
   const top = hi > 0 ? hi * room : 1;
-  return { domain: [0, top], ticks: integerTicks(hi > 0 ? hi : 1, 8).filter((t) => t <= top), label, labelAnchor: 'right' as const, grid: true, tickFormat: (d: number) => fmtInt(d) };
+  return {
+    domain: [0, top],
+    ticks: integerTicks(hi > 0 ? hi : 1, 8).filter((t) => t <= top),
+    label,
+    labelAnchor: 'right' as const,
+    grid: true,
+    tickFormat: (d: number) => fmtInt(d),
+  };
 }
 
 function causeOrder(present: ReadonlySet<string>): { causes: string[]; colors: string[] } {
@@ -228,7 +235,13 @@ function wasteChart(data: ChartData, width: number): RenderedChart {
     title,
     caption:
       'Bytes allocated beyond what an ideal 4 KiB kernel would need, stacked by cause at each metric sample (a sample holds until the next one), one panel per design; the black dot marks the peak, and each panel says its peak and its end-of-run waste.',
-    svg: composeSvg({ title, legendTitle: 'cause:', legend: [...(causes.length ? legend : [{ label: 'no waste in any design', color: '#ddd' }]), ...wasteMarks.legend], plot, width }),
+    svg: composeSvg({
+      title,
+      legendTitle: 'cause:',
+      legend: [...(causes.length ? legend : [{ label: 'no waste in any design', color: '#ddd' }]), ...wasteMarks.legend],
+      plot,
+      width,
+    }),
   };
 }
 
@@ -238,14 +251,21 @@ function wastePeakEndChart(data: ChartData, width: number): RenderedChart {
   const snaps = data.wasteSnapshots ?? [];
   const { causes, colors } = causeOrder(new Set(snaps.filter((r) => r.bytes > 0).map((r) => r.cause)));
   const pe = peakAndEnd(data);
-  const rowKey = (design: string, when: 'peak' | 'end'): string => `${design}${designs.indexOf(design) === 0 ? ' (baseline)' : ''} · ${when === 'peak' ? 'peak' : 'end of run'}`;
+  const rowKey = (design: string, when: 'peak' | 'end'): string =>
+    `${design}${designs.indexOf(design) === 0 ? ' (baseline)' : ''} · ${when === 'peak' ? 'peak' : 'end of run'}`;
   const yDomain = designs.flatMap((d) => [rowKey(d, 'peak'), rowKey(d, 'end')]);
   const unit = byteUnit(Math.max(0, ...[...pe.values()].flatMap((p) => [p.peak, p.end])));
-  const rows = snaps.filter((r) => causes.includes(r.cause) && r.bytes > 0).map((r) => ({ key: rowKey(r.design, r.when), cause: r.cause, mib: r.bytes / unit.bytes }));
+  const rows = snaps
+    .filter((r) => causes.includes(r.cause) && r.bytes > 0)
+    .map((r) => ({ key: rowKey(r.design, r.when), cause: r.cause, mib: r.bytes / unit.bytes }));
   const labels = designs.flatMap((d) => {
     const p = pe.get(d)!;
     const none = p.peakSeq < 0 ? 'no samples' : undefined;
-    const peakText = none ?? (p.peak === 0 ? 'none' : `${fmtBytes(p.peak)} after event ${fmtInt(p.peakSeq)}${p.summaryPeak > p.peak ? ` (summary peak ${fmtBytes(p.summaryPeak)}, between samples)` : ''}`);
+    const peakText =
+      none ??
+      (p.peak === 0
+        ? 'none'
+        : `${fmtBytes(p.peak)} after event ${fmtInt(p.peakSeq)}${p.summaryPeak > p.peak ? ` (summary peak ${fmtBytes(p.summaryPeak)}, between samples)` : ''}`);
     return [
       { key: rowKey(d, 'peak'), mib: p.peak / unit.bytes, text: peakText },
       { key: rowKey(d, 'end'), mib: p.end / unit.bytes, text: none ?? (p.end === 0 ? 'none' : fmtBytes(p.end)) },
@@ -271,7 +291,10 @@ function wastePeakEndChart(data: ChartData, width: number): RenderedChart {
       Plot.text(labels, { x: 'mib', y: 'key', text: 'text', textAnchor: 'start', dx: 4, fill: '#222', fontSize: 11 }),
       Plot.ruleX([0], { stroke: '#666' }),
       // a thin rule between designs
-      Plot.ruleY(designs.slice(1).map((d) => rowKey(d, 'peak')), { dy: -barH / 2, stroke: '#ddd' }),
+      Plot.ruleY(
+        designs.slice(1).map((d) => rowKey(d, 'peak')),
+        { dy: -barH / 2, stroke: '#ddd' },
+      ),
     ],
   });
   const title = 'Waste at its peak vs at the end of the run';
@@ -358,7 +381,13 @@ function lockedPerEventChart(data: ChartData, width: number, topN: number): Rend
     marginTop: 8,
     marginBottom: 44,
     style: STYLE,
-    x: { domain: [0, xMax > 0 ? xMax * 1.5 : 1], label: 'locked ops per workload event →', labelAnchor: 'right', grid: true, tickFormat: (d: number) => fmtRate(d) },
+    x: {
+      domain: [0, xMax > 0 ? xMax * 1.5 : 1],
+      label: 'locked ops per workload event →',
+      labelAnchor: 'right',
+      grid: true,
+      tickFormat: (d: number) => fmtRate(d),
+    },
     y: { domain: [...designs], label: null, axis: 'left', padding: 0.25, tickFormat: (d: string) => (d === designs[0] ? `${d} (baseline)` : d) },
     color: { domain: sites, range: colors },
     marks: [
@@ -400,7 +429,13 @@ function lockedPerEventChart(data: ChartData, width: number, topN: number): Rend
     id: 'locked-ops-per-event',
     title,
     caption: `Atomic RMW instructions and lock acquisitions on page metadata per workload event over the whole run, one bar per design split by the call site that paid them (the ${sites.length - (top.grouped > 0 ? 1 : 0)} busiest sites${top.grouped > 0 ? `, the other ${top.grouped} as "other"` : ''}); the total and its ratio to the baseline are at the end of each bar.`,
-    svg: composeSvg({ title, legendTitle: 'site:', legend: sites.length ? sites.map((s, i) => ({ label: s, color: colors[i]! })) : [{ label: 'no locked operations', color: '#ddd' }], plot, width }),
+    svg: composeSvg({
+      title,
+      legendTitle: 'site:',
+      legend: sites.length ? sites.map((s, i) => ({ label: s, color: colors[i]! })) : [{ label: 'no locked operations', color: '#ddd' }],
+      plot,
+      width,
+    }),
   };
 }
 
@@ -425,13 +460,28 @@ function lockedChart(data: ChartData, width: number, topN: number): RenderedChar
     marginTop: 4,
     marginBottom: 44,
     style: STYLE,
-    x: { domain: [0, xMax > 0 ? xMax * 1.14 : 1], label: 'locked ops per workload event →', labelAnchor: 'right', grid: true, tickFormat: (d: number) => fmtRate(d) },
+    x: {
+      domain: [0, xMax > 0 ? xMax * 1.14 : 1],
+      label: 'locked ops per workload event →',
+      labelAnchor: 'right',
+      grid: true,
+      tickFormat: (d: number) => fmtRate(d),
+    },
     y: { domain: [...designs], axis: null, padding: 0.12 },
     fy: { domain: sites, label: null, axis: 'left', padding: 0.18 },
     color: designScale(designs),
     marks: [
       Plot.barX(rows, { x: 'rate', y: 'design', fy: 'site', fill: 'design' }),
-      Plot.text(rows, { x: 'rate', y: 'design', fy: 'site', text: (r: { rate: number }) => (r.rate === 0 ? '–' : fmtRate(r.rate)), textAnchor: 'start', dx: 4, fill: '#333', fontSize: 11 }),
+      Plot.text(rows, {
+        x: 'rate',
+        y: 'design',
+        fy: 'site',
+        text: (r: { rate: number }) => (r.rate === 0 ? '–' : fmtRate(r.rate)),
+        textAnchor: 'start',
+        dx: 4,
+        fill: '#333',
+        fontSize: 11,
+      }),
       Plot.ruleX([0], { stroke: '#666' }),
       ...(xMax === 0 ? [Plot.text(['no locked operations recorded in any design'], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })] : []),
     ],
@@ -465,7 +515,11 @@ function outcomesChart(data: ChartData, width: number): RenderedChart {
     return per.map((r) => ({ ...r, okF: r.ok / most, allF: (r.ok + r.failed) / most }));
   });
   const label = (r: { ok: number; failed: number }): string =>
-    r.ok + r.failed === 0 ? 'none' : r.failed === 0 ? `${fmtInt(r.ok)} ok` : `${fmtInt(r.ok)} ok · ${fmtInt(r.failed)} failed (${((100 * r.failed) / (r.ok + r.failed)).toFixed(0)}%)`;
+    r.ok + r.failed === 0
+      ? 'none'
+      : r.failed === 0
+        ? `${fmtInt(r.ok)} ok`
+        : `${fmtInt(r.ok)} ok · ${fmtInt(r.failed)} failed (${((100 * r.failed) / (r.ok + r.failed)).toFixed(0)}%)`;
   const barH = 16;
   const facets = names.length ? names.map(outcomeLabel) : ['(none)'];
   const plot = Plot.plot({
@@ -486,7 +540,9 @@ function outcomesChart(data: ChartData, width: number): RenderedChart {
       Plot.barX(rows, { x1: 'okF', x2: 'allF', y: 'design', fy: 'outcome', fill: 'design', fillOpacity: 0.22, stroke: 'design', strokeWidth: 1 }),
       Plot.text(rows, { x: 'allF', y: 'design', fy: 'outcome', text: label, textAnchor: 'start', dx: 4, fill: '#333', fontSize: 11 }),
       Plot.ruleX([0], { stroke: '#666' }),
-      ...(names.length === 0 ? [Plot.text(['no operation with an outcome was attempted in any design'], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })] : []),
+      ...(names.length === 0
+        ? [Plot.text(['no operation with an outcome was attempted in any design'], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })]
+        : []),
     ],
   });
   const title = 'Outcomes: faults, splits, collapses, migrations, ...';
@@ -494,7 +550,7 @@ function outcomesChart(data: ChartData, width: number): RenderedChart {
     id: 'outcomes',
     title,
     caption:
-      "Attempts of each operation over the whole run (summary.json outcomes), per design: the solid part succeeded, the light outlined part failed. Each operation is drawn on its own scale (its longest bar is the design with the most attempts); the counts are the labels. Operations no design attempted are left out.",
+      'Attempts of each operation over the whole run (summary.json outcomes), per design: the solid part succeeded, the light outlined part failed. Each operation is drawn on its own scale (its longest bar is the design with the most attempts); the counts are the labels. Operations no design attempted are left out.',
     svg: composeSvg({
       title,
       legendTitle: 'design:',
@@ -535,10 +591,26 @@ function reasonsChart(data: ChartData, width: number, topN: number): RenderedCha
     color: designScale(designs),
     marks: [
       Plot.barX(rows, { x: 'count', y: 'design', fy: 'key', fill: 'design' }),
-      Plot.text(rows, { x: 'count', y: 'design', fy: 'key', text: (r: { count: number }) => fmtInt(r.count), textAnchor: 'start', dx: 4, fill: '#333', fontSize: 11 }),
+      Plot.text(rows, {
+        x: 'count',
+        y: 'design',
+        fy: 'key',
+        text: (r: { count: number }) => fmtInt(r.count),
+        textAnchor: 'start',
+        dx: 4,
+        fill: '#333',
+        fontSize: 11,
+      }),
       Plot.ruleX([0], { stroke: '#666' }),
       ...(xMax === 0
-        ? [Plot.text([`no failed ${scansCharted ? 'split, migration, CMA allocation or other operation (khugepaged\'s SCAN_* results have their own chart)' : 'operation'} in any design`], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })]
+        ? [
+            Plot.text(
+              [
+                `no failed ${scansCharted ? "split, migration, CMA allocation or other operation (khugepaged's SCAN_* results have their own chart)" : 'operation'} in any design`,
+              ],
+              { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' },
+            ),
+          ]
         : []),
     ],
   });
@@ -565,8 +637,12 @@ function scansChart(data: ChartData, width: number): RenderedChart {
     `${r.result}${SCAN_NOTES[r.result] ? ` (${SCAN_NOTES[r.result]})` : ''}${callers.size > 1 || !callers.has('khugepaged') ? ` [${r.caller}]` : ''}`;
   const peak = new Map<string, number>();
   for (const r of scans) peak.set(keyOf(r), Math.max(peak.get(keyOf(r)) ?? 0, r.count));
-  const keys = [...peak.keys()].sort((a, b) => Number(b.startsWith('SCAN_SUCCEED')) - Number(a.startsWith('SCAN_SUCCEED')) || peak.get(b)! - peak.get(a)! || a.localeCompare(b));
-  const rows = keys.flatMap((key) => designs.map((design) => ({ design, key, count: scans.filter((r) => r.design === design && keyOf(r) === key).reduce((a, r) => a + r.count, 0) })));
+  const keys = [...peak.keys()].sort(
+    (a, b) => Number(b.startsWith('SCAN_SUCCEED')) - Number(a.startsWith('SCAN_SUCCEED')) || peak.get(b)! - peak.get(a)! || a.localeCompare(b),
+  );
+  const rows = keys.flatMap((key) =>
+    designs.map((design) => ({ design, key, count: scans.filter((r) => r.design === design && keyOf(r) === key).reduce((a, r) => a + r.count, 0) })),
+  );
   const totals = designs.map((d) => scans.filter((r) => r.design === d).reduce((a, r) => a + r.count, 0));
   const xMax = max(rows.map((r) => r.count));
   const facets = keys.length ? keys : ['(no scans)'];
@@ -622,7 +698,12 @@ function eventMarkLayer(data: ChartData): { marks: Plot.Markish[]; legend: Legen
   const rows = data.eventMarks ?? [];
   const types = Object.keys(MARK_COLORS).filter((t) => rows.some((r) => r.type === t));
   return {
-    marks: types.map((t) => Plot.ruleX(rows.filter((r) => r.type === t), { x: 'seq', stroke: MARK_COLORS[t], strokeOpacity: 0.45, strokeWidth: 1 })),
+    marks: types.map((t) =>
+      Plot.ruleX(
+        rows.filter((r) => r.type === t),
+        { x: 'seq', stroke: MARK_COLORS[t], strokeOpacity: 0.45, strokeWidth: 1 },
+      ),
+    ),
     legend: types.map((t) => ({ label: `${MARK_LABELS[t]} (${fmtInt(rows.filter((r) => r.type === t).length)})`, color: MARK_COLORS[t]! })),
   };
 }
@@ -654,10 +735,21 @@ function coverageChart(data: ChartData, width: number): RenderedChart {
     marks: [
       Plot.frame({ stroke: '#ccc' }),
       ...ev.marks,
-      Plot.areaY(rows.filter((r) => counts.get(r.design)! > 1), { x: 'seq', y: 'percent', fy: 'row', fill: 'design', fillOpacity: 0.18, curve: 'step-after' }),
-      Plot.lineY(rows.filter((r) => counts.get(r.design)! > 1), { x: 'seq', y: 'percent', fy: 'row', stroke: 'design', strokeWidth: 1.5, curve: 'step-after' }),
-      Plot.dot(single.map((r) => ({ ...r, row: rowOf(r.design) })), { x: 'seq', y: 'percent', fy: 'row', fill: 'design', r: 5, stroke: 'white' }),
-      ...(allZero && data.coverage.length > 0 ? [Plot.text(['no PMD-mapped memory in any design (all at 0%)'], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })] : []),
+      Plot.areaY(
+        rows.filter((r) => counts.get(r.design)! > 1),
+        { x: 'seq', y: 'percent', fy: 'row', fill: 'design', fillOpacity: 0.18, curve: 'step-after' },
+      ),
+      Plot.lineY(
+        rows.filter((r) => counts.get(r.design)! > 1),
+        { x: 'seq', y: 'percent', fy: 'row', stroke: 'design', strokeWidth: 1.5, curve: 'step-after' },
+      ),
+      Plot.dot(
+        single.map((r) => ({ ...r, row: rowOf(r.design) })),
+        { x: 'seq', y: 'percent', fy: 'row', fill: 'design', r: 5, stroke: 'white' },
+      ),
+      ...(allZero && data.coverage.length > 0
+        ? [Plot.text(['no PMD-mapped memory in any design (all at 0%)'], { frameAnchor: 'middle', fill: '#555', fontStyle: 'italic' })]
+        : []),
     ],
   });
   const title = 'Huge-page coverage over time';
@@ -688,9 +780,10 @@ export function renderCharts(data: ChartData, opts: RenderOptions = {}): Rendere
     lockedChart(data, width, topSites),
     outcomesChart(data, width),
     // failure reasons only when something failed (khugepaged's results have their own chart)
-    ...(data.failureReasons.some((r) => r.count > 0 && !((data.scans ?? []).length > 0 && r.outcome === 'collapse')) ? [reasonsChart(data, width, opts.topReasons ?? 10)] : []),
+    ...(data.failureReasons.some((r) => r.count > 0 && !((data.scans ?? []).length > 0 && r.outcome === 'collapse'))
+      ? [reasonsChart(data, width, opts.topReasons ?? 10)]
+      : []),
     ...((data.scans ?? []).length > 0 ? [scansChart(data, width)] : []),
     coverageChart(data, width),
   ];
 }
-

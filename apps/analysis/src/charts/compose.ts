@@ -37,7 +37,9 @@ function legendSvg(title: string, items: ReadonlyArray<LegendItem>, y0: number, 
       y += LEGEND_ROW;
     }
     const fill = it.light ? `fill="${it.color}" fill-opacity="0.25" stroke="${it.color}" stroke-width="1.5"` : `fill="${it.color}"`;
-    parts.push(it.dot ? `<circle cx="${x + 6.5}" cy="${y + 6.5}" r="4.5" fill="${it.color}"/>` : `<rect x="${x}" y="${y}" width="13" height="13" rx="2" ${fill}/>`);
+    parts.push(
+      it.dot ? `<circle cx="${x + 6.5}" cy="${y + 6.5}" r="4.5" fill="${it.color}"/>` : `<rect x="${x}" y="${y}" width="13" height="13" rx="2" ${fill}/>`,
+    );
     parts.push(`<text x="${x + 18}" y="${y + 11}" font-size="12" fill="#222">${escapeXml(it.label)}</text>`);
     x += w;
   }

@@ -41,7 +41,10 @@ export function observedChartSvg(points: readonly ObservedPoint[], design: strin
     x: { label: 'normal run (s)' },
     y: { label: unit.name, grid: true, domain: [0, (max / unit.bytes) * 1.05] },
     marks: SERIES.map((s) =>
-      Plot.line(rows.filter((r) => r.series === s.label), { x: 't', y: 'value', stroke: s.color, strokeWidth: 2, strokeDasharray: s.dash, curve: 'step-after' }),
+      Plot.line(
+        rows.filter((r) => r.series === s.label),
+        { x: 't', y: 'value', stroke: s.color, strokeWidth: 2, strokeDasharray: s.dash, curve: 'step-after' },
+      ),
     ),
   });
   return composeSvg({

@@ -31,7 +31,9 @@ export function replicateChart(c: ReplicateChartInput, width = CHART_WIDTH): Ren
   const label = `${c.label}${unit.name ? ` (${unit.name})` : ''} →`;
   const rowOf = (d: string) => `${d}${c.designs.indexOf(d) === 0 ? ' (baseline)' : ''}`;
   const dots = c.values.map((v) => ({ row: rowOf(v.design), x: scale(v.value), design: v.design }));
-  const bars = c.means.filter((m) => m.low !== undefined && m.high !== undefined).map((m) => ({ row: rowOf(m.design), x1: scale(m.low!), x2: scale(m.high!), design: m.design }));
+  const bars = c.means
+    .filter((m) => m.low !== undefined && m.high !== undefined)
+    .map((m) => ({ row: rowOf(m.design), x1: scale(m.low!), x2: scale(m.high!), design: m.design }));
   const ticks = c.means.map((m) => ({ row: rowOf(m.design), x: scale(m.mean), design: m.design }));
   const rows = c.designs.map(rowOf);
   const colors = c.designs.map((_, i) => designColor(i));

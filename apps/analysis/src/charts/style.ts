@@ -30,7 +30,20 @@ export function causeColor(cause: string, extraIndex: number): string {
  * Call sites in the stacked locked-ops chart: light (so black labels read on
  * them) and unlike the saturated design colours; "other" is grey.
  */
-export const SITE_PALETTE = ['#8dd3c7', '#fdb462', '#bebada', '#fb8072', '#80b1d3', '#b3de69', '#fccde5', '#ffed6f', '#bc80bd', '#ccebc5', '#ffffb3', '#e5c494'] as const;
+export const SITE_PALETTE = [
+  '#8dd3c7',
+  '#fdb462',
+  '#bebada',
+  '#fb8072',
+  '#80b1d3',
+  '#b3de69',
+  '#fccde5',
+  '#ffed6f',
+  '#bc80bd',
+  '#ccebc5',
+  '#ffffb3',
+  '#e5c494',
+] as const;
 
 /** DejaVu Sans is what resvg finds on these machines; browsers fall back to their sans-serif. */
 export const FONT_FAMILY = 'DejaVu Sans, Verdana, sans-serif';

@@ -28,7 +28,12 @@ export function sweepChart(c: SweepChartInput, width = CHART_WIDTH): RenderedCha
   const unit = c.kind === 'bytes' ? byteUnit(maxAbs) : { name: c.kind === 'percent' ? '%' : '', bytes: 1 };
   const s = (v: number) => v / unit.bytes;
   const panels = [...new Set(c.means.map((m) => m.panel))];
-  const means = c.means.map((m) => ({ ...m, mean: s(m.mean), low: m.low === undefined ? undefined : s(m.low), high: m.high === undefined ? undefined : s(m.high) }));
+  const means = c.means.map((m) => ({
+    ...m,
+    mean: s(m.mean),
+    low: m.low === undefined ? undefined : s(m.low),
+    high: m.high === undefined ? undefined : s(m.high),
+  }));
   const dots = c.dots.map((d) => ({ ...d, value: s(d.value) }));
   const xs = [...new Set(c.means.map((m) => m.x))].sort((a, b) => a - b);
   const facetH = 220;
@@ -46,7 +51,10 @@ export function sweepChart(c: SweepChartInput, width = CHART_WIDTH): RenderedCha
     color: { domain: [...c.designs], range: c.designs.map((_, i) => designColor(i)) },
     marks: [
       Plot.frame({ stroke: '#ccc' }),
-      Plot.areaY(means.filter((m) => m.low !== undefined), { x: 'x', y1: 'low', y2: 'high', fill: 'design', fillOpacity: 0.15, z: 'design', ...(panels.length > 1 ? { fy: 'panel' } : {}) }),
+      Plot.areaY(
+        means.filter((m) => m.low !== undefined),
+        { x: 'x', y1: 'low', y2: 'high', fill: 'design', fillOpacity: 0.15, z: 'design', ...(panels.length > 1 ? { fy: 'panel' } : {}) },
+      ),
       Plot.lineY(means, { x: 'x', y: 'mean', stroke: 'design', strokeWidth: 2, z: 'design', ...(panels.length > 1 ? { fy: 'panel' } : {}) }),
       Plot.dot(dots, { x: 'x', y: 'value', stroke: 'design', fill: 'white', r: 3, strokeWidth: 1.2, ...(panels.length > 1 ? { fy: 'panel' } : {}) }),
     ],
@@ -56,6 +64,12 @@ export function sweepChart(c: SweepChartInput, width = CHART_WIDTH): RenderedCha
     id: `sweep-${c.metric}-vs-${c.x}`,
     title,
     caption: `${c.title} against ${c.x}: per design the mean across seeds (line) with its 95 % Student t interval (band), and one dot per seed${panels.length > 1 ? '; one panel per combination of the other swept columns' : ''}.`,
-    svg: composeSvg({ title, legendTitle: 'design:', legend: c.designs.map((d, i) => ({ label: i === 0 ? `${d} (baseline)` : d, color: designColor(i) })), plot, width }),
+    svg: composeSvg({
+      title,
+      legendTitle: 'design:',
+      legend: c.designs.map((d, i) => ({ label: i === 0 ? `${d} (baseline)` : d, color: designColor(i) })),
+      plot,
+      width,
+    }),
   };
 }

@@ -3,9 +3,7 @@ import { createInterface } from 'node:readline';
 import { Observable } from 'rxjs';
 import type { Observation, ObservationHeader } from '../types.js';
 
-export type ObservationLine =
-  | { kind: 'header'; header: ObservationHeader }
-  | { kind: 'observation'; observation: Observation };
+export type ObservationLine = { kind: 'header'; header: ObservationHeader } | { kind: 'observation'; observation: Observation };
 
 /**
  * Streams an observation log (contracts.md §2) line by line: the header first,

@@ -9,12 +9,36 @@ describe('deltaVsBaseline', () => {
   it('gives each design its difference from the first design', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const rows = cold<Aligned<P>>('a-b|', {
-        a: { seq: 0, values: [{ seq: 0, w: 0 }, { seq: 0, w: 0 }] },
-        b: { seq: 5, values: [{ seq: 5, w: 200 }, { seq: 5, w: 50 }] },
+        a: {
+          seq: 0,
+          values: [
+            { seq: 0, w: 0 },
+            { seq: 0, w: 0 },
+          ],
+        },
+        b: {
+          seq: 5,
+          values: [
+            { seq: 5, w: 200 },
+            { seq: 5, w: 50 },
+          ],
+        },
       });
       expectObservable(rows.pipe(deltaVsBaseline((p: P) => p.w))).toBe('a-b|', {
-        a: { seq: 0, deltas: [{ value: 0, delta: 0, relative: 0 }, { value: 0, delta: 0, relative: 0 }] },
-        b: { seq: 5, deltas: [{ value: 200, delta: 0, relative: 0 }, { value: 50, delta: -150, relative: -0.75 }] },
+        a: {
+          seq: 0,
+          deltas: [
+            { value: 0, delta: 0, relative: 0 },
+            { value: 0, delta: 0, relative: 0 },
+          ],
+        },
+        b: {
+          seq: 5,
+          deltas: [
+            { value: 200, delta: 0, relative: 0 },
+            { value: 50, delta: -150, relative: -0.75 },
+          ],
+        },
       });
     });
   });

@@ -55,6 +55,7 @@ describe('outcomeCounts', () => {
     expect(c({ type: 'gup_failed', via: 'pin', reason: 'EFAULT' })).toEqual({ name: 'gup', ok: false, reason: 'EFAULT' });
     expect(c({ type: 'gup_failed', via: 'dio', reason: 'EFAULT' })).toEqual({ name: 'dio', ok: false, reason: 'EFAULT' });
     expect(c({ type: 'khugepaged_scan', result: 'SCAN_PMD_NULL' })).toBeUndefined();
-    for (const type of ['thp_collapse_alloc', 'thp_deferred_split_page', 'expect.failed', 'invariant.violated', 'sharedness.divergence']) expect(c({ type })).toBeUndefined();
+    for (const type of ['thp_collapse_alloc', 'thp_deferred_split_page', 'expect.failed', 'invariant.violated', 'sharedness.divergence'])
+      expect(c({ type })).toBeUndefined();
   });
 });

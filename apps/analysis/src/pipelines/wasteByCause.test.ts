@@ -34,7 +34,13 @@ describe('wasteByCause', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const src = cold('a|', { a: sample(1, { wasteBytes: 8, wasteByCause: { 'collapse-bloat': 5 } }) });
       expectObservable(src.pipe(wasteByCause())).toBe('a|', {
-        a: { seq: 1, totalBytes: 8, byCause: { 'collapse-bloat': 5, unattributed: 3 }, peakTotalBytes: 8, peakByCause: { 'collapse-bloat': 5, unattributed: 3 } },
+        a: {
+          seq: 1,
+          totalBytes: 8,
+          byCause: { 'collapse-bloat': 5, unattributed: 3 },
+          peakTotalBytes: 8,
+          peakByCause: { 'collapse-bloat': 5, unattributed: 3 },
+        },
       });
     });
   });

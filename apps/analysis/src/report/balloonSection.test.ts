@@ -2,11 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { balloonRoundsTable, balloonSection, balloonTotalsTable } from './balloonSection.js';
 import type { DesignRun } from './load.js';
 
-const run = (name: string, index: number, summary: Record<string, unknown>): DesignRun => ({ name, index, summary } as unknown as DesignRun);
+const run = (name: string, index: number, summary: Record<string, unknown>): DesignRun => ({ name, index, summary }) as unknown as DesignRun;
 const MiB = 1 << 20;
-const counts = (requested: number, freed: number, refilled: number, recollapses = 0, splitFailures = 0) => ({ requestedBytes: requested, freedBytes: freed, refilledBytes: refilled, recollapses, splitFailures });
+const counts = (requested: number, freed: number, refilled: number, recollapses = 0, splitFailures = 0) => ({
+  requestedBytes: requested,
+  freedBytes: freed,
+  refilledBytes: refilled,
+  recollapses,
+  splitFailures,
+});
 const balloon = (rounds: ReturnType<typeof counts>[], after = counts(0, 0, 0)) => ({
-  ...rounds.reduce((a, r) => counts(a.requestedBytes + r.requestedBytes, a.freedBytes + r.freedBytes, a.refilledBytes + r.refilledBytes + 0, a.recollapses + r.recollapses, a.splitFailures + r.splitFailures), counts(0, 0, after.refilledBytes)),
+  ...rounds.reduce(
+    (a, r) =>
+      counts(
+        a.requestedBytes + r.requestedBytes,
+        a.freedBytes + r.freedBytes,
+        a.refilledBytes + r.refilledBytes + 0,
+        a.recollapses + r.recollapses,
+        a.splitFailures + r.splitFailures,
+      ),
+    counts(0, 0, after.refilledBytes),
+  ),
   guestHugeCoverage: 0.5,
   rounds: rounds.map((r, i) => ({ ...r, round: i + 1, firstSeq: 10 * (i + 1), guestHugeCoverage: 1 })),
   afterRounds: after,

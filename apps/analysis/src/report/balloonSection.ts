@@ -15,7 +15,8 @@ import type { Section, Table } from './sections.js';
 const have = (designs: ReadonlyArray<DesignRun>) => designs.filter((d) => d.summary.balloon !== undefined);
 
 /** "freed / requested (share)": the share of the request that reached the allocator. */
-const freedOf = (c: BalloonCounts) => `${fmtBytes(c.freedBytes)} / ${fmtBytes(c.requestedBytes)}${c.requestedBytes > 0 ? ` (${fmtPercent(c.freedBytes / c.requestedBytes)})` : ''}`;
+const freedOf = (c: BalloonCounts) =>
+  `${fmtBytes(c.freedBytes)} / ${fmtBytes(c.requestedBytes)}${c.requestedBytes > 0 ? ` (${fmtPercent(c.freedBytes / c.requestedBytes)})` : ''}`;
 
 export function balloonTotalsTable(designs: ReadonlyArray<DesignRun>): Table | undefined {
   if (have(designs).length === 0) return undefined;
@@ -65,7 +66,8 @@ export function balloonRoundsTable(designs: ReadonlyArray<DesignRun>): Table | u
     id: 'balloon-rounds',
     headTitle: 'design · round',
     title: 'Per round: freed against requested, and refilled',
-    intro: 'A round runs from its first request through the khugepaged passes after it; coverage is read when it closes. Under a design whose khugepaged collapses freed ranges back, refilled follows freed round after round.',
+    intro:
+      'A round runs from its first request through the khugepaged passes after it; coverage is read when it closes. Under a design whose khugepaged collapses freed ranges back, refilled follows freed round after round.',
     columns: ['freed / requested', 'refilled', 're-collapses', 'split failures', 'huge coverage'],
     rows,
   };
@@ -76,5 +78,11 @@ export function balloonSection(designs: ReadonlyArray<DesignRun>): Section[] {
   const totals = balloonTotalsTable(designs);
   const rounds = balloonRoundsTable(designs);
   if (!totals) return [];
-  return [{ id: 'balloon', title: 'Balloon: freed, refilled, re-collapsed', blocks: [{ kind: 'table', table: totals }, ...(rounds ? [{ kind: 'table' as const, table: rounds }] : [])] }];
+  return [
+    {
+      id: 'balloon',
+      title: 'Balloon: freed, refilled, re-collapsed',
+      blocks: [{ kind: 'table', table: totals }, ...(rounds ? [{ kind: 'table' as const, table: rounds }] : [])],
+    },
+  ];
 }

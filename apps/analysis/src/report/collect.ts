@@ -35,7 +35,11 @@ export async function collectDesign(d: DesignRun): Promise<DesignSeries> {
   const s$ = log.pipe(samples());
   const result = lastValueFrom(
     forkJoin({
-      waste: s$.pipe(thinSamples(bucket, (x) => x.metrics.wasteBytes), wasteByCause(), toArray()),
+      waste: s$.pipe(
+        thinSamples(bucket, (x) => x.metrics.wasteBytes),
+        wasteByCause(),
+        toArray(),
+      ),
       coverage: s$.pipe(thinSamples(bucket), hugeCoverage(), toArray()),
       siteRates: s$.pipe(lockedOpsRates({ by: 'site', windowEvents: Infinity }), toArray()),
       kindRates: s$.pipe(lockedOpsRates({ by: 'kind', windowEvents: Infinity }), toArray()),

@@ -28,7 +28,11 @@ const DELTAS: ReadonlyArray<{ name: string; of: string }> = [
 ];
 
 /** The header and value rows of summary.csv; `columns` are the metric columns used. */
-export function summaryTable(rows: ReadonlyArray<SummaryRowInput>): { header: string[]; values: Array<Array<string | number | undefined>>; columns: MetricColumn[] } {
+export function summaryTable(rows: ReadonlyArray<SummaryRowInput>): {
+  header: string[];
+  values: Array<Array<string | number | undefined>>;
+  columns: MetricColumn[];
+} {
   const columns = metricColumns(rows.map((r) => r.summary));
   const byName = new Map(columns.map((c) => [c.name, c]));
   const header = [...ID_COLUMNS, 'is_baseline', ...columns.map((c) => c.name), ...DELTAS.map((d) => d.name)];

@@ -29,7 +29,13 @@ describe('the headline reports waste and coverage over the run, not only at its 
   });
 
   it('a summary.json from before overRun existed says so instead of inventing a mean', () => {
-    const s = { events: 10, metrics: { wasteBytes: 1, peakWasteBytes: 2, lockedOps: 3, hugeCoverage: 0 }, outcomes: {}, expectations: { failed: 0 }, invariantViolations: 0 } as unknown as Summary;
+    const s = {
+      events: 10,
+      metrics: { wasteBytes: 1, peakWasteBytes: 2, lockedOps: 3, hugeCoverage: 0 },
+      outcomes: {},
+      expectations: { failed: 0 },
+      invariantViolations: 0,
+    } as unknown as Summary;
     const [r] = headlineRows([{ name: 'old', summary: s }]);
     expect(r!.wasteMean.text).toBe('not in summary.json');
   });

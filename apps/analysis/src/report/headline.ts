@@ -67,13 +67,26 @@ function rel(d: Delta): string {
   return ` (${p >= 0 ? '+' : '−'}${Math.abs(p) < 10 ? Math.abs(p).toFixed(1) : Math.abs(p).toFixed(0)}%)`;
 }
 
-function cell(value: number | undefined, base: number | undefined, isBaseline: boolean, better: Better, text: (v: number) => string, deltaText: (d: Delta) => string): HeadlineCell {
+function cell(
+  value: number | undefined,
+  base: number | undefined,
+  isBaseline: boolean,
+  better: Better,
+  text: (v: number) => string,
+  deltaText: (d: Delta) => string,
+): HeadlineCell {
   if (value === undefined || base === undefined) {
     const v = value ?? Number.NaN;
-    return { value: v, delta: { value: v, delta: Number.NaN, relative: undefined }, text: value === undefined ? 'not in summary.json' : text(value), deltaText: isBaseline ? 'baseline' : 'no baseline value', verdict: isBaseline ? 'baseline' : 'unknown' };
+    return {
+      value: v,
+      delta: { value: v, delta: Number.NaN, relative: undefined },
+      text: value === undefined ? 'not in summary.json' : text(value),
+      deltaText: isBaseline ? 'baseline' : 'no baseline value',
+      verdict: isBaseline ? 'baseline' : 'unknown',
+    };
   }
   const delta = deltaOf(value, base);
-  const verdict = isBaseline ? 'baseline' : delta.delta === 0 ? 'same' : (delta.delta < 0) === (better === 'lower') ? 'better' : 'worse';
+  const verdict = isBaseline ? 'baseline' : delta.delta === 0 ? 'same' : delta.delta < 0 === (better === 'lower') ? 'better' : 'worse';
   return { value, delta, text: text(value), deltaText: isBaseline ? 'baseline' : deltaText(delta), verdict };
 }
 

@@ -98,7 +98,10 @@ export function reportHtml(r: HtmlInput): string {
     })
     .join('\n');
   const prov = r.provenance.items
-    .map((p) => `<dt${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.label)}</dt><dd${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.value)}</dd>`)
+    .map(
+      (p) =>
+        `<dt${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.label)}</dt><dd${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.value)}</dd>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en">

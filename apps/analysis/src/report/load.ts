@@ -114,7 +114,7 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
       const summaryPath = join(dir, 'summary.json');
       const summary = summaryFrom(await readJson(summaryPath), summaryPath);
       const provPath = join(dir, 'provenance.json');
-      const provenance = existsSync(provPath) ? decode(t.UnknownRecord, await readJson(provPath), provPath) as DesignProvenance : undefined;
+      const provenance = existsSync(provPath) ? (decode(t.UnknownRecord, await readJson(provPath), provPath) as DesignProvenance) : undefined;
       return { name: d.name, index, dir, summary, observationsPath: join(dir, 'observations.jsonl'), provenance };
     }),
   );

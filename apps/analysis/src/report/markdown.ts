@@ -36,11 +36,16 @@ export function reportMarkdown(r: MarkdownInput): string {
     });
     lines.push(`| ${cellText(row.design)} | ${cells.join(' | ')} |`);
   }
-  lines.push('', 'Deltas are against the baseline (first) design. "At end of run" is the waste still held after the last event, "peak" the most held at any point.', '');
+  lines.push(
+    '',
+    'Deltas are against the baseline (first) design. "At end of run" is the waste still held after the last event, "peak" the most held at any point.',
+    '',
+  );
   for (const s of r.sections) {
     lines.push(`## ${s.title}`, '');
     for (const b of s.blocks) {
-      if (b.kind === 'chart') lines.push(`### ${b.chart.title}`, '', `![${b.chart.title}](${r.pngs.get(b.chart.id) ?? `charts/${b.chart.id}.png`})`, '', b.chart.caption, '');
+      if (b.kind === 'chart')
+        lines.push(`### ${b.chart.title}`, '', `![${b.chart.title}](${r.pngs.get(b.chart.id) ?? `charts/${b.chart.id}.png`})`, '', b.chart.caption, '');
       else if (b.kind === 'table') lines.push(...tableMd(b.table));
       else lines.push(b.text, '');
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DesignRun } from './load.js';
 import { pinnedMigrationSection, pinnedMigrationTable } from './pinnedSection.js';
 
-const run = (name: string, index: number, summary: Record<string, unknown>): DesignRun => ({ name, index, summary } as unknown as DesignRun);
+const run = (name: string, index: number, summary: Record<string, unknown>): DesignRun => ({ name, index, summary }) as unknown as DesignRun;
 const contiguity = (success: number, failure: number, causes: Record<string, number>) => ({
   cma: { success, failure, causes, candidates: success + failure, retries: 0 },
   compaction: {},
@@ -14,7 +14,10 @@ describe('the pinned-migration report section', () => {
   it('shows CMA results with causes, global-lock acquisitions per registered page and the hash chains, per design', () => {
     const t = pinnedMigrationTable([
       run('linux-3.13', 0, { pinnedMigration: { globalLockAcquisitions: 0 }, contiguity: contiguity(1, 1, { pinned: 1 }) }),
-      run('minchan-2013', 1, { pinnedMigration: { globalLockAcquisitions: 30, hashInserts: 12, hashPeakEntries: 8, hashBuckets: 1024, hashMaxChain: 8, hashMeanChain: 8 }, contiguity: contiguity(2, 0, {}) }),
+      run('minchan-2013', 1, {
+        pinnedMigration: { globalLockAcquisitions: 30, hashInserts: 12, hashPeakEntries: 8, hashBuckets: 1024, hashMaxChain: 8, hashMeanChain: 8 },
+        contiguity: contiguity(2, 0, {}),
+      }),
     ])!;
     const col = (name: string) => t.columns.indexOf(name);
     expect(t.rows[0]!.cells[col('CMA failed (causes)')]).toBe('1 (pinned 1)');

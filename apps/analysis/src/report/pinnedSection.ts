@@ -12,8 +12,21 @@ import type { DesignRun } from './load.js';
 import type { Section, Table } from './sections.js';
 
 const COLUMNS = [
-  'CMA ok', 'CMA failed (causes)', 'retries', 'global-lock acq.', 'acq. per pin', 'pinned pages (peak)', 'buckets', 'max chain', 'mean chain',
-  'cross-node migr.', 'owner migr.', 'reclaimed', 'reclaim allocs', 'extfrag severe/moderate', 'unmovable in Movable/CMA',
+  'CMA ok',
+  'CMA failed (causes)',
+  'retries',
+  'global-lock acq.',
+  'acq. per pin',
+  'pinned pages (peak)',
+  'buckets',
+  'max chain',
+  'mean chain',
+  'cross-node migr.',
+  'owner migr.',
+  'reclaimed',
+  'reclaim allocs',
+  'extfrag severe/moderate',
+  'unmovable in Movable/CMA',
 ];
 
 const fixed = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
@@ -33,7 +46,11 @@ export function pinnedMigrationTable(designs: ReadonlyArray<DesignRun>): Table |
       const p = d.summary.pinnedMigration ?? {};
       const c = d.summary.contiguity;
       const n = (k: string) => p[k] ?? 0;
-      const causes = c ? Object.entries(c.cma.causes).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+      const causes = c
+        ? Object.entries(c.cma.causes)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : '';
       const inserts = n('hashInserts');
       return {
         design: d.name,

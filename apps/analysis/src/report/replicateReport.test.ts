@@ -22,7 +22,8 @@ describe('the report of a replicated comparison', () => {
     expect(headline).toContain('±');
 
     const stats = csvRecords(readFileSync(join(dir, 'stats.csv'), 'utf8'));
-    const waste = (d: string) => [1, 2, 3, 4, 5].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, d, 'summary.json'), 'utf8')).metrics.peakWasteBytes as number);
+    const waste = (d: string) =>
+      [1, 2, 3, 4, 5].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, d, 'summary.json'), 'utf8')).metrics.peakWasteBytes as number);
     const row = stats.find((r) => r.design === 'linux-6.10' && r.metric === 'peak_waste_bytes')!;
     expect(Number(row.mean)).toBeCloseTo(mean(waste('linux-6.10')), 6);
     expect(Number(row.ci_low)).toBeCloseTo(meanCi(waste('linux-6.10'))!.low, 6);
@@ -38,7 +39,18 @@ describe('the report of a replicated comparison', () => {
   });
 
   it('a delta whose interval contains 0 reads "no significant difference" in the neutral class, never better or worse', () => {
-    const base = { n: 3, mean: 10, sd: 1, median: 10, ciLow: 8, ciHigh: 12, deltaMean: undefined, deltaCiLow: undefined, deltaCiHigh: undefined, pValue: undefined };
+    const base = {
+      n: 3,
+      mean: 10,
+      sd: 1,
+      median: 10,
+      ciLow: 8,
+      ciHigh: 12,
+      deltaMean: undefined,
+      deltaCiLow: undefined,
+      deltaCiHigh: undefined,
+      pValue: undefined,
+    };
     const rows = [
       { ...base, design: 'A', metric: 'waste_mean_bytes' },
       { ...base, design: 'B', metric: 'waste_mean_bytes', deltaMean: -3, deltaCiLow: -7, deltaCiHigh: 1, pValue: 0.12 },

@@ -106,7 +106,9 @@ export async function writeReplicateReport(runDir: string, raw: unknown, opts: W
       }),
       means: designs.flatMap((d) => {
         const s = tables.stats.find((x) => x.design === d && x.metric === h.metric);
-        return s === undefined || s.n === 0 ? [] : [{ design: d, mean: s.mean, ...(s.ciLow !== undefined && s.ciHigh !== undefined ? { low: s.ciLow, high: s.ciHigh } : {}) }];
+        return s === undefined || s.n === 0
+          ? []
+          : [{ design: d, mean: s.mean, ...(s.ciLow !== undefined && s.ciHigh !== undefined ? { low: s.ciLow, high: s.ciHigh } : {}) }];
       }),
     }),
   );
@@ -114,8 +116,12 @@ export async function writeReplicateReport(runDir: string, raw: unknown, opts: W
 
   const events = [...new Set(manifest.replicates.map((r) => r.events))];
   const title = `pagelab replicated comparison: ${manifest.workload.name} (${manifest.seeds.length} seeds)`;
-  const params = Object.entries(manifest.workload.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-  const sets = Object.entries(manifest.settings).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  const params = Object.entries(manifest.workload.params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+  const sets = Object.entries(manifest.settings)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
   const lede =
     `${designs.length} designs replayed on ${manifest.seeds.length} logs of ${manifest.workload.name} (seeds ${manifest.seeds.join(', ')}; ${events.map((e) => e.toLocaleString('en-US')).join('/')} events each` +
     `${params ? `; ${params}` : ''}${sets ? `; --set ${sets}` : ''}): ${designs.join(', ')}; the baseline is ${designs[0]}.`;
@@ -193,7 +199,10 @@ ${prov.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join(
   const md: string[] = [`# ${title}`, '', lede, '', '## Headline', ''];
   md.push(`| design | ${REPLICATE_HEADLINE.map((h) => h.title).join(' | ')} |`);
   md.push(`|---|${REPLICATE_HEADLINE.map(() => '---:').join('|')}|`);
-  for (const row of head) md.push(`| ${cellText(row.design)} (n = ${row.n}) | ${REPLICATE_HEADLINE.map((h) => cellText(`${row.cells[h.metric].text}; ${row.cells[h.metric].deltaText}`)).join(' | ')} |`);
+  for (const row of head)
+    md.push(
+      `| ${cellText(row.design)} (n = ${row.n}) | ${REPLICATE_HEADLINE.map((h) => cellText(`${row.cells[h.metric].text}; ${row.cells[h.metric].deltaText}`)).join(' | ')} |`,
+    );
   md.push('', method, '', '## Across the seeds', '');
   for (const c of charts) md.push(`### ${c.title}`, '', `![${c.title}](charts/${c.id}.png)`, '', c.caption, '');
   if (vm) md.push('## vmstat counters', '', ...tableMd(vm));

@@ -51,7 +51,11 @@ export function replicateTables(runs: ReadonlyArray<ReplicateRun>, designs: Read
     }
     return { design: r.design, seed: seedOf(r.summary), metrics };
   });
-  const stats = replicateStats(replicates, designs, table.columns.map((c) => c.name));
+  const stats = replicateStats(
+    replicates,
+    designs,
+    table.columns.map((c) => c.name),
+  );
   return { summaryCsv: summaryCsv(rows), statsCsv: statsCsv(stats), stats };
 }
 
@@ -130,7 +134,7 @@ export function replicateHeadline(stats: ReadonlyArray<StatsRow>, designs: Reado
       if (ci === undefined) cells[h.metric] = { text, deltaText: `${body} (one seed: untested)`, verdict: 'unknown', note };
       else if (r.deltaMean === 0 && ci.low === 0 && ci.high === 0) cells[h.metric] = { text, deltaText: 'same on every seed', verdict: 'nsd', note };
       else if (containsZero(ci)) cells[h.metric] = { text, deltaText: `no significant difference (${body})`, verdict: 'nsd', note };
-      else cells[h.metric] = { text, deltaText: body, verdict: (r.deltaMean < 0) === (h.better === 'lower') ? 'better' : 'worse', note };
+      else cells[h.metric] = { text, deltaText: body, verdict: r.deltaMean < 0 === (h.better === 'lower') ? 'better' : 'worse', note };
     }
     return { design, n, cells };
   });

@@ -68,7 +68,8 @@ export function sharednessTable(designs: ReadonlyArray<DesignRun>): Table | unde
     ],
     rows: designs.map((d) => {
       const s = d.summary.sharedness;
-      if (s === undefined) return { design: d.name, index: d.index, head: d.name, cells: [policyOf(d.summary, 'sharedness') ?? '?', 'not in summary.json', '', '', '', '', ''] };
+      if (s === undefined)
+        return { design: d.name, index: d.index, head: d.name, cells: [policyOf(d.summary, 'sharedness') ?? '?', 'not in summary.json', '', '', '', '', ''] };
       return {
         design: d.name,
         index: d.index,
@@ -91,7 +92,15 @@ export function sharednessTable(designs: ReadonlyArray<DesignRun>): Table | unde
 
 /** Locked operations by kind per event, lock acquisitions, nesting depth and violations. */
 export function lockingTable(designs: ReadonlyArray<DesignRun>): Table {
-  const kinds = [...new Set(designs.flatMap((d) => Object.entries(d.summary.metrics.lockedOpsByKind).filter(([, v]) => v > 0).map(([k]) => k)))].sort();
+  const kinds = [
+    ...new Set(
+      designs.flatMap((d) =>
+        Object.entries(d.summary.metrics.lockedOpsByKind)
+          .filter(([, v]) => v > 0)
+          .map(([k]) => k),
+      ),
+    ),
+  ].sort();
   const depths = new Set(designs.map((d) => d.summary.metrics.maxLockDepth));
   const violations = designs.some((d) => d.summary.metrics.nestingViolations.length > 0);
   const perEvent = (n: number, events: number): string => (events > 0 ? fmtRate(n / events) : '–');
@@ -101,7 +110,11 @@ export function lockingTable(designs: ReadonlyArray<DesignRun>): Table {
     title: 'Locking: kinds, depth and nesting',
     intro:
       'Locked operations per workload event by kind (atomic read-modify-writes, spinlocks, bit spinlocks, ...), lock acquisitions per event, the deepest lock nesting reached and the nesting rules broken (lock depth above MAX_LOCK_DEPTH, preempt_count nesting).' +
-      (violations ? '' : depths.size === 1 ? ` Every design nested at most ${[...depths][0]} lock${[...depths][0] === 1 ? '' : 's'} deep and broke no nesting rule.` : ' No design broke a nesting rule.'),
+      (violations
+        ? ''
+        : depths.size === 1
+          ? ` Every design nested at most ${[...depths][0]} lock${[...depths][0] === 1 ? '' : 's'} deep and broke no nesting rule.`
+          : ' No design broke a nesting rule.'),
     columns: [...kinds.map((k) => `${k} / event`), 'acquisitions / event', 'max lock depth', 'nesting violations'],
     rows: designs.map((d) => {
       const m = d.summary.metrics;
@@ -152,7 +165,13 @@ export function vmstatTable(designs: ReadonlyArray<DesignRun>): Table | undefine
 
 const json = (v: unknown): string => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 const kv = (o: Record<string, unknown> | undefined, sep = ', '): string =>
-  o === undefined ? '' : Object.keys(o).length === 0 ? '(none)' : Object.entries(o).map(([k, v]) => `${k}=${json(v)}`).join(sep);
+  o === undefined
+    ? ''
+    : Object.keys(o).length === 0
+      ? '(none)'
+      : Object.entries(o)
+          .map(([k, v]) => `${k}=${json(v)}`)
+          .join(sep);
 
 function policies(p: DesignProvenance['design']): string {
   const pol = p?.policies;
@@ -176,7 +195,12 @@ export function provenanceFields(p: DesignProvenance | undefined): Array<{ label
     { label: 'workload', value: json(w?.name) },
     { label: 'workload seed', value: json(w?.seed) },
     { label: 'workload params', value: kv(w?.params) },
-    { label: 'log source', value: [p.log?.source, p.log?.kind && `(${p.log.kind})`, p.log?.params && Object.keys(p.log.params).length ? kv(p.log.params) : ''].filter(Boolean).join(' ') },
+    {
+      label: 'log source',
+      value: [p.log?.source, p.log?.kind && `(${p.log.kind})`, p.log?.params && Object.keys(p.log.params).length ? kv(p.log.params) : '']
+        .filter(Boolean)
+        .join(' '),
+    },
     { label: 'log events', value: p.log?.events !== undefined ? fmtInt(p.log.events) : '' },
     { label: 'log sha256', value: json(p.log?.sha256) },
     { label: 'machine', value: kv(p.log?.header?.machine) },
@@ -214,7 +238,13 @@ export function provenanceView(run: LoadedRun): ProvenanceView {
     const same = values.every((v) => v === values[0]) && run.designs.every((d) => d.provenance !== undefined);
     if (same && !PER_DESIGN.has(label)) common.push({ label, value: values[0]! });
     else if (VOLATILE.has(label)) common.push({ label, value: values.map((v, i) => `${run.designs[i]!.name}: ${v}`).join('; ') });
-    else rows.push({ head: label, cells: values, warn: same || PER_DESIGN.has(label) ? [] : label === 'log sha256' || label === 'git commit' || label === 'pagelab version' ? values.map((_, i) => i) : [] });
+    else
+      rows.push({
+        head: label,
+        cells: values,
+        warn:
+          same || PER_DESIGN.has(label) ? [] : label === 'log sha256' || label === 'git commit' || label === 'pagelab version' ? values.map((_, i) => i) : [],
+      });
   }
   return {
     common,

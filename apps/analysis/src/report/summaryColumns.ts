@@ -12,12 +12,23 @@ export const POLICY_AXES = ['refcount', 'sharedness', 'pinned-migration', 'shmem
 
 /** The /proc/vmstat counters every summary carries (engine vmstat.ts says how each is counted). */
 export const VMSTAT_COLUMNS = [
-  'thp_fault_alloc', 'thp_fault_fallback',
-  'thp_collapse_alloc', 'thp_collapse_alloc_failed',
-  'thp_split_page', 'thp_split_page_failed', 'thp_deferred_split_page', 'thp_split_pmd',
-  'compact_stall', 'compact_success', 'compact_fail',
-  'pgmigrate_success', 'pgmigrate_fail', 'thp_migration_success', 'thp_migration_fail',
-  'cma_alloc_success', 'cma_alloc_fail',
+  'thp_fault_alloc',
+  'thp_fault_fallback',
+  'thp_collapse_alloc',
+  'thp_collapse_alloc_failed',
+  'thp_split_page',
+  'thp_split_page_failed',
+  'thp_deferred_split_page',
+  'thp_split_pmd',
+  'compact_stall',
+  'compact_success',
+  'compact_fail',
+  'pgmigrate_success',
+  'pgmigrate_fail',
+  'thp_migration_success',
+  'thp_migration_fail',
+  'cma_alloc_success',
+  'cma_alloc_fail',
 ] as const;
 
 export interface MetricColumn {
@@ -28,12 +39,19 @@ export interface MetricColumn {
   readonly better: 'lower' | 'higher' | 'neither';
 }
 
-
 /** summary.json `pinnedMigration` fields, as `pinned_<snake_case>` columns (engine pinned.ts). */
 const PINNED_FIELDS: ReadonlyArray<[string, MetricColumn['better']]> = [
-  ['globalLockAcquisitions', 'lower'], ['hashBuckets', 'neither'], ['hashMaxChain', 'lower'], ['hashMeanChain', 'lower'],
-  ['hashCollisions', 'lower'], ['hashLookups', 'neither'], ['crossNodeMigrations', 'lower'], ['ownerMigrations', 'neither'],
-  ['reclaimedDriverPages', 'neither'], ['reclaimAllocatedPages', 'lower'], ['reclaimPressurePages', 'lower'],
+  ['globalLockAcquisitions', 'lower'],
+  ['hashBuckets', 'neither'],
+  ['hashMaxChain', 'lower'],
+  ['hashMeanChain', 'lower'],
+  ['hashCollisions', 'lower'],
+  ['hashLookups', 'neither'],
+  ['crossNodeMigrations', 'lower'],
+  ['ownerMigrations', 'neither'],
+  ['reclaimedDriverPages', 'neither'],
+  ['reclaimAllocatedPages', 'lower'],
+  ['reclaimPressurePages', 'lower'],
 ];
 const snake = (n: string) => n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const COMPACT_RESULTS = ['COMPACT_SUCCESS', 'COMPACT_COMPLETE', 'COMPACT_SKIPPED'] as const;
@@ -44,7 +62,11 @@ const PINNED_COLUMNS: readonly MetricColumn[] = [
   { name: 'cma_success', get: (s) => s.contiguity?.cma.success, better: 'higher' },
   { name: 'cma_failure', get: (s) => s.contiguity?.cma.failure, better: 'lower' },
   { name: 'cma_retries', get: (s) => s.contiguity?.cma.retries, better: 'lower' },
-  ...COMPACT_RESULTS.map((r): MetricColumn => ({ name: `compact_result_${r.slice(8).toLowerCase()}`, get: (s) => s.contiguity?.compaction[r], better: r === 'COMPACT_SUCCESS' ? 'higher' : 'lower' })),
+  ...COMPACT_RESULTS.map((r): MetricColumn => ({
+    name: `compact_result_${r.slice(8).toLowerCase()}`,
+    get: (s) => s.contiguity?.compaction[r],
+    better: r === 'COMPACT_SUCCESS' ? 'higher' : 'lower',
+  })),
   { name: 'pageblocks_unmovable_in_movable', get: (s) => s.contiguity?.pageblocks.unmovableInMovable, better: 'lower' },
   { name: 'pageblocks_unmovable_in_cma', get: (s) => s.contiguity?.pageblocks.unmovableInCma, better: 'lower' },
   { name: 'extfrag_events', get: (s) => s.contiguity?.extfrag.events, better: 'lower' },
@@ -118,7 +140,15 @@ export function metricColumns(summaries: ReadonlyArray<Summary>): MetricColumn[]
 }
 
 /** The identifying columns of summary.csv, before the metrics. */
-export const ID_COLUMNS = ['design', 'workload', 'seed', 'params', 'settings', ...POLICY_AXES.map((a) => `${a.replace(/-/g, '_')}_policy`), 'log_sha256'] as const;
+export const ID_COLUMNS = [
+  'design',
+  'workload',
+  'seed',
+  'params',
+  'settings',
+  ...POLICY_AXES.map((a) => `${a.replace(/-/g, '_')}_policy`),
+  'log_sha256',
+] as const;
 
 interface DesignJson {
   policies?: Record<string, { id?: string; params?: Record<string, unknown> }>;

@@ -19,7 +19,9 @@ import { cellText } from './markdown.js';
 import { REPLICATE_HEADLINE, REPLICATE_METHOD, replicateHeadline } from './replicates.js';
 import type { WriteReportOptions, WrittenReport } from './writeReport.js';
 
-const CHART_METRICS = REPLICATE_HEADLINE.filter((h) => ['waste_mean_bytes', 'peak_waste_bytes', 'huge_coverage_mean_percent', 'locked_ops_per_event'].includes(h.metric));
+const CHART_METRICS = REPLICATE_HEADLINE.filter((h) =>
+  ['waste_mean_bytes', 'peak_waste_bytes', 'huge_coverage_mean_percent', 'locked_ops_per_event'].includes(h.metric),
+);
 
 async function text(path: string): Promise<string> {
   try {
@@ -47,20 +49,46 @@ export async function writeSweepReport(dir: string, opts: WriteReportOptions = {
   const groups = [...new Set(stats.map(groupKey))];
 
   const toRow = (r: Record<string, string>): StatsRow => ({
-    design: r['design']!, metric: r['metric']!, n: Number(r['n']), mean: Number(r['mean']), sd: num(r['sd']) ?? Number.NaN, median: Number(r['median']),
-    ciLow: num(r['ci_low']), ciHigh: num(r['ci_high']), deltaMean: num(r['delta_mean']), deltaCiLow: num(r['delta_ci_low']), deltaCiHigh: num(r['delta_ci_high']), pValue: num(r['p_value']),
+    design: r['design']!,
+    metric: r['metric']!,
+    n: Number(r['n']),
+    mean: Number(r['mean']),
+    sd: num(r['sd']) ?? Number.NaN,
+    median: Number(r['median']),
+    ciLow: num(r['ci_low']),
+    ciHigh: num(r['ci_high']),
+    deltaMean: num(r['delta_mean']),
+    deltaCiLow: num(r['delta_ci_low']),
+    deltaCiHigh: num(r['delta_ci_high']),
+    pValue: num(r['p_value']),
   });
   const heads = groups.map((g) => ({ group: g, rows: replicateHeadline(stats.filter((r) => groupKey(r) === g).map(toRow), designs) }));
 
   // charts: each numeric swept column with more than one value, against the headline metrics
-  const varying = groupCols.filter((g) => g !== 'workload' && new Set(stats.map((r) => r[g])).size > 1 && stats.every((r) => r[g] === '' || Number.isFinite(Number(r[g]))));
+  const varying = groupCols.filter(
+    (g) => g !== 'workload' && new Set(stats.map((r) => r[g])).size > 1 && stats.every((r) => r[g] === '' || Number.isFinite(Number(r[g]))),
+  );
   const charts: RenderedChart[] = [];
   for (const x of varying) {
     const others = groupCols.filter((g) => g !== x);
-    const panelOf = (r: Record<string, string>) => others.filter((g) => new Set(stats.map((s) => s[g])).size > 1).map((g) => `${g}=${r[g]}`).join(', ') || 'all';
+    const panelOf = (r: Record<string, string>) =>
+      others
+        .filter((g) => new Set(stats.map((s) => s[g])).size > 1)
+        .map((g) => `${g}=${r[g]}`)
+        .join(', ') || 'all';
     for (const h of CHART_METRICS) {
-      const means = stats.filter((r) => r['metric'] === h.metric && r['n'] !== '0').map((r) => ({ design: r['design']!, x: Number(r[x]), panel: panelOf(r), mean: Number(r['mean']), ...(r['ci_low'] !== '' ? { low: Number(r['ci_low']), high: Number(r['ci_high']) } : {}) }));
-      const dots = results.filter((r) => r[h.metric] !== '' && r[h.metric] !== undefined).map((r) => ({ design: r['design']!, x: Number(r[x]), panel: panelOf(r), value: Number(r[h.metric]) }));
+      const means = stats
+        .filter((r) => r['metric'] === h.metric && r['n'] !== '0')
+        .map((r) => ({
+          design: r['design']!,
+          x: Number(r[x]),
+          panel: panelOf(r),
+          mean: Number(r['mean']),
+          ...(r['ci_low'] !== '' ? { low: Number(r['ci_low']), high: Number(r['ci_high']) } : {}),
+        }));
+      const dots = results
+        .filter((r) => r[h.metric] !== '' && r[h.metric] !== undefined)
+        .map((r) => ({ design: r['design']!, x: Number(r[x]), panel: panelOf(r), value: Number(r[h.metric]) }));
       if (means.length > 0) charts.push(sweepChart({ metric: h.metric, title: h.title, kind: h.kind, x, designs, dots, means }));
     }
   }
@@ -81,10 +109,15 @@ export async function writeSweepReport(dir: string, opts: WriteReportOptions = {
   const body = heads
     .flatMap(({ group, rows }) => [
       `<tr class="group"><th colspan="${cols.length + 1}" scope="rowgroup">${escapeXml(group)}</th></tr>`,
-      ...rows.map((row, i) => `<tr data-design="${escapeXml(row.design)}" data-group="${escapeXml(group)}"><th scope="row">${swatch(i)}${escapeXml(row.design)}<span class="note">n = ${row.n} seeds</span></th>${cols.map((h) => {
-        const c = row.cells[h.metric];
-        return `<td>${escapeXml(c.text)}<span class="delta ${c.verdict}">${escapeXml(c.deltaText)}</span></td>`;
-      }).join('')}</tr>`),
+      ...rows.map(
+        (row, i) =>
+          `<tr data-design="${escapeXml(row.design)}" data-group="${escapeXml(group)}"><th scope="row">${swatch(i)}${escapeXml(row.design)}<span class="note">n = ${row.n} seeds</span></th>${cols
+            .map((h) => {
+              const c = row.cells[h.metric];
+              return `<td>${escapeXml(c.text)}<span class="delta ${c.verdict}">${escapeXml(c.deltaText)}</span></td>`;
+            })
+            .join('')}</tr>`,
+      ),
     ])
     .join('\n');
   const html = `<!doctype html>
@@ -128,7 +161,11 @@ ${opts.command !== undefined ? `<dt>report command</dt><dd>${escapeXml(opts.comm
 `;
   const md: string[] = [`# ${title}`, '', lede, '', '## Headline', ''];
   md.push(`| group | design | ${cols.map((h) => h.title).join(' | ')} |`, `|---|---|${cols.map(() => '---:').join('|')}|`);
-  for (const { group, rows } of heads) for (const row of rows) md.push(`| ${cellText(group)} | ${cellText(row.design)} (n = ${row.n}) | ${cols.map((h) => cellText(`${row.cells[h.metric].text}; ${row.cells[h.metric].deltaText}`)).join(' | ')} |`);
+  for (const { group, rows } of heads)
+    for (const row of rows)
+      md.push(
+        `| ${cellText(group)} | ${cellText(row.design)} (n = ${row.n}) | ${cols.map((h) => cellText(`${row.cells[h.metric].text}; ${row.cells[h.metric].deltaText}`)).join(' | ')} |`,
+      );
   md.push('', method, '', '## Against the swept parameters', '');
   for (const c of charts) md.push(`### ${c.title}`, '', `![${c.title}](charts/${c.id}.png)`, '', c.caption, '');
   const out: WrittenReport = { html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), csv: join(dir, 'results.csv'), charts: chartFiles };

@@ -18,7 +18,17 @@ describe('writeReport', () => {
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(8);
     const headline = /<table id="headline">[\s\S]*?<\/table>/.exec(html)![0];
     expect((headline.match(/<tr data-design=/g) ?? []).length).toBe(3);
-    for (const label of ['designs', 'pagelab version', 'git commit', 'workload', 'workload seed', 'workload params', 'log sha256', 'command line', 'report command']) {
+    for (const label of [
+      'designs',
+      'pagelab version',
+      'git commit',
+      'workload',
+      'workload seed',
+      'workload params',
+      'log sha256',
+      'command line',
+      'report command',
+    ]) {
       expect(html).toContain(`<dt>${label}</dt>`);
     }
     // the design policies and params of each provenance.json, one column per design
@@ -39,7 +49,13 @@ describe('writeReport', () => {
     }
 
     const text = readFileSync(out.csv, 'utf8');
-    expect(text.split('\n')[0]!.startsWith('design,workload,seed,params,settings,refcount_policy,sharedness_policy,pinned_migration_policy,shmem_truncate_policy,log_sha256,is_baseline,events,')).toBe(true);
+    expect(
+      text
+        .split('\n')[0]!
+        .startsWith(
+          'design,workload,seed,params,settings,refcount_policy,sharedness_policy,pinned_migration_policy,shmem_truncate_policy,log_sha256,is_baseline,events,',
+        ),
+    ).toBe(true);
     const csv = csvRecords(text);
     expect(csv).toHaveLength(3);
     expect(csv[0]).toMatchObject({ design: 'linux-3.13', is_baseline: '1', events: '4000', refcount_policy: 'tail-refcount(perTailLockInSplit=false)' });
@@ -47,7 +63,13 @@ describe('writeReport', () => {
   });
 
   it('puts deltas against the first design in the headline and matches the summaries', async () => {
-    const dir = writeFixtureRun({ events: 3000, designs: [{ name: 'linux-4.5', profile: 'head-refcount' }, { name: 'linux-3.13', profile: 'tail-refcount' }] });
+    const dir = writeFixtureRun({
+      events: 3000,
+      designs: [
+        { name: 'linux-4.5', profile: 'head-refcount' },
+        { name: 'linux-3.13', profile: 'tail-refcount' },
+      ],
+    });
     const out = await writeReport(dir);
     const html = readFileSync(out.html, 'utf8');
     const rows = html.match(/<tr data-design="[^"]+">.*?<\/tr>/g) ?? [];
@@ -79,7 +101,13 @@ describe('writeReport', () => {
   });
 
   it('says so when a design directory has no provenance.json', async () => {
-    const dir = writeFixtureRun({ events: 500, designs: [{ name: 'linux-4.5', profile: 'head-refcount' }, { name: 'old', profile: 'folio', noProvenance: true }] });
+    const dir = writeFixtureRun({
+      events: 500,
+      designs: [
+        { name: 'linux-4.5', profile: 'head-refcount' },
+        { name: 'old', profile: 'folio', noProvenance: true },
+      ],
+    });
     const html = readFileSync((await writeReport(dir)).html, 'utf8');
     expect(html).toContain('old: no provenance.json in old/');
   });

@@ -42,7 +42,11 @@ function sections(
   };
   const out: Section[] = [
     { id: 'waste', title: 'Memory waste', blocks: [...chart('waste'), ...chart('waste-peak-end')] },
-    { id: 'locked-ops', title: 'Locked operations', blocks: [...chart('locked-ops-per-event'), ...chart('locked-ops-by-site'), { kind: 'table', table: tables.locking }] },
+    {
+      id: 'locked-ops',
+      title: 'Locked operations',
+      blocks: [...chart('locked-ops-per-event'), ...chart('locked-ops-by-site'), { kind: 'table', table: tables.locking }],
+    },
     {
       id: 'sharedness-khugepaged',
       title: 'khugepaged and sharedness',
@@ -104,6 +108,9 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
   };
   await writeFile(out.html, reportHtml({ title, lede, rows, sections: body, provenance: prov }));
   await writeFile(out.markdown, reportMarkdown({ title, lede, rows, sections: body, pngs, provenance: prov }));
-  await writeFile(out.csv, summaryCsv(run.designs.map((d, i) => ({ design: d.name, summary: d.summary, isBaseline: i === 0, baseline: run.designs[0]!.summary }))));
+  await writeFile(
+    out.csv,
+    summaryCsv(run.designs.map((d, i) => ({ design: d.name, summary: d.summary, isBaseline: i === 0, baseline: run.designs[0]!.summary }))),
+  );
   return out;
 }

@@ -26,7 +26,8 @@ export interface PairedDifference {
 
 /** `values` and `baseline` are in the same seed order; both must have the same length. */
 export function pairedDifference(values: readonly number[], baseline: readonly number[], level = CI_LEVEL): PairedDifference {
-  if (values.length !== baseline.length) throw new RangeError(`paired difference: ${values.length} values against ${baseline.length} baseline values; each seed needs both`);
+  if (values.length !== baseline.length)
+    throw new RangeError(`paired difference: ${values.length} values against ${baseline.length} baseline values; each seed needs both`);
   const d = values.map((x, i) => x - baseline[i]!);
   const n = d.length;
   const m = mean(d);

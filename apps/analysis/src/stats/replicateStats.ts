@@ -59,13 +59,28 @@ export function replicateStats(replicates: readonly Replicate[], designs: readon
       const ci = meanCi(xs);
       let delta: ReturnType<typeof pairedDifference> | undefined;
       if (design !== baseline && base !== undefined) {
-        const pairs = seeds.map((s) => [value(mine.get(s)), value(base.get(s))] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
-        if (pairs.length > 0) delta = pairedDifference(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+        const pairs = seeds
+          .map((s) => [value(mine.get(s)), value(base.get(s))] as const)
+          .filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+        if (pairs.length > 0)
+          delta = pairedDifference(
+            pairs.map((p) => p[0]),
+            pairs.map((p) => p[1]),
+          );
       }
       rows.push({
-        design, metric, n: d.n, mean: d.mean, sd: d.sd, median: d.median,
-        ciLow: ci?.low, ciHigh: ci?.high,
-        deltaMean: delta?.mean, deltaCiLow: delta?.ci?.low, deltaCiHigh: delta?.ci?.high, pValue: delta?.p,
+        design,
+        metric,
+        n: d.n,
+        mean: d.mean,
+        sd: d.sd,
+        median: d.median,
+        ciLow: ci?.low,
+        ciHigh: ci?.high,
+        deltaMean: delta?.mean,
+        deltaCiLow: delta?.ci?.low,
+        deltaCiHigh: delta?.ci?.high,
+        pValue: delta?.p,
       });
     }
   }
@@ -73,7 +88,20 @@ export function replicateStats(replicates: readonly Replicate[], designs: readon
 }
 
 /** The columns of stats.csv, fixed by contract (docs/contracts.md §5). */
-export const STATS_COLUMNS = ['design', 'metric', 'n', 'mean', 'sd', 'median', 'ci_low', 'ci_high', 'delta_mean', 'delta_ci_low', 'delta_ci_high', 'p_value'] as const;
+export const STATS_COLUMNS = [
+  'design',
+  'metric',
+  'n',
+  'mean',
+  'sd',
+  'median',
+  'ci_low',
+  'ci_high',
+  'delta_mean',
+  'delta_ci_low',
+  'delta_ci_high',
+  'p_value',
+] as const;
 
 /** Full precision (shortest round-trip form); empty for undefined and NaN. */
 function num(v: number | undefined): string {
@@ -86,7 +114,20 @@ function text(s: string): string {
 
 /** One stats.csv row's cells, in STATS_COLUMNS order (CSV-quoted where needed). */
 export function statsRowCells(r: StatsRow): string[] {
-  return [text(r.design), text(r.metric), String(r.n), num(r.mean), num(r.sd), num(r.median), num(r.ciLow), num(r.ciHigh), num(r.deltaMean), num(r.deltaCiLow), num(r.deltaCiHigh), num(r.pValue)];
+  return [
+    text(r.design),
+    text(r.metric),
+    String(r.n),
+    num(r.mean),
+    num(r.sd),
+    num(r.median),
+    num(r.ciLow),
+    num(r.ciHigh),
+    num(r.deltaMean),
+    num(r.deltaCiLow),
+    num(r.deltaCiHigh),
+    num(r.pValue),
+  ];
 }
 
 export function statsCsv(rows: readonly StatsRow[]): string {

@@ -4,8 +4,20 @@ import { describe, meanCi, pairedDifference, replicateStats, statsCsv, tCritical
 
 // Reference values from scipy.stats; regenerate with the command at the top of fixtures/make_fixtures.py.
 interface Case {
-  name: string; values: number[]; baseline: number[]; n: number; mean: number; sd: number; median: number;
-  ci_low: number; ci_high: number; delta_mean: number; delta_ci_low: number; delta_ci_high: number; p_value: number; t_critical: number;
+  name: string;
+  values: number[];
+  baseline: number[];
+  n: number;
+  mean: number;
+  sd: number;
+  median: number;
+  ci_low: number;
+  ci_high: number;
+  delta_mean: number;
+  delta_ci_low: number;
+  delta_ci_high: number;
+  p_value: number;
+  t_critical: number;
 }
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/scipy.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
@@ -26,8 +38,8 @@ group('statistics across seeds agree with scipy.stats', () => {
       close(tCritical(0.95, c.n - 1), c.t_critical);
       const ci = meanCi(c.values)!;
       // Bounds are checked relative to the interval's width: the t quantile's error scales the half-width.
-      close(ci.low, c.ci_low, 1e-8 * (c.ci_high - c.ci_low) / Math.max(1, Math.abs(c.ci_low)));
-      close(ci.high, c.ci_high, 1e-8 * (c.ci_high - c.ci_low) / Math.max(1, Math.abs(c.ci_high)));
+      close(ci.low, c.ci_low, (1e-8 * (c.ci_high - c.ci_low)) / Math.max(1, Math.abs(c.ci_low)));
+      close(ci.high, c.ci_high, (1e-8 * (c.ci_high - c.ci_low)) / Math.max(1, Math.abs(c.ci_high)));
     });
     it(`${c.name}: the paired difference and ttest_rel's p-value match scipy`, () => {
       const p = pairedDifference(c.values, c.baseline);
@@ -57,8 +69,12 @@ group('paired differences', () => {
   it('pairing is by seed, not by position: the per-seed noise cancels and a small consistent effect is significant', () => {
     // Seed noise (100..300) dwarfs the effect (+1..+2 on every seed); given out of seed order on purpose.
     const reps = [
-      { design: 'A', seed: 1, metrics: { w: 100 } }, { design: 'A', seed: 2, metrics: { w: 300 } }, { design: 'A', seed: 3, metrics: { w: 200 } },
-      { design: 'B', seed: 3, metrics: { w: 201.5 } }, { design: 'B', seed: 1, metrics: { w: 101 } }, { design: 'B', seed: 2, metrics: { w: 302 } },
+      { design: 'A', seed: 1, metrics: { w: 100 } },
+      { design: 'A', seed: 2, metrics: { w: 300 } },
+      { design: 'A', seed: 3, metrics: { w: 200 } },
+      { design: 'B', seed: 3, metrics: { w: 201.5 } },
+      { design: 'B', seed: 1, metrics: { w: 101 } },
+      { design: 'B', seed: 2, metrics: { w: 302 } },
     ];
     const [a, b] = replicateStats(reps, ['A', 'B'], ['w']);
     expect(b!.deltaMean).toBe(1.5);
@@ -76,7 +92,9 @@ group('stats.csv', () => {
       { design: 'linux-3.13', seed, metrics: { waste_bytes: seed * 10, locked_ops: 100 + seed } },
       { design: 'linux-4.5', seed, metrics: { waste_bytes: seed * 12, locked_ops: 90 + seed * 2 } },
     ]);
-    const csv = statsCsv(replicateStats(reps, ['linux-3.13', 'linux-4.5'], ['waste_bytes', 'locked_ops'])).trimEnd().split('\n');
+    const csv = statsCsv(replicateStats(reps, ['linux-3.13', 'linux-4.5'], ['waste_bytes', 'locked_ops']))
+      .trimEnd()
+      .split('\n');
     expect(csv[0]).toBe(STATS_COLUMNS.join(','));
     expect(csv[0]).toBe('design,metric,n,mean,sd,median,ci_low,ci_high,delta_mean,delta_ci_low,delta_ci_high,p_value');
     expect(csv).toHaveLength(1 + 2 * 2);

@@ -22,7 +22,8 @@ import { WASTE_CAUSES } from '../types.js';
 export type Profile = 'tail-refcount' | 'head-refcount' | 'folio';
 
 function overRunOf(points: ReadonlyArray<{ seq: number; waste: number; coverage: number }>): NonNullable<Summary['overRun']> {
-  let w = 0, c = 0;
+  let w = 0,
+    c = 0;
   for (let i = 1; i < points.length; i++) {
     const dx = points[i]!.seq - points[i - 1]!.seq;
     w += ((points[i]!.waste + points[i - 1]!.waste) / 2) * dx;
@@ -39,7 +40,10 @@ function overRunOf(points: ReadonlyArray<{ seq: number; waste: number; coverage:
 }
 
 /** The design block (summary.json, provenance.json) of each profile, after the presets of the same era. */
-const DESIGN_OF: Record<Profile, { preset: string; policies: Record<string, { id: string; params: Record<string, unknown> }>; params: Record<string, unknown> }> = {
+const DESIGN_OF: Record<
+  Profile,
+  { preset: string; policies: Record<string, { id: string; params: Record<string, unknown> }>; params: Record<string, unknown> }
+> = {
   'tail-refcount': {
     preset: 'linux-3.13',
     policies: {
@@ -48,7 +52,16 @@ const DESIGN_OF: Record<Profile, { preset: string; policies: Record<string, { id
       sharedness: { id: 'precise-mapcount', params: {} },
       'shmem-truncate': { id: 'zero-keep', params: {} },
     },
-    params: { anonExclusive: false, follPin: false, forkCopiesPinned: false, khugepagedAccepts: 'exclusive', khugepagedSwapIn: false, longtermMigratesCma: false, thpCow: 'huge', thpMigration: false },
+    params: {
+      anonExclusive: false,
+      follPin: false,
+      forkCopiesPinned: false,
+      khugepagedAccepts: 'exclusive',
+      khugepagedSwapIn: false,
+      longtermMigratesCma: false,
+      thpCow: 'huge',
+      thpMigration: false,
+    },
   },
   'head-refcount': {
     preset: 'linux-4.5',
@@ -58,7 +71,16 @@ const DESIGN_OF: Record<Profile, { preset: string; policies: Record<string, { id
       sharedness: { id: 'precise-mapcount', params: {} },
       'shmem-truncate': { id: 'zero-keep', params: {} },
     },
-    params: { anonExclusive: false, follPin: false, forkCopiesPinned: false, khugepagedAccepts: 'exclusive', khugepagedSwapIn: true, longtermMigratesCma: false, thpCow: 'huge', thpMigration: false },
+    params: {
+      anonExclusive: false,
+      follPin: false,
+      forkCopiesPinned: false,
+      khugepagedAccepts: 'exclusive',
+      khugepagedSwapIn: true,
+      longtermMigratesCma: false,
+      thpCow: 'huge',
+      thpMigration: false,
+    },
   },
   folio: {
     preset: 'linux-6.10',
@@ -68,7 +90,16 @@ const DESIGN_OF: Record<Profile, { preset: string; policies: Record<string, { id
       sharedness: { id: 'likely-mapped-shared', params: {} },
       'shmem-truncate': { id: 'split-on-punch', params: {} },
     },
-    params: { anonExclusive: true, follPin: true, forkCopiesPinned: true, khugepagedAccepts: 'shared', khugepagedSwapIn: true, longtermMigratesCma: true, thpCow: 'pte', thpMigration: true },
+    params: {
+      anonExclusive: true,
+      follPin: true,
+      forkCopiesPinned: true,
+      khugepagedAccepts: 'shared',
+      khugepagedSwapIn: true,
+      longtermMigratesCma: true,
+      thpCow: 'pte',
+      thpMigration: true,
+    },
   },
 };
 
@@ -406,7 +437,17 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
           st.sharedness.questions += 512 - none;
           if (missed) {
             st.sharedness.falseNegatives += preciseShared;
-            emit({ seq, type: 'sharedness.divergence', addr, falseNegatives: preciseShared, falsePositives: 0, pid, policy: 'likely-mapped-shared', policyShared: 0, preciseShared });
+            emit({
+              seq,
+              type: 'sharedness.divergence',
+              addr,
+              falseNegatives: preciseShared,
+              falsePositives: 0,
+              pid,
+              policy: 'likely-mapped-shared',
+              policyShared: 0,
+              preciseShared,
+            });
           }
         }
         if (result === 'SCAN_SUCCEED') {
@@ -422,7 +463,19 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
             waste('duplicated-shared', preciseShared * PAGE);
           }
         }
-        emit({ seq, type: 'khugepaged_scan', addr, caller: 'khugepaged', none, pid, referenced: 512 - none, result, shared: missed ? 0 : preciseShared, swap: 0, writable: true });
+        emit({
+          seq,
+          type: 'khugepaged_scan',
+          addr,
+          caller: 'khugepaged',
+          none,
+          pid,
+          referenced: 512 - none,
+          result,
+          shared: missed ? 0 : preciseShared,
+          swap: 0,
+          writable: true,
+        });
         if (result !== 'SCAN_PMD_MAPPED') st.outcome('collapse', result === 'SCAN_SUCCEED', result);
       } else if (r < 0.86 && phase > 0.7) {
         // a CMA allocation migrating what sits in its range, meeting pinned pages

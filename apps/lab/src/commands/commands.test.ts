@@ -79,11 +79,21 @@ describe('pagelab run', () => {
     const lines = readFileSync(join(dir, 'observations.jsonl'), 'utf8').trimEnd().split('\n');
     const header = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(header).toMatchObject({ pagelab_observations: 1, workload: { name: 'engine-small' } });
-    expect(lines.slice(1).filter((l) => l.includes('"type":"sample"')).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([0, 4, 8, 12]);
+    expect(
+      lines
+        .slice(1)
+        .filter((l) => l.includes('"type":"sample"'))
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([0, 4, 8, 12]);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as unknown;
     expect(isLeft(Summary.decode(summary))).toBe(false);
     const prov = JSON.parse(readFileSync(join(dir, 'provenance.json'), 'utf8')) as Record<string, unknown>;
-    expect(prov).toMatchObject({ command: 'pagelab test', node: process.version, design: { name: 'linux-5.8' }, log: { source: 'good.jsonl', events: smallEvents.length } });
+    expect(prov).toMatchObject({
+      command: 'pagelab test',
+      node: process.version,
+      design: { name: 'linux-5.8' },
+      log: { source: 'good.jsonl', events: smallEvents.length },
+    });
     expect((prov['log'] as { sha256: string }).sha256).toBe(header['logSha256']);
     expect(t.out()).toContain(`wrote runs/${runs[0]}/`);
   });
@@ -128,7 +138,9 @@ describe('pagelab run', () => {
   it('names unknown scenarios, unknown or bad scenario params', async () => {
     const t1 = testContext(cwd);
     expect(await runCommand(t1.ctx, { log: 'no-such-thing', design: 'linux-6.10' })).toBe(2);
-    expect(t1.err()).toContain('"no-such-thing" is neither a log file nor a scenario; expected a path to a workload log (JSONL) or one of the scenarios: test-thp-life');
+    expect(t1.err()).toContain(
+      '"no-such-thing" is neither a log file nor a scenario; expected a path to a workload log (JSONL) or one of the scenarios: test-thp-life',
+    );
     const t2 = testContext(cwd);
     expect(await runCommand(t2.ctx, { log: 'test-thp-life', design: 'linux-6.10', param: ['extra=1'] })).toBe(2);
     expect(t2.err()).toContain('scenario test-thp-life has no parameter "extra"; expected one of extraTouches');
@@ -147,7 +159,9 @@ describe('pagelab run', () => {
     expect(t.err()).toContain('policy "tail-refcount" for axis refcount is not installed (installed refcount policies: head-refcount)');
     const t2 = testContext(cwd);
     expect(await runCommand(t2.ctx, { log: goodLog(), design: 'linux-6.10:sharedness=telepathy' })).toBe(2);
-    expect(t2.err()).toContain('unknown sharedness policy "telepathy" in "sharedness=telepathy"; expected one of precise-mapcount, likely-mapped-shared, mm-owner-tracking');
+    expect(t2.err()).toContain(
+      'unknown sharedness policy "telepathy" in "sharedness=telepathy"; expected one of precise-mapcount, likely-mapped-shared, mm-owner-tracking',
+    );
     expect(leftovers()).toEqual([]);
   });
 
@@ -211,7 +225,10 @@ describe('pagelab compare', () => {
   it('splits --designs on commas, keeping overrides with their design', () => {
     expect(splitDesigns(['linux-3.13,linux-4.5'])).toEqual(['linux-3.13', 'linux-4.5']);
     expect(splitDesigns(['linux-6.10,sharedness=precise-mapcount'])).toEqual(['linux-6.10', 'sharedness=precise-mapcount']);
-    expect(splitDesigns(['linux-3.13:refcount=head-refcount,param.thpCow=pte,linux-5.8'])).toEqual(['linux-3.13:refcount=head-refcount,param.thpCow=pte', 'linux-5.8']);
+    expect(splitDesigns(['linux-3.13:refcount=head-refcount,param.thpCow=pte,linux-5.8'])).toEqual([
+      'linux-3.13:refcount=head-refcount,param.thpCow=pte',
+      'linux-5.8',
+    ]);
     expect(splitDesigns(['refcount=tail-refcount(a=1;b=2),sharedness=precise-mapcount', 'sharedness=x'])).toEqual([
       'refcount=tail-refcount(a=1;b=2),sharedness=precise-mapcount',
       'sharedness=x',

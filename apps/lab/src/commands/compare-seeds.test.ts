@@ -33,24 +33,8 @@ afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 const ctxFor = () => testContext(cwd, { loadScenarios: async () => [testScenario, seeded] });
 
-/** RFC 4180 enough for these files (quoted JSON cells). */
-function records(text: string): Array<Record<string, string>> {
-  const rows: string[][] = [];
-  let row: string[] = [], f = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') (f += '"'), i++;
-      else if (c === '"') q = false;
-      else f += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') row.push(f), (f = '');
-    else if (c === '\n') row.push(f), rows.push(row), (row = []), (f = '');
-    else f += c;
-  }
-  const [h, ...rest] = rows;
-  return rest.map((r) => Object.fromEntries(h!.map((k, i) => [k, r[i] ?? ''])));
-}
+// The rows of a CSV file as objects, read with the analysis app's RFC 4180 reader (loaded lazily, as the lab does).
+const { csvRecords: records } = await import('@pagelab/analysis');
 
 describe('--seeds', () => {
   it('reads ranges, lists and both, in order', () => {
@@ -68,7 +52,9 @@ describe('--set', () => {
     expect(parseSets(['khugepaged.max_ptes_none=64', 'thp.enabled=madvise'])).toEqual({ 'khugepaged.max_ptes_none': 64, 'thp.enabled': 'madvise' });
     expect(() => parseSets(['khugepaged.max_ptes_none=600'])).toThrow('--set khugepaged.max_ptes_none=600: expected an integer from 0 to 511');
     expect(() => parseSets(['thp.enabled=sometimes'])).toThrow('--set thp.enabled=sometimes: expected one of always, madvise, never');
-    expect(() => parseSets(['khugepaged.max_ptes_nope=1'])).toThrow(/--set khugepaged.max_ptes_nope: unknown tunable; expected one of thp.enabled, .*khugepaged.max_ptes_none/);
+    expect(() => parseSets(['khugepaged.max_ptes_nope=1'])).toThrow(
+      /--set khugepaged.max_ptes_nope: unknown tunable; expected one of thp.enabled, .*khugepaged.max_ptes_none/,
+    );
   });
 
   it('a run replays with the overridden tunable and records it in summary.json', async () => {
@@ -111,7 +97,8 @@ describe('pagelab compare SCENARIO --seeds', () => {
     for (const r of stats.filter((r) => r.design === 'linux-5.8')) expect([r.delta_mean, r.delta_ci_low, r.delta_ci_high, r.p_value]).toEqual(['', '', '', '']);
 
     // recomputed from the per-seed summaries: mean and the paired difference of waste_bytes
-    const waste = (d: string) => [1, 2, 3, 4].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, d, 'summary.json'), 'utf8')).metrics.wasteBytes as number);
+    const waste = (d: string) =>
+      [1, 2, 3, 4].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, d, 'summary.json'), 'utf8')).metrics.wasteBytes as number);
     const row = stats.find((r) => r.design === 'linux-6.10' && r.metric === 'waste_bytes')!;
     expect(Number(row.n)).toBe(4);
     const { stats: st } = await import('@pagelab/analysis');

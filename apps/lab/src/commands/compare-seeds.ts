@@ -48,7 +48,9 @@ async function checkReseedable(ctx: LabContext, arg: string, params: Record<stri
   if ('seed' in params) throw new CliError('--seeds and --param seed=... both set the seed; give one of them');
   const s = (await ctx.loadScenarios()).find((x) => x.name === arg);
   if (s !== undefined && !s.params.some((p) => p.name === 'seed')) {
-    throw new CliError(`--seeds: scenario ${s.name} has no seed parameter (it is the same log whatever the seed); expected a generated scenario such as mixed (\`pagelab scenarios\` lists the parameters)`);
+    throw new CliError(
+      `--seeds: scenario ${s.name} has no seed parameter (it is the same log whatever the seed); expected a generated scenario such as mixed (\`pagelab scenarios\` lists the parameters)`,
+    );
   }
 }
 
@@ -61,7 +63,13 @@ export interface ReplicateDone {
 }
 
 /** The replicated comparison; `designs` already checked (distinct). */
-export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, designs: readonly Design[], texts: readonly string[], report: (dir: string) => Promise<number>): Promise<number> {
+export async function compareSeeds(
+  ctx: LabContext,
+  args: CompareSeedsArgs,
+  designs: readonly Design[],
+  texts: readonly string[],
+  report: (dir: string) => Promise<number>,
+): Promise<number> {
   const seeds = parseSeeds(args.seeds);
   const params = parseParams(args.param ?? []);
   await checkReseedable(ctx, args.log, params);
@@ -71,7 +79,9 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
   // The first seed's log is generated now, so a bad --param fails before any directory exists.
   const first = await load(seeds[0]!);
   const name = first.header.workload.name;
-  const key = createHash('sha256').update(stableStringify({ scenario: args.log, params, sets, seeds, designs: designs.map((d) => d.slug) })).digest('hex');
+  const key = createHash('sha256')
+    .update(stableStringify({ scenario: args.log, params, sets, seeds, designs: designs.map((d) => d.slug) }))
+    .digest('hex');
   const range = seeds.length > 1 ? `${seeds[0]}-${seeds[seeds.length - 1]}` : String(seeds[0]);
   const target = resolve(ctx.cwd, args.out ?? `runs/${slug(name)}-compare-seeds-${range}-${key.slice(0, 8)}`);
   const { replicateTables, replicateHeadline, REPLICATE_HEADLINE, REPLICATE_METHOD } = await import('@pagelab/analysis');
@@ -86,7 +96,16 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
         for (const d of designs) {
           const outDir = join(dir, `seed-${seed}`, d.slug);
           await mkdir(outDir);
-          tasks.push({ log: args.log, params: [...paramList, `seed=${seed}`], set: args.set ?? [], design: texts[designs.indexOf(d)]!, sampleEvery: args.sampleEvery, outDir, label: `seed ${seed} ${d.name}`, check: args.check ?? false });
+          tasks.push({
+            log: args.log,
+            params: [...paramList, `seed=${seed}`],
+            set: args.set ?? [],
+            design: texts[designs.indexOf(d)]!,
+            sampleEvery: args.sampleEvery,
+            outDir,
+            label: `seed ${seed} ${d.name}`,
+            check: args.check ?? false,
+          });
         }
       }
       // In this thread each seed's log is generated once and shared by its designs (then dropped).
@@ -112,7 +131,10 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
         done.push({ seed, dir: `seed-${seed}`, logSha256: mine[0]!.sha256, events: mine[0]!.events, summaries });
       }
       const names = designs.map((d) => d.name);
-      const tables = replicateTables(done.flatMap((r) => r.summaries.map((s) => ({ seed: r.seed, design: s.name, summary: s.summary }))), names);
+      const tables = replicateTables(
+        done.flatMap((r) => r.summaries.map((s) => ({ seed: r.seed, design: s.name, summary: s.summary }))),
+        names,
+      );
       await writeFileAtomic(join(dir, 'summary.csv'), tables.summaryCsv);
       await writeFileAtomic(join(dir, 'stats.csv'), tables.statsCsv);
       const manifest = {
@@ -126,7 +148,10 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
         replicates: done.map((r) => ({ seed: r.seed, dir: r.dir, logSha256: r.logSha256, events: r.events })),
         statistics: REPLICATE_METHOD,
       };
-      await writeFileAtomic(join(dir, 'compare.json'), `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'kind', 'workload', 'seeds', 'settings', 'command', 'designs', 'replicates'] })), null, 2)}\n`);
+      await writeFileAtomic(
+        join(dir, 'compare.json'),
+        `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'kind', 'workload', 'seeds', 'settings', 'command', 'designs', 'replicates'] })), null, 2)}\n`,
+      );
       return { tables, names, done };
     },
     { force: args.force ?? false },
@@ -145,7 +170,9 @@ export async function compareSeeds(ctx: LabContext, args: CompareSeedsArgs, desi
   const reported = args.report ? await report(target) : EXIT_OK;
   if (reported !== EXIT_OK) return reported;
   if (args.check) {
-    const failed = result.done.flatMap((r) => r.summaries.map((x) => ({ what: `seed ${r.seed} ${x.name}`, why: checkFailures(x.summary) }))).filter((x) => x.why !== null);
+    const failed = result.done
+      .flatMap((r) => r.summaries.map((x) => ({ what: `seed ${r.seed} ${x.name}`, why: checkFailures(x.summary) })))
+      .filter((x) => x.why !== null);
     for (const f of failed) ctx.stderr(`pagelab: check failed for ${f.what}: ${f.why}\n`);
     if (failed.length > 0) return EXIT_CHECK_FAILED;
   }

@@ -68,12 +68,22 @@ export function headlineTable(rows: readonly { name: string; summary: RunSummary
     const mean = (x: RunSummary) => x.overRun?.meanWasteBytes ?? 0;
     return [
       name,
-      formatBytes(mean(s)), d(mean(s), mean(base), formatBytes),
-      formatBytes(s.metrics.wasteBytes), d(s.metrics.wasteBytes, base.metrics.wasteBytes, formatBytes),
-      formatBytes(s.metrics.peakWasteBytes), d(s.metrics.peakWasteBytes, base.metrics.peakWasteBytes, formatBytes),
-      formatCount(s.metrics.lockedOps), d(s.metrics.lockedOps, base.metrics.lockedOps, formatCount),
-      formatCount(split(s)), d(split(s), split(base), formatCount),
-      formatPercent(s.metrics.hugeCoverage), first ? '' : s.metrics.hugeCoverage === base.metrics.hugeCoverage ? '=' : `${s.metrics.hugeCoverage > base.metrics.hugeCoverage ? '+' : '-'}${(Math.abs(s.metrics.hugeCoverage - base.metrics.hugeCoverage) * 100).toFixed(1)} pt`,
+      formatBytes(mean(s)),
+      d(mean(s), mean(base), formatBytes),
+      formatBytes(s.metrics.wasteBytes),
+      d(s.metrics.wasteBytes, base.metrics.wasteBytes, formatBytes),
+      formatBytes(s.metrics.peakWasteBytes),
+      d(s.metrics.peakWasteBytes, base.metrics.peakWasteBytes, formatBytes),
+      formatCount(s.metrics.lockedOps),
+      d(s.metrics.lockedOps, base.metrics.lockedOps, formatCount),
+      formatCount(split(s)),
+      d(split(s), split(base), formatCount),
+      formatPercent(s.metrics.hugeCoverage),
+      first
+        ? ''
+        : s.metrics.hugeCoverage === base.metrics.hugeCoverage
+          ? '='
+          : `${s.metrics.hugeCoverage > base.metrics.hugeCoverage ? '+' : '-'}${(Math.abs(s.metrics.hugeCoverage - base.metrics.hugeCoverage) * 100).toFixed(1)} pt`,
       `${s.expectations.passed}/${s.expectations.passed + s.expectations.failed}`,
     ];
   });
@@ -110,7 +120,18 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
           const sub = join(dir, d.slug);
           await mkdir(sub);
           const inv = invariantOptions(args.check ?? false, sampleEvery, log.events);
-          const summary = await writeRunFiles(ctx, log, d, { sampleEvery, checkInvariants: inv.checkInvariants, ...(inv.invariantEvery !== undefined ? { invariantEvery: inv.invariantEvery } : {}), label: d.name }, sub);
+          const summary = await writeRunFiles(
+            ctx,
+            log,
+            d,
+            {
+              sampleEvery,
+              checkInvariants: inv.checkInvariants,
+              ...(inv.invariantEvery !== undefined ? { invariantEvery: inv.invariantEvery } : {}),
+              label: d.name,
+            },
+            sub,
+          );
           done.push({ name: d.name, dir: d.slug, summary });
         }
         await writeFileAtomic(join(dir, 'compare.json'), compareManifest(ctx, log, done));
@@ -119,9 +140,21 @@ export function compareCommand(ctx: LabContext, args: CompareArgs): Promise<numb
       { force: args.force ?? false, ...outGuards(ctx.cwd, log) },
     );
     const shown = relative(ctx.cwd, target) || '.';
-    ctx.stdout(`${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n${rows.map((r) => outcomeNotes(r.name, r.summary)).filter((l) => l !== '').map((l) => `${l}\n`).join('')}${compareInvariantNote(rows, invariantOptions(args.check ?? false, sampleEvery, log.events).how)}\n\nwrote ${shown}/ (compare.json and one directory per design)\n`);
+    ctx.stdout(
+      `${log.source}: ${log.events} events under ${designs.length} design${designs.length === 1 ? '' : 's'} (deltas against ${rows[0]!.name})\n\n${headlineTable(rows)}\n${rows
+        .map((r) => outcomeNotes(r.name, r.summary))
+        .filter((l) => l !== '')
+        .map((l) => `${l}\n`)
+        .join(
+          '',
+        )}${compareInvariantNote(rows, invariantOptions(args.check ?? false, sampleEvery, log.events).how)}\n\nwrote ${shown}/ (compare.json and one directory per design)\n`,
+    );
     // A recorded log (LOG.smaps.jsonl beside it): the kernel's AnonHugePages/Rss beside the model's (observed.ts).
-    const observed = await (await import('./observed.js')).observedSection(ctx, args.log, target).catch((e: unknown) => [`observed vs model: not written (${e instanceof Error ? e.message : String(e)})`]);
+    const observed = await (
+      await import('./observed.js')
+    )
+      .observedSection(ctx, args.log, target)
+      .catch((e: unknown) => [`observed vs model: not written (${e instanceof Error ? e.message : String(e)})`]);
     if (observed.length > 0) ctx.stdout(`\n${observed.join('\n')}\n`);
     if (args.report) {
       const code = await writeReportFor(ctx, target);
@@ -142,7 +175,9 @@ export async function writeReportFor(ctx: LabContext, dir: string): Promise<numb
   try {
     analysis = await ctx.loadAnalysis();
   } catch (e) {
-    ctx.stderr(`pagelab: the report needs @pagelab/analysis, which could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the run data in ${relative(ctx.cwd, dir) || '.'} is complete.\n`);
+    ctx.stderr(
+      `pagelab: the report needs @pagelab/analysis, which could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the run data in ${relative(ctx.cwd, dir) || '.'} is complete.\n`,
+    );
     return EXIT_BAD_INPUT;
   }
   try {

@@ -27,17 +27,24 @@ export function importCommand(ctx: LabContext, args: ImportArgs): Promise<number
     const name = args.name ?? slug(basename(args.file).replace(/\.(txt|trace|log|dat)$/, ''));
     const r = importTrace(text, { name, source: basename(args.file), ...(Object.keys(settings).length > 0 ? { settings } : {}) });
     if (r.events.length === 0) {
-      throw new CliError(`${args.file}: no memory event could be read (format taken as ${r.format}; ${r.unusable.length} unusable lines${r.unusable[0] ? `, first at line ${r.unusable[0].line}: ${r.unusable[0].reason}` : ''})`);
+      throw new CliError(
+        `${args.file}: no memory event could be read (format taken as ${r.format}; ${r.unusable.length} unusable lines${r.unusable[0] ? `, first at line ${r.unusable[0].line}: ${r.unusable[0].reason}` : ''})`,
+      );
     }
     checkLog(r);
     const out = resolve(ctx.cwd, args.out ?? `${name}.jsonl`);
     await writeLog(out, r);
     const groups = summarizeUnusable(r.unusable);
     if (args.json) {
-      ctx.stdout(`${JSON.stringify({ log: relative(ctx.cwd, out), format: r.format, events: r.events.length, stats: r.stats, ignored: r.ignored, unusable: groups }, null, 2)}\n`);
+      ctx.stdout(
+        `${JSON.stringify({ log: relative(ctx.cwd, out), format: r.format, events: r.events.length, stats: r.stats, ignored: r.ignored, unusable: groups }, null, 2)}\n`,
+      );
       return EXIT_OK;
     }
-    const lines = [`${args.file} (${r.format === 'strace' ? 'strace -f text' : 'ftrace / trace-cmd / perf script text'}) -> ${relative(ctx.cwd, out) || out}`, ...conversionSummary(r)];
+    const lines = [
+      `${args.file} (${r.format === 'strace' ? 'strace -f text' : 'ftrace / trace-cmd / perf script text'}) -> ${relative(ctx.cwd, out) || out}`,
+      ...conversionSummary(r),
+    ];
     lines.push(`${formatCount(r.ignored)} lines with nothing to replay (comments, headers, other syscalls)`);
     if (groups.length > 0) {
       lines.push(`${formatCount(r.unusable.length)} lines could not be used:`);

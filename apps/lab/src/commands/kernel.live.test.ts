@@ -20,7 +20,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverRegistry } from '@pagelab/engine';
-import { acquireKernelStateLock, KHUGEPAGED_DIR, type KernelStateLock, knobValue, machineRefusals, snapshotKnobs, unsupportedEvents } from '@pagelab/kernel-oracle';
+import {
+  acquireKernelStateLock,
+  KHUGEPAGED_DIR,
+  type KernelStateLock,
+  knobValue,
+  machineRefusals,
+  snapshotKnobs,
+  unsupportedEvents,
+} from '@pagelab/kernel-oracle';
 import { scenarios } from '@pagelab/workloads';
 import { runCli } from '../program.js';
 import { testContext } from '../testing.js';
@@ -44,9 +52,18 @@ function machineState(): Record<string, string> {
   const inst = '/sys/kernel/tracing/instances';
   return {
     ...snapshotKnobs(),
-    tracefsInstances: existsSync(inst) ? readdirSync(inst).filter((d) => d.startsWith('pagelab')).join(',') : '',
-    varTmp: readdirSync('/var/tmp').filter((f) => f.startsWith('pagelab-')).join(','),
-    mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes('tracefs')).join('|'),
+    tracefsInstances: existsSync(inst)
+      ? readdirSync(inst)
+          .filter((d) => d.startsWith('pagelab'))
+          .join(',')
+      : '',
+    varTmp: readdirSync('/var/tmp')
+      .filter((f) => f.startsWith('pagelab-'))
+      .join(','),
+    mounts: readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('tracefs'))
+      .join('|'),
   };
 }
 
@@ -78,7 +95,10 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
     const code = await runCli(['kernel', 'run', 'selftest-collapse-max-ptes-swap', '--out', 'k1'], t.ctx);
     expect(t.err()).toBe('');
     expect(code).toBe(0);
-    const lines = readFileSync(join(dir, 'k1', 'kernel.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(join(dir, 'k1', 'kernel.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ pagelab_kernel: 1 });
     const events = lines.filter((l) => typeof l['rc'] === 'number');
     // khugepaged's scans of the log's processes (mm_khugepaged_scan_pmd) follow the events.
@@ -93,7 +113,12 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
   it('SIGINT in the middle of a log ends the run with 130, and every knob reads as it did before', async () => {
     const before = machineState();
     // 200 khugepaged passes: long enough to be interrupted in the middle.
-    const header = { pagelab: 1, machine: { memory: 268435456, nodes: 1, cma: 0, swap: 67108864 }, settings: { 'khugepaged.max_ptes_none': 0 }, workload: { name: 'interrupt-me', seed: 1 } };
+    const header = {
+      pagelab: 1,
+      machine: { memory: 268435456, nodes: 1, cma: 0, swap: 67108864 },
+      settings: { 'khugepaged.max_ptes_none': 0 },
+      workload: { name: 'interrupt-me', seed: 1 },
+    };
     const events = [
       { type: 'spawn', pid: 1 },
       { type: 'mmap', pid: 1, addr: 1 << 30, len: 4 << 20, kind: 'anon' },
@@ -107,9 +132,14 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
     const startScans = Number(readFileSync(`${KHUGEPAGED_DIR}/full_scans`, 'utf8'));
     // The CLI from source, as bin/pagelab.js runs it without a build (tsx from the workspace, whatever the cwd).
     const tsx = join(LAB, '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs');
-    const child = spawn(process.execPath, ['--import', pathToFileURL(tsx).href, '--conditions', 'development', join(LAB, 'src', 'main.ts'), 'kernel', 'run', log, '--out', join(dir, 'k2')], {
-      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', pathToFileURL(tsx).href, '--conditions', 'development', join(LAB, 'src', 'main.ts'), 'kernel', 'run', log, '--out', join(dir, 'k2')],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -140,16 +170,20 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
 
   if (notRunnable.length) console.log(`not run on the kernel (events it cannot perform): ${notRunnable.map((s) => s.name).join(', ')}`);
 
-  it.each(runnable.map((s) => s.name))('%s: the kernel and linux-6.18 agree on every check, but for the known differences', async (name) => {
-    const t = labContext(dir);
-    const code = await runCli(['kernel', 'diff', name, '--design', 'linux-6.18', '--json'], t.ctx);
-    const out = JSON.parse(t.out()) as { checks: { line: number; check: string; kernel: unknown; model: unknown; agree: boolean | null; known?: string }[] };
-    const bad = out.checks.filter((c) => c.agree === false && !c.known);
-    expect(bad).toEqual([]);
-    expect(code).toBe(0);
-  }, 120_000);
+  it.each(runnable.map((s) => s.name))(
+    '%s: the kernel and linux-6.18 agree on every check, but for the known differences',
+    async (name) => {
+      const t = labContext(dir);
+      const code = await runCli(['kernel', 'diff', name, '--design', 'linux-6.18', '--json'], t.ctx);
+      const out = JSON.parse(t.out()) as { checks: { line: number; check: string; kernel: unknown; model: unknown; agree: boolean | null; known?: string }[] };
+      const bad = out.checks.filter((c) => c.agree === false && !c.known);
+      expect(bad).toEqual([]);
+      expect(code).toBe(0);
+    },
+    120_000,
+  );
 
-  it('after every workload above, the machine reads as it did before the first (knobs, khugepaged\'s nice value across thread restarts, swaps, tracefs)', () => {
+  it("after every workload above, the machine reads as it did before the first (knobs, khugepaged's nice value across thread restarts, swaps, tracefs)", () => {
     expect(machineState()).toEqual(initial);
   });
 });

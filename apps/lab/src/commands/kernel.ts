@@ -11,8 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { stableStringify } from '@pagelab/events';
 import { PAGELAB_VERSION, replay, summarize, type Design, type LogEvent } from '@pagelab/engine';
 import {
-  KernelRunInterrupted, KernelRunRefused, diffChecks, parseKnownDifferences, runOnKernel, unexplained,
-  compareScans, type DiffRow, type KernelCheck, type KernelRun, type KnownDifference, type LineEvent, type ScanFacts,
+  KernelRunInterrupted,
+  KernelRunRefused,
+  diffChecks,
+  parseKnownDifferences,
+  runOnKernel,
+  unexplained,
+  compareScans,
+  type DiffRow,
+  type KernelCheck,
+  type KernelRun,
+  type KnownDifference,
+  type LineEvent,
+  type ScanFacts,
 } from '@pagelab/kernel-oracle';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK, guarded, type LabContext } from '../context.js';
 import { loadDesigns } from '../designs.js';
@@ -62,10 +73,19 @@ export function kernelJsonl(log: LoadedLog, run: KernelRun): string {
   const checks = new Map<number, KernelCheck[]>();
   for (const c of run.checks) checks.set(c.line, [...(checks.get(c.line) ?? []), c]);
   const lines = [
-    stableStringify({
-      pagelab_kernel: 1, pagelab: PAGELAB_VERSION, kernel: run.kernel, workload: log.header.workload, logSha256: log.sha256,
-      approximations: run.approximations, knobs: run.knobs, traced: run.traced,
-    }, { leadingKeys: ['pagelab_kernel', 'pagelab', 'kernel'] }),
+    stableStringify(
+      {
+        pagelab_kernel: 1,
+        pagelab: PAGELAB_VERSION,
+        kernel: run.kernel,
+        workload: log.header.workload,
+        logSha256: log.sha256,
+        approximations: run.approximations,
+        knobs: run.knobs,
+        traced: run.traced,
+      },
+      { leadingKeys: ['pagelab_kernel', 'pagelab', 'kernel'] },
+    ),
     ...run.events.map((e) => {
       const cs = checks.get(e.line)?.map(({ line: _l, ...c }) => c);
       return stableStringify({ ...e, ...(cs ? { checks: cs } : {}) }, { leadingKeys: ['line', 'type', 'rc', 'errno', 'ns'] });
@@ -127,8 +147,12 @@ export function kernelRunCommand(ctx: LabContext, args: KernelRunArgs): Promise<
       async (dir) => {
         await writeFile(join(dir, 'kernel.jsonl'), kernelJsonl(log, run));
         const provenance = {
-          pagelab: PAGELAB_VERSION, gitCommit: gitCommit(), node: process.version, command: ctx.commandLine,
-          createdAt: new Date().toISOString(), kernel: run.kernel,
+          pagelab: PAGELAB_VERSION,
+          gitCommit: gitCommit(),
+          node: process.version,
+          command: ctx.commandLine,
+          createdAt: new Date().toISOString(),
+          kernel: run.kernel,
           log: { source: log.source, kind: log.kind, sha256: log.sha256, events: log.events, header: log.header },
         };
         await writeFile(join(dir, 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
@@ -195,17 +219,23 @@ function compareCollapses(kernel: KernelRun['collapses'], model: readonly { line
   };
   for (const c of kernel) if (c.line !== null && c.result === 'SCAN_SUCCEED') at(c.line, c.pid).kernel++;
   for (const m of model) if (m.result === 'SCAN_SUCCEED') at(m.line, m.pid).model++;
-  return [...count].map(([k, c]) => {
-    const [line, pid] = k.split(':').map(Number) as [number, number];
-    return { line, pid, kernel: c.kernel, model: c.model, agree: c.kernel === c.model };
-  }).sort((a, b) => a.line - b.line || a.pid - b.pid);
+  return [...count]
+    .map(([k, c]) => {
+      const [line, pid] = k.split(':').map(Number) as [number, number];
+      return { line, pid, kernel: c.kernel, model: c.model, agree: c.kernel === c.model };
+    })
+    .sort((a, b) => a.line - b.line || a.pid - b.pid);
 }
 
 const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
 function rowsTable(rows: readonly DiffRow[]): string[][] {
   return rows.map((r) => [
-    String(r.line), r.check, show(r.expected), show(r.kernel), show(r.model),
+    String(r.line),
+    r.check,
+    show(r.expected),
+    show(r.kernel),
+    show(r.model),
     r.agree === null ? 'kernel n/a' : r.agree ? 'agree' : r.known ? 'known' : 'DISAGREE',
   ]);
 }
@@ -244,7 +274,10 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
       if (!existsSync(file)) throw new CliError(`${args.kernel} has no kernel.jsonl; write one with \`pagelab kernel run ${args.log} --out ${args.kernel}\``);
       const text = readFileSync(file, 'utf8');
       const head = JSON.parse(text.slice(0, text.indexOf('\n'))) as { logSha256?: string; approximations?: string[] };
-      if (head.logSha256 !== log.sha256) throw new CliError(`${args.kernel}/kernel.jsonl was run from another log (sha256 ${head.logSha256?.slice(0, 12)}, this one ${log.sha256.slice(0, 12)})`);
+      if (head.logSha256 !== log.sha256)
+        throw new CliError(
+          `${args.kernel}/kernel.jsonl was run from another log (sha256 ${head.logSha256?.slice(0, 12)}, this one ${log.sha256.slice(0, 12)})`,
+        );
       ({ checks: kernel, scans: kScans, collapses: kCollapses } = readKernelRun(text));
       traced = text.includes('"type":"khugepaged_scan"') || (JSON.parse(text.slice(0, text.indexOf('\n'))) as { traced?: boolean }).traced === true;
       approx = head.approximations ?? [];
@@ -259,13 +292,30 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
     const collapseRows = traced ? compareCollapses(kCollapses, model.scans) : [];
     const bad = unexplained(rows);
     if (args.json) {
-      ctx.stdout(`${JSON.stringify({
-        workload: log.header.workload.name, design: design!.name, logSha256: log.sha256, knownDifferences: knownPath,
-        approximations: approx,
-        scans: traced ? scanRows : null,
-        collapses: traced ? collapseRows : null,
-        checks: rows.map((r) => ({ line: r.line, check: r.check, expected: r.expected, kernel: r.kernel, model: r.model, agree: r.agree, ...(r.known ? { known: r.known } : {}) })),
-      }, null, 2)}\n`);
+      ctx.stdout(
+        `${JSON.stringify(
+          {
+            workload: log.header.workload.name,
+            design: design!.name,
+            logSha256: log.sha256,
+            knownDifferences: knownPath,
+            approximations: approx,
+            scans: traced ? scanRows : null,
+            collapses: traced ? collapseRows : null,
+            checks: rows.map((r) => ({
+              line: r.line,
+              check: r.check,
+              expected: r.expected,
+              kernel: r.kernel,
+              model: r.model,
+              agree: r.agree,
+              ...(r.known ? { known: r.known } : {}),
+            })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       const shown = args.all || rows.length <= 40 ? rows : rows.filter((r) => r.agree !== true);
       ctx.stdout(args.markdown ? `${markdownTable(shown)}\n` : `${table(['line', 'check', 'expected', 'kernel', 'model', 'verdict'], rowsTable(shown))}\n`);
@@ -277,15 +327,22 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
       );
       if (traced && (scanRows.length || collapseRows.length)) {
         const badScans = scanRows.filter((r) => !r.agree);
-        ctx.stdout(`khugepaged scans (mm_khugepaged_scan_pmd vs khugepaged_scan): ${scanRows.length - badScans.length} of ${scanRows.length} agree; ` +
-          `collapses (mm_collapse_huge_page vs SCAN_SUCCEED): ${collapseRows.filter((r) => r.agree).length} of ${collapseRows.length} lines agree\n`);
+        ctx.stdout(
+          `khugepaged scans (mm_khugepaged_scan_pmd vs khugepaged_scan): ${scanRows.length - badScans.length} of ${scanRows.length} agree; ` +
+            `collapses (mm_collapse_huge_page vs SCAN_SUCCEED): ${collapseRows.filter((r) => r.agree).length} of ${collapseRows.length} lines agree\n`,
+        );
         for (const r of badScans.slice(0, 5)) ctx.stdout(`  line ${r.line} pid ${r.pid}: kernel ${scanText(r.kernel)}, model ${scanText(r.model)}\n`);
       }
       for (const a of approx) ctx.stdout(`approximated: ${a}\n`);
     }
     if (bad.length) {
-      ctx.stderr(`pagelab: ${bad.length} model/kernel disagreement${bad.length === 1 ? '' : 's'} not named in ${knownPath ?? 'docs/kernel-differences.md'}: ` +
-        `${bad.slice(0, 5).map((r) => `line ${r.line} ${r.check} (kernel ${show(r.kernel)}, model ${show(r.model)})`).join('; ')}${bad.length > 5 ? '; ...' : ''}\n`);
+      ctx.stderr(
+        `pagelab: ${bad.length} model/kernel disagreement${bad.length === 1 ? '' : 's'} not named in ${knownPath ?? 'docs/kernel-differences.md'}: ` +
+          `${bad
+            .slice(0, 5)
+            .map((r) => `line ${r.line} ${r.check} (kernel ${show(r.kernel)}, model ${show(r.model)})`)
+            .join('; ')}${bad.length > 5 ? '; ...' : ''}\n`,
+      );
       return EXIT_CHECK_FAILED;
     }
     return EXIT_OK;
@@ -399,7 +456,11 @@ export function kernelTableCommand(ctx: LabContext, args: KernelTableArgs): Prom
     const md = [
       VALIDATION_INTRO,
       `Measured on Linux ${(await import('node:os')).release()}.\n`,
-      head, sep, ...rows.map((r) => `| ${r.join(' | ')} |`), total, '',
+      head,
+      sep,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+      total,
+      '',
       notRun.length ? `Not run (events the kernel cannot perform here): ${notRun.join(', ')}.\n` : '',
       skip.size ? `Left out (running time; the recorded logs are checked against their own recordings): ${[...skip].join(', ')}.\n` : '',
       VALIDATION_LIMITS,

@@ -23,14 +23,15 @@ export function normalSamples(text: string): ObservedSample[] {
   for (const line of text.split('\n').slice(1)) {
     if (line.trim() === '') continue;
     const s = JSON.parse(line) as { run?: string; seq?: number; tMs?: number; anonHugeBytes?: number; rssModelBytes?: number };
-    if (s.run === 'normal' && typeof s.seq === 'number' && s.seq > 0) out.push({ seq: s.seq, tMs: s.tMs ?? 0, anonHugeBytes: s.anonHugeBytes ?? 0, rssModelBytes: s.rssModelBytes ?? 0 });
+    if (s.run === 'normal' && typeof s.seq === 'number' && s.seq > 0)
+      out.push({ seq: s.seq, tMs: s.tMs ?? 0, anonHugeBytes: s.anonHugeBytes ?? 0, rssModelBytes: s.rssModelBytes ?? 0 });
   }
   return out;
 }
 
 const ALIGNMENT_WORDS: Readonly<Record<string, string>> = {
   landmarks: 'the forks and exits both runs saw',
-  'rss-dtw': 'time-warping the normal run\'s Rss onto the traced run\'s (so the Rss error is optimistic; AnonHugePages was not used)',
+  'rss-dtw': "time-warping the normal run's Rss onto the traced run's (so the Rss error is optimistic; AnonHugePages was not used)",
   fraction: 'the fraction of the run elapsed (the coarsest)',
 };
 
@@ -58,16 +59,25 @@ export async function observedSection(ctx: LabContext, logArg: string, dir: stri
   const log = decoded.right;
   const registry = await ctx.loadRegistry();
   if (isLeft(registry)) return [];
-  const preset = closestPreset(release(), PRESETS.map((p) => p.name));
+  const preset = closestPreset(
+    release(),
+    PRESETS.map((p) => p.name),
+  );
   const design = preset === undefined ? undefined : designFrom(preset, registry.right);
   if (!design || isLeft(design)) return [];
   const p = predict({ header: log.header, events: log.events.map((e) => e.event) }, design.right, samples);
   const { observedChartSvg, svgToPng } = await import('@pagelab/analysis');
   const svg = observedChartSvg(p.points, p.design);
-  await writeFileAtomic(join(dir, 'observed.json'), `${JSON.stringify({ design: p.design, kernel: release(), alignment, anonHuge: p.anonHuge, rss: p.rss, anonHugeSteady: p.anonHugeSteady, rssSteady: p.rssSteady, points: p.points }, null, 1)}\n`);
+  await writeFileAtomic(
+    join(dir, 'observed.json'),
+    `${JSON.stringify({ design: p.design, kernel: release(), alignment, anonHuge: p.anonHuge, rss: p.rss, anonHugeSteady: p.anonHugeSteady, rssSteady: p.rssSteady, points: p.points }, null, 1)}\n`,
+  );
   await writeFileAtomic(join(dir, 'observed.svg'), svg);
   await writeFileAtomic(join(dir, 'observed.png'), svgToPng(svg));
   const lines = [...observedLines(p), `  samples lined up by ${ALIGNMENT_WORDS[alignment] ?? alignment}`];
-  await writeFileAtomic(join(dir, 'observed.md'), `# Observed vs predicted\n\n${lines.map((l) => l.trim()).join('\n\n')}\n\n![observed vs model](observed.png)\n\nSteady samples are those whose observed value equals both neighbours'.\n`);
+  await writeFileAtomic(
+    join(dir, 'observed.md'),
+    `# Observed vs predicted\n\n${lines.map((l) => l.trim()).join('\n\n')}\n\n![observed vs model](observed.png)\n\nSteady samples are those whose observed value equals both neighbours'.\n`,
+  );
   return [...lines, `  wrote observed.json, observed.svg, observed.png, observed.md`];
 }

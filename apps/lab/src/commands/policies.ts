@@ -31,7 +31,11 @@ export function policiesText(registry: Registry): string {
     out.push(`      ${p.description}`);
     for (const a of AXES) {
       const c = p.policies[a];
-      const params = Object.keys(c.params).length ? `(${Object.entries(c.params).map(([k, v]) => `${k}=${show(v)}`).join(';')})` : '';
+      const params = Object.keys(c.params).length
+        ? `(${Object.entries(c.params)
+            .map(([k, v]) => `${k}=${show(v)}`)
+            .join(';')})`
+        : '';
       out.push(`      ${a.padEnd(16)} ${c.id}${params}${registry.get(a, c.id) ? '' : '   NOT INSTALLED'}`);
     }
     out.push(`      params           ${MODEL_PARAM_KEYS.map((k) => `${k}=${show(p.params[k])}`).join(' ')}`);

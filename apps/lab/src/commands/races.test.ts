@@ -21,7 +21,14 @@ describe('pagelab races', () => {
   it('lists the scenarios with their known verdicts', async () => {
     const r = await cli('races');
     expect(r.code).toBe(0);
-    for (const name of ['seed002-prep-compound-unfixed', 'seed002-prep-compound-fixed', 'seed002-prep-compound-no-wmb', 'seed001-speculative-lookup', 'seed001-lookup-rechecked', 'pagetail-first-page-fixed']) {
+    for (const name of [
+      'seed002-prep-compound-unfixed',
+      'seed002-prep-compound-fixed',
+      'seed002-prep-compound-no-wmb',
+      'seed001-speculative-lookup',
+      'seed001-lookup-rechecked',
+      'pagetail-first-page-fixed',
+    ]) {
       expect(r.out).toContain(name);
     }
     const j = JSON.parse((await cli('races', '--json')).out);

@@ -29,7 +29,14 @@ export function racesCommand(ctx: LabContext, o: RacesOptions): Promise<number> 
     const list = o.file === undefined ? races.RACE_SCENARIOS : await scenariosFrom(resolve(ctx.cwd, o.file));
     if (o.file !== undefined && o.name === undefined && list.length === 1) return racesCommand(ctx, { ...o, name: list[0]!.name });
     if (o.name === undefined && o.json) {
-      const rows = list.map((s) => ({ name: s.name, title: s.title, cpus: s.cpus.map((p) => p.name), expect: s.expect, source: s.source, litmus: races.hasLitmus(s) }));
+      const rows = list.map((s) => ({
+        name: s.name,
+        title: s.title,
+        cpus: s.cpus.map((p) => p.name),
+        expect: s.expect,
+        source: s.source,
+        litmus: races.hasLitmus(s),
+      }));
       ctx.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       return EXIT_OK;
     }
@@ -83,9 +90,18 @@ async function scenariosFrom(file: string): Promise<RaceScenario[]> {
     throw new CliError(`--file ${file}: cannot load it as a module (${e instanceof Error ? e.message : String(e)})`);
   }
   const found = [mod.default, mod.scenario, mod.scenarios].flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
-  const bad = found.find((s) => typeof s !== 'object' || s === null || typeof (s as RaceScenario).name !== 'string' || !Array.isArray((s as RaceScenario).cpus) || !Array.isArray((s as RaceScenario).words));
+  const bad = found.find(
+    (s) =>
+      typeof s !== 'object' ||
+      s === null ||
+      typeof (s as RaceScenario).name !== 'string' ||
+      !Array.isArray((s as RaceScenario).cpus) ||
+      !Array.isArray((s as RaceScenario).words),
+  );
   if (found.length === 0 || bad !== undefined) {
-    throw new CliError(`--file ${file}: expected a default export, 'scenario' or 'scenarios' holding race scenarios ({name, title, source, words, cpus}), got ${found.length === 0 ? 'none' : JSON.stringify(bad)?.slice(0, 80)}`);
+    throw new CliError(
+      `--file ${file}: expected a default export, 'scenario' or 'scenarios' holding race scenarios ({name, title, source, words, cpus}), got ${found.length === 0 ? 'none' : JSON.stringify(bad)?.slice(0, 80)}`,
+    );
   }
   return found as RaceScenario[];
 }

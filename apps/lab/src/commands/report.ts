@@ -52,9 +52,11 @@ async function checkComparison(dir: string, shown: string): Promise<void> {
     return;
   }
   const designs = m['designs'];
-  if (!Array.isArray(designs) || designs.length === 0) throw new CliError(`${join(shown, 'compare.json')}: expected "designs", a non-empty list of {name, dir}`);
+  if (!Array.isArray(designs) || designs.length === 0)
+    throw new CliError(`${join(shown, 'compare.json')}: expected "designs", a non-empty list of {name, dir}`);
   for (const d of designs as { name?: unknown; dir?: unknown }[]) {
-    if (typeof d?.dir !== 'string' || typeof d?.name !== 'string') throw new CliError(`${join(shown, 'compare.json')}: every entry of "designs" needs a name and a dir`);
+    if (typeof d?.dir !== 'string' || typeof d?.name !== 'string')
+      throw new CliError(`${join(shown, 'compare.json')}: every entry of "designs" needs a name and a dir`);
     const sub = resolve(dir, d.dir);
     if (!existsSync(sub)) throw new CliError(`${join(shown, d.dir)}: the directory of design ${d.name} is missing`);
     requireRunFiles(sub, join(shown, d.dir), `design ${d.name}`);
@@ -92,9 +94,10 @@ export function reportCommand(ctx: LabContext, runDir: string): Promise<number> 
     if (existsSync(join(dir, 'compare.json'))) await checkComparison(dir, runDir);
     else if (existsSync(join(dir, 'sweep.json'))) {
       // a sweep directory: the report reads its results.csv and stats.csv
-      for (const f of ['results.csv', 'stats.csv']) if (!existsSync(join(dir, f))) throw new CliError(`${join(runDir, f)} is missing: rerun \`pagelab sweep\` (or \`pagelab sweep merge\` for shards) to write it`);
-    }
-    else if (existsSync(join(dir, 'summary.json'))) made = await writeManifest(ctx, dir, runDir);
+      for (const f of ['results.csv', 'stats.csv'])
+        if (!existsSync(join(dir, f)))
+          throw new CliError(`${join(runDir, f)} is missing: rerun \`pagelab sweep\` (or \`pagelab sweep merge\` for shards) to write it`);
+    } else if (existsSync(join(dir, 'summary.json'))) made = await writeManifest(ctx, dir, runDir);
     else throw new CliError(`${runDir}: expected a run directory from \`pagelab compare\` (with compare.json) or \`pagelab run\` (with summary.json)`);
     let code: number;
     try {

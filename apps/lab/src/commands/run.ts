@@ -31,13 +31,14 @@ export function runCommand(ctx: LabContext, args: RunArgs): Promise<number> {
     const sampleEvery = sampleEveryOf(args.sampleEvery, autoSampleEvery(log.events));
     const target = resolve(ctx.cwd, args.out ?? `runs/${slug(log.header.workload.name)}-${design!.slug}-${log.sha256.slice(0, 8)}`);
     const inv = invariantOptions(args.check ?? false, sampleEvery, log.events);
-    const summary = await buildDirAtomically(
-      target,
-      (dir) => writeRunFiles(ctx, log, design!, { sampleEvery, ...inv }, dir),
-      { force: args.force ?? false, ...outGuards(ctx.cwd, log) },
-    );
+    const summary = await buildDirAtomically(target, (dir) => writeRunFiles(ctx, log, design!, { sampleEvery, ...inv }, dir), {
+      force: args.force ?? false,
+      ...outGuards(ctx.cwd, log),
+    });
     const shown = relative(ctx.cwd, target) || '.';
-    ctx.stdout(`${log.source} under ${design!.name}: ${summary.events} events; ${headline(summary)}\n${invariantNote(summary, inv.how)}\nwrote ${shown}/ (observations.jsonl, summary.json, provenance.json)\n`);
+    ctx.stdout(
+      `${log.source} under ${design!.name}: ${summary.events} events; ${headline(summary)}\n${invariantNote(summary, inv.how)}\nwrote ${shown}/ (observations.jsonl, summary.json, provenance.json)\n`,
+    );
     if (args.check) {
       const why = checkFailures(summary);
       if (why) {

@@ -12,13 +12,19 @@ const MiB = 1 << 20;
 const seeded: Scenario = {
   ...testScenario,
   name: 'test-seeded',
-  params: [{ name: 'seed', description: 'PRNG seed', default: 1 }, { name: 'extra', description: 'extra writes', default: 0 }],
+  params: [
+    { name: 'seed', description: 'PRNG seed', default: 1 },
+    { name: 'extra', description: 'extra writes', default: 0 },
+  ],
   generate(params = {}) {
     const seed = Number(params['seed'] ?? 1);
     const n = Number(params['extra'] ?? 0) + (seed % 3);
     const mmap = { type: 'mmap' as const, pid: 1, addr: 6 * MiB, len: 16 * MiB, kind: 'anon' as const };
     const extra = Array.from({ length: n }, (_, i) => ({ type: 'touch' as const, pid: 1, addr: 6 * MiB + i * 2 * MiB, len: 4096, write: true }));
-    return { header: { ...smallHeader, workload: { name: 'test-seeded', seed, params: { seed, extra: Number(params['extra'] ?? 0) } } }, events: [...smallEvents, mmap, ...extra] };
+    return {
+      header: { ...smallHeader, workload: { name: 'test-seeded', seed, params: { seed, extra: Number(params['extra'] ?? 0) } } },
+      events: [...smallEvents, mmap, ...extra],
+    };
   },
 };
 
@@ -59,10 +65,25 @@ describe('pagelab sweep', () => {
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
     const describeOf = async (file: string) =>
-      Object.fromEntries((await c.runAndReadAll(`DESCRIBE SELECT * FROM '${join(cwd, 'sw', file)}'`)).getRowObjects().map((r) => [String(r['column_name']), String(r['column_type'])]));
+      Object.fromEntries(
+        (await c.runAndReadAll(`DESCRIBE SELECT * FROM '${join(cwd, 'sw', file)}'`))
+          .getRowObjects()
+          .map((r) => [String(r['column_name']), String(r['column_type'])]),
+      );
     const pq = await describeOf('results.parquet');
     const first = Object.keys(pq).slice(0, 10);
-    expect(first).toEqual(['cell', 'workload', 'param_extra', 'seed', 'design', 'refcount_policy', 'sharedness_policy', 'pinned_migration_policy', 'shmem_truncate_policy', 'khugepaged_max_ptes_none']);
+    expect(first).toEqual([
+      'cell',
+      'workload',
+      'param_extra',
+      'seed',
+      'design',
+      'refcount_policy',
+      'sharedness_policy',
+      'pinned_migration_policy',
+      'shmem_truncate_policy',
+      'khugepaged_max_ptes_none',
+    ]);
     expect(pq['seed']).toBe('BIGINT');
     expect(pq['design']).toBe('VARCHAR');
     expect(pq['param_extra']).toBe('DOUBLE');
@@ -79,7 +100,9 @@ describe('pagelab sweep', () => {
     expect(stats).toHaveLength(2 * 2 * 2);
     for (const r of stats) expect(Number(r['n'])).toBe(4);
     const header = readFileSync(join(cwd, 'sw', 'stats.csv'), 'utf8').split('\n')[0];
-    expect(header).toBe('workload,param_extra,khugepaged_max_ptes_none,design,metric,n,mean,sd,median,ci_low,ci_high,delta_mean,delta_ci_low,delta_ci_high,p_value');
+    expect(header).toBe(
+      'workload,param_extra,khugepaged_max_ptes_none,design,metric,n,mean,sd,median,ci_low,ci_high,delta_mean,delta_ci_low,delta_ci_high,p_value',
+    );
     c.closeSync();
 
     // the sweep's report: a headline row per group and design, and metric-against-parameter charts

@@ -31,8 +31,12 @@ export interface SweepArgs {
 
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new CliError(`--shard "${text}": expected I/N with 1 <= I <= N, e.g. --shard 3/8 (SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX+1)`);
+  const index = m ? Number(m[1]) : NaN,
+    count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new CliError(
+      `--shard "${text}": expected I/N with 1 <= I <= N, e.g. --shard 3/8 (SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX+1)`,
+    );
   return { index, count };
 }
 
@@ -59,7 +63,8 @@ export async function writeSweepOutputs(dir: string, ids: readonly CellId[], des
  */
 export function sweepMergeCommand(ctx: LabContext, dirs: readonly string[], out?: string): Promise<number> {
   return guarded(ctx, async () => {
-    if (dirs.length === 0) throw new CliError('sweep merge: expected one or more sweep directories (the shards), e.g. pagelab sweep merge sweeps/a-1 sweeps/a-2 --out sweeps/a');
+    if (dirs.length === 0)
+      throw new CliError('sweep merge: expected one or more sweep directories (the shards), e.g. pagelab sweep merge sweeps/a-1 sweeps/a-2 --out sweeps/a');
     const abs = dirs.map((d) => resolve(ctx.cwd, d));
     const manifests = [];
     for (const d of abs) {
@@ -67,8 +72,14 @@ export function sweepMergeCommand(ctx: LabContext, dirs: readonly string[], out?
       if (!existsSync(p)) throw new CliError(`${p}: missing; expected a directory written by pagelab sweep`);
       manifests.push(JSON.parse(await readFile(p, 'utf8')) as { designs: string[]; cells: CellId[]; spec: string; command: string });
     }
-    const keys = (m: { cells: CellId[] }) => m.cells.map((c) => c.key).sort().join(',');
-    for (const [i, m] of manifests.entries()) if (keys(m) !== keys(manifests[0]!)) throw new CliError(`${dirs[i]}: a different sweep (its cells differ from those of ${dirs[0]}); merge shards of one spec only`);
+    const keys = (m: { cells: CellId[] }) =>
+      m.cells
+        .map((c) => c.key)
+        .sort()
+        .join(',');
+    for (const [i, m] of manifests.entries())
+      if (keys(m) !== keys(manifests[0]!))
+        throw new CliError(`${dirs[i]}: a different sweep (its cells differ from those of ${dirs[0]}); merge shards of one spec only`);
     const target = resolve(ctx.cwd, out ?? dirs[0]!);
     await mkdir(join(target, 'cells'), { recursive: true });
     let copied = 0;
@@ -85,7 +96,9 @@ export function sweepMergeCommand(ctx: LabContext, dirs: readonly string[], out?
     const m0 = manifests[0]!;
     const tables = await writeSweepOutputs(target, m0.cells, m0.designs);
     await writeFileAtomic(join(target, 'sweep.json'), `${JSON.stringify({ ...m0, shard: undefined, merged: dirs, command: ctx.commandLine }, null, 2)}\n`);
-    ctx.stdout(`merged ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} (${copied} cells copied): ${m0.cells.length} cells; wrote ${relative(ctx.cwd, target) || '.'}/results.csv, results.parquet, stats.csv (per ${tables.groupColumns.join(', ')})\n`);
+    ctx.stdout(
+      `merged ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} (${copied} cells copied): ${m0.cells.length} cells; wrote ${relative(ctx.cwd, target) || '.'}/results.csv, results.parquet, stats.csv (per ${tables.groupColumns.join(', ')})\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -108,7 +121,9 @@ export function sweepCommand(ctx: LabContext, args: SweepArgs): Promise<number> 
     // a shard takes every N-th cell in key order: the same split on every machine, whatever the spec's order
     const mine = [...unique.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).filter((_, i) => shard === undefined || i % shard.count === shard.index - 1);
     const todo = mine.filter((c) => !isCached(dir, c.key));
-    ctx.stderr(`${relative(ctx.cwd, specPath)}: ${cells.length} cells${shard ? `, shard ${shard.index}/${shard.count} takes ${mine.length}` : ''} (${mine.length - todo.length} in the cache), running ${todo.length} on ${Math.min(jobs, Math.max(1, todo.length))} worker${jobs === 1 ? '' : 's'}\n`);
+    ctx.stderr(
+      `${relative(ctx.cwd, specPath)}: ${cells.length} cells${shard ? `, shard ${shard.index}/${shard.count} takes ${mine.length}` : ''} (${mine.length - todo.length} in the cache), running ${todo.length} on ${Math.min(jobs, Math.max(1, todo.length))} worker${jobs === 1 ? '' : 's'}\n`,
+    );
     await mkdir(join(dir, 'cells'), { recursive: true });
 
     const pending = new Set<string>();
@@ -124,10 +139,19 @@ export function sweepCommand(ctx: LabContext, args: SweepArgs): Promise<number> 
       await runCells(ctx, tasks, jobs, new Progress(ctx, tasks.length, 'cells'), undefined, async (t, r) => {
         const c = cellOf.get(t.outDir)!;
         const identity = {
-          key: c.key, workload: c.workload, kind: c.kind, params: c.params, seed: c.seed, design: c.designText, designJson: designJson(c.design),
-          settings: c.settings, logSha256: r.sha256, sampleEvery: c.sampleEvery,
+          key: c.key,
+          workload: c.workload,
+          kind: c.kind,
+          params: c.params,
+          seed: c.seed,
+          design: c.designText,
+          designJson: designJson(c.design),
+          settings: c.settings,
+          logSha256: r.sha256,
+          sampleEvery: c.sampleEvery,
         };
-        if (r.sha256 !== c.logSha256) throw new CliError(`cell ${c.key}: the worker rebuilt a different log (sha256 ${r.sha256}, expected ${c.logSha256}); is the scenario deterministic?`);
+        if (r.sha256 !== c.logSha256)
+          throw new CliError(`cell ${c.key}: the worker rebuilt a different log (sha256 ${r.sha256}, expected ${c.logSha256}); is the scenario deterministic?`);
         await writeFile(join(t.outDir, 'cell.json'), `${JSON.stringify(JSON.parse(stableStringify(identity)), null, 2)}\n`);
         const target = cellDir(dir, c.key);
         if (existsSync(target)) await rm(t.outDir, { recursive: true, force: true });
@@ -138,12 +162,33 @@ export function sweepCommand(ctx: LabContext, args: SweepArgs): Promise<number> 
       for (const p of pending) await rm(p, { recursive: true, force: true });
     }
 
-    const ids: CellId[] = cells.map((c) => ({ key: c.key, workload: c.workload, params: c.params, seed: c.seed, design: c.designText, settings: c.settings, logSha256: c.logSha256 }));
-    const manifest = { pagelab: PAGELAB_VERSION, kind: 'sweep', spec: relative(dir, specPath), command: ctx.commandLine, designs: spec.designs, cells: ids, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) };
-    await writeFileAtomic(join(dir, 'sweep.json'), `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'kind', 'spec', 'command', 'designs'] })), null, 2)}\n`);
+    const ids: CellId[] = cells.map((c) => ({
+      key: c.key,
+      workload: c.workload,
+      params: c.params,
+      seed: c.seed,
+      design: c.designText,
+      settings: c.settings,
+      logSha256: c.logSha256,
+    }));
+    const manifest = {
+      pagelab: PAGELAB_VERSION,
+      kind: 'sweep',
+      spec: relative(dir, specPath),
+      command: ctx.commandLine,
+      designs: spec.designs,
+      cells: ids,
+      ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+    };
+    await writeFileAtomic(
+      join(dir, 'sweep.json'),
+      `${JSON.stringify(JSON.parse(stableStringify(manifest, { leadingKeys: ['pagelab', 'kind', 'spec', 'command', 'designs'] })), null, 2)}\n`,
+    );
     const shown = relative(ctx.cwd, dir) || '.';
     if (shard) {
-      ctx.stdout(`shard ${shard.index}/${shard.count}: ${todo.length} cells run, ${mine.length - todo.length} from the cache (of ${unique.size} in the sweep), ${((Date.now() - t0) / 1000).toFixed(1)} s; wrote ${shown}/cells/ and sweep.json\nwhen every shard is done: pagelab sweep merge ${shown} OTHER_SHARD_DIRS... --out DIR\n`);
+      ctx.stdout(
+        `shard ${shard.index}/${shard.count}: ${todo.length} cells run, ${mine.length - todo.length} from the cache (of ${unique.size} in the sweep), ${((Date.now() - t0) / 1000).toFixed(1)} s; wrote ${shown}/cells/ and sweep.json\nwhen every shard is done: pagelab sweep merge ${shown} OTHER_SHARD_DIRS... --out DIR\n`,
+      );
       return EXIT_OK;
     }
     const tables = await writeSweepOutputs(dir, ids, spec.designs);

@@ -50,7 +50,8 @@ export function validateCommand(ctx: LabContext, file: string, opts: ValidateOpt
       } catch (e) {
         if (!(e instanceof ReplayError)) throw e;
         count++;
-        if (refused.length < MAX_LISTED) refused.push(e.message.replace(/ \(the model cannot apply this "[^"]+" event\)$/, ` (a "${e.eventType}" event the model refuses)`));
+        if (refused.length < MAX_LISTED)
+          refused.push(e.message.replace(/ \(the model cannot apply this "[^"]+" event\)$/, ` (a "${e.eventType}" event the model refuses)`));
       }
     };
     // Streamed: a file's events are read as the replay goes, never held whole.
@@ -60,7 +61,9 @@ export function validateCommand(ctx: LabContext, file: string, opts: ValidateOpt
       ctx.stdout(`${file}: semantic: ok under ${design!.name} (a dry replay applied every event)\n`);
       return EXIT_OK;
     }
-    ctx.stderr(`${refused.join('\n')}\n${count > refused.length ? `... and ${count - refused.length} more\n` : ''}${file}: semantic: ${count} event${count === 1 ? '' : 's'} the model refuses under ${design!.name}\n`);
+    ctx.stderr(
+      `${refused.join('\n')}\n${count > refused.length ? `... and ${count - refused.length} more\n` : ''}${file}: semantic: ${count} event${count === 1 ? '' : 's'} the model refuses under ${design!.name}\n`,
+    );
     return EXIT_BAD_INPUT;
   });
 }

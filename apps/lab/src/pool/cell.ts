@@ -42,6 +42,17 @@ export async function runCell(ctx: LabContext, task: CellTask, log?: LoadedLog):
   const l = log ?? withSettings(await loadLog(ctx, task.log, task.params), parseSets(task.set));
   const sampleEvery = sampleEveryOf(task.sampleEvery, autoSampleEvery(l.events));
   const inv = invariantOptions(task.check ?? false, sampleEvery, l.events);
-  const summary = await writeRunFiles(ctx, l, design!, { sampleEvery, checkInvariants: inv.checkInvariants, ...(inv.invariantEvery !== undefined ? { invariantEvery: inv.invariantEvery } : {}), label: task.label }, task.outDir);
+  const summary = await writeRunFiles(
+    ctx,
+    l,
+    design!,
+    {
+      sampleEvery,
+      checkInvariants: inv.checkInvariants,
+      ...(inv.invariantEvery !== undefined ? { invariantEvery: inv.invariantEvery } : {}),
+      label: task.label,
+    },
+    task.outDir,
+  );
   return { summary, header: l.header, sha256: l.sha256, events: l.events, source: l.source };
 }

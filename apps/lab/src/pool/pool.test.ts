@@ -16,12 +16,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'pagelab-pool-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function compare(out: string, jobs: number) {
-  const r = spawnSync(process.execPath, [CLI, 'compare', 'mixed', '-p', 'events=1500', '--seeds', '1..3', '--designs', 'linux-3.13,linux-6.15', '--jobs', String(jobs), '--out', join(tmp, out)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    // six small replays; a loaded 2-core machine takes tens of seconds to start the workers and the CLI
-    timeout: 170_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'compare', 'mixed', '-p', 'events=1500', '--seeds', '1..3', '--designs', 'linux-3.13,linux-6.15', '--jobs', String(jobs), '--out', join(tmp, out)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // six small replays; a loaded 2-core machine takes tens of seconds to start the workers and the CLI
+      timeout: 170_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`pagelab compare --jobs ${jobs} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
   return r;
 }

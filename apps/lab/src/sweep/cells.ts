@@ -41,7 +41,10 @@ export interface Cell {
 }
 
 export function cellKey(logSha256: string, design: Design, settings: unknown, sampleEvery: number): string {
-  return createHash('sha256').update(stableStringify({ logSha256, design: designJson(design), settings, sampleEvery })).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(stableStringify({ logSha256, design: designJson(design), settings, sampleEvery }))
+    .digest('hex')
+    .slice(0, 24);
 }
 
 export function cellDir(sweepDir: string, key: string): string {
@@ -60,7 +63,9 @@ export async function expandCells(ctx: LabContext, spec: SweepSpec, onLog?: (don
   const designs = await loadDesigns(ctx, spec.designs);
   const settingCombos = combinations(spec.settings);
   const instances = spec.workloads.flatMap((w) =>
-    w.kind === 'log' ? [{ w, params: {} as Record<string, Scalar>, seed: undefined as number | undefined }] : combinations(w.params).flatMap((params) => spec.seeds.map((seed) => ({ w, params, seed }))),
+    w.kind === 'log'
+      ? [{ w, params: {} as Record<string, Scalar>, seed: undefined as number | undefined }]
+      : combinations(w.params).flatMap((params) => spec.seeds.map((seed) => ({ w, params, seed }))),
   );
   const cells: Cell[] = [];
   for (const [i, inst] of instances.entries()) {

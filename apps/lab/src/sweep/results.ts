@@ -34,11 +34,21 @@ function idColumns(cells: readonly CellId[], summaries: readonly Summary[], a: A
   return [
     { name: 'cell', type: 'STRING', values: cells.map((c) => c.key) },
     { name: 'workload', type: 'STRING', values: cells.map((c) => c.workload) },
-    ...params.map((p) => scalarCol(`param_${settingColumn(p)}`, cells.map((c) => c.params[p]))),
+    ...params.map((p) =>
+      scalarCol(
+        `param_${settingColumn(p)}`,
+        cells.map((c) => c.params[p]),
+      ),
+    ),
     { name: 'seed', type: 'INT64', values: cells.map((c) => c.seed) },
     { name: 'design', type: 'STRING', values: cells.map((c) => c.design) },
     ...a.POLICY_AXES.map((ax): Column => ({ name: `${settingColumn(ax)}_policy`, type: 'STRING', values: summaries.map((s) => a.policyOf(s, ax)) })),
-    ...settings.map((k) => scalarCol(settingColumn(k), cells.map((c) => c.settings[k]))),
+    ...settings.map((k) =>
+      scalarCol(
+        settingColumn(k),
+        cells.map((c) => c.settings[k]),
+      ),
+    ),
     { name: 'log_sha256', type: 'STRING', values: cells.map((c) => c.logSha256) },
   ];
 }
@@ -59,7 +69,9 @@ export function sweepTables(cells: readonly CellId[], summaries: readonly Summar
   for (let i = 0; i < cells.length; i++) lines.push(columns.map((c) => a.csvField(c.values[i])).join(','));
 
   // stats: group by workload, each parameter and each setting; designs across seeds within a group
-  const groupColumns = ids.filter((c) => c.name === 'workload' || c.name.startsWith('param_') || cells.some((x) => Object.keys(x.settings).some((k) => settingColumn(k) === c.name))).map((c) => c.name);
+  const groupColumns = ids
+    .filter((c) => c.name === 'workload' || c.name.startsWith('param_') || cells.some((x) => Object.keys(x.settings).some((k) => settingColumn(k) === c.name)))
+    .map((c) => c.name);
   const byName = new Map(columns.map((c) => [c.name, c]));
   const groups = new Map<string, number[]>();
   for (let i = 0; i < cells.length; i++) {
@@ -78,7 +90,12 @@ export function sweepTables(cells: readonly CellId[], summaries: readonly Summar
     });
     const present = designs.filter((d) => reps.some((r) => r.design === d));
     const head = groupColumns.map((g) => a.csvField(byName.get(g)!.values[rows[0]!]));
-    for (const r of a.stats.replicateStats(reps, present, metrics.map((m) => m.name))) statLines.push([...head, ...a.stats.statsRowCells(r)].join(','));
+    for (const r of a.stats.replicateStats(
+      reps,
+      present,
+      metrics.map((m) => m.name),
+    ))
+      statLines.push([...head, ...a.stats.statsRowCells(r)].join(','));
   }
   return { columns, csv: lines.join('\n') + '\n', statsCsv: statLines.join('\n') + '\n', groupColumns };
 }

@@ -43,7 +43,8 @@ function grid(file: string, path: string, v: unknown): Record<string, Scalar[]> 
   const out: Record<string, Scalar[]> = {};
   for (const [k, x] of Object.entries(v)) {
     const values = Array.isArray(x) ? x : [x];
-    if (values.length === 0 || !values.every(isScalar)) throw new CliError(`${file}: ${path}.${k}: expected a value or a non-empty list of strings, numbers or booleans`);
+    if (values.length === 0 || !values.every(isScalar))
+      throw new CliError(`${file}: ${path}.${k}: expected a value or a non-empty list of strings, numbers or booleans`);
     out[k] = values;
   }
   return out;
@@ -68,12 +69,14 @@ export async function readSpec(path: string): Promise<SweepSpec> {
   for (const k of Object.keys(raw)) if (!known.includes(k)) throw new CliError(`${path}: unknown field "${k}"; expected ${known.join(', ')}`);
 
   const ws = raw['workloads'];
-  if (!Array.isArray(ws) || ws.length === 0) throw new CliError(`${path}: workloads: expected a non-empty list of {scenario: NAME, params: {...}} or {log: PATH}`);
+  if (!Array.isArray(ws) || ws.length === 0)
+    throw new CliError(`${path}: workloads: expected a non-empty list of {scenario: NAME, params: {...}} or {log: PATH}`);
   const workloads: SweepWorkload[] = ws.map((w, i) => {
     const at = `workloads[${i}]`;
     if (typeof w === 'string') return { id: `scenario:${w}`, kind: 'scenario', arg: w, params: {} };
     if (!isRecord(w)) throw new CliError(`${path}: ${at}: expected {scenario: NAME, params: {...}} or {log: PATH}`);
-    for (const k of Object.keys(w)) if (!['scenario', 'log', 'params'].includes(k)) throw new CliError(`${path}: ${at}: unknown field "${k}"; expected scenario, log, params`);
+    for (const k of Object.keys(w))
+      if (!['scenario', 'log', 'params'].includes(k)) throw new CliError(`${path}: ${at}: unknown field "${k}"; expected scenario, log, params`);
     if (typeof w['scenario'] === 'string' && w['log'] === undefined) {
       const params = grid(path, `${at}.params`, w['params']);
       if ('seed' in params) throw new CliError(`${path}: ${at}.params.seed: give the seeds in the spec's "seeds" field`);
@@ -87,18 +90,20 @@ export async function readSpec(path: string): Promise<SweepSpec> {
   });
 
   const ds = raw['designs'];
-  if (!Array.isArray(ds) || ds.length === 0 || !ds.every((d) => typeof d === 'string' && d !== '')) throw new CliError(`${path}: designs: expected a non-empty list of DESIGN strings, e.g. [linux-6.10, linux-6.15]`);
+  if (!Array.isArray(ds) || ds.length === 0 || !ds.every((d) => typeof d === 'string' && d !== ''))
+    throw new CliError(`${path}: designs: expected a non-empty list of DESIGN strings, e.g. [linux-6.10, linux-6.15]`);
   if (new Set(ds).size !== ds.length) throw new CliError(`${path}: designs: a design is listed twice`);
 
   const settings = grid(path, 'settings', raw['settings']);
   // every value checked as --set would check it
-  for (const [k, vs] of Object.entries(settings)) for (const v of vs) {
-    try {
-      parseSets([`${k}=${String(v)}`]);
-    } catch (e) {
-      throw new CliError(`${path}: settings.${k}: ${(e as Error).message.replace(/^--set /, '')}`);
+  for (const [k, vs] of Object.entries(settings))
+    for (const v of vs) {
+      try {
+        parseSets([`${k}=${String(v)}`]);
+      } catch (e) {
+        throw new CliError(`${path}: settings.${k}: ${(e as Error).message.replace(/^--set /, '')}`);
+      }
     }
-  }
 
   const s = raw['seeds'];
   let seeds: number[] = [];

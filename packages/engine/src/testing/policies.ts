@@ -7,8 +7,13 @@
  */
 import * as t from 'io-ts';
 import {
-  refHeadRefcount, refPinsBlock, refPreciseSharedness, refSplitOnPunch,
-  type AxisName, type AxisPolicy, type PolicyDescriptor,
+  refHeadRefcount,
+  refPinsBlock,
+  refPreciseSharedness,
+  refSplitOnPunch,
+  type AxisName,
+  type AxisPolicy,
+  type PolicyDescriptor,
 } from '@pagelab/kernel-core';
 
 const NoParams = t.type({}, 'no parameters');
@@ -43,6 +48,11 @@ export const standInZeroKeep = truncate('zero-keep', false);
 
 /** Enough stand-ins for the linux-5.8 and linux-6.10 presets (and overrides among them). */
 export const standInDescriptors: readonly PolicyDescriptor[] = [
-  standInHeadRefcount, standInPreciseMapcount, standInLikelyMappedShared,
-  standInPinsBlock, standInMovableOps, standInSplitOnPunch, standInZeroKeep,
+  standInHeadRefcount,
+  standInPreciseMapcount,
+  standInLikelyMappedShared,
+  standInPinsBlock,
+  standInMovableOps,
+  standInSplitOnPunch,
+  standInZeroKeep,
 ];

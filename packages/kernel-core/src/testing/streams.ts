@@ -39,7 +39,10 @@ import { ptePfn, ptePresent, pteSwap, swapSlot } from '../pte.js';
 import { applyEvent } from '../syscalls.js';
 
 /** The parts of fast-check the generator uses (pass the module: `streamArbitrary(fc)`). */
-export type FastCheck = Pick<typeof import('fast-check'), 'oneof' | 'record' | 'constant' | 'constantFrom' | 'integer' | 'boolean' | 'nat' | 'array' | 'option'>;
+export type FastCheck = Pick<
+  typeof import('fast-check'),
+  'oneof' | 'record' | 'constant' | 'constantFrom' | 'integer' | 'boolean' | 'nat' | 'array' | 'option'
+>;
 
 const MB = 1 << 20;
 /** Every stream works in the window [REGION, REGION + 8 MiB): four PMD ranges ("chunks") per process. */
@@ -148,7 +151,11 @@ export function intentArbitrary(fc: FastCheck, o: StreamOptions = {}): Arbitrary
   const c = <T extends string>(v: T) => fc.constant(v);
   const sysctlArb: Arbitrary<SysctlChoice> = fc.oneof(
     fc.record({ key: c('thp.enabled' as const), value: fc.constantFrom('always' as const, 'madvise' as const, 'never' as const) }),
-    fc.record({ key: c('thp.shmem_enabled' as const), value: o.shmemThp === false ? fc.constant('never' as const) : fc.constantFrom('always' as const, 'within_size' as const, 'advise' as const, 'never' as const) }),
+    fc.record({
+      key: c('thp.shmem_enabled' as const),
+      value:
+        o.shmemThp === false ? fc.constant('never' as const) : fc.constantFrom('always' as const, 'within_size' as const, 'advise' as const, 'never' as const),
+    }),
     fc.record({ key: c('khugepaged.max_ptes_none' as const), value: fc.constantFrom(0, 1, 64, 256, 511) }),
     fc.record({ key: c('khugepaged.max_ptes_swap' as const), value: fc.constantFrom(0, 1, 64, 511) }),
     fc.record({ key: c('khugepaged.max_ptes_shared' as const), value: fc.constantFrom(0, 1, 256, 511) }),
@@ -156,18 +163,69 @@ export function intentArbitrary(fc: FastCheck, o: StreamOptions = {}): Arbitrary
   );
   const w = (weight: number, arbitrary: Arbitrary<Intent>) => ({ weight, arbitrary });
   return fc.oneof(
-    w(10, fc.record({ op: c('touch' as const), p: procArb, page: pageArb, n: lenArb, write: fc.boolean(), value: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })) })),
+    w(
+      10,
+      fc.record({
+        op: c('touch' as const),
+        p: procArb,
+        page: pageArb,
+        n: lenArb,
+        write: fc.boolean(),
+        value: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })),
+      }),
+    ),
     w(2, fc.record({ op: c('fork' as const), p: procArb })),
     w(1, fc.record({ op: c('exit' as const), p: procArb })),
-    w(1, fc.record({ op: c('mmap' as const), p: procArb, chunk: fc.integer({ min: 0, max: 3 }), shmem: fc.boolean(), file: fc.integer({ min: 0, max: 1 }), offset: fc.constantFrom(0, 0, 1, 512) })),
+    w(
+      1,
+      fc.record({
+        op: c('mmap' as const),
+        p: procArb,
+        chunk: fc.integer({ min: 0, max: 3 }),
+        shmem: fc.boolean(),
+        file: fc.integer({ min: 0, max: 1 }),
+        offset: fc.constantFrom(0, 0, 1, 512),
+      }),
+    ),
     w(2, fc.record({ op: c('munmap' as const), p: procArb, page: pageArb, n: lenArb })),
     w(2, fc.record({ op: c('mprotect' as const), p: procArb, page: pageArb, n: lenArb, write: fc.boolean() })),
     w(2, fc.record({ op: c('mremap' as const), p: procArb, page: pageArb, n: lenArb, dst: pageArb })),
-    w(3, fc.record({ op: c('pin' as const), p: procArb, page: pageArb, n: fc.integer({ min: 1, max: 4 }), fast: fc.boolean(), get: fc.boolean(), longterm: fc.boolean(), roWrite: fc.nat(3).map((x) => x === 0) })),
+    w(
+      3,
+      fc.record({
+        op: c('pin' as const),
+        p: procArb,
+        page: pageArb,
+        n: fc.integer({ min: 1, max: 4 }),
+        fast: fc.boolean(),
+        get: fc.boolean(),
+        longterm: fc.boolean(),
+        roWrite: fc.nat(3).map((x) => x === 0),
+      }),
+    ),
     w(2, fc.record({ op: c('unpin' as const), h: fc.nat(8), dirty: o.dirtyUnpins ? fc.boolean() : fc.constant(false) })),
-    w(2, fc.record({ op: c('dio' as const), p: procArb, page: pageArb, n: fc.integer({ min: 1, max: 2 }), count: fc.integer({ min: 1, max: 2 }), write: fc.boolean() })),
+    w(
+      2,
+      fc.record({
+        op: c('dio' as const),
+        p: procArb,
+        page: pageArb,
+        n: fc.integer({ min: 1, max: 2 }),
+        count: fc.integer({ min: 1, max: 2 }),
+        write: fc.boolean(),
+      }),
+    ),
     w(1, fc.record({ op: c('reclaim' as const), pages: fc.constantFrom(1, 64, 4096) })),
-    w(3, fc.record({ op: c('madvise' as const), p: procArb, page: pageArb, n: lenArb, advice: fc.constantFrom<Advice>('dontneed', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'mergeable') })),
+    w(
+      3,
+      fc.record({
+        op: c('madvise' as const),
+        p: procArb,
+        page: pageArb,
+        n: lenArb,
+        advice: fc.constantFrom<Advice>('dontneed', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'mergeable'),
+      }),
+    ),
     w(2, fc.record({ op: c('khugepaged' as const), passes: fc.integer({ min: 1, max: 2 }), p: fc.option(procArb, { nil: null }) })),
     w(1, fc.record({ op: c('compact' as const), order: fc.constantFrom(0, 3, 9, 9, 10), node: nodeArb })),
     w(1, fc.record({ op: c('alloc_contig' as const), pages: fc.constantFrom(1, 16, 512, 1024), cma: fc.boolean(), node: nodeArb })),
@@ -182,7 +240,9 @@ export function intentArbitrary(fc: FastCheck, o: StreamOptions = {}): Arbitrary
   );
 }
 
-const NONE = 0, ANON = 1, SHMEM = 2;
+const NONE = 0,
+  ANON = 1,
+  SHMEM = 2;
 
 interface ProcShadow {
   pid: number;
@@ -195,7 +255,13 @@ interface ProcShadow {
 }
 
 function newProc(pid: number): ProcShadow {
-  return { pid, kind: new Uint8Array(REGION_PAGES), writable: new Uint8Array(REGION_PAGES), file: new Int8Array(REGION_PAGES).fill(-1), pgoff: new Int32Array(REGION_PAGES) };
+  return {
+    pid,
+    kind: new Uint8Array(REGION_PAGES),
+    writable: new Uint8Array(REGION_PAGES),
+    file: new Int8Array(REGION_PAGES).fill(-1),
+    pgoff: new Int32Array(REGION_PAGES),
+  };
 }
 function cloneProc(s: ProcShadow, pid: number): ProcShadow {
   return { pid, kind: s.kind.slice(), writable: s.writable.slice(), file: s.file.slice(), pgoff: s.pgoff.slice() };
@@ -233,7 +299,10 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
   };
   const drivers: string[] = [];
   const contigs: string[] = [];
-  let nextPid = 2, nextHandle = 1, nextDriver = 1, nextContig = 1;
+  let nextPid = 2,
+    nextHandle = 1,
+    nextDriver = 1,
+    nextContig = 1;
   /** Pages from `page` that are mapped (and writable / backed by the file inside i_size, if asked), at most n. */
   const run = (s: ProcShadow, page: number, n: number, opts: { writable?: boolean; inFile?: boolean; anon?: boolean } = {}) => {
     let r = 0;
@@ -280,7 +349,14 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
       case 'driver_alloc': {
         if (drivers.length >= MAX_DRIVER_HANDLES) continue;
         const handle = `d${nextDriver++}`;
-        out.push({ type: 'driver_alloc', owner: it.movable ? 'zsmalloc' : 'zbud', pages: it.pages, movable: it.movable, handle, ...(it.node === null ? {} : { node: it.node }) });
+        out.push({
+          type: 'driver_alloc',
+          owner: it.movable ? 'zsmalloc' : 'zbud',
+          pages: it.pages,
+          movable: it.movable,
+          handle,
+          ...(it.node === null ? {} : { node: it.node }),
+        });
         drivers.push(handle);
         continue;
       }
@@ -292,7 +368,13 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
       }
       case 'fallocate': {
         if (fileSize[it.file]! < 0) continue;
-        out.push({ type: 'fallocate', file: FILES[it.file]!, offset: it.page * PAGE_SIZE, len: it.n * PAGE_SIZE, mode: it.split ? 'punch_hole_split' : 'punch_hole' });
+        out.push({
+          type: 'fallocate',
+          file: FILES[it.file]!,
+          offset: it.page * PAGE_SIZE,
+          len: it.n * PAGE_SIZE,
+          mode: it.split ? 'punch_hole_split' : 'punch_hole',
+        });
         continue;
       }
       case 'truncate': {
@@ -321,7 +403,15 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
     switch (it.op) {
       case 'touch': {
         const n = run(s, it.page, it.n, { writable: it.write });
-        if (n) out.push({ type: 'touch', pid, addr: addr(it.page), len: n * PAGE_SIZE, write: it.write, ...(it.write && it.value ? { value: 7000 + it.value } : {}) });
+        if (n)
+          out.push({
+            type: 'touch',
+            pid,
+            addr: addr(it.page),
+            len: n * PAGE_SIZE,
+            write: it.write,
+            ...(it.write && it.value ? { value: 7000 + it.value } : {}),
+          });
         break;
       }
       case 'fork': {
@@ -375,7 +465,12 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
         for (let q = it.dst; q < it.dst + n && free; q++) if (s.kind[q] !== NONE && (q < it.page || q >= it.page + n)) free = false;
         if (!free) break;
         out.push({ type: 'mremap', pid, addr: addr(it.page), len: n * PAGE_SIZE, newAddr: addr(it.dst) });
-        const moved = { kind: s.kind.slice(it.page, it.page + n), writable: s.writable.slice(it.page, it.page + n), file: s.file.slice(it.page, it.page + n), pgoff: s.pgoff.slice(it.page, it.page + n) };
+        const moved = {
+          kind: s.kind.slice(it.page, it.page + n),
+          writable: s.writable.slice(it.page, it.page + n),
+          file: s.file.slice(it.page, it.page + n),
+          pgoff: s.pgoff.slice(it.page, it.page + n),
+        };
         clearPages(s, it.page, it.page + n);
         invalidate(pid, it.page, it.page + n);
         s.kind.set(moved.kind, it.dst);
@@ -391,7 +486,16 @@ export function toEvents(intents: readonly Intent[], o: StreamOptions = {}): Wor
         const writable = run(s, it.page, n, { writable: true }) === n;
         const write = writable || it.roWrite;
         const name = `h${nextHandle++}`;
-        out.push({ type: it.get ? 'get' : 'pin', pid, addr: addr(it.page), len: n * PAGE_SIZE, handle: name, fast: it.fast, write, ...(it.longterm ? { longterm: true } : {}) });
+        out.push({
+          type: it.get ? 'get' : 'pin',
+          pid,
+          addr: addr(it.page),
+          len: n * PAGE_SIZE,
+          handle: name,
+          fast: it.fast,
+          write,
+          ...(it.longterm ? { longterm: true } : {}),
+        });
         handles.push({ name, get: it.get, pid, lo: it.page, hi: it.page + n, dirtyable: !it.get && writable });
         break;
       }
@@ -441,7 +545,12 @@ export function teardownEvents(k: Kernel): WorkloadEvent[] {
 
 /** What is left once teardownEvents ran: every count should be 0. */
 export function leftovers(k: Kernel, freeFramesAtStart: number): { freeFrames: number; lruFolios: number; swapSlots: number; deferred: number } {
-  return { freeFrames: k.buddy.freeFrames() + k.buddy.hwpoisonedFrames - freeFramesAtStart, lruFolios: k.lru.size, swapSlots: k.swap.used, deferred: k.deferredLen };
+  return {
+    freeFrames: k.buddy.freeFrames() + k.buddy.hwpoisonedFrames - freeFramesAtStart,
+    lruFolios: k.lru.size,
+    swapSlots: k.swap.used,
+    deferred: k.deferredLen,
+  };
 }
 
 export function describeEvent(i: number, e: WorkloadEvent): string {
@@ -515,7 +624,8 @@ export function userView(k: Kernel): UserView {
 export function diffUserViews(a: UserView, b: UserView): string | null {
   const pids = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) => Number(x) - Number(y));
   for (const pid of pids) {
-    const x = a[pid], y = b[pid];
+    const x = a[pid],
+      y = b[pid];
     if (!x || !y) return `pid ${pid} exists in only one run`;
     if (x.vmas.join() !== y.vmas.join()) return `pid ${pid} VMAs differ: ${x.vmas.join(' ')} vs ${y.vmas.join(' ')}`;
     const addrs = [...new Set([...Object.keys(x.pages), ...Object.keys(y.pages)])].sort((p, q) => Number(p) - Number(q));

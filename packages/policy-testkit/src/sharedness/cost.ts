@@ -1,13 +1,5 @@
 /** The cost probe: what one rmap operation sequence costs a sharedness policy, from the ledger. */
-import {
-  type SharednessPolicy,
-  HPAGE_PMD_SIZE,
-  PAGE_SIZE,
-  addRmapPtes,
-  checkInvariants,
-  describeViolation,
-  removeRmapPtes,
-} from '@pagelab/kernel-core';
+import { type SharednessPolicy, HPAGE_PMD_SIZE, PAGE_SIZE, addRmapPtes, checkInvariants, describeViolation, removeRmapPtes } from '@pagelab/kernel-core';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
 import { R, pg } from './scenarios.js';
 

@@ -1,15 +1,6 @@
 /** The sharedness suite's machine: a small kernel with the policy under test, and what a process maps where. */
 import type { WorkloadEvent } from '@pagelab/events';
-import {
-  type Kernel,
-  type SharednessPolicy,
-  HPAGE_PMD_NR,
-  PAGE_SIZE,
-  applyChecked,
-  ptePfn,
-  ptePresent,
-  testKernel,
-} from '@pagelab/kernel-core';
+import { type Kernel, type SharednessPolicy, HPAGE_PMD_NR, PAGE_SIZE, applyChecked, ptePfn, ptePresent, testKernel } from '@pagelab/kernel-core';
 /** `_nr_pages_mapped`'s "PMD-mapped" bit (mm/internal.h ENTIRELY_MAPPED). */
 export const ENTIRELY_MAPPED = 0x800000;
 

@@ -1,14 +1,5 @@
 /** The oracle: every mapping recounted from the page tables, and the checks of a policy's answers and bookkeeping against it (docs/kernel/semantics.md §5.4). */
-import {
-  type Kernel,
-  type SharednessPolicy,
-  HPAGE_PMD_NR,
-  PG,
-  ZERO_PFN,
-  entireMapcount,
-  ptePfn,
-  ptePresent,
-} from '@pagelab/kernel-core';
+import { type Kernel, type SharednessPolicy, HPAGE_PMD_NR, PG, ZERO_PFN, entireMapcount, ptePfn, ptePresent } from '@pagelab/kernel-core';
 import { ENTIRELY_MAPPED } from './machine.js';
 
 // -------------------------------------------------------------- recount
@@ -197,7 +188,8 @@ export function checkSharedness(k: Kernel, policy: SharednessPolicy, opts: Share
   // The common rmap counts the policies read must agree with the recount too (checkInvariants covers
   // per-page _mapcount; entire mapcount only for folios on the LRU, so check every mapped one here).
   for (const r of maps.values()) {
-    if (r.order >= 2 && entireMapcount(f, r.head) !== r.pmdMaps) out.push(`folio ${r.head}: entire mapcount ${entireMapcount(f, r.head)} but ${r.pmdMaps} PMDs`);
+    if (r.order >= 2 && entireMapcount(f, r.head) !== r.pmdMaps)
+      out.push(`folio ${r.head}: entire mapcount ${entireMapcount(f, r.head)} but ${r.pmdMaps} PMDs`);
   }
   return out;
 }

@@ -1,15 +1,6 @@
 /** The event sequences of docs/kernel/semantics.md §8 S1, S2, S4 and S20 that every sharedness package tests its answers on, and khugepaged's shared-PTE count over them. */
 import type { WorkloadEvent } from '@pagelab/events';
-import {
-  type Kernel,
-  type SharednessPolicy,
-  HPAGE_PMD_NR,
-  HPAGE_PMD_SIZE,
-  PAGE_SIZE,
-  ZERO_PFN,
-  ptePfn,
-  ptePresent,
-} from '@pagelab/kernel-core';
+import { type Kernel, type SharednessPolicy, HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
 
 // ---------------------------------------------------- scenario sequences

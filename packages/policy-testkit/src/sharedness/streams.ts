@@ -1,15 +1,7 @@
 /** Random fork / touch / munmap / madvise / mmap / exit / reclaim streams for the sharedness suite, made concrete against the live state. */
 import fc from 'fast-check';
 import type { WorkloadEvent } from '@pagelab/events';
-import {
-  type Kernel,
-  type SharednessPolicy,
-  HPAGE_PMD_NR,
-  PAGE_SIZE,
-  applyEvent,
-  checkInvariants,
-  describeViolation,
-} from '@pagelab/kernel-core';
+import { type Kernel, type SharednessPolicy, HPAGE_PMD_NR, PAGE_SIZE, applyEvent, checkInvariants, describeViolation } from '@pagelab/kernel-core';
 import { sharednessKernel } from './machine.js';
 import { type MmHistory, type SharednessConformanceOptions, checkSharedness, recountFolios } from './oracle.js';
 import { MB } from './scenarios.js';
@@ -97,7 +89,8 @@ export function replaySharednessStream(policy: SharednessPolicy, ops: readonly S
     applyEvent(k, e, events.length + 1);
     events.push(e);
     const bad = [...checkInvariants(k).map(describeViolation), ...checkSharedness(k, policy, opts, history)];
-    if (bad.length > 0) throw new Error(`after event ${events.length} ${JSON.stringify(e)} of\n${events.map((x) => JSON.stringify(x)).join('\n')}\n  ${bad.join('\n  ')}`);
+    if (bad.length > 0)
+      throw new Error(`after event ${events.length} ${JSON.stringify(e)} of\n${events.map((x) => JSON.stringify(x)).join('\n')}\n  ${bad.join('\n  ')}`);
     let digest = '';
     for (const r of recountFolios(k).values()) {
       for (let i = 0; i < r.pteMaps.length; i++) if (r.pteMaps[i]! > 0) digest += policy.mappedShared(k, r.head + i) ? '1' : '0';

@@ -20,10 +20,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type PolicyDescriptor,
-  testKernel,
-} from '@pagelab/kernel-core';
+import { type PolicyDescriptor, testKernel } from '@pagelab/kernel-core';
 import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary, propertyParams } from '../streams.js';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
 import { type MmHistory, type SharednessConformanceOptions, checkSharedness } from './oracle.js';

@@ -18,18 +18,12 @@ export const PAGE_FLAGS = { PG_locked, PG_head, PG_tail, PG_compound_lock } as c
 
 /** __SetPageXxx: a plain read-modify-write of the flags word (two steps). */
 export function __setPageFlag(fn: string, word: string, bit: number, reg: string, name: string): Step[] {
-  return [
-    load(fn, word, reg, { what: `${name}: read flags` }),
-    store(fn, word, (r) => r[reg]! | bit, { what: `${name}: store flags | ${flagName(bit)}` }),
-  ];
+  return [load(fn, word, reg, { what: `${name}: read flags` }), store(fn, word, (r) => r[reg]! | bit, { what: `${name}: store flags | ${flagName(bit)}` })];
 }
 
 /** __ClearPageXxx: the same plain read-modify-write, clearing the bit. */
 export function __clearPageFlag(fn: string, word: string, bit: number, reg: string, name: string): Step[] {
-  return [
-    load(fn, word, reg, { what: `${name}: read flags` }),
-    store(fn, word, (r) => r[reg]! & ~bit, { what: `${name}: store flags & ~${flagName(bit)}` }),
-  ];
+  return [load(fn, word, reg, { what: `${name}: read flags` }), store(fn, word, (r) => r[reg]! & ~bit, { what: `${name}: store flags & ~${flagName(bit)}` })];
 }
 
 /** get_page_unless_zero / page_cache_get_speculative: atomic_inc_not_zero(&page->_count); `into` gets the old count. */
@@ -68,6 +62,8 @@ export const unlock_page = (fn: string, word: string): Step => rmw(fn, word, (ol
 export const unlessGot = (reg: string, to: string): Step => branchIf((r) => r[reg] === 0, to);
 
 export function flagName(bit: number): string {
-  const names = Object.entries(PAGE_FLAGS).filter(([, b]) => (bit & b) !== 0).map(([n]) => n);
+  const names = Object.entries(PAGE_FLAGS)
+    .filter(([, b]) => (bit & b) !== 0)
+    .map(([n]) => n);
   return names.length > 0 ? names.join('|') : String(bit);
 }

@@ -17,21 +17,7 @@
  * keeping PageTail and the head pointer in one word (page->compound_head).
  */
 import { PAGE_FLAGS, PG_tail, __clearPageFlag, __setPageFlag, set_page_count } from '../kernel/page.js';
-import {
-  branchIf,
-  countWord,
-  flagsWord,
-  label,
-  load,
-  path,
-  pointerWord,
-  smp_rmb,
-  smp_wmb,
-  store,
-  type Path,
-  type RaceScenario,
-  type Step,
-} from '../steps.js';
+import { branchIf, countWord, flagsWord, label, load, path, pointerWord, smp_rmb, smp_wmb, store, type Path, type RaceScenario, type Step } from '../steps.js';
 
 const NULL = 0;
 const H = 1;
@@ -45,7 +31,7 @@ const words = (tailFlags: number, firstPage: number) => [
   countWord('H._count', 1),
 ];
 
-const DEREF = "compound_head() returned a NULL or stale first_page (page_count dereferences it)";
+const DEREF = 'compound_head() returned a NULL or stale first_page (page_count dereferences it)';
 
 /** page_count(page) after compound_head: atomic_read(&head->_count), which needs head to be a page T is a tail of. */
 const pageCount = (heads: readonly number[]): Step[] => [
@@ -91,11 +77,15 @@ export const pageTailUnfixed: RaceScenario = {
   source: SOURCE,
   words: words(0, NULL),
   cpus: [
-    path('prep_compound_page', [setTail(), set_page_count('prep_compound_page', 'T._count', 0), store('prep_compound_page', 'T.first_page', H, { what: 'p->first_page = page' })]),
+    path('prep_compound_page', [
+      setTail(),
+      set_page_count('prep_compound_page', 'T._count', 0),
+      store('prep_compound_page', 'T.first_page', H, { what: 'p->first_page = page' }),
+    ]),
     compoundHeadUnfixed,
   ],
   expect: { sc: 'reachable', weak: 'reachable' },
-  notes: 'The walker sees PG_tail between the two stores and follows the first_page left from the page\'s last use.',
+  notes: "The walker sees PG_tail between the two stores and follows the first_page left from the page's last use.",
 };
 
 export const pageTailFixed: RaceScenario = {
@@ -148,11 +138,7 @@ export const pageTailWord: RaceScenario = {
   source:
     'v4.4 include/linux/page-flags.h compound_head (READ_ONCE(page->compound_head), bit 0 = tail), set_compound_head / clear_compound_head; ' +
     '"mm: make compound_head() robust" (Kirill Shutemov, v4.4)',
-  words: [
-    pointerWord('T.compound_head', TAIL_OF(OLD), { NULL, 'OLD|1': TAIL_OF(OLD), 'H|1': TAIL_OF(H) }),
-    countWord('T._count', 0),
-    countWord('H._count', 1),
-  ],
+  words: [pointerWord('T.compound_head', TAIL_OF(OLD), { NULL, 'OLD|1': TAIL_OF(OLD), 'H|1': TAIL_OF(H) }), countWord('T._count', 0), countWord('H._count', 1)],
   cpus: [
     path('put_page', [
       store('clear_compound_head', 'T.compound_head', NULL, { what: 'WRITE_ONCE(page->compound_head, 0)' }),

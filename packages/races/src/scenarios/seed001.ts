@@ -15,7 +15,20 @@
  * own reference before pagevec_release and, under the page lock, rechecks
  * page->mapping and page->index before splitting.
  */
-import { PAGE_FLAGS, PG_head, PG_locked, __setPageFlag, get_page_unless_zero, lock_page, page_ref_add, page_ref_inc, put_page_testzero, set_page_count, unlessGot, unlock_page } from '../kernel/page.js';
+import {
+  PAGE_FLAGS,
+  PG_head,
+  PG_locked,
+  __setPageFlag,
+  get_page_unless_zero,
+  lock_page,
+  page_ref_add,
+  page_ref_inc,
+  put_page_testzero,
+  set_page_count,
+  unlessGot,
+  unlock_page,
+} from '../kernel/page.js';
 import { branchIf, countWord, flagsWord, label, load, path, pointerWord, rmw, store, type Check, type RaceScenario, type Step, type Steps } from '../steps.js';
 
 const NULL = 0;
@@ -38,7 +51,7 @@ const words = [
 ];
 
 const notOtherFile = (assertion: string): Check => ({ assertion, reads: ['P.mapping'], holds: (_r, m) => m('P.mapping') !== FILE_B });
-const LOCKED_OTHER = "lock_page() locked a page of another file";
+const LOCKED_OTHER = 'lock_page() locked a page of another file';
 const SPLIT_OTHER = "split_huge_page() split another file's THP";
 
 /**
@@ -136,7 +149,7 @@ const allocForB = path('shmem_getpage_gfp', [
 ]);
 
 const SOURCE =
-  'v5.4 mm/shmem.c shmem_undo_range with Yang Shi\'s RFC v2 (pagevec_release, then get_page_unless_zero(compound_head(page)), lock_page, split_huge_page); ' +
+  "v5.4 mm/shmem.c shmem_undo_range with Yang Shi's RFC v2 (pagevec_release, then get_page_unless_zero(compound_head(page)), lock_page, split_huge_page); " +
   'mm/filemap.c find_get_entries, __delete_from_page_cache, page_cache_free_page; mm/truncate.c truncate_inode_pages_range; mm/shmem.c shmem_getpage_gfp, shmem_add_to_page_cache; ' +
   'mm/page_alloc.c prep_new_page, free_pages_prepare';
 
@@ -147,7 +160,8 @@ export const seed001Speculative: RaceScenario = {
   words,
   cpus: [yangShiV2, truncate, allocForB],
   expect: { sc: 'reachable', weak: 'reachable' },
-  notes: 'Truncation drops the page cache references, pagevec_release drops the last one and frees the page, file B allocates it, and get_page_unless_zero takes B\'s page.',
+  notes:
+    "Truncation drops the page cache references, pagevec_release drops the last one and frees the page, file B allocates it, and get_page_unless_zero takes B's page.",
 };
 
 export const seed001Rechecked: RaceScenario = {
@@ -157,5 +171,5 @@ export const seed001Rechecked: RaceScenario = {
   words,
   cpus: [kirillFix, truncate, allocForB],
   expect: { sc: 'unreachable', weak: 'unreachable' },
-  notes: 'The pin keeps the page from being freed, so it cannot become B\'s; truncation can still take it out of A, which the mapping recheck sees.',
+  notes: "The pin keeps the page from being freed, so it cannot become B's; truncation can still take it out of A, which the mapping recheck sees.",
 };

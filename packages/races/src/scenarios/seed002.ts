@@ -12,7 +12,18 @@
  * proposed fix (prep_compound_page, smp_wmb, set_page_refcounted), and the
  * same reorder without the barrier.
  */
-import { PG_compound_lock, PG_head, PAGE_FLAGS, __setPageFlag, bit_spin_lock, clear_bit_unlock, get_page_unless_zero, put_page_testzero, set_page_count, unlessGot } from '../kernel/page.js';
+import {
+  PG_compound_lock,
+  PG_head,
+  PAGE_FLAGS,
+  __setPageFlag,
+  bit_spin_lock,
+  clear_bit_unlock,
+  get_page_unless_zero,
+  put_page_testzero,
+  set_page_count,
+  unlessGot,
+} from '../kernel/page.js';
 import { countWord, flagsWord, label, load, path, smp_wmb, type FinalCheck, type Path, type RaceScenario, type Step, type WordDecl } from '../steps.js';
 
 const SOURCE =
@@ -20,11 +31,7 @@ const SOURCE =
   'mm/page_alloc.c prep_new_page (set_page_refcounted before prep_compound_page) and prep_compound_page (__SetPageHead); ' +
   'include/linux/mm.h compound_lock / compound_unlock (bit_spin_lock / bit_spin_unlock of PG_compound_lock); compound_lock removed in v4.5';
 
-const words: readonly WordDecl[] = [
-  flagsWord('H.flags', 0, PAGE_FLAGS),
-  countWord('H._count', 0),
-  flagsWord('T.flags', 0, PAGE_FLAGS),
-];
+const words: readonly WordDecl[] = [flagsWord('H.flags', 0, PAGE_FLAGS), countWord('H._count', 0), flagsWord('T.flags', 0, PAGE_FLAGS)];
 
 /**
  * CPU0: put_page(tail) → put_compound_page, already holding page_head = H
