@@ -88,15 +88,27 @@ export function forceRefusal(target: string, opts: AtomicDirOptions): string | n
   return null;
 }
 
-/** Whether process `pid` is alive (signal 0; EPERM means alive, owned by someone else). */
+/**
+ * Whether process `pid` is alive (signal 0; EPERM means alive, owned by
+ * someone else). A zombie — killed, not yet reaped by its parent, which in a
+ * container whose init does not reap may be never — answers signal 0 too,
+ * so /proc/PID/stat's state is checked: Z (or X) is dead.
+ */
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // "pid (comm) S ...": the state follows the last ')' (comm may contain spaces or parentheses).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (not Linux): trust signal 0
   }
 }
 
