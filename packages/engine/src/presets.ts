@@ -1,7 +1,7 @@
 /**
  * Design presets: one full design per kernel era or seed proposal — a
  * policy (with params) per axis plus the era parameters (ModelParams) that
- * are not axes under study. Ids follow docs/kernel/semantics.md §8.
+ * are not axes under study. Ids follow docs/kernel/mm-facts.md §8.
  */
 import { type AxisName, ERA_PARAMS, type ModelParams } from '@pagelab/kernel-core';
 

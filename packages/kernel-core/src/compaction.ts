@@ -8,7 +8,7 @@
  * pageblocks of movable type (MOVABLE or CMA) downwards from the node end and
  * takes their free pages as destinations. It stops when the scanners meet or
  * a free block of the requested order exists. Which pages the migration
- * scanner takes is era-dependent (docs/kernel/semantics.md §3 A.2, §5.7): 3.13 skips
+ * scanner takes is era-dependent (docs/kernel/mm-facts.md §3 A.2, §5.7): 3.13 skips
  * compound pages (here: any THP unless `thpMigration`), T612 skips a THP
  * unless the request's order exceeds the folio's; both skip anon pages with
  * more references than mappings (the pinned heuristic, in migrateFolio).

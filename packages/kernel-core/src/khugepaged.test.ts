@@ -342,7 +342,7 @@ describe('S1: a half-shared PTE-mapped THP', () => {
     const F = s1Folio(k);
     const P = k.mm(S1_DEFAULTS.parent);
     const pt = P.pt(A)!;
-    // The state docs/kernel/semantics.md §8 S1 describes, before khugepaged runs.
+    // The state docs/kernel/mm-facts.md §8 S1 describes, before khugepaged runs.
     expect(f.order(F)).toBe(9);
     expect(totalMapcount(f, F)).toBe(512);
     expect(f.refcount[F]).toBe(512);

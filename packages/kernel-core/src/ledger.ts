@@ -1,7 +1,7 @@
 /**
  * The cost ledger: the only way model code changes a shared counter on a
  * frame or takes a lock. Each primitive counts itself, by kind and by call
- * site, in the units of docs/kernel/semantics.md §2 (one LOCK-prefixed instruction = one
+ * site, in the units of docs/kernel/mm-facts.md §2 (one LOCK-prefixed instruction = one
  * locked op; a lock acquisition is one locked op *and* one acquisition).
  *
  * Call sites are interned once at module load (`site('get_page.tail')`) so the
@@ -205,7 +205,7 @@ export class Ledger {
     this.acquire(K_BITSPIN, s, true);
     flags[i] = flags[i]! | (1 << bit);
   }
-  /** bit_spin_unlock: clear_bit_unlock is a locked op on x86 (docs/kernel/semantics.md §2). */
+  /** bit_spin_unlock: clear_bit_unlock is a locked op on x86 (docs/kernel/mm-facts.md §2). */
   bitSpinUnlock(flags: Uint32Array, i: number, bit: number, s: Site): void {
     this.count(K_BITSPIN, s, 1);
     flags[i] = flags[i]! & ~(1 << bit);

@@ -144,7 +144,7 @@ export function checkSetting(key: string, value: unknown): string | null {
 }
 
 /**
- * Era parameters of the kernels the design presets model (docs/kernel/semantics.md §3–§5).
+ * Era parameters of the kernels the design presets model (docs/kernel/mm-facts.md §3–§5).
  * The engine's presets and the policy testkit both take them from here.
  */
 export const ERA_PARAMS = {

@@ -10,7 +10,7 @@
  * Hole punch and truncate follow shmem_fallocate / shmem_setattr: first
  * unmap_mapping_range over the range, then shmem_undo_range. A huge folio
  * wholly inside the range is removed whole; one only partly inside is the
- * shmem-truncate axis' decision (docs/kernel/semantics.md §7): zero the punched pages and
+ * shmem-truncate axis' decision (docs/kernel/mm-facts.md §7): zero the punched pages and
  * keep the folio (E1, E2 without the flag), or split it and remove the now
  * small pages (E2 with the flag, E3–E5). A failed split (any reference that
  * is not a mapping, the cache's or ours: a GUP pin) zeroes and keeps, as the

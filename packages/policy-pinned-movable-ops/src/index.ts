@@ -4,7 +4,7 @@
  * movable ops (zsmalloc) is isolated through isolate_movable_page and moved
  * by the owner's migrate_page under its own per-pool, per-class and
  * per-zspage locks — no global lock. A page without movable ops (zbud never
- * got them) still blocks (docs/kernel/semantics.md §6 D.4, S13).
+ * got them) still blocks (docs/kernel/mm-facts.md §6 D.4, S13).
  */
 import * as t from 'io-ts';
 import { type PinnedMigrationPolicy, type PolicyCtx, type PolicyDescriptor, PG, moveDriverPage, site } from '@pagelab/kernel-core';

@@ -29,7 +29,7 @@
  *     and take their references again on the new page.
  *
  * Costs per operation (one locked op per spin_lock and per atomic bit op,
- * docs/kernel/semantics.md §2 units): register = lock + SetPagePinned = 2; unregister =
+ * docs/kernel/mm-facts.md §2 units): register = lock + SetPagePinned = 2; unregister =
  * lock + ClearPagePinned when the page's last entry goes = 2; lookup = lock
  * = 1; the handler's move = kernel-core's generic moveDriverPage /
  * migrateFolio; the repoint after a move = lock (+ SetPagePinned per user

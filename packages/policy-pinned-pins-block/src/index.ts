@@ -2,7 +2,7 @@
  * pins-block [D0]: the baseline of every era — compaction and contiguous
  * allocation cannot move a kernel-owned (driver) page. zbud / zswap pages,
  * DMA buffers and other pinned kernel pages stay where they are, and a
- * CMA allocation over one fails with -EBUSY (docs/kernel/semantics.md §6 D.1, S13).
+ * CMA allocation over one fails with -EBUSY (docs/kernel/mm-facts.md §6 D.1, S13).
  */
 import * as t from 'io-ts';
 import type { PinnedMigrationPolicy, PolicyDescriptor } from '@pagelab/kernel-core';

@@ -1,6 +1,6 @@
 /**
  * Design B (4.5+, T49) and its folio-era form C (T612, FOLL_PIN) against the
- * numbers derived in docs/kernel/semantics.md §4 (B.4), §5.3 and §8 (S5–S10). Every
+ * numbers derived in docs/kernel/mm-facts.md §4 (B.4), §5.3 and §8 (S5–S10). Every
  * count is what the model's ledger records, asserted exactly.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Design A (3.13) against the numbers derived by hand from T313 in
- * docs/kernel/semantics.md §3 (A.4) and §8 (S5–S10, S18). Every count below is what the
+ * docs/kernel/mm-facts.md §3 (A.4) and §8 (S5–S10, S18). Every count below is what the
  * model's ledger records for the path, asserted exactly.
  */
 import { describe, expect, it } from 'vitest';
@@ -113,7 +113,7 @@ describe('get_user_pages on a PMD-mapped THP (T313 arch/x86/mm/gup.c, get_page_f
   it('S7: a 4 KiB O_DIRECT write from a THP tail costs 29 locked ops and 5 compound_lock acquisitions', () => {
     const { k } = thpMachine();
     const cost = costOf(k, () => applyEvent(k, { type: 'dio', pid: 1, addr: A + 7 * PAGE, len: PAGE, write: true }));
-    // gup_fast 3 + 2 x get_page(tail) 4 + 3 x put_page(tail) 6 = 29, as derived in docs/kernel/semantics.md S7.
+    // gup_fast 3 + 2 x get_page(tail) 4 + 3 x put_page(tail) 6 = 29, as derived in docs/kernel/mm-facts.md S7.
     expect(cost).toMatchObject({ lockedOps: 29, lockAcquisitions: 5, bySite: { gup_huge_pmd: 3, 'get_page.tail': 8, 'put_page.tail': 18 } });
   });
 });
@@ -199,7 +199,7 @@ describe('partial munmap and mprotect split the whole compound page at once (S6,
     apply(k, [{ type: 'munmap', pid: 1, addr: A + MB, len: MB }]);
     expect(k.buddy.freeFrames() - free0).toBe(255);
     expect([k.frames.refcount[head + 300], k.frames.mapcount[head + 300]]).toEqual([1, 0]);
-    // docs/kernel/semantics.md counts page 300 as 1 page of waste; the model's meter counts a pinned page as reachable data, so 0.
+    // docs/kernel/mm-facts.md counts page 300 as 1 page of waste; the model's meter counts a pinned page as reachable data, so 0.
     expect(k.waste.measure(k).wasteBytes).toBe(0);
     apply(k, [{ type: 'put', handle: 'g' }]);
     expect(k.buddy.freeFrames() - free0).toBe(256);
@@ -253,7 +253,7 @@ describe('S10: fork, then the child writes one byte inside the THP', () => {
   });
 });
 
-describe("A′: Oleg Nesterov's per-tail compound_lock in split (seed 002, docs/kernel/semantics.md A.5, S18)", () => {
+describe("A′: Oleg Nesterov's per-tail compound_lock in split (seed 002, docs/kernel/mm-facts.md A.5, S18)", () => {
   it('nests 514 locks (anon_vma, lru_lock, head and 511 tails) and reports both MAX_LOCK_DEPTH 48 and preempt_count 255 overflows', () => {
     const { k, head } = thpMachine(true);
     const cost = splitWithCallerRef(k, head);
@@ -273,7 +273,7 @@ describe("A′: Oleg Nesterov's per-tail compound_lock in split (seed 002, docs/
     expect(k.ledger.totals()).toMatchObject({ maxLockDepth: 3, nestingViolations: [] });
   });
 
-  it("keeps A's tail get/put: the S7 O_DIRECT write still costs 29 (the seed's ~1 op saved per put is not modelled: docs/kernel/semantics.md §9.1)", () => {
+  it("keeps A's tail get/put: the S7 O_DIRECT write still costs 29 (the seed's ~1 op saved per put is not modelled: docs/kernel/mm-facts.md §9.1)", () => {
     const { k } = thpMachine(true);
     expect(costOf(k, () => applyEvent(k, { type: 'dio', pid: 1, addr: A + 7 * PAGE, len: PAGE })).lockedOps).toBe(29);
   });

@@ -10,7 +10,7 @@
  *     ENTIRELY_MAPPED while PMD-mapped: one atomic when some page went
  *     0 -> 1 (1 -> 0), or on the first (last) PMD.
  *
- * The answer is `folio_likely_mapped_shared(folio)` (docs/kernel/semantics.md §5.4 L): a
+ * The answer is `folio_likely_mapped_shared(folio)` (docs/kernel/mm-facts.md §5.4 L): a
  * per-folio guess from the total mapcount and the first subpage; it misses
  * partially mapped shared folios whose first page is mapped at most once
  * (the seed-003 false negative, S1) and, for anon folios, never says

@@ -5,7 +5,7 @@
  * folio's PMD (entire) mapcount, both kept by the common rmap code, so the
  * policy keeps no bookkeeping of its own: mapping a large folio costs nothing
  * beyond the per-page _mapcount / _entire_mapcount atomics, and the answer is
- * exact per page (docs/kernel/semantics.md §5.4 P).
+ * exact per page (docs/kernel/mm-facts.md §5.4 P).
  */
 import * as t from 'io-ts';
 import { type PolicyCtx, type PolicyDescriptor, type SharednessPolicy, pageMapcount } from '@pagelab/kernel-core';

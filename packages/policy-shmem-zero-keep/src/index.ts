@@ -2,7 +2,7 @@
  * zero-keep [E1]: Linux 4.8–5.6 shmem_undo_range. A hole punch that covers
  * only part of a shmem THP zeroes the punched subpages and keeps the whole
  * huge page in the page cache, so nothing is freed — even after every
- * subpage has been punched one by one (seed 001, docs/kernel/semantics.md §7 E.1, S14).
+ * subpage has been punched one by one (seed 001, docs/kernel/mm-facts.md §7 E.1, S14).
  */
 import * as t from 'io-ts';
 import type { PolicyDescriptor, ShmemTruncatePolicy } from '@pagelab/kernel-core';

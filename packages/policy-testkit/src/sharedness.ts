@@ -1,6 +1,6 @@
 /**
  * The sharedness axis' testkit, one module per job (sharedness/): the test
- * machine, the scenario sequences of docs/kernel/semantics.md §8, the rmap
+ * machine, the scenario sequences of docs/kernel/mm-facts.md §8, the rmap
  * cost probe, the oracle (recount and checks), the random streams, and the
  * conformance suite every sharedness policy runs.
  */

@@ -63,7 +63,7 @@ function extents(pages: number[]): [number, number][] {
 export const qemuBalloon = defineScenario({
   name: 'qemu-balloon',
   title: 'QEMU virtio-balloon inflation on THP guest RAM in rounds, khugepaged between rounds, then deflation',
-  source: 'seed 001 (Yang Shi / Kirill Shutemov, Nov 2019); docs/kernel/semantics.md §7 E.1-E.5, S14-S16',
+  source: 'seed 001 (Yang Shi / Kirill Shutemov, Nov 2019); docs/kernel/mm-facts.md §7 E.1-E.5, S14-S16',
   expectation:
     'linux-4.5 (E1): a partial punch zeroes and keeps, so nothing is freed until a whole 2 MiB run is punched (pattern=runs). yangshi-2019 (E2): the same without splitFlag; with it, each punch splits and frees. linux-5.8+/6.10 (split on punch): the punches free their pages, then khugepaged collapses every split range that still holds a page back into a THP, zero-filling the holes: refilledBytes grows round by round and the memory creeps back. split-guard / split-guard-ptes-none: freed == requested in every round (pinned pages aside), nothing refilled until deflation; the cost is the huge-page coverage the split ranges lose. Pinned pages make the split of their THP fail in every splitting design (splitFailures). backing=anon: MADV_DONTNEED frees a THP only once all its pages are gone (4.5+ defer the split)',
   designs: ['linux-4.5', 'yangshi-2019', 'linux-6.10', 'split-guard', 'split-guard-ptes-none'],

@@ -1,5 +1,5 @@
 /**
- * Workloads of the refcount axis: seeds 000 and 002, docs/kernel/semantics.md S5-S10, S18.
+ * Workloads of the refcount axis: seeds 000 and 002, docs/kernel/mm-facts.md S5-S10, S18.
  * Expectations in the logs assert what every design must agree on (content,
  * RSS); what differs (split failures, waste, locked ops) is what a comparison
  * of the summaries shows.
@@ -21,7 +21,7 @@ function withThp(name: string, seed: number, params: Record<string, unknown>): L
 export const dioOnThpTail = defineScenario({
   name: 'seed002-dio-thp-tail',
   title: 'O_DIRECT I/O whose user buffer lies in THP tail pages',
-  source: 'seed 002 (Oleg/Andrea, Dec 2013); docs/kernel/semantics.md S7',
+  source: 'seed 002 (Oleg/Andrea, Dec 2013); docs/kernel/mm-facts.md S7',
   expectation:
     'tail refcounting (linux-3.13) pays several times the locked ops per dio of head refcounting (linux-4.5), mostly compound_lock get/put on tails; FOLL_PIN (linux-6.10) pays fewest',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10', 'oleg-2013'],
@@ -44,7 +44,7 @@ export const dioOnThpTail = defineScenario({
 export const splitPinnedTail = defineScenario({
   name: 'seed000-split-pinned-tail',
   title: 'A kernel path needs to split a THP while one tail page is pinned',
-  source: 'seed 000 (Kirill/Christoph, Jun 2014); docs/kernel/semantics.md S5, S6',
+  source: 'seed 000 (Kirill/Christoph, Jun 2014); docs/kernel/mm-facts.md S5, S6',
   expectation:
     'tail refcounting always splits and frees what is unmapped; head refcounting fails the split (reason pinned) and holds the memory until unpin + reclaim',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10'],
@@ -85,7 +85,7 @@ export const splitPinnedTail = defineScenario({
 export const s5 = defineScenario({
   name: 's5-split-pinned-tail',
   title: 'S5: split_huge_page on a THP with one GUP pin on tail page 7 (reclaim needs it)',
-  source: 'docs/kernel/semantics.md S5',
+  source: 'docs/kernel/mm-facts.md S5',
   expectation: 'A: split succeeds, the pin moves to page 7, 511 pages swap out; B/C: -EBUSY/-EAGAIN, nothing swaps',
   designs: ['linux-3.13', 'oleg-2013', 'linux-4.5', 'linux-6.10'],
   params: [{ name: 'pinPage', description: 'pinned subpage (0 = head)', default: 7 }],
@@ -102,7 +102,7 @@ export const s5 = defineScenario({
 export const s6 = defineScenario({
   name: 's6-deferred-split-pinned',
   title: 'S6: half of a pinned THP is unmapped; waste persists while pinned',
-  source: 'docs/kernel/semantics.md S6',
+  source: 'docs/kernel/mm-facts.md S6',
   expectation: 'A: waste 0 at once (pin on 300: 1 page); B/C: 256 pages held (split-blocked) until unpin, then freed by the shrinker',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10'],
   params: [{ name: 'pinPage', description: 'pinned subpage; 300 lies in the unmapped half', default: 7 }],
@@ -121,7 +121,7 @@ export const s6 = defineScenario({
 export const s8 = defineScenario({
   name: 's8-mprotect-one-page',
   title: 'S8: mprotect of one 4 KiB page inside a PMD-mapped exclusive THP',
-  source: 'docs/kernel/semantics.md S8',
+  source: 'docs/kernel/mm-facts.md S8',
   expectation: 'A splits the compound page (~1,544 locked ops); B/C only split the PMD (~515 / ~1,032); no waste anywhere',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10'],
   generate(p) {
@@ -135,7 +135,7 @@ export const s8 = defineScenario({
 export const s9 = defineScenario({
   name: 's9-munmap-one-page',
   title: 'S9: munmap of one 4 KiB page of a PMD-mapped exclusive THP',
-  source: 'docs/kernel/semantics.md S9',
+  source: 'docs/kernel/mm-facts.md S9',
   expectation: 'A frees the page at once; B/C keep it as unmapped-in-thp waste until the deferred-split shrinker runs under reclaim',
   designs: ['linux-3.13', 'linux-4.5', 'linux-6.10'],
   generate(p) {
@@ -151,7 +151,7 @@ export const s9 = defineScenario({
 export const s10 = defineScenario({
   name: 's10-fork-cow-one-byte',
   title: 'S10: fork, then the child writes one byte inside the THP',
-  source: 'docs/kernel/semantics.md S10; ML-KAS-cow (v5.8)',
+  source: 'docs/kernel/mm-facts.md S10; ML-KAS-cow (v5.8)',
   expectation: 'A/B45 copy all 2 MiB (+512 pages); 5.8+ split the child PMD and copy 4 KiB (+1 page)',
   designs: ['linux-3.13', 'linux-4.5', 'linux-5.8', 'linux-6.10'],
   generate(p) {
@@ -166,7 +166,7 @@ export const s10 = defineScenario({
 export const s18 = defineScenario({
   name: 's18-split-lock-nesting',
   title: "S18: split_huge_page lock nesting under Oleg's per-tail compound_lock",
-  source: 'seed 002; docs/kernel/semantics.md A.5, S18',
+  source: 'seed 002; docs/kernel/mm-facts.md A.5, S18',
   expectation: 'oleg-2013 (A′) holds 514 nested locks, past lockdep MAX_LOCK_DEPTH 48 and the 255 preempt_count limit; linux-3.13 peaks at 3',
   designs: ['linux-3.13', 'oleg-2013'],
   params: [{ name: 'splits', description: 'number of THPs to split (one partial munmap each)', default: 1 }],

@@ -159,7 +159,7 @@ describe('sharedness axis: seed 003', () => {
       zeroFilledBytes: 0,
     });
     // On this workload the heuristics never miss sharing; they over-count pages of shared folios that
-    // one process maps alone (docs/kernel/semantics.md §5.4 case B), and refuse two collapses the precise rule allows.
+    // one process maps alone (docs/kernel/mm-facts.md §5.4 case B), and refuse two collapses the precise rule allows.
     for (const r of [likely, owner]) {
       expect(r.sharedness).toEqual({
         questions: 34552,

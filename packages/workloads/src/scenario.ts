@@ -14,7 +14,7 @@ export interface Scenario {
   /** kebab-case name used on the command line, e.g. "s1-false-negative". */
   readonly name: string;
   readonly title: string;
-  /** Where it comes from: a seed thread file or a docs/kernel/semantics.md scenario, e.g. "seed 003; docs/kernel/semantics.md S1". */
+  /** Where it comes from: a seed thread file or a docs/kernel/mm-facts.md scenario, e.g. "seed 003; docs/kernel/mm-facts.md S1". */
   readonly source: string;
   /** What a reader should see when comparing designs on it. */
   readonly expectation: string;

@@ -1,7 +1,7 @@
 /**
  * Workloads of the shmem-truncate axis: seed 001, "mm: shmem: allow split THP
  * when truncating THP partially" (Yang Shi's RFC and Kirill Shutemov's
- * review, Nov 2019; docs/kernel/semantics.md §7 E1–E5, S14, S16; ARCHITECTURE.md
+ * review, Nov 2019; docs/kernel/mm-facts.md §7 E1–E5, S14, S16; ARCHITECTURE.md
  * `shmem-truncate`).
  *
  * The thread's scenarios, one workload each (the quotes are the thread's):
@@ -50,7 +50,7 @@ import { LogBuilder, MiB, PAGE, REGION, THP, enumParam, intParam, prng } from '.
 import { defineScenario } from './define.js';
 import type { Scenario } from './scenario.js';
 
-const SOURCE = 'seed 001 (Yang Shi / Kirill Shutemov, Nov 2019); docs/kernel/semantics.md §7';
+const SOURCE = 'seed 001 (Yang Shi / Kirill Shutemov, Nov 2019); docs/kernel/mm-facts.md §7';
 const machine = { memory: 256 * MiB, swap: 64 * MiB };
 /** QEMU's guest RAM: a memfd on a huge=always tmpfs (shmem THP as the memory backend). */
 const GUEST_RAM = 'guest-ram';

@@ -1,7 +1,7 @@
 /**
  * Workloads of the pinned-migration axis: seed 004, "mm: reclaim zbud pages
  * on migration and compaction" (Krzysztof Kozlowski's RFC v2, Minchan Kim's
- * reply and Benjamin LaHaise's answer, Aug 2013); docs/kernel/semantics.md §6 (D.1–D.4),
+ * reply and Benjamin LaHaise's answer, Aug 2013); docs/kernel/mm-facts.md §6 (D.1–D.4),
  * S12, S13.
  *
  * Every scenario the thread names is one workload: zbud pages that can
@@ -113,7 +113,7 @@ function fragScenario(s: { name: string; title: string; source: string; expectat
 export const zbudBlocksCompaction = fragScenario({
   name: 'seed004-zbud-pageblocks',
   title: 'zswap zbud pages, one in each movable pageblock, against order-9 compaction and alloc_contig_range',
-  source: 'seed 004 (Kozlowski, Aug 2013: "Currently zbud pages are not movable"); docs/kernel/semantics.md §6 D.1, S13',
+  source: 'seed 004 (Kozlowski, Aug 2013: "Currently zbud pages are not movable"); docs/kernel/mm-facts.md §6 D.1, S13',
   expectation:
     "every era (D0, and DA: zbud never got movable ops) skips the zbud pages, so no pageblock can be freed: compaction fails, no THP, alloc_contig -EBUSY; Kozlowski's DK would reclaim them, the control (blocks=0) frees pageblocks",
   designs: [...ERAS, ...PROPOSALS],
@@ -123,7 +123,7 @@ export const zbudBlocksCompaction = fragScenario({
 export const zsmallocBlocksCompaction = fragScenario({
   name: 'seed004-zram-zsmalloc-pageblocks',
   title: 'zram/zswap zsmalloc pages (movable, with migration callbacks from 4.8), one in each movable pageblock',
-  source: 'seed 004 (Minchan Kim: "The zcache, zram and GUP pages for memory-hotplug and/or CMA are same situation"); docs/kernel/semantics.md §6 D.4, S13',
+  source: 'seed 004 (Minchan Kim: "The zcache, zram and GUP pages for memory-hotplug and/or CMA are same situation"); docs/kernel/mm-facts.md §6 D.4, S13',
   expectation: 'before 4.8 (D0) zsmalloc pages block like zbud; from 4.8 (DA) zs_page_migrate moves them and compaction / alloc_contig succeed',
   designs: [...ERAS, ...PROPOSALS],
   driver: { owner: 'zsmalloc', movable: true },
@@ -133,7 +133,7 @@ export const pinPageOwner = fragScenario({
   name: 'seed004-pin-page-owner',
   title: "Minchan's foo driver: long-pinned pages whose owner registers a migration handler (set_pinned_page)",
   source:
-    'seed 004 (Minchan Kim: "Each subsystem or GUP caller who want to pin pages long time should create own migration handler"); docs/kernel/semantics.md §6 D.3',
+    'seed 004 (Minchan Kim: "Each subsystem or GUP caller who want to pin pages long time should create own migration handler"); docs/kernel/mm-facts.md §6 D.3',
   expectation:
     "D0 cannot ask the owner, so the pages block; DM (minchan-2013) calls owner.migrate after a lookup under its global hash lock; DA (4.8+) does it through the page's movable_operations, and compaction succeeds",
   designs: [...ERAS, ...PROPOSALS],
@@ -144,7 +144,7 @@ export const aioRingPages = fragScenario({
   name: 'seed004-aio-ring-pages',
   title: "aio ring pages: pinned by the kioctx but migratable through the ring mapping's migratepage method",
   source:
-    'seed 004 (LaHaise: "The address space migratepage method doesn\'t have those issues (at least where it is usable as in aio\'s use-case)"); docs/kernel/semantics.md §6 D.1',
+    'seed 004 (LaHaise: "The address space migratepage method doesn\'t have those issues (at least where it is usable as in aio\'s use-case)"); docs/kernel/mm-facts.md §6 D.1',
   expectation:
     'every era from 3.12 moves aio ring pages (aio_migratepage, migrate_page_move_mapping with extra_count 1), so compaction and alloc_contig succeed; the model treats a driver page under pins-block as immovable (known discrepancy for 3.13 and 4.5; the 4.8+ presets use movable-ops)',
   designs: ERAS,
@@ -158,7 +158,7 @@ const ZSWAP_PAGES = 1536;
 export const zswapCmaPlacement = defineScenario({
   name: 'seed004-zswap-cma-placement',
   title: 'zswap pool growth on a machine whose free memory is mostly CMA',
-  source: 'seed 004 (Kozlowski: "zbud pages are not movable and they cannot be allocated from CMA region"); docs/kernel/semantics.md §6 D.1, S13',
+  source: 'seed 004 (Kozlowski: "zbud pages are not movable and they cannot be allocated from CMA region"); docs/kernel/mm-facts.md §6 D.1, S13',
   expectation:
     'zbud (unmovable) gets only the 1023 free non-CMA frames of the 1536 pages it asks for, in every era; zsmalloc (movable, 5.4+ zswap) may use CMA; a later CMA allocation of the whole area must move zsmalloc pages out (DA) or fails (D0)',
   designs: [...ERAS, ...PROPOSALS],
@@ -186,7 +186,7 @@ export const gupPinnedCma = defineScenario({
   name: 'seed004-gup-pinned-cma',
   title: 'A CMA allocation over user pages that GUP has pinned (O_DIRECT in flight, or a long-term RDMA/vfio pin)',
   source:
-    'seed 004 (Minchan Kim: "GUP pages for memory-hotplug and/or CMA"; LaHaise: "taking a real hard look at how O_DIRECT pins pages"); docs/kernel/semantics.md S12',
+    'seed 004 (Minchan Kim: "GUP pages for memory-hotplug and/or CMA"; LaHaise: "taking a real hard look at how O_DIRECT pins pages"); docs/kernel/mm-facts.md S12',
   expectation:
     'pinned pages in the CMA area fail cma_alloc (-EBUSY, pinned) in every era while the pin is held; once it is dropped the pages migrate and the allocation succeeds. A FOLL_LONGTERM pin migrates the pages out of CMA first from 5.1 (linux-5.8+), so the allocation succeeds even with the pin held',
   designs: [...ERAS, ...PROPOSALS],

@@ -1,5 +1,5 @@
 /**
- * Workloads of the sharedness axis: seed 003 and docs/kernel/semantics.md S1-S4, S20,
+ * Workloads of the sharedness axis: seed 003 and docs/kernel/mm-facts.md S1-S4, S20,
  * S21, plus a randomized fork-heavy workload for divergence rates.
  */
 import { LogBuilder, MiB, PAGE, REGION, THP, intParam, prng } from './builder.js';
@@ -38,7 +38,7 @@ const maxSharedParam = { name: 'maxPtesShared', description: 'khugepaged.max_pte
 export const s1 = defineScenario({
   name: 's1-false-negative',
   title: "S1: khugepaged collapses a half-shared PTE-mapped THP (the seed's ~1 MiB)",
-  source: 'seed 003 (Hildenbrand/Hubbard, Apr 2024); docs/kernel/semantics.md S1',
+  source: 'seed 003 (Hildenbrand/Hubbard, Apr 2024); docs/kernel/mm-facts.md S1',
   expectation:
     'likely-mapped-shared (linux-6.10) sees 0 shared PTEs (first subpage unmapped) and collapses, duplicating 256 shared pages (~1 MiB) and zero-filling 255; precise (linux-5.8) and owner tracking (linux-6.15) count 256 and refuse with SCAN_EXCEED_SHARED_PTE',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
@@ -51,7 +51,7 @@ export const s1 = defineScenario({
 export const s2 = defineScenario({
   name: 's2-first-subpage-mapped',
   title: 'S2: as S1, but the shared pages are 0..255 (the first subpage is mapped)',
-  source: 'docs/kernel/semantics.md S2',
+  source: 'docs/kernel/mm-facts.md S2',
   expectation: 'all three sharedness designs count 256 shared PTEs and refuse; the heuristic depends on which subpages are mapped',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
   params: [maxSharedParam],
@@ -63,7 +63,7 @@ export const s2 = defineScenario({
 export const s3 = defineScenario({
   name: 's3-after-deferred-split',
   title: 'S3: as S1, but the deferred split already happened (reclaim ran first)',
-  source: 'docs/kernel/semantics.md S3',
+  source: 'docs/kernel/mm-facts.md S3',
   expectation: 'small folios answer exactly: every design counts 256 shared PTEs and refuses',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
   params: [maxSharedParam],
@@ -77,7 +77,7 @@ export const s3 = defineScenario({
 export const s4 = defineScenario({
   name: 's4-owner-false-positive',
   title: 'S4: three MMs map a folio; two unmap; owner tracking still says "maybe shared"',
-  source: 'docs/kernel/semantics.md S4; ML-DH-mmid Example 2',
+  source: 'docs/kernel/mm-facts.md S4; ML-DH-mmid Example 2',
   expectation:
     "mm-owner-tracking (linux-6.15) counts C's 2 exclusive PTEs as shared (stale MAYBE_SHARED) and refuses with max_ptes_shared < 2; the others collapse",
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
@@ -101,7 +101,7 @@ export const s4 = defineScenario({
 export const s20 = defineScenario({
   name: 's20-heavily-shared-half',
   title: 'S20: P and C both map pg 1..300 (total mapcount 600 > 512)',
-  source: 'docs/kernel/semantics.md S20',
+  source: 'docs/kernel/mm-facts.md S20',
   expectation: 'all designs agree: 300 shared > 256, no collapse (the heuristic is exact once mapcount exceeds nr_pages)',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],
   generate(p) {
@@ -112,7 +112,7 @@ export const s20 = defineScenario({
 export const s21 = defineScenario({
   name: 's21-selftest-max-ptes-shared',
   title: 'S21: the khugepaged selftest collapse_max_ptes_shared',
-  source: 'tools/testing/selftests/mm/khugepaged.c (T612); docs/kernel/semantics.md S21; seed 003',
+  source: 'tools/testing/selftests/mm/khugepaged.c (T612); docs/kernel/mm-facts.md S21; seed 003',
   expectation:
     '5.8+: 257 shared PTEs → SCAN_EXCEED_SHARED_PTE; after CoW of page 255, 256 shared → collapse; the parent keeps its huge page. 3.13/4.5: the first CoW copies the whole THP, so the child is huge already',
   designs: ['linux-4.5', 'linux-5.8', 'linux-6.10', 'linux-6.15'],
@@ -136,7 +136,7 @@ export const s21 = defineScenario({
 export const forkHeavy = defineScenario({
   name: 'fork-heavy-random',
   title: 'Processes fork, write random subsets of shared THPs, exit; khugepaged between phases',
-  source: 'seed 003 ("something less contrived"); docs/kernel/semantics.md §5.4',
+  source: 'seed 003 ("something less contrived"); docs/kernel/mm-facts.md §5.4',
   expectation:
     'how often the folio-level sharedness heuristics diverge from the precise per-page answer, and what the divergence costs in duplicated-shared and collapse-bloat waste',
   designs: ['linux-5.8', 'linux-6.10', 'linux-6.15'],

@@ -18,7 +18,7 @@ import type { CompareManifest, DesignProvenance, Metrics, OutcomeCount, Sharedne
 import { OUTCOME_NAMES } from '../types.js';
 import { WASTE_CAUSES } from '../types.js';
 
-/** How a fixture design behaves, loosely after the refcount eras of docs/kernel/semantics.md. */
+/** How a fixture design behaves, loosely after the refcount eras of docs/kernel/mm-facts.md. */
 export type Profile = 'tail-refcount' | 'head-refcount' | 'folio';
 
 function overRunOf(points: ReadonlyArray<{ seq: number; waste: number; coverage: number }>): NonNullable<Summary['overRun']> {

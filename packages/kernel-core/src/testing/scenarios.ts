@@ -1,5 +1,5 @@
 /**
- * Event sequences that build the canonical states of docs/kernel/semantics.md §8 on a
+ * Event sequences that build the canonical states of docs/kernel/mm-facts.md §8 on a
  * test kernel, for kernel-core's tests and the policy conformance suites.
  * Each builder returns the events (so a test can check invariants after
  * every one) and a function naming the state the events leave behind.

@@ -1,4 +1,4 @@
-/** The oracle: every mapping recounted from the page tables, and the checks of a policy's answers and bookkeeping against it (docs/kernel/semantics.md §5.4). */
+/** The oracle: every mapping recounted from the page tables, and the checks of a policy's answers and bookkeeping against it (docs/kernel/mm-facts.md §5.4). */
 import { type Kernel, type SharednessPolicy, HPAGE_PMD_NR, PG, ZERO_PFN, entireMapcount, ptePfn, ptePresent } from '@pagelab/kernel-core';
 import { ENTIRELY_MAPPED } from './machine.js';
 
@@ -61,7 +61,7 @@ export function somePageMappedTwice(r: FolioRecount): boolean {
 
 // ---------------------------------------------------------------- claims
 
-/** The error guarantees a sharedness policy claims (docs/kernel/semantics.md §5.4). */
+/** The error guarantees a sharedness policy claims (docs/kernel/mm-facts.md §5.4). */
 export interface SharednessClaims {
   /** P: the answer for a page is exactly page_mapcount(page) > 1. */
   exactPerPage?: boolean;

@@ -1,4 +1,4 @@
-/** The event sequences of docs/kernel/semantics.md §8 S1, S2, S4 and S20 that every sharedness package tests its answers on, and khugepaged's shared-PTE count over them. */
+/** The event sequences of docs/kernel/mm-facts.md §8 S1, S2, S4 and S20 that every sharedness package tests its answers on, and khugepaged's shared-PTE count over them. */
 import type { WorkloadEvent } from '@pagelab/events';
 import { type Kernel, type SharednessPolicy, HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
@@ -12,7 +12,7 @@ export const R = SCENARIO_RANGE;
 export const pg = (i: number) => R + i * PAGE_SIZE;
 
 export interface SharednessScenario {
-  /** docs/kernel/semantics.md scenario id. */
+  /** docs/kernel/mm-facts.md scenario id. */
   id: 'S1' | 'S2' | 'S4' | 'S20';
   events: WorkloadEvent[];
   /** The 2 MiB-aligned range R that F was faulted into. */

@@ -1,6 +1,6 @@
 /**
  * Conformance suite of the sharedness axis ("is this folio mapped shared?"),
- * plus the event sequences of docs/kernel/semantics.md §8 S1, S2, S4 and S20 that every
+ * plus the event sequences of docs/kernel/mm-facts.md §8 S1, S2, S4 and S20 that every
  * sharedness package tests its answers on.
  *
  * The suite replays random fork / touch / munmap / madvise(dontneed) / mmap /
@@ -12,7 +12,7 @@
  *   - asks the policy about every mapped page and checks the answer against
  *     the recount: small folios exact, a large folio mapped at most once is
  *     exclusive, asking is free (no locked op, no state change), plus the
- *     error guarantees the policy claims (docs/kernel/semantics.md §5.4: P exact per
+ *     error guarantees the policy claims (docs/kernel/mm-facts.md §5.4: P exact per
  *     page; L no false positives for anon; M no false negatives, exact while
  *     at most two MMs have mapped the folio at once);
  * and checks that a replay of the same stream gives the same answers and
