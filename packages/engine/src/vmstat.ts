@@ -20,28 +20,9 @@
  *   thp_migration_success / thp_migration_fail: those of order 9.
  * - cma_alloc_success / cma_alloc_fail: the `cma_alloc` outcome, one per cma_alloc call.
  */
-import type { Outcome } from '@pagelab/events';
+import { VMSTAT_COUNTERS, type Outcome, type VmstatCounter } from '@pagelab/events';
 
-export const VMSTAT_COUNTERS = [
-  'thp_fault_alloc',
-  'thp_fault_fallback',
-  'thp_collapse_alloc',
-  'thp_collapse_alloc_failed',
-  'thp_split_page',
-  'thp_split_page_failed',
-  'thp_deferred_split_page',
-  'thp_split_pmd',
-  'compact_stall',
-  'compact_success',
-  'compact_fail',
-  'pgmigrate_success',
-  'pgmigrate_fail',
-  'thp_migration_success',
-  'thp_migration_fail',
-  'cma_alloc_success',
-  'cma_alloc_fail',
-] as const;
-export type VmstatCounter = (typeof VMSTAT_COUNTERS)[number];
+export { VMSTAT_COUNTERS, type VmstatCounter };
 export type Vmstat = Record<VmstatCounter, number>;
 
 const THP_ORDER = 9;

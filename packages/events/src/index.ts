@@ -27,7 +27,9 @@ export {
   BalloonSummary,
   BalloonRound,
   BalloonCounts,
+  VMSTAT_COUNTERS,
   type OutcomeName,
+  type VmstatCounter,
 } from './summary.js';
 export { object, type ObjectCodec, type Violation } from './object.js';
 export { taggedUnion, type TaggedUnionCodec } from './tagged-union.js';

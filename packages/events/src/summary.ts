@@ -10,6 +10,28 @@ import { WorkloadInfo } from './header.js';
 export const OUTCOME_NAMES = ['thp_fault', 'split_page', 'split_pmd', 'collapse', 'migrate', 'cma_alloc', 'compact', 'cow'] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];
 
+/** The counters of summary.json `vmstat`, under their /proc/vmstat names (engine vmstat.ts says how each is counted). */
+export const VMSTAT_COUNTERS = [
+  'thp_fault_alloc',
+  'thp_fault_fallback',
+  'thp_collapse_alloc',
+  'thp_collapse_alloc_failed',
+  'thp_split_page',
+  'thp_split_page_failed',
+  'thp_deferred_split_page',
+  'thp_split_pmd',
+  'compact_stall',
+  'compact_success',
+  'compact_fail',
+  'pgmigrate_success',
+  'pgmigrate_fail',
+  'thp_migration_success',
+  'thp_migration_fail',
+  'cma_alloc_success',
+  'cma_alloc_fail',
+] as const;
+export type VmstatCounter = (typeof VMSTAT_COUNTERS)[number];
+
 export const Outcome = object('an outcome', { ok: NonNegativeInt, failed: NonNegativeInt, reasons: CountsByName }, {}, { exact: false });
 export type Outcome = t.TypeOf<typeof Outcome>;
 

@@ -5,31 +5,14 @@
  * and the sweep tables name their metrics by these columns, so this list is
  * the one place a metric gets its name.
  */
+import { VMSTAT_COUNTERS } from '@pagelab/events';
 import { WASTE_CAUSES, type Summary } from '../types.js';
 import { stableJson } from './stableJson.js';
 
 export const POLICY_AXES = ['refcount', 'sharedness', 'pinned-migration', 'shmem-truncate'] as const;
 
-/** The /proc/vmstat counters every summary carries (engine vmstat.ts says how each is counted). */
-export const VMSTAT_COLUMNS = [
-  'thp_fault_alloc',
-  'thp_fault_fallback',
-  'thp_collapse_alloc',
-  'thp_collapse_alloc_failed',
-  'thp_split_page',
-  'thp_split_page_failed',
-  'thp_deferred_split_page',
-  'thp_split_pmd',
-  'compact_stall',
-  'compact_success',
-  'compact_fail',
-  'pgmigrate_success',
-  'pgmigrate_fail',
-  'thp_migration_success',
-  'thp_migration_fail',
-  'cma_alloc_success',
-  'cma_alloc_fail',
-] as const;
+/** The /proc/vmstat counters every summary carries: the events contract's list (engine vmstat.ts says how each is counted). */
+export const VMSTAT_COLUMNS = VMSTAT_COUNTERS;
 
 export interface MetricColumn {
   readonly name: string;
