@@ -56,6 +56,17 @@ export interface ModelParams {
    * regions", 65b08d362ba5 drops the check and SCAN_PAGE_RO's last users).
    */
   collapseReadOnly: boolean;
+  /**
+   * A hole punch or truncate that covers part of a large shmem folio splits
+   * it non-uniformly (>= 6.15, 7460b470a131 "mm/truncate: use folio_split()
+   * in truncate operation"): truncate_inode_partial_folio calls
+   * try_folio_split at the first and past the last page of the range, so only
+   * those pages end in order-0 folios and the rest stay in the largest
+   * aligned folios (split.ts folioSplitNonUniform). Before, split_huge_page
+   * made every page an order-0 folio. Assumes the head-refcount split
+   * (frozen refcount), which every era that has it uses.
+   */
+  truncateFolioSplit: boolean;
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -75,6 +86,7 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   splitRemapsZeropage: [false, true],
   gupBreaksCow: [false, true],
   collapseReadOnly: [false, true],
+  truncateFolioSplit: [false, true],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -93,6 +105,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   splitRemapsZeropage: false,
   gupBreaksCow: false,
   collapseReadOnly: false,
+  truncateFolioSplit: false,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -165,6 +178,7 @@ export const ERA_PARAMS = {
     splitRemapsZeropage: false,
     gupBreaksCow: false,
     collapseReadOnly: false,
+    truncateFolioSplit: false,
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
@@ -183,6 +197,7 @@ export const ERA_PARAMS = {
     splitRemapsZeropage: false,
     gupBreaksCow: false,
     collapseReadOnly: false,
+    truncateFolioSplit: false,
   },
   /**
    * 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm
@@ -204,12 +219,16 @@ export const ERA_PARAMS = {
     splitRemapsZeropage: false,
     gupBreaksCow: true,
     collapseReadOnly: false,
+    truncateFolioSplit: false,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },
-  /** 6.12+ (T615): 6.10 plus zero-filled pages of a split anon THP remapped to the shared zero page. */
-  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true },
+  /**
+   * 6.12+ (T615): 6.10 plus zero-filled pages of a split anon THP remapped to the shared zero page, and (6.15)
+   * the non-uniform split of a partly punched or truncated shmem folio (7460b470a131).
+   */
+  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, truncateFolioSplit: true },
   /** 6.18 (the kernel the oracle runs on): 6.15 plus collapse of read-only ranges (b9f85966d1be). */
-  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true },
+  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true, truncateFolioSplit: true },
 } as const satisfies Record<string, ModelParams>;
 export type Era = keyof typeof ERA_PARAMS;

@@ -25,7 +25,7 @@ import { mkPte, ptePfn } from './pte.js';
 import { addRmapPmd, addRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
 import { zapRange } from './vma_ops.js';
-import { splitAndRecord } from './split.js';
+import { folioSplitAndRecord, splitAndRecord } from './split.js';
 import { PG_PUNCHED } from './frames.js';
 import { dropGuardsFrom, fillPunchedHoles, liftCollapseGuard, punchedHolesIn } from './shmem_guard.js';
 
@@ -220,16 +220,14 @@ function foliosOverlapping(k: Kernel, file: ShmemFile, start: number, end: numbe
     return out.sort((a, b) => f.index[a]! - f.index[b]!);
   }
   for (let idx = start; idx < end;) {
-    const base = idx - (idx % HPAGE_PMD_NR);
-    const huge = file.cache.get(base);
-    if (huge !== undefined && f.order(huge) > 0) {
-      out.push(huge);
-      idx = base + HPAGE_PMD_NR;
+    const p = file.lookup(idx, (q) => f.order(q));
+    if (p === undefined) {
+      idx++;
       continue;
     }
-    const small = file.cache.get(idx);
-    if (small !== undefined) out.push(small);
-    idx++;
+    const head = f.head(p);
+    out.push(head);
+    idx = f.index[head]! + f.nrPages(head);
   }
   return out;
 }
@@ -281,17 +279,17 @@ function zeroSubpages(k: Kernel, head: number, lo: number, hi: number): void {
 }
 
 /**
- * split_huge_page of a locked shmem folio, keeping the model-only PG_PUNCHED
- * mark on the pages that carried it (a tail loses its flag bits when it
- * becomes a page of its own), except in-folio pages [lo, hi), which the
- * caller is about to truncate.
+ * A split of a locked shmem folio (split_huge_page, or 6.15's folio_split at
+ * page `at`), keeping the model-only PG_PUNCHED mark on the pages that
+ * carried it (a tail loses its flag bits when it becomes a page of its own),
+ * except in-folio pages [lo, hi), which the caller is about to truncate.
  */
-function splitKeepingPunched(k: Kernel, head: number, caller: string, lo = 0, hi = 0): boolean {
+function splitKeepingPunched(k: Kernel, head: number, split: (head: number, at: number) => boolean, at: number, lo = 0, hi = 0): boolean {
   const f = k.frames;
   const nr = f.nrPages(head);
   const punched: number[] = [];
   for (let i = 1; i < nr; i++) if ((f.flags[head + i]! >>> PG_PUNCHED) & 1 && (i < lo || i >= hi)) punched.push(head + i);
-  if (!splitAndRecord(k, head, caller)) return false;
+  if (!split(head, at)) return false;
   for (const p of punched) f.flags[p] = f.flags[p]! | (1 << PG_PUNCHED);
   return true;
 }
@@ -316,16 +314,38 @@ function punchPartialHuge(k: Kernel, file: ShmemFile, head: number, lo: number, 
     return;
   }
   const start = f.index[head]!;
-  if (!splitKeepingPunched(k, head, 'shmem_punch', lo, hi)) {
+  const nr = f.nrPages(head);
+  const split = k.params.truncateFolioSplit
+    ? (h: number, at: number) => folioSplitAndRecord(k, h, at, 'shmem_punch')
+    : (h: number) => splitAndRecord(k, h, 'shmem_punch');
+  if (!splitKeepingPunched(k, head, split, lo, lo, hi)) {
     st.splitFailed = true;
     st.zeroed += hi - lo;
     unlockPut(k, head, PARTIAL);
     return;
   }
+  if (k.params.truncateFolioSplit && hi < nr) {
+    // 6.15+: split again at the first page past the range, so that the range's pages sit in folios of their own
+    // (folio2 in truncate_inode_partial_folio: a reference, a trylock, and its split result does not matter).
+    const head2 = f.head(file.lookup(start + hi, (q) => f.order(q))!);
+    if (f.order(head2) > 0 && lookupLock(k, head2, PARTIAL)) {
+      splitKeepingPunched(k, head2, split, start + hi - f.index[head2]!, 0, 0);
+      unlockPut(k, head2, PARTIAL);
+    }
+  }
   unlockPut(k, head, PARTIAL);
-  for (let i = lo; i < hi; i++) {
-    const p = file.cache.get(start + i);
-    if (p !== undefined) truncateFolio(k, file, p);
+  // The range's folios leave the cache; one still straddling its end (a failed second split) stays, zeroed there.
+  for (let idx = start + lo; idx < start + hi;) {
+    const p = file.lookup(idx, (q) => f.order(q));
+    if (p === undefined) {
+      idx++;
+      continue;
+    }
+    const h = f.head(p);
+    const next = f.index[h]! + f.nrPages(h);
+    if (next <= start + hi) truncateFolio(k, file, h);
+    else st.zeroed += start + hi - idx;
+    idx = next;
   }
   file.punchSplit.add(start);
 }
@@ -426,23 +446,27 @@ export function shmemUnusedHugeShrink(k: Kernel): number {
     k.ledger.spinLock(SHRINKLIST);
     k.ledger.spinUnlock();
     const eof = Math.ceil(file.size / PAGE_SIZE);
-    const base = eof - (eof % HPAGE_PMD_NR);
-    const head = file.cache.get(base);
-    if (head === undefined || f.order(head) === 0 || eof === base) {
-      file.onHugeShrinklist = false; // nothing huge straddles i_size any more
+    // The folio holding the first page past i_size, split only if it straddles i_size ("anything to gain").
+    const p = file.lookup(eof, (q) => f.order(q));
+    const head = p === undefined ? -1 : f.head(p);
+    const base = head < 0 ? eof : f.index[head]!;
+    if (head < 0 || f.order(head) === 0 || eof === base) {
+      file.onHugeShrinklist = false; // nothing large straddles i_size any more
       continue;
     }
+    const nr = f.nrPages(head);
     if (!lookupLock(k, head, SHRINKLIST)) continue;
-    const ok = splitKeepingPunched(k, head, 'shmem_unused_huge_shrink', eof - base, HPAGE_PMD_NR);
+    // split_folio: always the uniform split, whatever truncate does.
+    const ok = splitKeepingPunched(k, head, (h) => splitAndRecord(k, h, 'shmem_unused_huge_shrink'), 0, eof - base, nr);
     unlockPut(k, head, SHRINKLIST);
     if (!ok) continue;
     // __split_huge_page: the pages beyond EOF are deleted from the page cache and freed, with
     // whatever a process wrote there through a PMD mapping (huge=always maps the folio whole).
-    for (let idx = eof; idx < base + HPAGE_PMD_NR; idx++) {
-      const p = file.cache.get(idx);
-      if (p !== undefined) truncateFolio(k, file, p);
+    for (let idx = eof; idx < base + nr; idx++) {
+      const q = file.cache.get(idx);
+      if (q !== undefined) truncateFolio(k, file, q);
     }
-    forgetContent(file, eof, base + HPAGE_PMD_NR);
+    forgetContent(file, eof, base + nr);
     file.onHugeShrinklist = false;
   }
   return k.buddy.freeFrames() - free0;

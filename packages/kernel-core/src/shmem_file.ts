@@ -1,13 +1,13 @@
 /**
  * A shmem (tmpfs) file: its page cache (an index -> pfn map standing in for
- * the xarray; a huge folio is stored once, at its aligned index), the i_mmap
+ * the xarray; a large folio is stored once, at its aligned index), the i_mmap
  * list of VMAs mapping it, and the shadow content of every page.
  */
-import { HPAGE_PMD_NR } from './frames.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER } from './frames.js';
 import type { MM, Vma } from './mm.js';
 
 export class ShmemFile {
-  /** index -> pfn of an order-0 folio, or of the head of a huge folio stored at its aligned index. */
+  /** index -> pfn of a folio's head, stored at the folio's first index (aligned to its size). */
   readonly cache = new Map<number, number>();
   /** index -> content the file should hold (0 = hole / zeroes). */
   readonly shadow = new Map<number, number>();
@@ -30,13 +30,25 @@ export class ShmemFile {
     readonly name: string,
   ) {}
 
-  /** The folio holding `index`: [head pfn, order 0 or 9], or undefined. */
+  /**
+   * The page holding `index` (its pfn: the head of the folio holding it plus
+   * the offset), or undefined. A folio is stored once, at its first index,
+   * which is aligned to its size; folios of any order 0..9 may sit side by
+   * side after a non-uniform split (split.ts folioSplitNonUniform).
+   */
   lookup(index: number, orderOf: (pfn: number) => number): number | undefined {
     const small = this.cache.get(index);
     if (small !== undefined) return small;
+    // The PMD-sized case first: it is the common one.
     const base = index - (index % HPAGE_PMD_NR);
     const huge = this.cache.get(base);
-    if (huge !== undefined && orderOf(huge) > 0) return huge + (index - base);
+    if (huge !== undefined && 1 << orderOf(huge) > index - base) return huge + (index - base);
+    for (let o = 1; o < HPAGE_PMD_ORDER; o++) {
+      const start = index - (index % (1 << o));
+      if (start === index || start === base) continue;
+      const p = this.cache.get(start);
+      if (p !== undefined && orderOf(p) >= o) return p + (index - start);
+    }
     return undefined;
   }
 }

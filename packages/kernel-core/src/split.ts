@@ -5,9 +5,10 @@
  * and how references move is the refcount policy's business; this module
  * only does what every design does the same way, through counted primitives.
  */
+import type { SplitResult } from './axes.js';
 import type { Kernel } from './kernel.js';
-import { P1, P2, P3 } from './folio.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PG, PG_SPLIT_FAILED, ZERO_CONTENT } from './frames.js';
+import { P1, P2, P3, clearLargeFields } from './folio.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG, PG_SPLIT_FAILED, ZERO_CONTENT } from './frames.js';
 import { site } from './ledger.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { type MM, type PageTable, pmdBase, pteIndex } from './mm.js';
@@ -249,7 +250,37 @@ export function extraPins(k: Kernel, head: number): number {
  * temporary references, which frees every page nobody maps. The caller
  * holds one reference and keeps it on the (former) head page.
  */
-export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: false; reason: 'pinned' | 'extra_ref' | 'hwpoison' } {
+export function splitFolioFrozen(k: Kernel, head: number): SplitResult {
+  return splitFrozen(k, head, -1);
+}
+
+/**
+ * folio_split(folio, 0, page, NULL) (mm/huge_memory.c, 6.15+, the
+ * "buddy allocator like" non-uniform split truncate uses since 7460b470a131):
+ * the same checks, unmap, freeze and remap as split_huge_page, but only the
+ * page at offset `at` ends in an order-0 folio. At each order from the
+ * folio's down to 0 the block holding `at` is halved, and the half without it
+ * stays one folio of that order: a one-page split at 300 of an order-9 folio
+ * leaves [0, 256) order 8, [256, 288) order 5, [288, 296) order 3,
+ * [296, 300) order 2, 301 order 0, [302, 304) order 1, [304, 320) order 4,
+ * [320, 384) order 6, [384, 512) order 7, and 300 alone. The caller keeps
+ * its reference and the folio lock on the piece holding the old head
+ * (lock_at = &folio->page); every other piece is unlocked and loses the
+ * split's temporary reference. Only page-cache folios come here (truncate is
+ * the one caller), so no page is remapped to the shared zero page.
+ */
+export function folioSplitNonUniform(k: Kernel, head: number, at: number): SplitResult {
+  if (at < 0 || at >= k.frames.nrPages(head)) throw new RangeError(`folio_split: page ${at} is outside folio ${head} of order ${k.frames.order(head)}`);
+  return splitFrozen(k, head, at);
+}
+
+/** The piece of a non-uniform split at `at` that keeps the old head: order of `at`'s highest set bit (0 when `at` is 0). */
+export function headPieceOrder(at: number): number {
+  return at === 0 ? 0 : 31 - Math.clz32(at);
+}
+
+/** splitFolioFrozen (at < 0: uniform, every page order 0) and folioSplitNonUniform (at >= 0). */
+function splitFrozen(k: Kernel, head: number, at: number): SplitResult {
   const f = k.frames;
   const l = k.ledger;
   const nr = f.nrPages(head);
@@ -288,6 +319,28 @@ export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: 
   const nid = k.nid(head);
   const file = anon ? undefined : k.fileById(f.mapping[head]!);
   const perPage = anon ? 1 : 2; // the temporary reference, plus the page cache's for file pages
+  if (at >= 0) {
+    const pieces = splitPieces(f.order(head), at);
+    for (let e = pieces.length - 2; e >= 0; e -= 2) {
+      const s = pieces[e]!,
+        o = pieces[e + 1]!;
+      if (s === 0) continue;
+      makePiece(k, head, s, o);
+      f.refcount[head + s] = 1 + (anon ? 0 : 1 << o); // page_ref_unfreeze: ours, plus the page cache's
+      l.setBit(f.flags, head + s, PG.lru, SPLIT_TAIL_LRU);
+      k.lru.link(head + s, nid);
+      if (file) file.cache.set(f.index[head + s]!, head + s);
+    }
+    const o0 = headPieceOrder(at);
+    if (o0 === 0) clearCompoundHead(k, head);
+    else shrinkHead(k, head, o0);
+    f.refcount[head] = 1 + (anon ? 0 : 1 << o0);
+    l.spinUnlockIrqRestore();
+    remapFolio(k, saved);
+    release();
+    for (let e = 0; e < pieces.length; e += 2) if (pieces[e] !== 0) k.folioPutRefs(head + pieces[e]!, 1, SPLIT_PUT);
+    return { ok: true };
+  }
   for (let i = nr - 1; i >= 1; i--) {
     makeTailIndependent(k, head, i);
     f.refcount[head + i] = perPage; // page_ref_unfreeze: a plain store
@@ -304,18 +357,74 @@ export function splitFolioFrozen(k: Kernel, head: number): { ok: true } | { ok: 
   return { ok: true };
 }
 
+/**
+ * The folios a non-uniform split of an order-`order` folio at page `at`
+ * leaves, as (offset, order) pairs by ascending offset: at each order o the
+ * buddy of the order-o block holding `at` (below `at` where bit o of `at` is
+ * set, above it where it is clear), and `at` itself. One small array per
+ * split (at most 2 * (order + 1) numbers), not per page.
+ */
+export function splitPieces(order: number, at: number): number[] {
+  const out: number[] = [];
+  for (let o = order - 1; o >= 0; o--) if ((at >>> o) & 1) out.push(((at >>> o) ^ 1) << o, o);
+  out.push(at, 0);
+  for (let o = 0; o < order; o++) if (!((at >>> o) & 1)) out.push(((at >>> o) ^ 1) << o, o);
+  return out;
+}
+
+/**
+ * A page of a frozen, unmapped folio becomes the head of a folio of order
+ * `o` (__split_folio_to_order for one new folio): it takes the old head's
+ * identity at its offset, and its pages point at it. The large-folio fields
+ * of a new order >= 1 folio start clear (its page[1] is an old plain tail).
+ */
+function makePiece(k: Kernel, head: number, s: number, o: number): void {
+  const f = k.frames;
+  const t = head + s;
+  makeTailIndependent(k, head, s);
+  if (o === 0) return;
+  f.flags[t] = f.flags[t]! | (1 << PG.head);
+  const n = 1 << o;
+  for (let j = 0; j < n; j++) f.setOrder(t + j, o);
+  if (o >= 2) clearLargeFields(f, t);
+  else f.lruNext[t + P1] = f.lruPrev[t + P1] = f.mapping[t + P1] = f.index[t + P1] = 0;
+}
+
+/** The old head keeps a folio of order `o` (>= 1) after a non-uniform split: its pages past that order left already. */
+function shrinkHead(k: Kernel, head: number, o: number): void {
+  const f = k.frames;
+  f.flags[head] = f.flags[head]! & ~((1 << PG.deferred) | (1 << PG.double_map));
+  const n = 1 << o;
+  for (let j = 0; j < n; j++) f.setOrder(head + j, o);
+}
+
 /** Calls the design's split_huge_page and reports the outcome the kernel's vmstat would. */
 export function splitAndRecord(k: Kernel, head: number, caller: string): boolean {
+  return recordSplit(k, head, caller, k.policies.refcount.splitHugePage(k, head), true);
+}
+
+/**
+ * try_folio_split for truncate (6.15+): folio_split at page `at` of the
+ * folio, reported as split_huge_page is, except that only a PMD-sized
+ * folio's split counts as a THP split (__folio_split counts THP_SPLIT_PAGE
+ * and THP_SPLIT_PAGE_FAILED for HPAGE_PMD_ORDER only; a smaller one is an
+ * mTHP statistic the model does not keep).
+ */
+export function folioSplitAndRecord(k: Kernel, head: number, at: number, caller: string): boolean {
+  const thp = k.frames.order(head) === HPAGE_PMD_ORDER;
+  return recordSplit(k, head, caller, folioSplitNonUniform(k, head, at), thp);
+}
+
+function recordSplit(k: Kernel, head: number, caller: string, r: SplitResult, counted: boolean): boolean {
   const f = k.frames;
-  const r = k.policies.refcount.splitHugePage(k, head);
-  k.outcomes.record('split_page', r.ok, r.ok ? undefined : r.reason);
+  if (counted) k.outcomes.record('split_page', r.ok, r.ok ? undefined : r.reason);
   if (r.ok) {
     f.flags[head] = f.flags[head]! & ~(1 << PG_SPLIT_FAILED);
-    k.emit({ type: 'thp_split_page', pfn: head, caller });
+    if (counted) k.emit({ type: 'thp_split_page', pfn: head, caller });
   } else {
     // Remember the failure on the folio: waste it holds is "split-blocked" from now on.
     if (f.order(head) > 0) f.flags[head] = f.flags[head]! | (1 << PG_SPLIT_FAILED);
-    k.emit({ type: 'thp_split_page_failed', pfn: head, caller, reason: r.reason });
+    if (counted) k.emit({ type: 'thp_split_page_failed', pfn: head, caller, reason: r.reason });
   }
   return r.ok;
 }
