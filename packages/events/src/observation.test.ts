@@ -83,6 +83,47 @@ describe('summary.json', () => {
     expect(isRight(Summary.decode(summary))).toBe(true);
   });
 
+  const laterBlocks = {
+    settings: { 'khugepaged.max_ptes_none': 511 },
+    overRun: { samples: 3, meanWasteBytes: -4096, meanHugeCoverage: 0.25, peakHugeCoverage: 0.5 },
+    lockedOpsByEvent: { touch: { events: 4, lockedOps: 9 } },
+    eventMarks: { seqs: { fork: [2, 5] }, counts: { fork: 2 } },
+    vmstat: { thp_fault_alloc: 1, thp_split_page: 0 },
+    invariantWalks: 16,
+    oom: { faults: 2, expected: false },
+    sharedness: { questions: 5, falseNegatives: 1, falsePositives: 0, collapsesOnlyByPolicy: 1, duplicatedBytes: 4096, zeroFilledBytes: 0 },
+  };
+
+  test('a summary written before the settings, overRun, vmstat, oom and sharedness blocks still decodes', () => {
+    const r = Summary.decode(summary);
+    expect(isRight(r) && r.right.oom === undefined && r.right.overRun === undefined).toBe(true);
+  });
+
+  test('the blocks the engine writes decode with their types, nestingViolations included', () => {
+    const r = Summary.decode({ ...summary, ...laterBlocks, metrics: { ...metrics, nestingViolations: ['depth 49 > 48'] } });
+    expect(isRight(r)).toBe(true);
+    if (isRight(r)) {
+      expect(r.right.oom).toEqual({ faults: 2, expected: false });
+      expect(r.right.metrics.nestingViolations).toEqual(['depth 49 > 48']);
+      expect(r.right.eventMarks?.seqs['fork']).toEqual([2, 5]);
+    }
+  });
+
+  test('a malformed later block is reported by its path', () => {
+    const bad = {
+      ...summary,
+      ...laterBlocks,
+      overRun: { ...laterBlocks.overRun, meanHugeCoverage: 1.5 },
+      oom: { faults: -1, expected: false },
+      eventMarks: { seqs: { fork: ['2'] }, counts: {} },
+    };
+    expect(errorsOf(Summary, bad)).toEqual([
+      '$.overRun.meanHugeCoverage: a fraction from 0 to 1',
+      '$.eventMarks.seqs.fork[0]: a non-negative integer',
+      '$.oom.faults: a non-negative integer',
+    ]);
+  });
+
   test('a missing outcome and a bad failure entry are reported by path', () => {
     const { cow: _cow, ...outcomes } = summary.outcomes;
     const bad = { ...summary, outcomes, expectations: { ...summary.expectations, failures: [{ seq: 0 }] } };

@@ -35,10 +35,34 @@ export type VmstatCounter = (typeof VMSTAT_COUNTERS)[number];
 export const Outcome = object('an outcome', { ok: NonNegativeInt, failed: NonNegativeInt, reasons: CountsByName }, {}, { exact: false });
 export type Outcome = t.TypeOf<typeof Outcome>;
 
+/**
+ * Outcomes present only where they occurred (contracts.md §3): GUP and direct
+ * I/O, device writes through a pin (`dma_write`, failed when incoherent),
+ * faults (failures `oom`, `sigbus`) and the rest. Declared so readers can
+ * name them; other names are still tolerated.
+ */
+export const OCCURRED_OUTCOME_NAMES = [
+  'gup',
+  'dio',
+  'dma_write',
+  'fault',
+  'madvise',
+  'reclaim',
+  'swap_out',
+  'shmem_punch',
+  'shmem_truncate',
+  'memory_failure',
+  'ksm_merge',
+  'driver_alloc',
+  'driver_reclaim',
+  'collapse_pte_mapped_thp',
+] as const;
+export type OccurredOutcomeName = (typeof OCCURRED_OUTCOME_NAMES)[number];
+
 export const Outcomes = object(
   'an outcomes object',
   Object.fromEntries(OUTCOME_NAMES.map((n) => [n, Outcome])) as { [K in OutcomeName]: typeof Outcome },
-  {},
+  Object.fromEntries(OCCURRED_OUTCOME_NAMES.map((n) => [n, Outcome])) as { [K in OccurredOutcomeName]: typeof Outcome },
   { exact: false, noun: 'outcomes' },
 );
 export type Outcomes = t.TypeOf<typeof Outcomes>;
@@ -78,6 +102,7 @@ const balloonCounts = {
   splitFailures: NonNegativeInt,
 };
 export const BalloonCounts = object('balloon counts', balloonCounts, {}, { exact: false });
+export type BalloonCounts = t.TypeOf<typeof BalloonCounts>;
 export const BalloonRound = object(
   'a balloon round',
   { round: PositiveInt, firstSeq: PositiveInt, ...balloonCounts, guestHugeCoverage: Fraction },
@@ -109,7 +134,7 @@ export const PinnedMigrationSummary = object(
     reclaimedDriverPages: Count,
     reclaimAllocatedPages: Count,
   },
-  { hashLookups: Count, hashLookupWalk: NonNegative, reclaimPressurePages: Count },
+  { hashLookups: Count, hashLookupWalk: NonNegative, hashInserts: Count, hashPeakEntries: Count, reclaimPressurePages: Count },
   { exact: false, noun: 'pinnedMigration' },
 );
 export type PinnedMigrationSummary = t.TypeOf<typeof PinnedMigrationSummary>;
@@ -132,6 +157,57 @@ export const ContiguitySummary = object(
 );
 export type ContiguitySummary = t.TypeOf<typeof ContiguitySummary>;
 
+/** `overRun`: trapezoid means over the metric samples (x = event index) and the peak coverage (engine over-run.ts). */
+export const OverRunSummary = object(
+  'an overRun block',
+  { samples: Count, meanWasteBytes: finite('a number of bytes'), meanHugeCoverage: Fraction, peakHugeCoverage: Fraction },
+  {},
+  { exact: false, noun: 'overRun' },
+);
+export type OverRunSummary = t.TypeOf<typeof OverRunSummary>;
+
+/** `lockedOpsByEvent`: per workload event type, the events of that type and the locked ops made while they were applied (engine event-costs.ts). */
+export const EventCost = object('an event cost', { events: Count, lockedOps: Count }, {}, { exact: false });
+export type EventCost = t.TypeOf<typeof EventCost>;
+export const LockedOpsByEvent = t.record(t.string, EventCost, 'an object of event costs');
+
+/** `eventMarks`: seqs (ascending, thinned past 512 per type) and counts of the khugepaged, reclaim, fork and compact events (engine event-marks.ts). */
+export const EventMarksSummary = object(
+  'an eventMarks block',
+  { seqs: t.record(t.string, t.array(NonNegativeInt, 'an array of seqs'), 'an object of seq arrays'), counts: CountsByName },
+  {},
+  { exact: false, noun: 'eventMarks' },
+);
+export type EventMarksSummary = t.TypeOf<typeof EventMarksSummary>;
+
+/** `sharedness`: khugepaged's "mapped shared?" questions, the design's answers checked against the precise page_mapcount rule. */
+export const SharednessSummary = object(
+  'a sharedness block',
+  { questions: Count, falseNegatives: Count, falsePositives: Count, collapsesOnlyByPolicy: Count, duplicatedBytes: Count, zeroFilledBytes: Count },
+  {},
+  { exact: false, noun: 'sharedness' },
+);
+export type SharednessSummary = t.TypeOf<typeof SharednessSummary>;
+
+/** `oom`: faults (touch, GUP, dio) that found no memory, and whether an `expect` with `oomFaults` said the log means it. */
+export const OomSummary = object('an oom block', { faults: Count, expected: t.boolean }, {}, { exact: false, noun: 'oom' });
+export type OomSummary = t.TypeOf<typeof OomSummary>;
+
+/** summary.json `metrics`: the sample's block plus the lock nesting rules the run broke, one sentence each. */
+export const SummaryMetrics = object(
+  'a metrics object',
+  Metrics.required,
+  { ...Metrics.optional, nestingViolations: t.readonlyArray(Str, 'an array of strings') },
+  { exact: false, noun: 'metrics' },
+);
+export type SummaryMetrics = t.TypeOf<typeof SummaryMetrics>;
+
+/**
+ * summary.json (contracts.md §3). The blocks added after the first release
+ * are optional, so a summary.json written before them still decodes; a
+ * current engine writes every one of them except `balloon` (only for logs
+ * that punch holes or MADV_DONTNEED).
+ */
 export const Summary = object(
   'a summary',
   {
@@ -140,12 +216,24 @@ export const Summary = object(
     workload: WorkloadInfo,
     logSha256: Sha256Hex,
     events: NonNegativeInt,
-    metrics: Metrics,
+    metrics: SummaryMetrics,
     outcomes: Outcomes,
     expectations: Expectations,
     invariantViolations: NonNegativeInt,
   },
-  { balloon: BalloonSummary, pinnedMigration: PinnedMigrationSummary, contiguity: ContiguitySummary },
+  {
+    settings: JsonObject,
+    overRun: OverRunSummary,
+    lockedOpsByEvent: LockedOpsByEvent,
+    eventMarks: EventMarksSummary,
+    vmstat: CountsByName,
+    invariantWalks: NonNegativeInt,
+    oom: OomSummary,
+    sharedness: SharednessSummary,
+    balloon: BalloonSummary,
+    pinnedMigration: PinnedMigrationSummary,
+    contiguity: ContiguitySummary,
+  },
   { exact: false, noun: 'summary.json' },
 );
 export type Summary = t.TypeOf<typeof Summary>;
