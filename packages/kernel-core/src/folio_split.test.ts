@@ -199,6 +199,17 @@ describe('the non-uniform split of a partly punched shmem THP (6.15+)', () => {
     expect(checkInvariants(k)).toEqual([]);
   });
 
+  it('khugepaged collapses the mixed-order folios a 6.15 punch left straight back into one THP: 511 pages present, counted by folio size, the hole zero-filled', () => {
+    const k = punch(shmemThp(), 300);
+    applyChecked(k, [
+      { type: 'touch', pid: 1, addr: A, len: 300 * PS, write: false },
+      { type: 'khugepaged', passes: 1 },
+    ]);
+    expect(k.drain().filter((o) => o.type === 'thp_collapse_alloc')).toMatchObject([{ file: 'shm0', index: 0, present: 511, none: 1 }]);
+    expect(layout(k)).toEqual([[0, 9]]);
+    expect(checkInvariants(k)).toEqual([]);
+  });
+
   it("the pieces of a split at any page tile the folio exactly once, each naturally aligned, with the split page alone and the old head's piece of the order of the page's highest bit", () => {
     for (const p of [0, 1, 2, 3, 100, 255, 256, 300, 383, 510, 511]) {
       const pieces = splitPieces(9, p);

@@ -26,6 +26,7 @@ import type { ShmemFile } from './shmem_file.js';
 import { shmemHugeEnabled, vmaSuitableForPmd } from './shmem.js';
 import { fillPunchedHoles, punchedHolesIn } from './shmem_guard.js';
 import { PG_PUNCHED } from './frames.js';
+import { totalMapcount } from './folio.js';
 
 const XA_LOCK = site('collapse_file.xa_lock');
 const TRYLOCK = site('collapse_file.folio_trylock');
@@ -78,20 +79,27 @@ export function collapseFileRange(k: Kernel, mm: MM, vma: Vma, base: number, cc:
 
   // hpage_collapse_scan_file
   const pages: number[] = [];
-  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+  let present = 0;
+  for (let i = 0; i < HPAGE_PMD_NR;) {
     const p = file.cache.get(start + i);
-    if (p === undefined) continue;
-    // Only order-0 and PMD-order folios exist in the model; a PMD-order one here would sit at `start`.
-    if (!f.test(p, PG.lru)) return done(k, 'SCAN_PAGE_LRU', pages.length);
-    if (f.refcount[p] !== 1 + f.mapcount[p]!) return done(k, 'SCAN_PAGE_COUNT', pages.length);
+    if (p === undefined) {
+      i++;
+      continue;
+    }
+    // Order-0 folios, or the smaller large folios a 6.15+ non-uniform split leaves (a PMD-order one would sit at
+    // `start`): is_refcount_suitable expects the mappings plus the cache's one reference per page.
+    const nr = f.nrPages(p);
+    if (!f.test(p, PG.lru)) return done(k, 'SCAN_PAGE_LRU', present);
+    if (f.refcount[p] !== nr + totalMapcount(f, p)) return done(k, 'SCAN_PAGE_COUNT', present);
     pages.push(p);
+    present += nr; // present += folio_nr_pages(folio)
+    i += nr;
   }
-  const present = pages.length;
   if (cc.isKhugepaged && present < HPAGE_PMD_NR - k.settings['khugepaged.max_ptes_none']) return done(k, 'SCAN_EXCEED_NONE_PTE', present);
   // A hole a design marked as punched counts against max_ptes_none as one khugepaged may not fill (shmem_guard.ts).
   if (cc.isKhugepaged && punchedHolesIn(file, start) > 0) return done(k, 'SCAN_EXCEED_NONE_PTE', present);
   if (present === 0) return done(k, 'SCAN_TRUNCATED', 0);
-  return done(k, collapseFile(k, mm, vma, base, file, start, pages, cc), present);
+  return done(k, collapseFile(k, mm, vma, base, file, start, pages, present, cc), present);
 }
 
 function done(_k: Kernel, result: ScanResult, present: number): FileCollapseResult {
@@ -105,7 +113,17 @@ function done(_k: Kernel, result: ScanResult, present: number): FileCollapseResu
  * MADV_COLLAPSE then maps the new folio by PMD here (collapse_pte_mapped_thp
  * with install_pmd); khugepaged leaves that to the next fault.
  */
-function collapseFile(k: Kernel, mm: MM, vma: Vma, base: number, file: ShmemFile, start: number, pages: number[], cc: FileCollapseControl): ScanResult {
+function collapseFile(
+  k: Kernel,
+  mm: MM,
+  vma: Vma,
+  base: number,
+  file: ShmemFile,
+  start: number,
+  pages: number[],
+  present: number,
+  cc: FileCollapseControl,
+): ScanResult {
   const f = k.frames;
   const l = k.ledger;
   const head = k.allocUserFolio(HPAGE_PMD_ORDER, k.nid(pages[0]!), false);
@@ -129,8 +147,8 @@ function collapseFile(k: Kernel, mm: MM, vma: Vma, base: number, file: ShmemFile
       break;
     }
     tryToUnmap(k, p);
-    // Ours, the cache's (the isolation reference is folded into ours).
-    if (f.refcount[p] !== 2) {
+    // Ours, the cache's one per page (the isolation reference is folded into ours).
+    if (f.refcount[p] !== 1 + f.nrPages(p)) {
       k.lru.add(p, k.nid(p));
       l.unlockPage(f.flags, p, PG.locked, TRYLOCK);
       k.folioPutRefs(p, 1, GET);
@@ -152,7 +170,7 @@ function collapseFile(k: Kernel, mm: MM, vma: Vma, base: number, file: ShmemFile
 
   // Copy what is present, zero the holes (clear_highpage).
   const byIndex = new Map<number, number>();
-  for (const p of isolated) byIndex.set(f.index[p]!, p);
+  for (const p of isolated) for (let j = 0, nr = f.nrPages(p); j < nr; j++) byIndex.set(f.index[p]! + j, p + j);
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     const p = byIndex.get(start + i);
     if (p === undefined) {
@@ -183,7 +201,7 @@ function collapseFile(k: Kernel, mm: MM, vma: Vma, base: number, file: ShmemFile
     f.mapping[p] = 0;
     f.flags[p] = f.flags[p]! & ~(1 << PG.shmem);
     l.unlockPage(f.flags, p, PG.locked, TRYLOCK);
-    k.folioPutRefs(p, 2, PUT_OLD);
+    k.folioPutRefs(p, 1 + f.nrPages(p), PUT_OLD);
   }
   k.emit({
     type: 'thp_collapse_alloc',
@@ -192,24 +210,24 @@ function collapseFile(k: Kernel, mm: MM, vma: Vma, base: number, file: ShmemFile
     pfn: head,
     file: file.name,
     index: start,
-    present: isolated.length,
-    none: HPAGE_PMD_NR - isolated.length,
+    present,
+    none: HPAGE_PMD_NR - present,
     shmem: true,
   });
   return result;
 }
 
-/** try_to_unmap of one small file page: every PTE mapping it goes (the page refaults from the cache). */
-function tryToUnmap(k: Kernel, pfn: number): void {
-  for (const m of folioMappings(k, pfn)) {
+/** try_to_unmap of one file folio mapped by PTEs only: every PTE mapping it goes (its pages refault from the cache). */
+function tryToUnmap(k: Kernel, head: number): void {
+  for (const m of folioMappings(k, head)) {
     const pt = m.mm.pt(m.addr)!;
     k.ledger.spinLock(UNMAP_PTL);
     pt.ptes[Math.floor(m.addr / 4096) % HPAGE_PMD_NR] = 0;
     pt.used--;
-    removeRmapPtes(k, m.mm, pfn, 1);
+    removeRmapPtes(k, m.mm, ptePfn(m.pte), 1);
     k.ledger.tlbFlush();
     k.ledger.spinUnlock();
-    k.folioPutRefs(pfn, 1, UNMAP_PTL);
+    k.folioPutRefs(head, 1, UNMAP_PTL);
   }
 }
 
