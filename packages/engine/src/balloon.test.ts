@@ -1,6 +1,7 @@
 import type { LogHeader, WorkloadEvent } from '@pagelab/events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from './registry.js';
+import { MAX_BALLOON_ROUNDS } from './balloon.js';
 import { installedRegistry, replayChecked } from './testing/checked.js';
 
 let registry: Registry;
@@ -63,6 +64,24 @@ describe('the balloon meter', () => {
     expect(b.refilledBytes / PAGE).toBe(2);
     // The first 2 MiB stays small (split), the second is still huge: half of the populated pages.
     expect(b.guestHugeCoverage).toBe(0.5);
+  });
+
+  it('lists the first MAX_BALLOON_ROUNDS rounds and sums the later ones, so a long log keeps a summary of bounded size', () => {
+    // One page punched and touched again per round: a round each, its page refilled by the guest.
+    const extra = 40;
+    const events: WorkloadEvent[] = [];
+    for (let i = 0; i < MAX_BALLOON_ROUNDS + extra; i++) {
+      const page = i % 1024;
+      events.push(punch(page), { type: 'touch', pid: 1, addr: A + page * PAGE, len: PAGE, write: true });
+    }
+    const b = replayChecked({ header, events: [...start, ...events] }, 'linux-4.5', registry, { invariants: false }).balloon!;
+    expect(b.rounds.length).toBe(MAX_BALLOON_ROUNDS);
+    expect(b.rounds[MAX_BALLOON_ROUNDS - 1]!.round).toBe(MAX_BALLOON_ROUNDS);
+    expect(b.laterRounds).toMatchObject({ rounds: extra, firstSeq: start.length + 2 * MAX_BALLOON_ROUNDS + 1, requestedBytes: extra * PAGE });
+    // Totals still count every round: what is listed, what is summed, and what followed the last round.
+    const sum = (key: 'requestedBytes' | 'refilledBytes') => b.rounds.reduce((n, r) => n + r[key], 0) + b.laterRounds![key] + b.afterRounds[key];
+    expect([sum('requestedBytes'), sum('refilledBytes')]).toEqual([b.requestedBytes, b.refilledBytes]);
+    expect(b.requestedBytes).toBe((MAX_BALLOON_ROUNDS + extra) * PAGE);
   });
 
   it('measures freed from the frames: a zeroed-and-kept subpage frees nothing', () => {

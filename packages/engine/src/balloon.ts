@@ -33,6 +33,11 @@
  * `afterRounds`.
  * Refills found by a khugepaged event count where it ran; others are found
  * when a round closes, when a later request covers the page, or at the end.
+ *
+ * The first MAX_BALLOON_ROUNDS rounds are listed one by one; a log with more
+ * (a workload that drops a page now and then over millions of events) has
+ * the rest summed in `laterRounds`, so the summary and the meter stay the
+ * same size whatever the log's length. Totals count every round.
  */
 import type { WorkloadEvent } from '@pagelab/events';
 import { HPAGE_PMD_NR, type Kernel, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
@@ -54,17 +59,33 @@ export interface BalloonRound extends BalloonCounts {
   guestHugeCoverage: number;
 }
 
+/** Rounds past the listed ones, summed: how many, and the first one's seq. */
+export interface BalloonLaterRounds extends BalloonCounts {
+  rounds: number;
+  firstSeq: number;
+}
+
 export interface BalloonSummary extends BalloonCounts {
   /** at the end of the log */
   guestHugeCoverage: number;
+  /** the first MAX_BALLOON_ROUNDS rounds */
   rounds: BalloonRound[];
+  /** only when the log had more rounds than are listed: the rest, summed (no coverage is measured at their close) */
+  laterRounds?: BalloonLaterRounds;
   /** what happened after the last round closed */
   afterRounds: BalloonCounts;
 }
 
+/** Rounds listed one by one in the summary (the rest are summed in `laterRounds`). */
+export const MAX_BALLOON_ROUNDS = 512;
+
 type Phase = 'none' | 'requests' | 'open' | 'khugepaged' | 'between';
 
 const zero = (): BalloonCounts => ({ requestedBytes: 0, freedBytes: 0, refilledBytes: 0, recollapses: 0, splitFailures: 0 });
+
+function addCounts(into: BalloonCounts, c: BalloonCounts): void {
+  for (const key of Object.keys(c) as (keyof BalloonCounts)[]) into[key] += c[key];
+}
 
 function isRequest(e: WorkloadEvent): boolean {
   return e.type === 'fallocate' || (e.type === 'madvise' && e.advice === 'dontneed');
@@ -78,6 +99,7 @@ export class BalloonMeter {
   private readonly total = zero();
   private current: BalloonCounts = zero();
   private readonly rounds: BalloonRound[] = [];
+  private later: BalloonLaterRounds | undefined;
   private tail: BalloonCounts = zero();
   private phase: Phase = 'none';
   private free0 = 0;
@@ -143,7 +165,13 @@ export class BalloonMeter {
     if (this.result_) return this.result_;
     if (this.phase !== 'between') this.closeRound(k);
     else this.settleAll(k, false);
-    this.result_ = { ...this.total, guestHugeCoverage: this.coverage(k), rounds: this.rounds, afterRounds: this.tail };
+    this.result_ = {
+      ...this.total,
+      guestHugeCoverage: this.coverage(k),
+      rounds: this.rounds,
+      ...(this.later ? { laterRounds: this.later } : {}),
+      afterRounds: this.tail,
+    };
     return this.result_;
   }
 
@@ -154,19 +182,20 @@ export class BalloonMeter {
     else if (this.phase === 'between') {
       // What happened between two rounds belongs to the earlier one (its coverage stays the one measured at its close).
       this.settleAll(k, false);
-      const last = this.rounds[this.rounds.length - 1]!;
-      for (const key of Object.keys(this.tail) as (keyof BalloonCounts)[]) last[key] += this.tail[key];
+      addCounts(this.later ?? this.rounds[this.rounds.length - 1]!, this.tail);
       this.tail = zero();
     }
     this.current = zero();
-    this.rounds.push({ round: this.rounds.length + 1, firstSeq: seq, ...this.current, guestHugeCoverage: 0 });
+    if (this.rounds.length < MAX_BALLOON_ROUNDS) this.rounds.push({ round: this.rounds.length + 1, firstSeq: seq, ...this.current, guestHugeCoverage: 0 });
+    else if (this.later) this.later.rounds++;
+    else this.later = { rounds: 1, firstSeq: seq, ...zero() };
   }
 
   /** Settles every mark and writes the open round's counts (and coverage) into its record; later counts go to the tail. */
   private closeRound(k: Kernel): void {
     this.settleAll(k, false);
-    const r = this.rounds[this.rounds.length - 1]!;
-    Object.assign(r, this.current, { guestHugeCoverage: this.coverage(k) });
+    if (this.later) addCounts(this.later, this.current);
+    else Object.assign(this.rounds[this.rounds.length - 1]!, this.current, { guestHugeCoverage: this.coverage(k) });
     this.current = this.tail = zero();
   }
 
