@@ -22,7 +22,7 @@ export { OverRunMeter, type OverRun } from './over-run.js';
 export { EventCostMeter, type EventCost } from './event-costs.js';
 export { VMSTAT_COUNTERS, VmstatMeter, type Vmstat, type VmstatCounter } from './vmstat.js';
 export { EventMarkMeter, MARKED_EVENTS, MAX_MARKS, type EventMarks } from './event-marks.js';
-export { BalloonMeter, type BalloonSummary, type BalloonRound, type BalloonCounts } from './balloon.js';
+export { BalloonMeter, MAX_BALLOON_ROUNDS, type BalloonSummary, type BalloonRound, type BalloonCounts, type BalloonLaterRounds } from './balloon.js';
 export {
   replay,
   replayBatches,
@@ -35,6 +35,7 @@ export {
   Replayer,
   ReplayError,
   DEFAULT_SAMPLE_EVERY,
+  REPLAY_YIELD_EVERY,
   OBSERVATION_LEADING_KEYS,
   type LogEvent,
   type LogInput,

@@ -3,7 +3,8 @@
  * observations. Streams only carry batches between plain functions: the
  * Replayer applies one event at a time and returns that event's
  * observations (the kernel's domain events, then any metric sample and
- * invariant violations); replayBatches/replay wrap it in an Observable.
+ * invariant violations); replayBatches/replay wrap it in an Observable,
+ * which steps an in-memory log in slices so a signal is seen mid-replay.
  */
 import { Observable, concatAll, forkJoin, isObservable, map, filter, toArray, type Subscription } from 'rxjs';
 import { applyEvent, checkInvariants, Kernel, ModelInputError, type Settings as KernelSettings } from '@pagelab/kernel-core';
@@ -66,9 +67,19 @@ export interface ReplayOptions {
   readonly onEnd?: (state: ReplayState) => void;
   /** Called after each event with the number of events applied so far. */
   readonly onProgress?: (events: number) => void;
+  /**
+   * An in-memory log (an Iterable) is replayed in slices of this many
+   * events, yielding to the event loop between them (default
+   * REPLAY_YIELD_EVERY; 0: in one synchronous pass). An Observable log
+   * yields as its source does.
+   */
+  readonly yieldEvery?: number;
 }
 
 export const DEFAULT_SAMPLE_EVERY = 1000;
+
+/** Events per slice of an in-memory replay: a few milliseconds of model time, so a signal is handled promptly. */
+export const REPLAY_YIELD_EVERY = 4096;
 
 /** The end state of a replay. */
 export interface ReplayState {
@@ -325,9 +336,25 @@ export function replayBatches(log: LogInput, design: Design, opts: ReplayOptions
       });
       return () => inner?.unsubscribe();
     }
-    for (const item of events) if (!step(item)) return;
-    end();
-    return;
+    // An in-memory log is stepped in slices of `yieldEvery` events with a
+    // macrotask between them, so the event loop can run a signal handler
+    // (Ctrl-C) or a write's callback within one slice, not after the replay.
+    const slice = opts.yieldEvery ?? REPLAY_YIELD_EVERY;
+    const it = events[Symbol.iterator]();
+    let next: ReturnType<typeof setImmediate> | undefined;
+    const run = (): void => {
+      next = undefined;
+      for (let n = 0; slice <= 0 || n < slice; n++) {
+        const r = it.next();
+        if (r.done) return end();
+        if (!step(r.value)) return;
+      }
+      next = setImmediate(run);
+    };
+    run();
+    return () => {
+      if (next !== undefined) clearImmediate(next);
+    };
   });
 }
 
