@@ -2,14 +2,18 @@
 export { writeReport, type WriteReportOptions, type WrittenReport } from './report/writeReport.js';
 export { loadRun, type LoadedRun, type DesignRun } from './report/load.js';
 export { headlineRows, type HeadlineRow, type HeadlineCell } from './report/headline.js';
-export { renderCharts, topSitesWithOther, type RenderOptions } from './charts/charts.js';
+export { renderCharts, type RenderOptions } from './charts/render.js';
+export { topSitesWithOther } from './charts/lockedSites.js';
 export { svgToPng } from './charts/png.js';
 export { observedChartSvg, type ObservedPoint } from './charts/observed.js';
 export type { ChartData, RenderedChart } from './charts/data.js';
 export { DESIGN_PALETTE, designColor } from './charts/style.js';
 export { readObservations, readObservationLines, type ObservationLine } from './io/readObservations.js';
 export * from './pipelines/index.js';
-export type { Metrics, Sample, Observation, Summary, OutcomeCount, CompareManifest, ObservationHeader } from './types.js';
+export type { Sample } from './metrics.js';
+export type { CompareManifest, DesignProvenance } from './report/load.js';
+// The file contracts are the events package's; re-exported for callers that import the report app only.
+export type { Metrics, Observation, Summary, Outcome as OutcomeCount, ObservationHeader } from '@pagelab/events';
 export {
   replicateTables,
   replicateHeadline,

@@ -1,46 +1,37 @@
-import type { Metrics, Observation, Sample } from './types.js';
+import { WASTE_CAUSES, type Metrics, type Observation, type ObservationOf } from '@pagelab/events';
 
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
-function numRecord(v: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = num(x);
-  }
-  return out;
+/** A metric sample: the `metrics` block of a `sample` observation, at its seq. */
+export interface Sample {
+  readonly seq: number;
+  readonly metrics: Metrics;
 }
 
-/** Fills a (possibly partial) metrics block; absent counters read as 0. */
-export function normalizeMetrics(m: unknown): Metrics {
-  const r = (m !== null && typeof m === 'object' ? m : {}) as Record<string, unknown>;
+/** A metrics block with every counter 0; `over` replaces some of them (tests and fixtures). */
+export function metricsWith(over: Partial<Metrics> = {}): Metrics {
   return {
-    allocatedBytes: num(r['allocatedBytes']),
-    idealBytes: num(r['idealBytes']),
-    wasteBytes: num(r['wasteBytes']),
-    peakWasteBytes: num(r['peakWasteBytes']),
-    wasteByCause: numRecord(r['wasteByCause']),
-    lockedOps: num(r['lockedOps']),
-    lockedOpsByKind: numRecord(r['lockedOpsByKind']),
-    lockedOpsBySite: numRecord(r['lockedOpsBySite']),
-    lockAcquisitions: num(r['lockAcquisitions']),
-    maxLockDepth: num(r['maxLockDepth']),
-    hugeCoverage: num(r['hugeCoverage']),
-    tlbShootdowns: num(r['tlbShootdowns']),
-    pageCopies: num(r['pageCopies']),
-    nestingViolations: Array.isArray(r['nestingViolations']) ? r['nestingViolations'].map(String) : [],
+    allocatedBytes: 0,
+    idealBytes: 0,
+    wasteBytes: 0,
+    peakWasteBytes: 0,
+    wasteByCause: Object.fromEntries(WASTE_CAUSES.map((c) => [c, 0])) as Metrics['wasteByCause'],
+    lockedOps: 0,
+    lockedOpsByKind: {},
+    lockedOpsBySite: {},
+    lockAcquisitions: 0,
+    maxLockDepth: 0,
+    hugeCoverage: 0,
+    tlbShootdowns: 0,
+    pageCopies: 0,
+    ...over,
   };
 }
 
-export function emptyMetrics(): Metrics {
-  return normalizeMetrics({});
-}
-
-export function isSample(o: Observation): boolean {
+export function isSample(o: Observation): o is ObservationOf<'sample'> {
   return o.type === 'sample';
 }
 
-export function toSample(o: Observation): Sample {
-  return { seq: o.seq, metrics: normalizeMetrics(o['metrics']) };
+export function toSample(o: ObservationOf<'sample'>): Sample {
+  return { seq: o.seq, metrics: o.metrics };
 }
 
 export const MiB = 1024 * 1024;

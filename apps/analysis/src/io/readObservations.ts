@@ -1,13 +1,26 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Observable } from 'rxjs';
-import type { Observation, ObservationHeader } from '../types.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { ObservationHeader, formatIssue, issuesOf, observationCodecs, type Observation } from '@pagelab/events';
+import type * as t from 'io-ts';
 
 export type ObservationLine = { kind: 'header'; header: ObservationHeader } | { kind: 'observation'; observation: Observation };
 
+const codecs: Readonly<Record<string, t.Decoder<unknown, Observation> | undefined>> = observationCodecs;
+
+/** The first issue of a failed decode as `path:line: at $.field: expected …, got …`. */
+function decodeError(path: string, line: number, errors: t.Errors): Error {
+  const issue = issuesOf(errors)[0];
+  return new Error(issue === undefined ? `${path}:${line}: not the expected shape` : formatIssue(path, line, issue));
+}
+
 /**
  * Streams an observation log (contracts.md §2) line by line: the header first,
- * then each observation. Never holds more than the current line; the file is
+ * then each observation, decoded with the events package's codec of its
+ * `type`, so the pipelines receive typed observations and narrow by `type`.
+ * An observation type the codec map does not declare (one added by a newer
+ * writer) is passed over. Never holds more than the current line; the file is
  * closed when the subscriber unsubscribes. A malformed line errors the stream
  * with `path:line: reason`.
  */
@@ -37,20 +50,31 @@ export function readObservationLines(path: string): Observable<ObservationLine> 
         return;
       }
       if (lineNo === 1) {
-        const h = value as Partial<ObservationHeader> | null;
-        if (h === null || typeof h !== 'object' || h.pagelab_observations === undefined) {
+        if (value === null || typeof value !== 'object' || !('pagelab_observations' in value)) {
           fail(new Error(`${path}:1: expected the observation header {"pagelab_observations":1,...}`));
           return;
         }
-        subscriber.next({ kind: 'header', header: h as ObservationHeader });
+        const h = ObservationHeader.decode(value);
+        if (isLeft(h)) {
+          fail(decodeError(path, 1, h.left));
+          return;
+        }
+        subscriber.next({ kind: 'header', header: h.right });
         return;
       }
-      const o = value as Partial<Observation> | null;
-      if (o === null || typeof o !== 'object' || typeof o.seq !== 'number' || typeof o.type !== 'string') {
+      const type = value !== null && typeof value === 'object' && 'type' in value ? value.type : undefined;
+      if (typeof type !== 'string') {
         fail(new Error(`${path}:${lineNo}: expected an observation with numeric "seq" and string "type"`));
         return;
       }
-      subscriber.next({ kind: 'observation', observation: o as Observation });
+      const codec = Object.hasOwn(codecs, type) ? codecs[type] : undefined;
+      if (codec === undefined) return;
+      const o = codec.decode(value);
+      if (isLeft(o)) {
+        fail(decodeError(path, lineNo, o.left));
+        return;
+      }
+      subscriber.next({ kind: 'observation', observation: o.right });
     });
     rl.on('close', () => {
       if (done) return;

@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { Sample } from '../types.js';
+import type { Sample } from '../metrics.js';
 
 export interface CoveragePoint {
   seq: number;

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
-import type { Observation } from '../types.js';
+import type { Observation } from '@pagelab/events';
+import { metricsWith } from '../metrics.js';
 import { khugepagedScans } from './khugepagedScans.js';
 import { scheduler } from '../testing/marbles.js';
 
@@ -10,7 +11,7 @@ describe('khugepagedScans', () => {
         a: { seq: 3, type: 'khugepaged_scan', result: 'SCAN_SUCCEED', caller: 'khugepaged' },
         b: { seq: 3, type: 'thp_collapse_alloc' },
         c: { seq: 4, type: 'khugepaged_scan', result: 'SCAN_EXCEED_SHARED_PTE', caller: 'khugepaged' },
-        d: { seq: 5, type: 'sample', metrics: {} },
+        d: { seq: 5, type: 'sample', metrics: metricsWith() },
         e: { seq: 6, type: 'khugepaged_scan', result: 'SCAN_PMD_MAPPED', caller: 'madvise_collapse' },
         f: { seq: 7, type: 'khugepaged_scan', result: 'SCAN_EXCEED_SHARED_PTE', caller: 'khugepaged' },
       });

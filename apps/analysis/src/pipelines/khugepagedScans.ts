@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Observation } from '../types.js';
+import type { Observation } from '@pagelab/events';
 
 /** khugepaged_scan results over a whole run. */
 export interface ScanTable {
@@ -23,8 +23,8 @@ export function khugepagedScans(): OperatorFunction<Observation, ScanTable> {
       return source.subscribe({
         next: (o) => {
           if (o.type !== 'khugepaged_scan') return;
-          const result = typeof o['result'] === 'string' ? o['result'] : 'unknown';
-          const caller = typeof o['caller'] === 'string' ? o['caller'] : 'khugepaged';
+          const result = o.result;
+          const caller = o.caller ?? 'khugepaged';
           table.total++;
           table.byResult[result] = (table.byResult[result] ?? 0) + 1;
           const c = (table.byCaller[caller] ??= {});

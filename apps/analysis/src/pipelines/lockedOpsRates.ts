@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Sample } from '../types.js';
+import type { Sample } from '../metrics.js';
 
 /** Locked operations per 1,000 workload events over one window of events. */
 export interface RateWindow {

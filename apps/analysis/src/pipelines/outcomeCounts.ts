@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Observation, OutcomeCount } from '../types.js';
+import type { Observation } from '@pagelab/events';
 
 /** What one domain observation says about an outcome of contracts.md §3. */
 export interface OutcomeEvent {
@@ -9,7 +9,8 @@ export interface OutcomeEvent {
   reason?: string;
 }
 
-const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v !== '' ? v : fallback);
+/** An optional string field, or the fallback when absent or empty. */
+const str = (v: string | undefined, fallback: string): string => (v !== undefined && v !== '' ? v : fallback);
 
 /**
  * khugepaged results that mean nothing was judged (the range is already
@@ -36,10 +37,11 @@ export const EXACT_OUTCOMES: ReadonlyArray<string> = [
 /**
  * Outcomes the log only partly shows: the summary counts more than the log
  * has observations for (a THP fault that succeeded, a CoW reuse, a file PMD
- * split, a CoW that fell back, a GUP or direct I/O that succeeded), so the
+ * split, a CoW that fell back, a GUP or direct I/O that succeeded, a DMA
+ * write the process saw), so the
  * log's count is a lower bound.
  */
-export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault', 'cow', 'fault', 'gup', 'dio'];
+export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault', 'cow', 'fault', 'gup', 'dio', 'dma_write'];
 
 /**
  * Maps an observation to the outcome of summary.json it counts towards
@@ -58,6 +60,8 @@ export const PARTIAL_OUTCOMES: ReadonlyArray<string> = ['split_pmd', 'thp_fault'
  * - `thp_fault_fallback` → thp_fault failed (no_order9_block)
  * - `cow_copy` → cow ok; `oom` → fault failed (oom)
  * - `gup_failed{via, reason}` → gup failed (dio's own outcome for via: dio)
+ * - `gup_incoherent{missed, leaked}` → dma_write failed (missed or leaked):
+ *   a device write through a pin the process does not see (GUP after fork)
  *
  * Samples, sharedness.divergence, thp_deferred_split_page,
  * thp_collapse_alloc, expect.failed, invariant.violated and the like count
@@ -68,49 +72,50 @@ export function classifyOutcome(o: Observation): OutcomeEvent | undefined {
     case 'thp_split_page':
       return { name: 'split_page', ok: true };
     case 'thp_split_page_failed':
-      return { name: 'split_page', ok: false, reason: str(o['reason'], 'unknown') };
+      return { name: 'split_page', ok: false, reason: o.reason };
     case 'thp_split_pmd':
       return { name: 'split_pmd', ok: true };
-    case 'khugepaged_scan': {
-      const result = str(o['result'], 'unknown');
-      if (SCAN_NOT_ATTEMPTED.has(result)) return undefined;
-      return result === 'SCAN_SUCCEED' ? { name: 'collapse', ok: true } : { name: 'collapse', ok: false, reason: result };
-    }
+    case 'khugepaged_scan':
+      if (SCAN_NOT_ATTEMPTED.has(o.result)) return undefined;
+      return o.result === 'SCAN_SUCCEED' ? { name: 'collapse', ok: true } : { name: 'collapse', ok: false, reason: o.result };
     case 'migrate':
-      return str(o['result'], 'success') === 'success'
-        ? { name: 'migrate', ok: true }
-        : { name: 'migrate', ok: false, reason: str(o['cause'], str(o['result'], 'unknown')) };
+      return o.result === 'success' ? { name: 'migrate', ok: true } : { name: 'migrate', ok: false, reason: str(o.cause, o.result) };
     case 'cma_alloc_success':
       return { name: 'cma_alloc', ok: true };
     case 'cma_alloc_fail':
-      return { name: 'cma_alloc', ok: false, reason: str(o['cause'], 'unknown') };
+      return { name: 'cma_alloc', ok: false, reason: o.cause };
     case 'compact': {
-      const result = str(o['result'], 'unknown');
+      const result = str(o.result, 'unknown');
       return result === 'COMPACT_SUCCESS' ? { name: 'compact', ok: true } : { name: 'compact', ok: false, reason: result };
     }
-    case 'memory_failure': {
-      const result = str(o['result'], 'unknown');
-      return result === 'recovered' ? { name: 'memory_failure', ok: true } : { name: 'memory_failure', ok: false, reason: str(o['reason'], result) };
-    }
+    case 'memory_failure':
+      return o.result === 'recovered' ? { name: 'memory_failure', ok: true } : { name: 'memory_failure', ok: false, reason: str(o.reason, o.result) };
     case 'shmem_punch':
-    case 'shmem_truncate': {
-      const zeroed = typeof o['zeroedPages'] === 'number' ? o['zeroedPages'] : 0;
-      return zeroed === 0 ? { name: o.type, ok: true } : { name: o.type, ok: false, reason: o['splitFailed'] === true ? 'split_failed' : 'not_split' };
-    }
+    case 'shmem_truncate':
+      return o.zeroedPages === 0 ? { name: o.type, ok: true } : { name: o.type, ok: false, reason: o.splitFailed ? 'split_failed' : 'not_split' };
     case 'thp_fault_fallback':
-      return { name: 'thp_fault', ok: false, reason: str(o['reason'], 'no_order9_block') };
+      return { name: 'thp_fault', ok: false, reason: 'no_order9_block' };
     case 'cow_copy':
       return { name: 'cow', ok: true };
     case 'oom':
       return { name: 'fault', ok: false, reason: 'oom' };
     case 'gup_failed':
-      return { name: o['via'] === 'dio' ? 'dio' : 'gup', ok: false, reason: str(o['reason'], 'unknown') };
+      return { name: o.via === 'dio' ? 'dio' : 'gup', ok: false, reason: o.reason };
+    case 'gup_incoherent':
+      return { name: 'dma_write', ok: false, reason: o.missed > 0 ? 'missed' : 'leaked' };
     default:
       return undefined;
   }
 }
 
-export type OutcomeTable = Record<string, OutcomeCount>;
+/** One outcome's running tally (summary.json's `outcomes` entry, being counted). */
+export interface OutcomeTally {
+  ok: number;
+  failed: number;
+  reasons: Record<string, number>;
+}
+
+export type OutcomeTable = Record<string, OutcomeTally>;
 
 /** Counts outcomes and failure reasons over a whole observation stream; emits the table once, on completion. */
 export function outcomeCounts(): OperatorFunction<Observation, OutcomeTable> {

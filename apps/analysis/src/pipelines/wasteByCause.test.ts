@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { wasteByCause } from './wasteByCause.js';
-import { sample, scheduler } from '../testing/marbles.js';
+import { causes, sample, scheduler } from '../testing/marbles.js';
 
 describe('wasteByCause', () => {
   it('tracks running waste by cause and the running peaks', () => {
@@ -11,20 +11,20 @@ describe('wasteByCause', () => {
         c: sample(30, { wasteBytes: 10, wasteByCause: { 'unmapped-in-thp': 10, 'split-blocked': 0 } }),
       });
       expectObservable(src.pipe(wasteByCause())).toBe('a-b-c|', {
-        a: { seq: 10, totalBytes: 100, byCause: { 'unmapped-in-thp': 100 }, peakTotalBytes: 100, peakByCause: { 'unmapped-in-thp': 100 } },
+        a: { seq: 10, totalBytes: 100, byCause: causes({ 'unmapped-in-thp': 100 }), peakTotalBytes: 100, peakByCause: causes({ 'unmapped-in-thp': 100 }) },
         b: {
           seq: 20,
           totalBytes: 300,
-          byCause: { 'unmapped-in-thp': 50, 'split-blocked': 250 },
+          byCause: causes({ 'unmapped-in-thp': 50, 'split-blocked': 250 }),
           peakTotalBytes: 300,
-          peakByCause: { 'unmapped-in-thp': 100, 'split-blocked': 250 },
+          peakByCause: causes({ 'unmapped-in-thp': 100, 'split-blocked': 250 }),
         },
         c: {
           seq: 30,
           totalBytes: 10,
-          byCause: { 'unmapped-in-thp': 10, 'split-blocked': 0 },
+          byCause: causes({ 'unmapped-in-thp': 10, 'split-blocked': 0 }),
           peakTotalBytes: 300,
-          peakByCause: { 'unmapped-in-thp': 100, 'split-blocked': 250 },
+          peakByCause: causes({ 'unmapped-in-thp': 100, 'split-blocked': 250 }),
         },
       });
     });
@@ -37,9 +37,9 @@ describe('wasteByCause', () => {
         a: {
           seq: 1,
           totalBytes: 8,
-          byCause: { 'collapse-bloat': 5, unattributed: 3 },
+          byCause: causes({ 'collapse-bloat': 5, unattributed: 3 }),
           peakTotalBytes: 8,
-          peakByCause: { 'collapse-bloat': 5, unattributed: 3 },
+          peakByCause: causes({ 'collapse-bloat': 5, unattributed: 3 }),
         },
       });
     });

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Sample } from '../types.js';
+import type { Sample } from '../metrics.js';
 
 /** Waste at one sample, by cause. */
 export interface WasteAt {

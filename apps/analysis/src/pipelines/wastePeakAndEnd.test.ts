@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
-import type { Sample } from '../types.js';
+import type { Sample } from '../metrics.js';
 import { wastePeakAndEnd } from './wastePeakAndEnd.js';
-import { sample, scheduler } from '../testing/marbles.js';
+import { causes, sample, scheduler } from '../testing/marbles.js';
 
 describe('wastePeakAndEnd', () => {
   it('keeps the first sample with the most waste and the last sample, by cause', () => {
@@ -15,8 +15,8 @@ describe('wastePeakAndEnd', () => {
       expectObservable(src.pipe(wastePeakAndEnd())).toBe('----(t|)', {
         t: {
           samples: 4,
-          peak: { seq: 10, totalBytes: 300, byCause: { 'collapse-bloat': 200, unattributed: 100 } },
-          end: { seq: 30, totalBytes: 40, byCause: { 'unmapped-in-thp': 40 } },
+          peak: { seq: 10, totalBytes: 300, byCause: causes({ 'collapse-bloat': 200, unattributed: 100 }) },
+          end: { seq: 30, totalBytes: 40, byCause: causes({ 'unmapped-in-thp': 40 }) },
         },
       });
     });

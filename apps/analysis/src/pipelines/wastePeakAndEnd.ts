@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Sample } from '../types.js';
+import type { Sample } from '../metrics.js';
 import { wasteAt, type WasteAt } from './wasteByCause.js';
 
 /** Waste at its highest sample and at the last sample of a run. */

@@ -8,7 +8,7 @@
  * summary has a balloon block.
  */
 import { fmtBytes, fmtInt, fmtPercent } from '../charts/format.js';
-import type { BalloonCounts } from '../types.js';
+import type { BalloonCounts } from '@pagelab/events';
 import type { DesignRun } from './load.js';
 import type { Section, Table } from './sections.js';
 

@@ -1,4 +1,4 @@
-import type { Summary } from '../types.js';
+import type { Summary } from '@pagelab/events';
 import { ID_COLUMNS, idValues, metricColumns, type MetricColumn } from './summaryColumns.js';
 
 /** A CSV cell: full precision for numbers (shortest round-trip form), quoted text where needed, empty for unknown. */

@@ -10,7 +10,8 @@ import { writeFixtureRun } from '../testing/fixture.js';
 import { eventCosts, headlineNote, headlineRows } from './headline.js';
 import { loadRun } from './load.js';
 import { writeReport } from './writeReport.js';
-import type { Summary } from '../types.js';
+import { metricsWith } from '../metrics.js';
+import { summaryWith } from '../testing/summary.js';
 
 describe('the headline reports waste and coverage over the run, not only at its end', () => {
   it('shows the time-weighted means beside peak and end, from summary.json overRun', async () => {
@@ -29,13 +30,7 @@ describe('the headline reports waste and coverage over the run, not only at its 
   });
 
   it('a summary.json from before overRun existed says so instead of inventing a mean', () => {
-    const s = {
-      events: 10,
-      metrics: { wasteBytes: 1, peakWasteBytes: 2, lockedOps: 3, hugeCoverage: 0 },
-      outcomes: {},
-      expectations: { failed: 0 },
-      invariantViolations: 0,
-    } as unknown as Summary;
+    const s = summaryWith({ events: 10, metrics: metricsWith({ wasteBytes: 1, peakWasteBytes: 2, lockedOps: 3 }) });
     const [r] = headlineRows([{ name: 'old', summary: s }]);
     expect(r!.wasteMean.text).toBe('not in summary.json');
   });
@@ -43,11 +38,11 @@ describe('the headline reports waste and coverage over the run, not only at its 
 
 describe('per-operation costs come from that operation\u2019s own events', () => {
   it('prices a dio by the locked ops its own events took, not by the whole run divided by the dio count', () => {
-    const s = {
+    const s = summaryWith({
       events: 100,
-      metrics: { lockedOps: 1000 },
+      metrics: metricsWith({ lockedOps: 1000 }),
       lockedOpsByEvent: { touch: { events: 80, lockedOps: 800 }, dio: { events: 10, lockedOps: 150 }, pin: { events: 10, lockedOps: 50 } },
-    } as unknown as Summary;
+    });
     expect(eventCosts(s)).toEqual([
       { type: 'touch', events: 80, perEvent: 10 },
       { type: 'dio', events: 10, perEvent: 15 },

@@ -1,7 +1,7 @@
 import { deltaOf, type Delta } from '../pipelines/deltaVsBaseline.js';
 import { fmtBytes, fmtInt, fmtRate, signed } from '../charts/format.js';
 import { MiB } from '../metrics.js';
-import type { Summary } from '../types.js';
+import type { Summary } from '@pagelab/events';
 
 /** Which direction is better, for colouring a delta. */
 type Better = 'lower' | 'higher';

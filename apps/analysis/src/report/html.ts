@@ -1,7 +1,5 @@
 import { escapeXml } from '../charts/format.js';
 import { designColor } from '../charts/style.js';
-import { HEADLINE_COLUMNS, headlineNote, type HeadlineRow } from './headline.js';
-import type { Provenance } from './provenance.js';
 import type { Section, Table } from './sections.js';
 
 export const CSS = `
@@ -38,19 +36,15 @@ table.wrap tbody th { font-size: .8rem; }
 td.warn { color: #b42318; font-weight: 600; }
 table.data td.text { white-space: nowrap; text-align: left; }
 .warn { color: #b42318; }
+th .note { display: block; font-weight: normal; font-size: .75rem; color: #666; }
+tr.group th { background: #fafafa; font-family: "DejaVu Sans Mono", monospace; font-size: .8rem; text-align: left; }
+ul.alerts { margin: .6rem 0; padding-left: 1.2rem; font-size: .9rem; }
+ul.alerts li { margin: .2rem 0; font-weight: 600; }
 `;
 
 /** Chart SVG for inline use in HTML: the HTML parser puts <svg> in the SVG namespace, so no xmlns URL is needed. */
 export function inlineSvg(svg: string): string {
   return svg.replace(/\sxmlns(:\w+)?="[^"]*"/g, '');
-}
-
-export interface HtmlInput {
-  title: string;
-  lede: string;
-  rows: ReadonlyArray<HeadlineRow>;
-  sections: ReadonlyArray<Section>;
-  provenance: Provenance;
 }
 
 export function swatch(index: number | undefined): string {
@@ -83,54 +77,4 @@ export function sectionHtml(s: Section): string {
         : `<p class="intro">${escapeXml(b.text)}</p>`,
   );
   return `<section id="${s.id}">\n<h2>${escapeXml(s.title)}</h2>\n${blocks.join('\n')}\n</section>`;
-}
-
-export function reportHtml(r: HtmlInput): string {
-  const head = HEADLINE_COLUMNS.map((c) => `<th scope="col">${escapeXml(c.title)}</th>`).join('');
-  const body = r.rows
-    .map((row, i) => {
-      const cells = HEADLINE_COLUMNS.map((c) => {
-        const v = row[c.key];
-        const note = headlineNote(row, c.key);
-        return `<td>${escapeXml(v.text)}<span class="delta ${v.verdict}">${escapeXml(v.deltaText)}</span>${note ? `<span class="note">${escapeXml(note)}</span>` : ''}</td>`;
-      }).join('');
-      return `<tr data-design="${escapeXml(row.design)}"><th scope="row">${swatch(i)}${escapeXml(row.design)}</th>${cells}</tr>`;
-    })
-    .join('\n');
-  const prov = r.provenance.items
-    .map(
-      (p) =>
-        `<dt${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.label)}</dt><dd${p.label === 'warning' ? ' class="warn"' : ''}>${escapeXml(p.value)}</dd>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(r.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${escapeXml(r.title)}</h1>
-<p class="lede">${escapeXml(r.lede)}</p>
-<h2>Headline</h2>
-<table id="headline">
-<thead><tr><th scope="col">design</th>${head}</tr></thead>
-<tbody>
-${body}
-</tbody>
-</table>
-<p class="lede" style="font-size:.85rem">Deltas are against the baseline (first) design; green is better, red is worse. Waste is allocated minus ideal 4 KiB memory: "at end of run" is what the design still holds after the last event, "peak" the most it held at any point. Locked ops are atomic RMWs and lock acquisitions on page metadata.</p>
-${r.sections.map(sectionHtml).join('\n')}
-<section id="provenance">
-<h2>Provenance</h2>
-<dl class="prov">
-${prov}
-</dl>
-${r.provenance.perDesign.rows.length > 0 ? tableHtml(r.provenance.perDesign) : ''}
-</section>
-</body>
-</html>
-`;
 }

@@ -4,10 +4,7 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { normalizeMetrics } from '../metrics.js';
-import type { CompareManifest, DesignProvenance, OutcomeCount, Summary } from '../types.js';
-
-const numRecord = t.record(t.string, t.number);
+import { Summary, formatIssue, issuesOf } from '@pagelab/events';
 
 /** runDir/compare.json, as `pagelab compare` writes it. */
 export const CompareManifestC = t.type({
@@ -17,39 +14,33 @@ export const CompareManifestC = t.type({
   command: t.string,
   designs: t.array(t.type({ name: t.string, dir: t.string })),
 });
+export type CompareManifest = t.TypeOf<typeof CompareManifestC>;
 
-const OutcomeC = t.type({ ok: t.number, failed: t.number, reasons: numRecord });
-
-/** The parts of summary.json (contracts.md §3) the report reads; other fields pass through. */
-export const SummaryC = t.type({
-  pagelab: t.string,
-  design: t.unknown,
-  workload: t.unknown,
-  logSha256: t.string,
-  events: t.number,
-  metrics: t.type({
-    wasteBytes: t.number,
-    peakWasteBytes: t.number,
-    wasteByCause: numRecord,
-    lockedOps: t.number,
-    lockedOpsByKind: numRecord,
-    lockedOpsBySite: numRecord,
-    hugeCoverage: t.number,
-  }),
-  outcomes: t.record(t.string, OutcomeC),
-  expectations: t.type({ passed: t.number, failed: t.number, failures: t.array(t.unknown) }),
-  invariantViolations: t.number,
-});
-
-/** The optional `sharedness` block of summary.json; checked when present. */
-export const SharednessC = t.type({
-  questions: t.number,
-  falseNegatives: t.number,
-  falsePositives: t.number,
-  collapsesOnlyByPolicy: t.number,
-  duplicatedBytes: t.number,
-  zeroFilledBytes: t.number,
-});
+/** `<design dir>/provenance.json` as `pagelab run` / `compare` write it; every field optional to the reader. */
+export interface DesignProvenance {
+  pagelab?: string;
+  gitCommit?: string;
+  node?: string;
+  command?: string;
+  createdAt?: string;
+  elapsedMs?: number;
+  design?: { name?: string; preset?: string; policies?: Record<string, { id?: string; params?: Record<string, unknown> }>; params?: Record<string, unknown> };
+  log?: {
+    events?: number;
+    sha256?: string;
+    kind?: string;
+    source?: string;
+    params?: Record<string, unknown>;
+    header?: {
+      pagelab?: number;
+      machine?: Record<string, unknown>;
+      settings?: Record<string, unknown>;
+      workload?: { name?: string; seed?: number; params?: Record<string, unknown> };
+    };
+  };
+  replay?: { sampleEvery?: number; checkInvariants?: boolean };
+  [field: string]: unknown;
+}
 
 function decode<A>(codec: t.Decoder<unknown, A>, value: unknown, what: string): A {
   const r = codec.decode(value);
@@ -71,19 +62,19 @@ export async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** A summary.json value checked and filled in (absent counters read as 0); `what` names it in errors. */
+/**
+ * A summary.json value decoded with the events package's Summary codec (the
+ * contract of docs/contracts.md §3: blocks added later are optional, so an
+ * older summary.json still reads); `what` names it in errors, one line per
+ * field that is not as the contract says.
+ */
 export function summaryFrom(raw: unknown, what: string): Summary {
-  const checked = decode(SummaryC, raw, what);
-  const rawSharedness = (raw as { sharedness?: unknown }).sharedness;
-  const summary: Summary = {
-    ...(raw as Summary),
-    ...checked,
-    metrics: normalizeMetrics((raw as { metrics: unknown }).metrics),
-    outcomes: checked.outcomes as Record<string, OutcomeCount>,
-  };
-  if (rawSharedness !== undefined) summary.sharedness = decode(SharednessC, rawSharedness, `${what} "sharedness"`);
-  else delete summary.sharedness;
-  return summary;
+  const r = Summary.decode(raw);
+  if (isLeft(r)) {
+    const lines = issuesOf(r.left).map((i) => formatIssue(what, 1, i).replace(`${what}:1: `, ''));
+    throw new Error(`${what}: not a summary.json as pagelab writes it:\n  ${lines.join('\n  ')}`);
+  }
+  return r.right;
 }
 
 export interface DesignRun {

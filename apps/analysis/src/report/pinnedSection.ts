@@ -7,6 +7,7 @@
  * summary.json's pinnedMigration and contiguity blocks; absent when no
  * design has them (older summaries).
  */
+import type { PinnedMigrationSummary } from '@pagelab/events';
 import { fmtInt } from '../charts/format.js';
 import type { DesignRun } from './load.js';
 import type { Section, Table } from './sections.js';
@@ -43,9 +44,9 @@ export function pinnedMigrationTable(designs: ReadonlyArray<DesignRun>): Table |
       'the hash chains those pages made (hash_ptr of their struct pages), migrations whose destination was on another node, and driver pages reclaimed instead of migrated with the pages their data then took.',
     columns: COLUMNS,
     rows: designs.map((d) => {
-      const p = d.summary.pinnedMigration ?? {};
+      const p = d.summary.pinnedMigration;
       const c = d.summary.contiguity;
-      const n = (k: string) => p[k] ?? 0;
+      const n = (k: keyof PinnedMigrationSummary): number => p?.[k] ?? 0;
       const causes = c
         ? Object.entries(c.cma.causes)
             .map(([k, v]) => `${k} ${v}`)

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderCharts } from '../charts/charts.js';
+import { renderCharts } from '../charts/render.js';
 import { chartData, collectDesign } from './collect.js';
 import { loadRun } from './load.js';
 import { writeReport } from './writeReport.js';

@@ -7,21 +7,21 @@
  * report.html (self-contained), report.md with charts/*.png, summary.csv,
  * and stats.csv.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { replicateChart } from '../charts/replicates.js';
 import type { RenderedChart } from '../charts/data.js';
-import { escapeXml, fmtInt } from '../charts/format.js';
-import { svgToPng } from '../charts/png.js';
-import type { Summary } from '../types.js';
+import { fmtInt } from '../charts/format.js';
+import { writeChartFiles } from '../charts/png.js';
+import type { Summary } from '@pagelab/events';
 import { mean } from '../stats/describe.js';
-import { CSS, inlineSvg, swatch, tableHtml } from './html.js';
 import { readJson, summaryFrom } from './load.js';
-import { cellText, tableMd } from './markdown.js';
-import { REPLICATE_HEADLINE, REPLICATE_METHOD, replicateHeadline, replicateTables } from './replicates.js';
+import { pageHtml, pageMarkdown, type Page } from './page.js';
+import { REPLICATE_CSS, REPLICATE_HEADLINE, REPLICATE_METHOD, replicateHeadline, replicateHeadlineTable, replicateTables } from './replicates.js';
+import { runTroubles, troubleAlerts } from './runAlerts.js';
 import type { Table } from './sections.js';
 import { METRIC_COLUMNS, VMSTAT_COLUMNS } from './summaryColumns.js';
 import type { WriteReportOptions, WrittenReport } from './writeReport.js';
@@ -127,14 +127,7 @@ export async function writeReplicateReport(runDir: string, raw: unknown, opts: W
     `${params ? `; ${params}` : ''}${sets ? `; --set ${sets}` : ''}): ${designs.join(', ')}; the baseline is ${designs[0]}.`;
   const method = `Each cell: ${REPLICATE_METHOD}. A delta whose interval contains 0 reads "no significant difference" (grey); only a significant delta is coloured, green better and red worse.`;
 
-  const chartDir = join(runDir, 'charts');
-  await mkdir(chartDir, { recursive: true });
-  const chartFiles: string[] = [];
-  for (const c of charts) {
-    await writeFile(join(chartDir, `${c.id}.svg`), c.svg);
-    await writeFile(join(chartDir, `${c.id}.png`), svgToPng(c.svg));
-    chartFiles.push(join(chartDir, `${c.id}.svg`), join(chartDir, `${c.id}.png`));
-  }
+  const chartFiles = await writeChartFiles(join(runDir, 'charts'), charts);
 
   const prov: Array<[string, string]> = [
     ['pagelab version', manifest.pagelab],
@@ -149,70 +142,27 @@ export async function writeReplicateReport(runDir: string, raw: unknown, opts: W
     ['per-seed reports', `pagelab report ${'<dir>'}/seed-N (each seed directory is a plain comparison)`],
   ];
 
-  const headHtml = REPLICATE_HEADLINE.map((h) => `<th scope="col">${escapeXml(h.title)}</th>`).join('');
-  const bodyHtml = head
-    .map((row, i) => {
-      const cells = REPLICATE_HEADLINE.map((h) => {
-        const c = row.cells[h.metric];
-        return `<td>${escapeXml(c.text)}<span class="delta ${c.verdict}">${escapeXml(c.deltaText)}</span>${c.note ? `<span class="note">${escapeXml(c.note)}</span>` : ''}</td>`;
-      }).join('');
-      return `<tr data-design="${escapeXml(row.design)}"><th scope="row">${swatch(i)}${escapeXml(row.design)}<span class="note">n = ${row.n} seeds</span></th>${cells}</tr>`;
-    })
-    .join('\n');
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(title)}</title>
-<style>${CSS}
-th .note { display: block; font-weight: normal; font-size: .75rem; color: #666; }
-td { white-space: normal; min-width: 7.5em; }
-</style>
-</head>
-<body>
-<h1>${escapeXml(title)}</h1>
-<p class="lede">${escapeXml(lede)}</p>
-<h2>Headline</h2>
-<table id="headline">
-<thead><tr><th scope="col">design</th>${headHtml}</tr></thead>
-<tbody>
-${bodyHtml}
-</tbody>
-</table>
-<p class="lede" style="font-size:.85rem">${escapeXml(method)} Waste is allocated minus ideal 4 KiB memory; "mean over the run" is its time-weighted mean over the metric samples. stats.csv has every metric.</p>
-<section id="seeds">
-<h2>Across the seeds</h2>
-${charts.map((c) => `<figure id="chart-${c.id}" class="chart">\n${inlineSvg(c.svg)}\n<figcaption>${escapeXml(c.caption)}</figcaption>\n</figure>`).join('\n')}
-</section>
-${vm ? `<section id="vmstat-counters">\n<h2>vmstat counters</h2>\n${tableHtml(vm)}\n</section>` : ''}
-<section id="provenance">
-<h2>Provenance</h2>
-<dl class="prov">
-${prov.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('\n')}
-</dl>
-</section>
-</body>
-</html>
-`;
-
-  const md: string[] = [`# ${title}`, '', lede, '', '## Headline', ''];
-  md.push(`| design | ${REPLICATE_HEADLINE.map((h) => h.title).join(' | ')} |`);
-  md.push(`|---|${REPLICATE_HEADLINE.map(() => '---:').join('|')}|`);
-  for (const row of head)
-    md.push(
-      `| ${cellText(row.design)} (n = ${row.n}) | ${REPLICATE_HEADLINE.map((h) => cellText(`${row.cells[h.metric].text}; ${row.cells[h.metric].deltaText}`)).join(' | ')} |`,
-    );
-  md.push('', method, '', '## Across the seeds', '');
-  for (const c of charts) md.push(`### ${c.title}`, '', `![${c.title}](charts/${c.id}.png)`, '', c.caption, '');
-  if (vm) md.push('## vmstat counters', '', ...tableMd(vm));
-  md.push('## Provenance', '');
-  for (const [k, v] of prov) md.push(`- **${k}**: \`${v.replace(/`/g, "'").replace(/\n/g, '; ')}\``);
-  md.push('');
-
+  const page: Page = {
+    title,
+    lede,
+    headline: replicateHeadlineTable([{ rows: head }]),
+    alerts: designs.flatMap((d) =>
+      troubleAlerts(
+        d,
+        runs.filter((r) => r.design === d).map((r) => runTroubles(r.summary)),
+      ),
+    ),
+    method: `${method} Waste is allocated minus ideal 4 KiB memory; "mean over the run" is its time-weighted mean over the metric samples. stats.csv has every metric.`,
+    sections: [
+      { id: 'seeds', title: 'Across the seeds', blocks: charts.map((chart) => ({ kind: 'chart' as const, chart })) },
+      ...(vm ? [{ id: 'vmstat-counters', title: 'vmstat counters', blocks: [{ kind: 'table' as const, table: vm }] }] : []),
+    ],
+    provenance: { items: prov.map(([label, value]) => ({ label, value })) },
+    css: REPLICATE_CSS,
+  };
   const out: WrittenReport = { html: join(runDir, 'report.html'), markdown: join(runDir, 'report.md'), csv: join(runDir, 'summary.csv'), charts: chartFiles };
-  await writeFile(out.html, html);
-  await writeFile(out.markdown, md.join('\n') + '\n');
+  await writeFile(out.html, pageHtml(page));
+  await writeFile(out.markdown, pageMarkdown(page));
   await writeFile(out.csv, tables.summaryCsv);
   await writeFile(join(runDir, 'stats.csv'), tables.statsCsv);
   return out;

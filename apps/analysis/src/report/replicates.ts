@@ -7,7 +7,8 @@
  */
 import { fmtBytes, fmtInt, fmtRate, signed } from '../charts/format.js';
 import { CI_METHOD, PAIRED_TEST, containsZero, replicateStats, statsCsv, type Replicate, type StatsRow } from '../stats/index.js';
-import type { Summary } from '../types.js';
+import type { Summary } from '@pagelab/events';
+import type { HeadlineTableView } from './page.js';
 import { summaryCsv, summaryTable, type SummaryRowInput } from './csv.js';
 import { summaryFrom } from './load.js';
 
@@ -142,3 +143,24 @@ export function replicateHeadline(stats: ReadonlyArray<StatsRow>, designs: Reado
 
 /** How the numbers were made, for a report's lede and the CLI. */
 export const REPLICATE_METHOD = `mean ± half-width of the 95 % ${CI_METHOD}; Δ = mean paired difference against the baseline on the same seed's log, [its 95 % t interval], ${PAIRED_TEST}`;
+
+/** Headline cells are wider than a single comparison's: mean ± interval, then the paired delta. */
+export const REPLICATE_CSS = `
+td { white-space: normal; min-width: 7.5em; }
+`;
+
+/** The replicated headline (one group per sweep group, or one unlabelled group) as the page's headline table. */
+export function replicateHeadlineTable(groups: ReadonlyArray<{ label?: string; rows: ReadonlyArray<ReplicateHeadlineRow> }>): HeadlineTableView {
+  return {
+    columns: REPLICATE_HEADLINE.map((h) => h.title),
+    groups: groups.map((g) => ({
+      ...(g.label !== undefined ? { label: g.label } : {}),
+      rows: g.rows.map((row, index) => ({
+        design: row.design,
+        index,
+        note: `n = ${row.n} seeds`,
+        cells: REPLICATE_HEADLINE.map((h) => row.cells[h.metric]),
+      })),
+    })),
+  };
+}

@@ -5,7 +5,8 @@
  * and Markdown writers render the same way.
  */
 import { fmtBytes, fmtInt, fmtRate } from '../charts/format.js';
-import type { DesignProvenance, Summary } from '../types.js';
+import type { Summary } from '@pagelab/events';
+import type { DesignProvenance } from './load.js';
 import type { DesignRun, LoadedRun } from './load.js';
 import { VMSTAT_COLUMNS } from './summaryColumns.js';
 
@@ -102,7 +103,7 @@ export function lockingTable(designs: ReadonlyArray<DesignRun>): Table {
     ),
   ].sort();
   const depths = new Set(designs.map((d) => d.summary.metrics.maxLockDepth));
-  const violations = designs.some((d) => d.summary.metrics.nestingViolations.length > 0);
+  const violations = designs.some((d) => (d.summary.metrics.nestingViolations?.length ?? 0) > 0);
   const perEvent = (n: number, events: number): string => (events > 0 ? fmtRate(n / events) : '–');
   return {
     id: 'locking',
@@ -118,7 +119,7 @@ export function lockingTable(designs: ReadonlyArray<DesignRun>): Table {
     columns: [...kinds.map((k) => `${k} / event`), 'acquisitions / event', 'max lock depth', 'nesting violations'],
     rows: designs.map((d) => {
       const m = d.summary.metrics;
-      const v = m.nestingViolations;
+      const v = m.nestingViolations ?? [];
       return {
         design: d.name,
         index: d.index,

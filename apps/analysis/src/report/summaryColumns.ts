@@ -6,7 +6,8 @@
  * the one place a metric gets its name.
  */
 import { VMSTAT_COUNTERS } from '@pagelab/events';
-import { WASTE_CAUSES, type Summary } from '../types.js';
+import { WASTE_CAUSES, type PinnedMigrationSummary, type Summary } from '@pagelab/events';
+import { runTroubles } from './runAlerts.js';
 import { stableJson } from './stableJson.js';
 
 export const POLICY_AXES = ['refcount', 'sharedness', 'pinned-migration', 'shmem-truncate'] as const;
@@ -23,7 +24,7 @@ export interface MetricColumn {
 }
 
 /** summary.json `pinnedMigration` fields, as `pinned_<snake_case>` columns (engine pinned.ts). */
-const PINNED_FIELDS: ReadonlyArray<[string, MetricColumn['better']]> = [
+const PINNED_FIELDS: ReadonlyArray<[keyof PinnedMigrationSummary, MetricColumn['better']]> = [
   ['globalLockAcquisitions', 'lower'],
   ['hashBuckets', 'neither'],
   ['hashMaxChain', 'lower'],
@@ -85,7 +86,7 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
   { name: 'locked_ops_per_event', get: (s) => (s.events > 0 ? s.metrics.lockedOps / s.events : undefined), better: 'lower' },
   { name: 'lock_acquisitions', get: (s) => s.metrics.lockAcquisitions, better: 'lower' },
   { name: 'max_lock_depth', get: (s) => s.metrics.maxLockDepth, better: 'lower' },
-  { name: 'nesting_violations', get: (s) => s.metrics.nestingViolations.length, better: 'lower' },
+  { name: 'nesting_violations', get: (s) => s.metrics.nestingViolations?.length ?? 0, better: 'lower' },
   { name: 'tlb_shootdowns', get: (s) => s.metrics.tlbShootdowns, better: 'lower' },
   { name: 'page_copies', get: (s) => s.metrics.pageCopies, better: 'lower' },
   { name: 'split_page_failed', get: splitFailed, better: 'lower' },
@@ -93,6 +94,9 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
   ...WASTE_CAUSES.map((c): MetricColumn => ({ name: `waste_${c.replace(/-/g, '_')}_bytes`, get: (s) => s.metrics.wasteByCause[c] ?? 0, better: 'lower' })),
   { name: 'expectations_failed', get: (s) => s.expectations.failed, better: 'lower' },
   { name: 'invariant_violations', get: (s) => s.invariantViolations, better: 'lower' },
+  { name: 'oom_faults', get: (s) => runTroubles(s).oomFaults, better: 'lower' },
+  { name: 'dma_writes', get: (s) => runTroubles(s).dmaWrites, better: 'neither' },
+  { name: 'dma_write_incoherent', get: (s) => runTroubles(s).incoherentWrites, better: 'lower' },
   { name: 'sharedness_questions', get: (s) => s.sharedness?.questions, better: 'neither' },
   { name: 'sharedness_false_negatives', get: (s) => s.sharedness?.falseNegatives, better: 'lower' },
   { name: 'sharedness_false_positives', get: (s) => s.sharedness?.falsePositives, better: 'lower' },

@@ -6,17 +6,17 @@
  * report shows exactly what those files say.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sweepChart } from '../charts/sweepCharts.js';
 import type { RenderedChart } from '../charts/data.js';
-import { escapeXml } from '../charts/format.js';
-import { svgToPng } from '../charts/png.js';
+import { writeChartFiles } from '../charts/png.js';
 import type { StatsRow } from '../stats/index.js';
 import { csvRecords } from './csvRead.js';
-import { CSS, inlineSvg, swatch } from './html.js';
-import { cellText } from './markdown.js';
-import { REPLICATE_HEADLINE, REPLICATE_METHOD, replicateHeadline } from './replicates.js';
+import { pageHtml, pageMarkdown, type Page } from './page.js';
+import { REPLICATE_CSS, REPLICATE_HEADLINE, REPLICATE_METHOD, replicateHeadline, replicateHeadlineTable } from './replicates.js';
+import type { RunTroubles } from './runAlerts.js';
+import { troubleAlerts } from './runAlerts.js';
 import type { WriteReportOptions, WrittenReport } from './writeReport.js';
 
 const CHART_METRICS = REPLICATE_HEADLINE.filter((h) =>
@@ -32,6 +32,12 @@ async function text(path: string): Promise<string> {
 }
 
 const num = (s: string | undefined): number | undefined => (s === undefined || s === '' ? undefined : Number(s));
+
+/** A results.csv row's OOM and incoherent-DMA counts (empty cells, as in a sweep from before those columns, read 0). */
+function csvTroubles(r: Record<string, string>): RunTroubles {
+  const n = (k: string): number => num(r[k]) ?? 0;
+  return { oomFaults: n('oom_faults'), oomExpected: false, incoherentWrites: n('dma_write_incoherent'), missed: 0, leaked: 0, dmaWrites: n('dma_writes') };
+}
 
 export function isSweepDir(dir: string): boolean {
   return existsSync(join(dir, 'sweep.json')) && !existsSync(join(dir, 'compare.json'));
@@ -93,83 +99,38 @@ export async function writeSweepReport(dir: string, opts: WriteReportOptions = {
     }
   }
 
-  const chartDir = join(dir, 'charts');
-  await mkdir(chartDir, { recursive: true });
-  const chartFiles: string[] = [];
-  for (const c of charts) {
-    await writeFile(join(chartDir, `${c.id}.svg`), c.svg);
-    await writeFile(join(chartDir, `${c.id}.png`), svgToPng(c.svg));
-    chartFiles.push(join(chartDir, `${c.id}.svg`), join(chartDir, `${c.id}.png`));
-  }
+  const chartFiles = await writeChartFiles(join(dir, 'charts'), charts);
   const title = `pagelab sweep: ${manifest.spec}`;
   const lede = `${manifest.cells.length} cells: ${designs.length} designs (${designs.join(', ')}; the baseline is ${designs[0]}) over ${groups.length} group${groups.length === 1 ? '' : 's'} of ${groupCols.join(', ')}, each across its seeds.`;
   const method = `Each cell: ${REPLICATE_METHOD}. A delta whose interval contains 0 reads "no significant difference" (grey); only a significant delta is coloured. results.csv has every cell, stats.csv every metric.`;
-  const cols = REPLICATE_HEADLINE;
-  const headHtml = cols.map((h) => `<th scope="col">${escapeXml(h.title)}</th>`).join('');
-  const body = heads
-    .flatMap(({ group, rows }) => [
-      `<tr class="group"><th colspan="${cols.length + 1}" scope="rowgroup">${escapeXml(group)}</th></tr>`,
-      ...rows.map(
-        (row, i) =>
-          `<tr data-design="${escapeXml(row.design)}" data-group="${escapeXml(group)}"><th scope="row">${swatch(i)}${escapeXml(row.design)}<span class="note">n = ${row.n} seeds</span></th>${cols
-            .map((h) => {
-              const c = row.cells[h.metric];
-              return `<td>${escapeXml(c.text)}<span class="delta ${c.verdict}">${escapeXml(c.deltaText)}</span></td>`;
-            })
-            .join('')}</tr>`,
-      ),
-    ])
-    .join('\n');
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(title)}</title>
-<style>${CSS}
-th .note { display: block; font-weight: normal; font-size: .75rem; color: #666; }
-td { white-space: normal; min-width: 7.5em; }
-tr.group th { background: #fafafa; font-family: "DejaVu Sans Mono", monospace; font-size: .8rem; text-align: left; }
-</style>
-</head>
-<body>
-<h1>${escapeXml(title)}</h1>
-<p class="lede">${escapeXml(lede)}</p>
-<h2>Headline</h2>
-<table id="headline">
-<thead><tr><th scope="col">design</th>${headHtml}</tr></thead>
-<tbody>
-${body}
-</tbody>
-</table>
-<p class="lede" style="font-size:.85rem">${escapeXml(method)}</p>
-<section id="against-parameters">
-<h2>Against the swept parameters</h2>
-${charts.length === 0 ? '<p class="intro">No numeric parameter or setting takes more than one value in this sweep.</p>' : charts.map((c) => `<figure id="chart-${c.id}" class="chart">\n${inlineSvg(c.svg)}\n<figcaption>${escapeXml(c.caption)}</figcaption>\n</figure>`).join('\n')}
-</section>
-<section id="provenance">
-<h2>Provenance</h2>
-<dl class="prov">
-<dt>spec</dt><dd>${escapeXml(manifest.spec)}</dd>
-<dt>sweep command</dt><dd>${escapeXml(manifest.command)}</dd>
-${opts.command !== undefined ? `<dt>report command</dt><dd>${escapeXml(opts.command)}</dd>` : ''}
-<dt>cells</dt><dd>${manifest.cells.length} (cells/KEY/ holds each one's run files)</dd>
-</dl>
-</section>
-</body>
-</html>
-`;
-  const md: string[] = [`# ${title}`, '', lede, '', '## Headline', ''];
-  md.push(`| group | design | ${cols.map((h) => h.title).join(' | ')} |`, `|---|---|${cols.map(() => '---:').join('|')}|`);
-  for (const { group, rows } of heads)
-    for (const row of rows)
-      md.push(
-        `| ${cellText(group)} | ${cellText(row.design)} (n = ${row.n}) | ${cols.map((h) => cellText(`${row.cells[h.metric].text}; ${row.cells[h.metric].deltaText}`)).join(' | ')} |`,
-      );
-  md.push('', method, '', '## Against the swept parameters', '');
-  for (const c of charts) md.push(`### ${c.title}`, '', `![${c.title}](charts/${c.id}.png)`, '', c.caption, '');
+  const page: Page = {
+    title,
+    lede,
+    headline: replicateHeadlineTable(heads.map(({ group, rows }) => ({ label: group, rows }))),
+    alerts: designs.flatMap((d) => troubleAlerts(d, results.filter((r) => r['design'] === d).map(csvTroubles), 'cells')),
+    method,
+    sections: [
+      {
+        id: 'against-parameters',
+        title: 'Against the swept parameters',
+        blocks:
+          charts.length === 0
+            ? [{ kind: 'text' as const, text: 'No numeric parameter or setting takes more than one value in this sweep.' }]
+            : charts.map((chart) => ({ kind: 'chart' as const, chart })),
+      },
+    ],
+    provenance: {
+      items: [
+        { label: 'spec', value: manifest.spec },
+        { label: 'sweep command', value: manifest.command },
+        ...(opts.command !== undefined ? [{ label: 'report command', value: opts.command }] : []),
+        { label: 'cells', value: `${manifest.cells.length} (cells/KEY/ holds each one's run files)` },
+      ],
+    },
+    css: REPLICATE_CSS,
+  };
   const out: WrittenReport = { html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), csv: join(dir, 'results.csv'), charts: chartFiles };
-  await writeFile(out.html, html);
-  await writeFile(out.markdown, md.join('\n') + '\n');
+  await writeFile(out.html, pageHtml(page));
+  await writeFile(out.markdown, pageMarkdown(page));
   return out;
 }

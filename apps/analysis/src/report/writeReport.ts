@@ -1,16 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderCharts, type RenderOptions } from '../charts/charts.js';
+import { renderCharts, type RenderOptions } from '../charts/render.js';
 import type { ChartId, RenderedChart } from '../charts/data.js';
-import { svgToPng } from '../charts/png.js';
+import { writeChartFiles } from '../charts/png.js';
 import { chartData, collectDesign, outcomeMismatches } from './collect.js';
 import { summaryCsv } from './csv.js';
-import { headlineRows } from './headline.js';
-import { reportHtml } from './html.js';
+import { HEADLINE_COLUMNS, headlineNote, headlineRows, type HeadlineRow } from './headline.js';
+import { pageHtml, pageMarkdown, type HeadlineTableView, type Page } from './page.js';
+import { runTroubles, troubleAlerts } from './runAlerts.js';
 import { loadRun, readJson } from './load.js';
 import { isReplicateManifest, writeReplicateReport } from './replicateReport.js';
 import { isSweepDir, writeSweepReport } from './sweepReport.js';
-import { reportMarkdown } from './markdown.js';
 import { manifestWarnings, provenance } from './provenance.js';
 import { lockingTable, sharednessTable, vmstatTable, type Block, type Section } from './sections.js';
 import { pinnedMigrationSection } from './pinnedSection.js';
@@ -59,6 +59,22 @@ function sections(
   return out.filter((s) => s.blocks.length > 0);
 }
 
+/** The comparison's headline: one row per design, each metric with its delta and note. */
+function headlineTable(rows: ReadonlyArray<HeadlineRow>): HeadlineTableView {
+  return {
+    columns: HEADLINE_COLUMNS.map((c) => c.title),
+    groups: [
+      {
+        rows: rows.map((row, index) => ({
+          design: row.design,
+          index,
+          cells: HEADLINE_COLUMNS.map((c) => ({ ...row[c.key], note: headlineNote(row, c.key) })),
+        })),
+      },
+    ],
+  };
+}
+
 /**
  * Reads a comparison run directory (compare.json, and per design summary.json,
  * observations.jsonl and provenance.json) and writes report.html
@@ -87,18 +103,8 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
   const events = run.designs[0]!.summary.events;
   const lede = `${names.length} design${names.length === 1 ? '' : 's'} replayed on one workload log of ${events.toLocaleString('en-US')} event${events === 1 ? '' : 's'}: ${names.join(', ')}; the baseline is ${names[0]}.`;
 
-  const chartDir = join(runDir, 'charts');
-  await mkdir(chartDir, { recursive: true });
-  const chartFiles: string[] = [];
-  const pngs = new Map<string, string>();
-  for (const c of charts) {
-    const svgPath = join(chartDir, `${c.id}.svg`);
-    const pngPath = join(chartDir, `${c.id}.png`);
-    await writeFile(svgPath, c.svg);
-    await writeFile(pngPath, svgToPng(c.svg));
-    chartFiles.push(svgPath, pngPath);
-    pngs.set(c.id, `charts/${c.id}.png`);
-  }
+  const chartFiles = await writeChartFiles(join(runDir, 'charts'), charts);
+  const pngs = new Map<string, string>(charts.map((c) => [c.id, `charts/${c.id}.png`]));
 
   const out: WrittenReport = {
     html: join(runDir, 'report.html'),
@@ -106,8 +112,19 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
     csv: join(runDir, 'summary.csv'),
     charts: chartFiles,
   };
-  await writeFile(out.html, reportHtml({ title, lede, rows, sections: body, provenance: prov }));
-  await writeFile(out.markdown, reportMarkdown({ title, lede, rows, sections: body, pngs, provenance: prov }));
+  const page: Page = {
+    title,
+    lede,
+    headline: headlineTable(rows),
+    alerts: run.designs.flatMap((d) => troubleAlerts(d.name, [runTroubles(d.summary)])),
+    method:
+      'Deltas are against the baseline (first) design; green is better, red is worse. Waste is allocated minus ideal 4 KiB memory: "at end of run" is what the design still holds after the last event, "peak" the most it held at any point. Locked ops are atomic RMWs and lock acquisitions on page metadata.',
+    sections: body,
+    provenance: prov,
+    pngs,
+  };
+  await writeFile(out.html, pageHtml(page));
+  await writeFile(out.markdown, pageMarkdown(page));
   await writeFile(
     out.csv,
     summaryCsv(run.designs.map((d, i) => ({ design: d.name, summary: d.summary, isBaseline: i === 0, baseline: run.designs[0]!.summary }))),

@@ -14,9 +14,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CompareManifest, DesignProvenance, Metrics, OutcomeCount, SharednessBlock, Summary } from '../types.js';
-import { OUTCOME_NAMES } from '../types.js';
-import { WASTE_CAUSES } from '../types.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { OUTCOME_NAMES, Summary, WASTE_CAUSES, formatIssue, issuesOf, type SharednessSummary } from '@pagelab/events';
+import type { OutcomeTally } from '../pipelines/outcomeCounts.js';
+import type { CompareManifest, DesignProvenance } from '../report/load.js';
 
 /** How a fixture design behaves, loosely after the refcount eras of docs/kernel/mm-facts.md. */
 export type Profile = 'tail-refcount' | 'head-refcount' | 'folio';
@@ -113,6 +114,13 @@ export interface FixtureDesign {
   zeroWaste?: boolean;
   /** leave provenance.json out (as an older producer did) */
   noProvenance?: boolean;
+  /**
+   * At the last event: faults that found no memory (an `oom` observation
+   * each) and device writes through a pin, coherent or missed by the pinning
+   * process (a `gup_incoherent` observation each missed one), as the model
+   * reports them.
+   */
+  troubles?: { oomFaults?: number; oomExpected?: boolean; coherentWrites?: number; missedWrites?: number };
 }
 
 export interface FixtureOptions {
@@ -248,8 +256,26 @@ const COSTS: Record<Profile, Record<'dio' | 'fault' | 'split' | 'collapse' | 'mi
   },
 };
 
+/** summary.json's metrics block while the fixture builds it (mutable; checked against the Summary codec when written). */
+interface FixtureMetrics {
+  allocatedBytes: number;
+  idealBytes: number;
+  wasteBytes: number;
+  peakWasteBytes: number;
+  wasteByCause: Record<string, number>;
+  lockedOps: number;
+  lockedOpsByKind: Record<string, number>;
+  lockedOpsBySite: Record<string, number>;
+  lockAcquisitions: number;
+  maxLockDepth: number;
+  hugeCoverage: number;
+  tlbShootdowns: number;
+  pageCopies: number;
+  nestingViolations: string[];
+}
+
 class DesignState {
-  metrics: Metrics = {
+  metrics: FixtureMetrics = {
     allocatedBytes: 0,
     idealBytes: 0,
     wasteBytes: 0,
@@ -265,8 +291,15 @@ class DesignState {
     pageCopies: 0,
     nestingViolations: [],
   };
-  outcomes: Record<string, OutcomeCount> = Object.fromEntries(OUTCOME_NAMES.map((n) => [n, { ok: 0, failed: 0, reasons: {} }]));
-  sharedness: SharednessBlock = { questions: 0, falseNegatives: 0, falsePositives: 0, collapsesOnlyByPolicy: 0, duplicatedBytes: 0, zeroFilledBytes: 0 };
+  outcomes: Record<string, OutcomeTally> = Object.fromEntries(OUTCOME_NAMES.map((n) => [n, { ok: 0, failed: 0, reasons: {} }]));
+  sharedness: { -readonly [K in keyof SharednessSummary]: number } = {
+    questions: 0,
+    falseNegatives: 0,
+    falsePositives: 0,
+    collapsesOnlyByPolicy: 0,
+    duplicatedBytes: 0,
+    zeroFilledBytes: 0,
+  };
   hugeMapped = 0;
   smallMapped = 0;
 
@@ -310,7 +343,7 @@ class DesignState {
     m.hugeCoverage = mapped === 0 ? 0 : Math.round((this.hugeMapped / mapped) * 1e4) / 1e4;
   }
 
-  snapshot(): Metrics {
+  snapshot(): FixtureMetrics {
     return structuredClone(this.metrics);
   }
 }
@@ -517,11 +550,21 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
       st.refreshWaste();
       if (!d.singleSample && seq % sampleEvery === 0 && seq !== events) sample(seq);
     }
+    const oomFaults = d.troubles?.oomFaults ?? 0;
+    for (let n = 0; n < oomFaults; n++) {
+      emit({ seq: events, type: 'oom', pid: 1, addr: 0x7f0000000000 + n * 4096 });
+      st.outcome('fault', false, 'oom');
+    }
+    for (let n = 0; n < (d.troubles?.coherentWrites ?? 0); n++) st.outcome('dma_write', true);
+    for (let n = 0; n < (d.troubles?.missedWrites ?? 0); n++) {
+      emit({ seq: events, type: 'gup_incoherent', pid: 1, addr: 0x7f0000200000, via: 'unpin', missed: 1, leaked: 0 });
+      st.outcome('dma_write', false, 'missed');
+    }
     sample(events);
 
-    const outcomes: Record<string, OutcomeCount> = {};
+    const outcomes: Record<string, OutcomeTally> = {};
     for (const n of Object.keys(st.outcomes).sort()) outcomes[n] = st.outcomes[n]!;
-    const summary: Summary = {
+    const summary = {
       pagelab: '0.1.0',
       design,
       workload,
@@ -532,6 +575,7 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
       invariantViolations: 0,
       outcomes,
       sharedness: st.sharedness,
+      oom: { faults: oomFaults, expected: d.troubles?.oomExpected ?? false },
       settings: { 'thp.enabled': 'always' },
       overRun: overRunOf(points),
       lockedOpsByEvent: { touch: { events, lockedOps: st.metrics.lockedOps } },
@@ -562,6 +606,14 @@ export function writeFixtureRun(opts: FixtureOptions = {}): string {
       replay: { checkInvariants: false, sampleEvery },
     };
     writeFileSync(join(dir, 'observations.jsonl'), lines.join('\n') + '\n');
+    // The fixture keeps to the summary.json contract: it must decode as the report will decode it.
+    const checked = Summary.decode(summary);
+    if (isLeft(checked))
+      throw new Error(
+        issuesOf(checked.left)
+          .map((x) => formatIssue(`${dir}/summary.json`, 1, x))
+          .join('\n'),
+      );
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     if (!d.noProvenance) writeFileSync(join(dir, 'provenance.json'), JSON.stringify(prov, null, 2) + '\n');
   });
