@@ -77,7 +77,8 @@ export const eventCodecs = {
   ),
   munmap: event('munmap', range),
   mprotect: event('mprotect', { ...range, write: Bool }),
-  mremap: event('mremap', { ...range, newAddr: PageAddr }),
+  // newLen: mremap(addr, len, newLen, MREMAP_MAYMOVE | MREMAP_FIXED, newAddr) resizes while it moves (default: len).
+  mremap: event('mremap', { ...range, newAddr: PageAddr }, { newLen: PageLen }),
   madvise: event('madvise', { ...range, advice: oneOf(['hugepage', 'nohugepage', 'dontneed', 'collapse', 'pageout', 'mergeable']) }),
   touch: event('touch', { ...range, write: Bool }, { value: Integer }),
   pin: event('pin', { ...range, handle: Handle }, gupOptional),

@@ -8,7 +8,7 @@ import { ModelInputError } from './errors.js';
 import { P1, pageMapcount } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, type PageTable, type Vma, pmdBase, pteIndex } from './mm.js';
+import { type MM, type PageTable, type Vma, pmdBase, pmdNone, pteIndex } from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { shmemFault } from './shmem.js';
@@ -100,7 +100,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
     }
     const v = pt.ptes[i]!;
     if (v === 0) {
-      if (write && pt.used === 0 && thpAllowed(k, vma, pmdBase(addr)) && hugeAnonFault(k, mm, vma, addr, pt)) continue;
+      if (write && pmdNone(pt) && thpAllowed(k, vma, pmdBase(addr)) && hugeAnonFault(k, mm, vma, addr, pt)) continue;
       if (!write) {
         // do_anonymous_page read: map the shared zero page, no reference taken.
         pt.ptes[i] = mkPte(ZERO_PFN, false);

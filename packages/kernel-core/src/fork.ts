@@ -12,7 +12,7 @@ import type { Kernel } from './kernel.js';
 import { pincount } from './folio.js';
 import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import type { MM, PageTable } from './mm.js';
+import { type MM, type PageTable, pmdNone } from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes } from './rmap.js';
 import { munmap } from './vma_ops.js';
@@ -72,6 +72,9 @@ export function fork(k: Kernel, parent: MM, childPid: number): MM {
       const cur = parent.pt(base);
       if (!cur) continue;
       copyPteRange(k, parent, child, cur, base, Math.max(pv.start, base), Math.min(pv.end, base + HPAGE_PMD_SIZE));
+      // copy_pte_range allocates the child's PTE page for every parent table, an empty one too.
+      const dst = child.pt(base)!;
+      if (dst.used === 0 && !pmdNone(cur)) dst.emptyTable = true;
     }
   }
   return child;

@@ -15,6 +15,23 @@ export class PageTable {
   pmd = 0;
   /** Number of non-none PTEs (present or swap), to free empty tables cheaply. */
   used = 0;
+  /**
+   * A PTE page stays allocated here with no entry in use (pmd is not
+   * pmd_none). Zap (MADV_DONTNEED, partial munmap) and mremap empty a table
+   * but do not free it; only free_pgtables does, once no VMA is left in the
+   * PMD range, and (6.14+, ptReclaim) a MADV_DONTNEED over the whole range.
+   * A THP fault needs pmd_none, so an empty table makes the next fault small.
+   */
+  emptyTable = false;
+}
+
+/**
+ * pmd_none: neither a huge PMD nor a PTE page in this PMD range. Only then may
+ * a fault install a THP (__handle_mm_fault -> create_huge_pmd) and
+ * khugepaged finds nothing to scan (SCAN_PMD_NULL).
+ */
+export function pmdNone(pt: PageTable | undefined): boolean {
+  return pt === undefined || (pt.pmd === 0 && pt.used === 0 && !pt.emptyTable);
 }
 
 /** anon_vma: the reverse-map family of an anonymous range; folio->mapping points here. */
@@ -147,6 +164,24 @@ export class MM {
       this.lastKey = -1;
       this.lastPt = undefined;
     }
+  }
+  /**
+   * free_pgtables after an unmap of [start, end) (munmap, mremap's old range):
+   * frees the page table of every PMD range there that no VMA intersects any
+   * more. A PMD range shared with a neighbouring VMA keeps its table
+   * (free_pgd_range's floor/ceiling are the neighbours' ends).
+   */
+  freePgtables(start: number, end: number): void {
+    for (let base = pmdBase(start); base < end; base += HPAGE_PMD_SIZE) {
+      const pt = this.pt(base);
+      if (!pt || pt.pmd > 0 || pt.used > 0) continue;
+      if (!this.anyVmaIn(base, base + HPAGE_PMD_SIZE)) this.dropPt(base);
+    }
+  }
+  /** Whether some VMA intersects [start, end). */
+  anyVmaIn(start: number, end: number): boolean {
+    for (const v of this.vmas) if (v.start < end && start < v.end) return true;
+    return false;
   }
   insertVma(v: Vma): void {
     let i = 0;

@@ -67,6 +67,14 @@ export interface ModelParams {
    * (frozen refcount), which every era that has it uses.
    */
   truncateFolioSplit: boolean;
+  /**
+   * MADV_DONTNEED frees a PTE page it leaves empty when the zap covered the
+   * table's whole PMD range (CONFIG_PT_RECLAIM, default y on x86-64, >= 6.14:
+   * "mm: pgtable: reclaim empty PTE page in madvise(MADV_DONTNEED)"). Before,
+   * and for every other zap, an emptied table stays until munmap's
+   * free_pgtables, and blocks a THP fault in its range.
+   */
+  ptReclaim: boolean;
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -87,6 +95,7 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   gupBreaksCow: [false, true],
   collapseReadOnly: [false, true],
   truncateFolioSplit: [false, true],
+  ptReclaim: [false, true],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -106,6 +115,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   gupBreaksCow: false,
   collapseReadOnly: false,
   truncateFolioSplit: false,
+  ptReclaim: false,
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -179,6 +189,7 @@ export const ERA_PARAMS = {
     gupBreaksCow: false,
     collapseReadOnly: false,
     truncateFolioSplit: false,
+    ptReclaim: false,
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
@@ -198,6 +209,7 @@ export const ERA_PARAMS = {
     gupBreaksCow: false,
     collapseReadOnly: false,
     truncateFolioSplit: false,
+    ptReclaim: false,
   },
   /**
    * 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm
@@ -220,15 +232,17 @@ export const ERA_PARAMS = {
     gupBreaksCow: true,
     collapseReadOnly: false,
     truncateFolioSplit: false,
+    ptReclaim: false,
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },
   /**
    * 6.12+ (T615): 6.10 plus zero-filled pages of a split anon THP remapped to the shared zero page, and (6.15)
-   * the non-uniform split of a partly punched or truncated shmem folio (7460b470a131).
+   * the non-uniform split of a partly punched or truncated shmem folio (7460b470a131), and (6.14) empty PTE pages
+   * freed by MADV_DONTNEED (ptReclaim).
    */
-  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, truncateFolioSplit: true },
+  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, truncateFolioSplit: true, ptReclaim: true },
   /** 6.18 (the kernel the oracle runs on): 6.15 plus collapse of read-only ranges (b9f85966d1be). */
-  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true, truncateFolioSplit: true },
+  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true, truncateFolioSplit: true, ptReclaim: true },
 } as const satisfies Record<string, ModelParams>;
 export type Era = keyof typeof ERA_PARAMS;

@@ -41,7 +41,7 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
       mprotect(k, k.mm(ev.pid), ev.addr, ev.len, ev.write);
       return;
     case 'mremap':
-      mremap(k, k.mm(ev.pid), ev.addr, ev.len, ev.newAddr);
+      mremap(k, k.mm(ev.pid), ev.addr, ev.len, ev.newAddr, ev.newLen ?? ev.len);
       return;
     case 'madvise': {
       const mm = k.mm(ev.pid);
@@ -53,7 +53,7 @@ export function applyEvent(k: Kernel, ev: WorkloadEvent, line = 0): void {
           return;
         case 'dontneed':
           requireMapped(mm, ev.addr, ev.len);
-          zapRange(k, mm, ev.addr, ev.addr + ev.len);
+          zapRange(k, mm, ev.addr, ev.addr + ev.len, k.params.ptReclaim);
           return;
         case 'pageout':
           requireMapped(mm, ev.addr, ev.len);

@@ -7,7 +7,7 @@ import type { Kernel } from './kernel.js';
 import { ModelInputError } from './errors.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, PageTable, Vma, pmdBase } from './mm.js';
+import { type MM, PageTable, Vma, pmdBase, pmdNone } from './mm.js';
 import { ptePfn, ptePresent, pteSwap, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { gupForgetRange, gupMoveRange } from './gup_handles.js';
@@ -51,9 +51,13 @@ export function requireMapped(mm: MM, addr: number, len: number, field = 'addr')
 /**
  * Zaps every entry in [start, end): frees what nobody else maps. A huge PMD
  * only partly inside the range is split first (split_huge_pmd), which in
- * design A splits the whole compound page.
+ * design A splits the whole compound page. The emptied PTE pages stay
+ * allocated (zap_pte_range frees no table; munmap's free_pgtables does):
+ * except, with `reclaimPt` (MADV_DONTNEED under ptReclaim, 6.14+), a table
+ * whose whole PMD range one VMA covers and the zap spans is freed once
+ * empty (reclaim_pt_is_enabled, try_get_and_clear_pmd + free_pte).
  */
-export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
+export function zapRange(k: Kernel, mm: MM, start: number, end: number, reclaimPt = false): void {
   gupForgetRange(k, mm, start, end);
   for (let base = pmdBase(start); base < end; base += HPAGE_PMD_SIZE) {
     let pt = mm.pt(base);
@@ -71,8 +75,16 @@ export function zapRange(k: Kernel, mm: MM, start: number, end: number): void {
     }
     if (pt.used > 0) zapPteRange(k, mm, pt, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
     else pt.shadow.fill(0, (lo - base) / PAGE_SIZE, (hi - base) / PAGE_SIZE);
-    if (pt.used === 0 && pt.pmd === 0) mm.dropPt(base);
+    if (pt.used > 0 || pt.pmd > 0) continue;
+    if (reclaimPt && lo === base && hi === base + HPAGE_PMD_SIZE && vmaCovers(mm, base)) mm.dropPt(base);
+    else pt.emptyTable = true;
   }
+}
+
+/** Whether one VMA covers the whole PMD range at base (so a zap of it runs zap_pte_range over all 512 slots). */
+function vmaCovers(mm: MM, base: number): boolean {
+  const v = mm.findVma(base);
+  return v !== undefined && v.start <= base && v.end >= base + HPAGE_PMD_SIZE;
 }
 
 function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
@@ -84,6 +96,7 @@ function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   k.ledger.tlbFlush();
   k.ledger.spinUnlock();
   k.folioPutRefs(head, 1, ZAP_PMD);
+  // zap_huge_pmd clears the PMD and frees the deposited table: pmd_none again.
   if (pt.used === 0) mm.dropPt(base);
 }
 
@@ -187,6 +200,7 @@ export function munmap(k: Kernel, mm: MM, addr: number, len: number): void {
       if (v.kind === 'shmem') unlinkFileVma(k, v);
     }
   }
+  mm.freePgtables(addr, addr + len);
 }
 
 /** Splits any huge PMD that straddles a boundary of [addr, addr+len). */
@@ -244,9 +258,24 @@ export function madviseVmaFlags(k: Kernel, mm: MM, addr: number, len: number, ad
 /**
  * mremap to a new, free address: entries move with their content; huge PMDs
  * move whole when source and destination are both PMD aligned, otherwise they
- * are split first (move_huge_pmd vs split_huge_pmd).
+ * are split first (move_huge_pmd vs split_huge_pmd). With `newLen` the move
+ * resizes one VMA, in mremap_to's order: a shrink unmaps the tail first, a
+ * growth extends the moved VMA past what moved (new address space, no page
+ * table: copy_vma makes the VMA new_len long, move_page_tables moves len).
  */
-export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: number): void {
+export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: number, newLen = len): void {
+  if (newLen !== len) {
+    const v = mm.findVma(addr);
+    if (!v || v.end < addr + len) throw new ModelInputError('len', `a range inside one mapping of pid ${mm.pid} for a resizing mremap (newLen ${newLen})`, len);
+  }
+  for (const v of mm.vmas) {
+    if (v.start < newAddr + newLen && newAddr < v.end && !(v.start < addr + len && addr < v.end))
+      throw new ModelInputError('newAddr', `a free range in pid ${mm.pid}`, newAddr);
+  }
+  if (newLen < len) {
+    munmap(k, mm, addr + newLen, len - newLen);
+    len = newLen;
+  }
   const moved = vmasIn(k, mm, addr, len);
   for (const v of mm.vmas) {
     if (moved.includes(v)) continue;
@@ -262,9 +291,11 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
   const delta = newAddr - addr;
   // Detach entries first so overlapping source/destination ranges cannot clobber each other.
   const moves: { dst: number; pmd: number; pte: number; shadow: number; huge: boolean }[] = [];
+  // move_page_tables allocates a destination table for every extent whose source PMD is not pmd_none, moved entries or not.
+  const dstTables: number[] = [];
   for (let base = pmdBase(addr); base < addr + len; base += HPAGE_PMD_SIZE) {
     const pt = mm.pt(base);
-    if (!pt) continue;
+    if (!pt || pmdNone(pt)) continue;
     if (pt.pmd > 0) {
       moves.push({ dst: base + delta, pmd: pt.pmd, pte: 0, shadow: 0, huge: true });
       const sh = Array.from(pt.shadow);
@@ -275,6 +306,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     }
     const lo = Math.max(addr, base),
       hi = Math.min(addr + len, base + HPAGE_PMD_SIZE);
+    dstTables.push(pmdBase(lo + delta), pmdBase(hi - PAGE_SIZE + delta));
     for (let a = lo; a < hi; a += PAGE_SIZE) {
       const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
       if (pt.ptes[i] === 0 && pt.shadow[i] === 0) continue;
@@ -283,7 +315,8 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
       pt.ptes[i] = 0;
       pt.shadow[i] = 0;
     }
-    if (pt.used === 0) mm.dropPt(base);
+    // The emptied source table stays until the old range is unmapped (free_pgtables below).
+    if (pt.used === 0) pt.emptyTable = true;
   }
   for (const m of moves) {
     const pt = mm.ptAlloc(m.dst);
@@ -297,13 +330,22 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
       pt.shadow[i] = m.shadow;
     }
   }
+  for (const base of dstTables) {
+    const pt = mm.ptAlloc(base);
+    if (pt.pmd === 0 && pt.used === 0) pt.emptyTable = true;
+  }
   k.ledger.tlbFlush();
   gupMoveRange(k, mm, addr, addr + len, delta);
   if (moved.some((v) => v.kind === 'anon')) mm.movedAnon = true;
   for (const v of moved) {
     v.start += delta;
     v.end += delta;
+    // copy_vma: a never-faulted anonymous VMA takes the offset of its new address, to merge like a fresh mmap.
+    if (v.kind === 'anon' && v.chain.length === 0) v.pgoff = v.start / PAGE_SIZE;
   }
   mm.vmas.sort((a, b) => a.start - b.start);
-  mergeVmas(k, mm, newAddr, newAddr + len);
+  if (newLen > len) mm.findVma(newAddr + len - PAGE_SIZE)!.end = newAddr + newLen;
+  // move_vma unmaps the old range: free_pgtables frees the source tables no VMA is left in.
+  mm.freePgtables(addr, addr + len);
+  mergeVmas(k, mm, newAddr, newAddr + newLen);
 }

@@ -499,7 +499,8 @@ static void worker_loop(void)
 			r.rc = mprotect((void *)a0, a1, PROT_READ | (q.a[2] ? PROT_WRITE : 0));
 			break;
 		case OP_MREMAP: {
-			void *p = mremap((void *)a0, a1, a1, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)q.a[2]);
+			/* mremap PID ADDR LEN NEWADDR [NEWLEN]: a resizing move when NEWLEN differs from LEN. */
+			void *p = mremap((void *)a0, a1, q.a[3] ? (uint64_t)q.a[3] : a1, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)q.a[2]);
 			r.rc = p == MAP_FAILED ? -1 : 0;
 			break;
 		}

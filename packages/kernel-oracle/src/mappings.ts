@@ -86,18 +86,26 @@ export class LogMappings {
     return cut;
   }
 
-  mremap(pid: number, addr: number, len: number, to: number): void {
+  /** mremap(addr, len, newLen, MREMAP_FIXED, to): a shrink unmaps the tail first; a growth extends the last piece moved. */
+  mremap(pid: number, addr: number, len: number, to: number, newLen = len): void {
     const p = this.procs.get(pid);
     if (!p) return;
+    if (newLen < len) {
+      this.unmap(pid, addr + newLen, len - newLen);
+      len = newLen;
+    }
     const moved = new Map<number, bigint>();
     for (let a = addr; a < addr + len; a += PAGE) {
       const v = p.anon.get(a);
       if (v !== undefined) moved.set(a - addr + to, v);
     }
     const pieces = this.unmap(pid, addr, len);
-    this.unmap(pid, to, len);
+    this.unmap(pid, to, Math.max(len, newLen));
     for (const m of pieces) p.maps.push({ ...m, start: m.start - addr + to, end: m.end - addr + to });
     p.maps.sort((a, b) => a.start - b.start);
+    // A growth extends the mapping that ends the moved range (vma_expand of the new VMA).
+    const last = p.maps.find((m) => m.end === to + len);
+    if (newLen > len && last) last.end = to + newLen;
     for (const [a, v] of moved) p.anon.set(a, v);
   }
 

@@ -302,8 +302,8 @@ class Run {
       case 'mprotect':
         return { r: await this.ex.call(`mprotect ${e.pid} ${e.addr} ${e.len} ${e.write ? 1 : 0}`) };
       case 'mremap': {
-        const r = await this.ex.call(`mremap ${e.pid} ${e.addr} ${e.len} ${e.newAddr}`);
-        if (r.rc === 0) m.mremap(e.pid, e.addr, e.len, e.newAddr);
+        const r = await this.ex.call(`mremap ${e.pid} ${e.addr} ${e.len} ${e.newAddr} ${e.newLen ?? e.len}`);
+        if (r.rc === 0) m.mremap(e.pid, e.addr, e.len, e.newAddr, e.newLen ?? e.len);
         return { r };
       }
       case 'madvise': {

@@ -341,24 +341,21 @@ export const collapseFullOfCompound = selftest({
 
 /**
  * collapse_compound_extreme builds a PTE table whose 512 PTEs map the first
- * subpage of 512 different THPs. The selftest does it with resizing mremaps
- * (shrink [BASE - i pages, BASE + 2 MiB) to i+1 pages while moving it away,
- * then move it back one page lower while growing it by 2 MiB), so that the
- * collected pages and the next fault area stay one VMA with contiguous page
- * offsets. The `mremap` event cannot resize, so this workload gets to the
- * same state with fixed-size moves: one 4 MiB VMA whose page offsets are
- * consumed from the left; each THP is faulted at the 2 MiB-aligned start of
- * what is left, its subpages 1..511 are dropped with MADV_DONTNEED (the
- * shrink), its subpage 0 is moved to its final place (next to the pages
- * already collected, with the next page offset, so the pieces merge back into
- * one VMA), and the rest of the VMA is moved to the other 2 MiB-aligned
- * scratch address for the next round. The selftest's MADV_HUGEPAGE /
- * MADV_NOHUGEPAGE around each fault only keep the asynchronous khugepaged
- * off the half-built table; here khugepaged runs only at `khugepaged` events,
- * so the VMA is made VM_HUGEPAGE once (fewer events: the main variant is
- * replayed with a full invariant walk after each one). The 512 THPs stay
- * partially mapped (deferred split needs memory pressure), hence a machine
- * just over 1 GiB.
+ * subpage of 512 different THPs, with the selftest's own resizing mremaps:
+ * the VMA [BASE - i pages, BASE + 2 MiB) gets a THP faulted at BASE, is
+ * moved away shrunk to i+1 pages (the shrink unmaps the THP's subpages
+ * 1..511), and is moved back one page lower while growing by 2 MiB. Two
+ * kernel facts make this work: after the shrink and the move no VMA is left
+ * in [BASE, BASE + 2 MiB), so free_pgtables frees its PTE page; and the
+ * growth there is new address space with no page table, so the next fault
+ * at BASE finds pmd_none and installs a THP (a PMD range whose table is
+ * allocated but empty would fault small pages). The growth continues the
+ * VMA (one anon_vma, contiguous page offsets), so the pieces stay one VMA
+ * for khugepaged to scan. The selftest's MADV_HUGEPAGE / MADV_NOHUGEPAGE
+ * around each fault only keep the asynchronous khugepaged off the half-built
+ * table; here khugepaged runs only at `khugepaged` events, so the VMA is
+ * made VM_HUGEPAGE once. The 512 THPs stay partially mapped (deferred split
+ * needs memory pressure), hence a machine just over 1 GiB.
  */
 export const collapseCompoundExtreme = selftest({
   test: 'collapse_compound_extreme',
@@ -368,40 +365,35 @@ export const collapseCompoundExtreme = selftest({
   machine: { memory: 1088 * MiB, swap: 64 * MiB },
   body(t) {
     const b = t.b;
-    const final = BASE - THP; // the selftest ends with p = BASE_ADDR - 2 MiB
-    const scratch = [BASE, BASE + 2 * THP];
-    b.mmapAnon(1, scratch[0]!, 2 * THP);
-    b.madvise(1, scratch[0]!, 2 * THP, 'hugepage');
+    const away = BASE + 2 * THP; // BASE_ADDR + 2 * hpage_pmd_size
+    t.setupArea();
+    b.madvise(1, BASE, THP, 'hugepage');
     for (let i = 0; i < HPAGE_PMD_NR; i++) {
-      const at = scratch[i % 2]!;
-      const left = (2 * HPAGE_PMD_NR - i) * PAGE; // page offsets not consumed yet
-      b.write(1, at, THP);
+      b.write(1, BASE, THP);
       b.expect({
         pid: 1,
-        addr: at,
+        addr: BASE,
         len: THP,
         anonHugeBytes: THP,
         label: `Construct PTE page table full of different PTE-mapped compound pages ${i + 1}/${HPAGE_PMD_NR}: huge page allocated`,
       });
-      // mremap's shrink to i+1 pages: subpages 1..511 of the new THP go (PMD split, partial unmap).
-      b.madvise(1, at + PAGE, THP - PAGE, 'dontneed');
-      b.raw({ type: 'mremap', pid: 1, addr: at, len: PAGE, newAddr: final + i * PAGE });
-      if (i < HPAGE_PMD_NR - 1) b.raw({ type: 'mremap', pid: 1, addr: at + PAGE, len: left - PAGE, newAddr: scratch[(i + 1) % 2]! });
-      // The selftest's munmap(BASE_ADDR, hpage_pmd_size) of the last fresh 2 MiB.
-      else b.munmap(1, at + PAGE, left - PAGE);
+      b.raw({ type: 'mremap', pid: 1, addr: BASE - i * PAGE, len: i * PAGE + THP, newLen: (i + 1) * PAGE, newAddr: away });
+      b.raw({ type: 'mremap', pid: 1, addr: away, len: (i + 1) * PAGE, newLen: (i + 1) * PAGE + THP, newAddr: BASE - (i + 1) * PAGE });
     }
-    b.write(1, final, THP);
+    b.munmap(1, BASE, THP);
+    const p = BASE - THP;
+    b.write(1, p, THP);
     b.expect({
       pid: 1,
-      addr: final,
+      addr: p,
       len: THP,
       mapped: true,
-      label: '512 present pages at p (the 512 pieces merged back into one VMA, or khugepaged would not scan the range)',
+      label: '512 present pages at p (the 512 pieces in one VMA, or khugepaged would not scan the range)',
     });
-    t.checkHuge(0, 'Construct PTE page table full of different PTE-mapped compound pages', 1, THP, final);
-    t.collapse('Collapse PTE table full of different compound pages', 1, true, 1, final);
-    b.expect({ pid: 1, addr: final, len: THP, contentIntact: true, label: 'validate_memory' });
-    b.munmap(1, final, THP);
+    t.checkHuge(0, 'Construct PTE page table full of different PTE-mapped compound pages', 1, THP, p);
+    t.collapse('Collapse PTE table full of different compound pages', 1, true, 1, p);
+    b.expect({ pid: 1, addr: p, len: THP, contentIntact: true, label: 'validate_memory' });
+    b.munmap(1, p, THP);
   },
 });
 
