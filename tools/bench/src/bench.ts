@@ -12,7 +12,9 @@
  * replay per design; the three machine sizes take turns, and the floor runs
  * right before each measured replay over the same events. Options: --events N
  * (default 1000000), --designs a,b,c, --quick (100k events), --scenario NAME,
- * --seed N, --cpu N (the core to run on; default the last one), --no-pin.
+ * --seed N, --cpu N (the core to run on; default the last one), --no-pin,
+ * --floor-only (only the ratios to the floor on the 16 GiB machine, of the
+ * kernel alone and of the full replay), --kernel-only (without the replay).
  *
  * The target is "on one core": on Linux the bench re-runs itself under
  * `taskset` so the replay, V8's compiler and its GC threads share one core.
@@ -22,7 +24,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { Replayer, designFrom, discoverRegistry } from '@pagelab/engine';
-import { Frames, Kernel, referencePolicies } from '@pagelab/kernel-core';
+import { Frames, Kernel, applyEvent, referencePolicies } from '@pagelab/kernel-core';
 import { findScenario } from '@pagelab/workloads';
 import { FloorModel } from './floor.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -53,6 +55,10 @@ replay; the machine sizes take turns.
   --seed N        the scenario's seed (a held-out mix: another seed)
   --cpu N         the core to pin to with taskset (default the last one)
   --no-pin        let the scheduler place it
+  --floor-only    only the ratios to the floor on the 16 GiB machine, of the
+                  kernel alone and of the full replay (every design in one
+                  process and round: what a speed change is judged by)
+  --kernel-only   --floor-only without the full replay (the kernel alone)
 
 Examples: npm run bench -- --designs linux-6.15 --cpu 0
           npm run bench -- --quick --seed 7`);
@@ -75,6 +81,8 @@ if (process.platform === 'linux' && !args.includes('--no-pin') && process.env[PI
 }
 const pinnedTo = process.env[PINNED_ENV];
 const quick = args.includes('--quick');
+const kernelOnly = args.includes('--kernel-only');
+const floorOnly = kernelOnly || args.includes('--floor-only');
 const events = Number(opt('events') ?? (quick ? 100_000 : 1_000_000));
 const designs = (opt('designs') ?? 'linux-3.13,linux-4.5,linux-5.8,linux-6.10,linux-6.15').split(',');
 const scenarioName = opt('scenario') ?? 'mixed';
@@ -209,13 +217,68 @@ function bytesPerFrame(): { perFrame: number; fixed: number; total64: number; he
   return { perFrame, fixed: big.arrays - perFrame * big.frames, total64: big.arrays, heapPerFrame: big.heap / big.frames };
 }
 
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+const title = `pagelab bench — ${scenarioName} workload${seed !== undefined ? ` (seed ${seed})` : ''}, ${logFor(16).events.length.toLocaleString('en')} events, node ${process.version}, ${pinnedTo !== undefined ? `pinned to CPU ${pinnedTo}` : 'not pinned (no taskset, or --no-pin)'}\n`;
+
+/**
+ * The kernel alone over a log (Kernel + applyEvent, its observations
+ * drained and dropped), CPU ns: what the model costs without the engine's
+ * meters, so that the replay's figure splits into model and engine.
+ */
+function kernelPass(log: ReturnType<typeof logFor>, design: ReturnType<typeof designFrom>): number {
+  if (isLeft(design)) throw new Error(String(design.left));
+  const d = design.right;
+  const k = new Kernel(log.header.machine, d.createPolicies(), { ...d.params }, log.header.settings as ConstructorParameters<typeof Kernel>[3]);
+  const t0 = cpuNs();
+  let line = 1;
+  for (const event of log.events) {
+    applyEvent(k, event, ++line);
+    k.drain();
+  }
+  return cpuNs() - t0;
+}
+
+if (floorOnly) {
+  // Every design in one process and round: the floor, the kernel alone and the full replay, best of three after a warm-up.
+  console.log(title);
+  console.log(
+    `${'design'.padEnd(12)} ${pad('floor ns', 9)} ${pad('kernel ns', 10)} ${pad('x floor', 8)} ${pad('replay ns', 10)} ${pad('x floor', 8)} ${pad('locked ops/event', 17)}`,
+  );
+  const log = logFor(16);
+  const n = log.events.length;
+  let worst = 0;
+  // The floor's own JIT warm-up, before any design: its first passes ran 2x slower than later ones.
+  for (let i = 0; i < 3; i++) floorPass(log);
+  for (const design of designs) {
+    const d = designFrom(design, registry);
+    let floor = Infinity,
+      kernel = Infinity;
+    for (let run = -1; run < 3; run++) {
+      const fl = floorPass(log);
+      const kn = kernelPass(log, d);
+      if (run < 0) continue; // the warm-up pass
+      floor = Math.min(floor, fl);
+      kernel = Math.min(kernel, kn);
+    }
+    const r16 = kernelOnly ? undefined : (replayRates(design, [16], 3, true)[0] as Rate);
+    if (r16) floor = Math.min(floor, r16.floorNsPerEvent * n);
+    const over = (r16 ? r16.nsPerEvent * n : kernel) / floor;
+    worst = Math.max(worst, over);
+    const ops = r16
+      ? `${pad(r16.nsPerEvent.toFixed(0), 10)} ${pad(over.toFixed(1), 8)} ${pad((r16.lockedOps / n).toFixed(1), 17)}`
+      : `${pad('-', 10)} ${pad('-', 8)}`;
+    console.log(`${design.padEnd(12)} ${pad((floor / n).toFixed(0), 9)} ${pad((kernel / n).toFixed(0), 10)} ${pad((kernel / floor).toFixed(1), 8)} ${ops}`);
+  }
+  console.log(
+    `\n  <= 8x the do-nothing model (${kernelOnly ? 'kernel alone' : 'full replay'}) ${worst <= 8 ? 'met' : 'NOT met'} (worst design ${worst.toFixed(1)}x)`,
+  );
+  process.exit(0);
+}
+
 // Measured first, before any replay has allocated: the frames' typed arrays dominate.
 const perFrame = bytesPerFrame();
 const bpf = perFrame.perFrame;
-const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(
-  `pagelab bench — ${scenarioName} workload${seed !== undefined ? ` (seed ${seed})` : ''}, ${logFor(16).events.length.toLocaleString('en')} events, node ${process.version}, ${pinnedTo !== undefined ? `pinned to CPU ${pinnedTo}` : 'not pinned (no taskset, or --no-pin)'}\n`,
-);
+console.log(title);
 console.log(
   `${'design'.padEnd(12)} ${pad('events/s (16 GiB)', 18)} ${pad('ns/event', 9)} ${pad('floor ns', 9)} ${pad('x floor', 8)} ${pad('ns/event 1 GiB', 15)} ${pad('ns/event 64 GiB', 16)} ${pad('64/1 GiB', 9)} ${pad('locked ops/event', 17)}`,
 );
