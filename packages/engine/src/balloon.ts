@@ -104,10 +104,17 @@ export class BalloonMeter {
   private phase: Phase = 'none';
   private free0 = 0;
   private splitFailed0 = 0;
-  /** file name -> page indexes a request emptied */
-  private readonly fileMarks = new Map<string, Set<number>>();
-  /** pid -> page numbers (addr / PAGE_SIZE) a request emptied */
-  private readonly anonMarks = new Map<number, Set<number>>();
+  /**
+   * file name -> 2 MiB range (index / HPAGE_PMD_NR) -> page indexes a request
+   * emptied. Grouped by range so that settling all marks (at every khugepaged
+   * event) skips in one step a range that cannot have been refilled: a gone
+   * file or mm, or a page table with no entry in use. Without that, marks left
+   * by pages never refilled (a process that exited, a range unmapped) were
+   * walked one by one at every khugepaged event: quadratic on long logs.
+   */
+  private readonly fileMarks = new Map<string, Map<number, Set<number>>>();
+  /** pid -> 2 MiB range (addr / HPAGE_PMD_SIZE) -> page numbers (addr / PAGE_SIZE) a request emptied */
+  private readonly anonMarks = new Map<number, Map<number, Set<number>>>();
   /** the memory requests targeted: files, and anonymous VMAs as `pid:start` */
   private readonly guestFiles = new Set<string>();
   private readonly guestVmas = new Set<string>();
@@ -252,17 +259,23 @@ export class BalloonMeter {
     return { present: true, huge: f.order(f.head(ptePfn(v))) > 0 };
   }
 
-  private marksOf(file: string | null, pid: number, create: boolean): Set<number> | undefined {
-    const map = file !== null ? this.fileMarks : this.anonMarks;
+  private marksOf(file: string | null, pid: number, slot: number, create: boolean): Set<number> | undefined {
+    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, Map<number, Set<number>>>;
     const key = file !== null ? file : pid;
-    let s = (map as Map<string | number, Set<number>>).get(key);
-    if (!s && create) (map as Map<string | number, Set<number>>).set(key, (s = new Set()));
+    const range = Math.floor(slot / HPAGE_PMD_NR);
+    let ranges = map.get(key);
+    if (!ranges) {
+      if (!create) return undefined;
+      map.set(key, (ranges = new Map()));
+    }
+    let s = ranges.get(range);
+    if (!s && create) ranges.set(range, (s = new Set()));
     return s;
   }
 
   private markIfEmpty(k: Kernel, file: string | null, pid: number, slot: number): void {
     if (this.populated(k, file, pid, slot).present) return;
-    const s = this.marksOf(file, pid, true)!;
+    const s = this.marksOf(file, pid, slot, true)!;
     if (s.has(slot)) return;
     s.add(slot);
     this.marks++;
@@ -270,7 +283,7 @@ export class BalloonMeter {
 
   /** A marked slot populated again counts as refilled (and its mark goes). Returns whether it was, and huge. */
   private settleSlot(k: Kernel, file: string | null, pid: number, slot: number): 'no' | 'small' | 'huge' {
-    const s = this.marksOf(file, pid, false);
+    const s = this.marksOf(file, pid, slot, false);
     if (!s?.has(slot)) return 'no';
     const now = this.populated(k, file, pid, slot);
     if (!now.present) return 'no';
@@ -284,16 +297,32 @@ export class BalloonMeter {
   /** Settles every mark; after a collapse event, each 2 MiB range refilled by a huge folio is a re-collapse. */
   private settleAll(k: Kernel, collapse: boolean): void {
     if (this.marks === 0) return;
-    const settle = (file: string | null, pid: number, slots: Set<number>) => {
-      const hugeRanges = new Set<number>();
-      for (const slot of [...slots]) if (this.settleSlot(k, file, pid, slot) === 'huge') hugeRanges.add(Math.floor(slot / HPAGE_PMD_NR));
-      if (collapse) {
-        this.current.recollapses += hugeRanges.size;
-        this.total.recollapses += hugeRanges.size;
+    for (const [file, ranges] of this.fileMarks) {
+      // A file that is gone holds no page: populated() is false for every slot.
+      if (!k.files.has(file)) continue;
+      for (const [range, slots] of ranges) this.settleRange(k, file, 0, range, slots, collapse);
+    }
+    for (const [pid, ranges] of this.anonMarks) {
+      const mm = k.mms.get(pid);
+      if (!mm) continue;
+      for (const [range, slots] of ranges) {
+        // No huge PMD and no PTE in use (present or swap): no slot of the range is populated.
+        const pt = mm.pt(range * HPAGE_PMD_NR * PAGE_SIZE);
+        if (!pt || (pt.pmd === 0 && pt.used === 0)) continue;
+        this.settleRange(k, null, pid, range, slots, collapse);
       }
-    };
-    for (const [file, slots] of this.fileMarks) settle(file, 0, slots);
-    for (const [pid, slots] of this.anonMarks) settle(null, pid, slots);
+    }
+  }
+
+  /** Settles one range's marks; after a collapse event, a range refilled by a huge folio is a re-collapse. */
+  private settleRange(k: Kernel, file: string | null, pid: number, range: number, slots: Set<number>, collapse: boolean): void {
+    let huge = false;
+    for (const slot of [...slots]) if (this.settleSlot(k, file, pid, slot) === 'huge') huge = true;
+    if (slots.size === 0) (file !== null ? this.fileMarks.get(file) : this.anonMarks.get(pid))?.delete(range);
+    if (collapse && huge) {
+      this.current.recollapses++;
+      this.total.recollapses++;
+    }
   }
 
   // ------------------------------------------------------------ coverage
