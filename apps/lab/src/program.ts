@@ -184,6 +184,8 @@ overrides continues it (linux-3.13:refcount=head-refcount,param.thpCow=pte); rep
     .option('-j, --jobs <N>', 'cells at once, one worker thread each (default: the cores available)')
     .option('--set <KEY=VALUE>', "a tunable set for every cell (repeatable); the spec's settings grid sweeps others", collect)
     .option('--shard <I/N>', 'run only the I-th of N shares of the cells (array jobs); then `pagelab sweep merge`')
+    .option('--queue <URL>', 'redis://HOST:PORT: put the cells on a BullMQ queue that `pagelab worker` processes run, on any machines')
+    .option('--queue-name <NAME>', 'the queue (default pagelab-cells); workers must name the same')
     .addHelpText(
       'after',
       `
@@ -201,17 +203,23 @@ param_*, seed, design, *_policy, each setting, log_sha256), then every metric wi
 stats.csv: per workload, parameters and settings, each design across seeds (mean, sd, median, 95 % t
 interval) and its paired difference against the first design (interval, paired t-test p-value).
 
-On a cluster, as an array job: each task runs its share into its own directory (or a shared one),
-then one merge writes the tables:
-  pagelab sweep spec.yaml --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT --out shards/$SLURM_ARRAY_TASK_ID
-  pagelab sweep merge shards/* --out sweeps/all
+On a cluster, two ways:
+- a queue: one Redis server, workers started anywhere (each takes cells until stopped), and this
+  command collects the results into the same files as a local sweep; a killed worker's cell runs again:
+    redis-server --port 6379 --save '' --appendonly no       # on a machine every worker reaches
+    pagelab worker --queue redis://HOST:6379 --jobs 8          # on each machine, as many as you like
+    pagelab sweep spec.yaml --queue redis://HOST:6379          # anywhere; prints progress, writes the tables
+- an array job (Slurm job arrays, Kubernetes Indexed Jobs): each task runs its share into its own
+  directory (or a shared one), then one merge writes the tables:
+    pagelab sweep spec.yaml --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT --out shards/$SLURM_ARRAY_TASK_ID
+    pagelab sweep merge shards/* --out sweeps/all
 
 Examples:
   pagelab sweep ptes-none.yaml
   pagelab sweep ptes-none.yaml --out sweeps/ptes --jobs 2 --set thp.defrag=never
   pagelab sweep merge shards/0 shards/1 --out sweeps/ptes`,
     )
-    .action(async (spec: string, dirs: string[], o: { out?: string; jobs?: string; set?: string[]; shard?: string }) => {
+    .action(async (spec: string, dirs: string[], o: { out?: string; jobs?: string; set?: string[]; shard?: string; queue?: string; queueName?: string }) => {
       const { sweepCommand, sweepMergeCommand } = await import('./commands/sweep.js');
       if (spec === 'merge') return done(await sweepMergeCommand(ctx, dirs, o.out));
       if (dirs.length > 0) {
@@ -225,6 +233,44 @@ Examples:
           ...(o.out !== undefined ? { out: o.out } : {}),
           ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
           ...(o.shard !== undefined ? { shard: o.shard } : {}),
+          ...(o.queue !== undefined ? { queue: o.queue } : {}),
+          ...(o.queueName !== undefined ? { queueName: o.queueName } : {}),
+        }),
+      );
+    });
+
+  program
+    .command('worker')
+    .description('Run sweep cells from a Redis queue (BullMQ) until stopped: the workers of `pagelab sweep SPEC --queue URL`, on any machines.')
+    .requiredOption('--queue <URL>', 'redis://HOST:PORT of the queue (rediss:// for TLS, redis://:PASSWORD@HOST:PORT/DB)')
+    .option('--queue-name <NAME>', 'the queue (default pagelab-cells), as the sweep names it')
+    .option('-j, --jobs <N>', 'cells at once, one worker thread each (default: the cores available)')
+    .option('--lock <SECONDS>', "how long a cell stays claimed without a sign of life: a killed worker's cell runs again this long after (default 30)")
+    .option('--idle-exit <SECONDS>', "exit 0 once no cell has run or arrived for this long (a batch job's worker); default: run until stopped")
+    .addHelpText(
+      'after',
+      `
+A cell on the queue carries its scenario, --param items (the seed among them), --set items and design,
+never the log: the worker rebuilds the log and checks its sha256 against the sweep's. A log-file cell
+carries the file's absolute path, which every worker must be able to read (a shared file system).
+The worker returns the cell's run files (summary.json, observations.jsonl, provenance.json) through
+the queue; the sweep writes them into its cache. Workers and the sweep must run the same pagelab
+version (a worker refuses a cell of another, and the sweep says so). SIGINT/SIGTERM stop a worker at
+once; its unfinished cells run again elsewhere after --lock seconds.
+
+Examples:
+  pagelab worker --queue redis://queue-host:6379
+  pagelab worker --queue redis://queue-host:6379 --jobs 2 --idle-exit 300    # in a batch job: leave when the sweep is done`,
+    )
+    .action(async (o: { queue: string; queueName?: string; jobs?: string; lock?: string; idleExit?: string }) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      done(
+        await workerCommand(ctx, {
+          queue: o.queue,
+          ...(o.queueName !== undefined ? { queueName: o.queueName } : {}),
+          ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
+          ...(o.lock !== undefined ? { lockSeconds: o.lock } : {}),
+          ...(o.idleExit !== undefined ? { idleExit: o.idleExit } : {}),
         }),
       );
     });

@@ -13,7 +13,8 @@ import { stableStringify, writeFileAtomic } from '@pagelab/events';
 import { PAGELAB_VERSION, designJson } from '@pagelab/engine';
 import { CliError, EXIT_OK, guarded, type LabContext } from '../context.js';
 import type { CellTask } from '../pool/cell.js';
-import { jobsOf, Progress, runCells } from '../pool/pool.js';
+import { jobsOf, LocalExecutor, Progress, type CellExecutor } from '../pool/pool.js';
+import { DEFAULT_QUEUE_NAME, parseQueueUrl, probeRedis, QueueExecutor } from '../pool/queue.js';
 import { parseSets } from '../settings-override.js';
 import { cellDir, expandCells, isCached, type Cell } from '../sweep/cells.js';
 import { readSpec } from '../sweep/spec.js';
@@ -27,6 +28,9 @@ export interface SweepArgs {
   readonly set?: readonly string[];
   /** `I/N`: run only the I-th of N shares of the cells (Slurm job arrays, Kubernetes Indexed Jobs) */
   readonly shard?: string;
+  /** redis://HOST:PORT: the cells go to a BullMQ queue, run by `pagelab worker` processes anywhere */
+  readonly queue?: string;
+  readonly queueName?: string;
 }
 
 export function parseShard(text: string): { index: number; count: number } {
@@ -106,6 +110,12 @@ export function sweepMergeCommand(ctx: LabContext, dirs: readonly string[], out?
 export function sweepCommand(ctx: LabContext, args: SweepArgs): Promise<number> {
   return guarded(ctx, async () => {
     const specPath = resolve(ctx.cwd, args.spec);
+    if (args.queue !== undefined && args.jobs !== undefined)
+      throw new CliError('--jobs with --queue: each worker sets its own (pagelab worker --queue URL --jobs N); drop --jobs');
+    if (args.queue !== undefined && args.shard !== undefined)
+      throw new CliError('--shard with --queue: the queue already spreads the cells over its workers; use one of them');
+    const queueTarget = args.queue === undefined ? undefined : parseQueueUrl(args.queue, args.queueName ?? DEFAULT_QUEUE_NAME);
+    if (queueTarget) await probeRedis(queueTarget); // before the logs are built: a wrong URL is said at once
     const spec0 = await readSpec(specPath);
     const fixed = parseSets(args.set ?? []);
     for (const k of Object.keys(fixed)) if (k in spec0.settings) throw new CliError(`--set ${k}: the spec sweeps ${k} already; drop one of them`);
@@ -121,8 +131,12 @@ export function sweepCommand(ctx: LabContext, args: SweepArgs): Promise<number> 
     // a shard takes every N-th cell in key order: the same split on every machine, whatever the spec's order
     const mine = [...unique.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).filter((_, i) => shard === undefined || i % shard.count === shard.index - 1);
     const todo = mine.filter((c) => !isCached(dir, c.key));
+    // One code path for every executor: the cache, the cell files and the tables below do not know where cells ran.
+    const executor: CellExecutor = queueTarget
+      ? new QueueExecutor(queueTarget, { note: (line) => ctx.stderr(`${line}\n`) })
+      : new LocalExecutor(ctx, Math.min(jobs, Math.max(1, todo.length)));
     ctx.stderr(
-      `${relative(ctx.cwd, specPath)}: ${cells.length} cells${shard ? `, shard ${shard.index}/${shard.count} takes ${mine.length}` : ''} (${mine.length - todo.length} in the cache), running ${todo.length} on ${Math.min(jobs, Math.max(1, todo.length))} worker${jobs === 1 ? '' : 's'}\n`,
+      `${relative(ctx.cwd, specPath)}: ${cells.length} cells${shard ? `, shard ${shard.index}/${shard.count} takes ${mine.length}` : ''} (${mine.length - todo.length} in the cache), running ${todo.length} on ${executor.description}\n`,
     );
     await mkdir(join(dir, 'cells'), { recursive: true });
 
@@ -136,29 +150,35 @@ export function sweepCommand(ctx: LabContext, args: SweepArgs): Promise<number> 
     }
     const cellOf = new Map(todo.map((c, i) => [tasks[i]!.outDir, c]));
     try {
-      await runCells(ctx, tasks, jobs, new Progress(ctx, tasks.length, 'cells'), undefined, async (t, r) => {
-        const c = cellOf.get(t.outDir)!;
-        const identity = {
-          key: c.key,
-          workload: c.workload,
-          kind: c.kind,
-          params: c.params,
-          seed: c.seed,
-          design: c.designText,
-          designJson: designJson(c.design),
-          settings: c.settings,
-          logSha256: r.sha256,
-          sampleEvery: c.sampleEvery,
-        };
-        if (r.sha256 !== c.logSha256)
-          throw new CliError(`cell ${c.key}: the worker rebuilt a different log (sha256 ${r.sha256}, expected ${c.logSha256}); is the scenario deterministic?`);
-        await writeFile(join(t.outDir, 'cell.json'), `${JSON.stringify(JSON.parse(stableStringify(identity)), null, 2)}\n`);
-        const target = cellDir(dir, c.key);
-        if (existsSync(target)) await rm(t.outDir, { recursive: true, force: true });
-        else await rename(t.outDir, target);
-        pending.delete(t.outDir);
+      await executor.run(tasks, {
+        progress: new Progress(ctx, tasks.length, 'cells'),
+        onDone: async (t, r) => {
+          const c = cellOf.get(t.outDir)!;
+          const identity = {
+            key: c.key,
+            workload: c.workload,
+            kind: c.kind,
+            params: c.params,
+            seed: c.seed,
+            design: c.designText,
+            designJson: designJson(c.design),
+            settings: c.settings,
+            logSha256: r.sha256,
+            sampleEvery: c.sampleEvery,
+          };
+          if (r.sha256 !== c.logSha256)
+            throw new CliError(
+              `cell ${c.key}: the worker rebuilt a different log (sha256 ${r.sha256}, expected ${c.logSha256}); is the scenario deterministic?`,
+            );
+          await writeFile(join(t.outDir, 'cell.json'), `${JSON.stringify(JSON.parse(stableStringify(identity)), null, 2)}\n`);
+          const target = cellDir(dir, c.key);
+          if (existsSync(target)) await rm(t.outDir, { recursive: true, force: true });
+          else await rename(t.outDir, target);
+          pending.delete(t.outDir);
+        },
       });
     } finally {
+      await executor.close();
       for (const p of pending) await rm(p, { recursive: true, force: true });
     }
 

@@ -73,6 +73,91 @@ export class Progress {
   }
 }
 
+/** What an executor calls as cells finish (the same for the local pool and the queue). */
+export interface RunHooks {
+  readonly progress?: Progress;
+  /** after each cell, before it is counted (e.g. move its directory into a cache); a rejection stops the run */
+  readonly onDone?: (t: CellTask, r: CellResult) => Promise<void>;
+}
+
+/**
+ * Where cells run: worker threads of this machine (LocalExecutor) or the
+ * workers of a Redis queue (QueueExecutor in queue.ts). The contract, which
+ * executor.contract.test.ts checks against both: every task runs once and its
+ * run directory (`outDir`) holds the files an in-thread run writes; results
+ * come back in task order; `onDone` runs for each before it is counted; a
+ * failed cell rejects with a CliError naming it, and the run stops.
+ */
+export interface CellExecutor {
+  /** e.g. "2 worker threads", for the line a sweep prints before it starts */
+  readonly description: string;
+  run(tasks: readonly CellTask[], hooks?: RunHooks): Promise<CellResult[]>;
+  /** Frees threads or connections; the executor is not used after. */
+  close(): Promise<void>;
+}
+
+type Preloaded = (t: CellTask) => Parameters<typeof runCell>[2] | Promise<Parameters<typeof runCell>[2]>;
+
+/**
+ * Cells on this machine: a piscina pool of `jobs` worker threads, started on
+ * the first cell and kept until close() (so threads load the modules once,
+ * not once per cell), or, with one job or no built worker, in this thread.
+ */
+export class LocalExecutor implements CellExecutor {
+  private pool: Promise<import('piscina').Piscina> | undefined;
+  readonly threads: boolean;
+  readonly description: string;
+  constructor(
+    private readonly ctx: LabContext,
+    readonly jobs: number,
+    /** in-thread only: a log already in memory for a task */
+    private readonly preloaded?: Preloaded,
+    /** 'always': threads even for one job (a queue worker keeps its event loop free to renew job locks) */
+    opts: { readonly threads?: 'always' } = {},
+  ) {
+    this.threads = (jobs > 1 || opts.threads === 'always') && poolAvailable();
+    this.description = this.threads ? `${jobs} worker thread${jobs === 1 ? '' : 's'}` : 'this thread';
+  }
+
+  /** Runs one cell (in a worker thread when there are threads). */
+  async runOne(t: CellTask): Promise<CellResult> {
+    if (!this.threads) return runCell({ ...this.ctx, isTTY: false }, t, await this.preloaded?.(t));
+    // One pool, made once even when many cells ask for it at the same moment. Its threads stay up for the
+    // executor's life: a thread's start (loading every module, and warming the JIT up on the first replay) costs
+    // as much as a small cell, so paying it per cell would eat the speed-up of a second core.
+    this.pool ??= import('piscina').then(
+      ({ Piscina }) => new Piscina({ filename: WORKER!, execArgv: process.execArgv, minThreads: this.jobs, maxThreads: this.jobs, idleTimeout: 60_000 }),
+    );
+    const pool = await this.pool;
+    try {
+      return (await pool.run({ ...t, commandLine: this.ctx.commandLine })) as CellResult;
+    } catch (e) {
+      // Errors cross the thread boundary as plain Errors: the message is the CliError's own.
+      throw new CliError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async run(tasks: readonly CellTask[], hooks: RunHooks = {}): Promise<CellResult[]> {
+    const finish = async (t: CellTask, r: CellResult) => {
+      await hooks.onDone?.(t, r);
+      hooks.progress?.cell(r.events);
+      return r;
+    };
+    if (!this.threads) {
+      const out: CellResult[] = [];
+      for (const t of tasks) out.push(await finish(t, await this.runOne(t)));
+      return out;
+    }
+    return Promise.all(tasks.map(async (t) => finish(t, await this.runOne(t))));
+  }
+
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    await (await p)?.destroy();
+  }
+}
+
 /**
  * Runs every task, at most `jobs` at once, and returns the results in task
  * order. In-thread, `preloaded(task)` may hand over a log already in memory.
@@ -82,37 +167,14 @@ export async function runCells(
   tasks: readonly CellTask[],
   jobs: number,
   progress: Progress,
-  preloaded?: (t: CellTask) => Parameters<typeof runCell>[2] | Promise<Parameters<typeof runCell>[2]>,
+  preloaded?: Preloaded,
   /** after each cell, before the next result is counted (e.g. move its directory into a cache) */
   onDone?: (t: CellTask, r: CellResult) => Promise<void>,
 ): Promise<CellResult[]> {
-  if (jobs <= 1 || tasks.length <= 1 || !poolAvailable()) {
-    const out: CellResult[] = [];
-    for (const t of tasks) {
-      const r = await runCell({ ...ctx, isTTY: false }, t, await preloaded?.(t));
-      await onDone?.(t, r);
-      progress.cell(r.events);
-      out.push(r);
-    }
-    return out;
-  }
-  const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: WORKER!, execArgv: process.execArgv, maxThreads: Math.min(jobs, tasks.length), minThreads: 1, idleTimeout: 1000 });
+  const ex = new LocalExecutor(ctx, Math.min(jobs, Math.max(1, tasks.length)), preloaded);
   try {
-    return await Promise.all(
-      tasks.map(async (t) => {
-        try {
-          const r = (await pool.run({ ...t, commandLine: ctx.commandLine })) as CellResult;
-          await onDone?.(t, r);
-          progress.cell(r.events);
-          return r;
-        } catch (e) {
-          // Errors cross the thread boundary as plain Errors: the message is the CliError's own.
-          throw new CliError(e instanceof Error ? e.message : String(e));
-        }
-      }),
-    );
+    return await ex.run(tasks, { progress, ...(onDone ? { onDone } : {}) });
   } finally {
-    await pool.destroy();
+    await ex.close();
   }
 }
