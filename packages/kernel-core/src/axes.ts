@@ -4,12 +4,10 @@
  * one. Each method receives the machine as a `PolicyCtx` (policy_ctx.ts):
  * read-only frames, the counted ledger primitives, the listed mechanisms.
  */
-import type { GupHandle, Kernel } from './kernel.js';
 import type { MigrateReason, MigrateResult, MigrateTarget } from './migrate.js';
 import type { MM } from './mm.js';
 import type { PinHashStats } from './pinned_stats.js';
-import type { PolicyCtx } from './policy_ctx.js';
-import type { ShmemFile } from './shmem_file.js';
+import type { PolicyCtx, PolicyGupHandle, PolicyShmemFile } from './policy_ctx.js';
 
 /**
  * The axis table: the one list of axes. `AxisName`, `AXES`, `DesignPolicies`
@@ -117,46 +115,47 @@ export interface SharednessPolicy {
 export interface PinnedMigrationPolicy {
   readonly id: string;
   /** A driver page met by compaction/CMA: migrate it, reclaim it, or leave it (then the range fails). */
-  migrateDriverPage(k: Kernel, pfn: number): 'migrated' | 'reclaimed' | 'busy';
+  migrateDriverPage(k: PolicyCtx, pfn: number): 'migrated' | 'reclaimed' | 'busy';
   /** Extra cost paid when a driver registers / releases a pinned page. */
-  onDriverPin(k: Kernel, pfn: number, pinned: boolean): void;
+  onDriverPin(k: PolicyCtx, pfn: number, pinned: boolean): void;
   /**
    * The migratetype of the gfp mask a driver allocates its pages with.
    * Absent: MIGRATE_MOVABLE for a movable owner, MIGRATE_UNMOVABLE otherwise
    * (DK allocates zbud pages __GFP_RECLAIMABLE); undefined: that default.
    */
-  driverMigratetype?(k: Kernel, owner: string, movable: boolean): number | undefined;
+  driverMigratetype?(k: PolicyCtx, owner: string, movable: boolean): number | undefined;
   /**
    * A GUP reference set was taken (`pinned` true, after the grab) or is
    * about to be dropped: a pin/get handle, or one O_DIRECT request (`name`
    * 'dio', taken and dropped within its event). DM with coverGup registers
    * its pages as pinned pages owned by the caller.
    */
-  onGupPin?(k: Kernel, name: string, h: GupHandle, pinned: boolean): void;
+  onGupPin?(k: PolicyCtx, name: string, h: PolicyGupHandle, pinned: boolean): void;
   /**
    * Compaction or alloc_contig met a user folio marked PagePinned
    * (PG.pinned_owner): the design finds its owners and has them move it.
    * Absent: the folio goes through plain migration (and a pin fails it).
    */
-  migratePinnedFolio?(k: Kernel, head: number, reason: MigrateReason, target: MigrateTarget): MigrateResult;
+  migratePinnedFolio?(k: PolicyCtx, head: number, reason: MigrateReason, target: MigrateTarget): MigrateResult;
   /** The design's own counters (DM's pin-page hash and global lock) for the summary. */
-  stats?(k: Kernel): Partial<PinHashStats>;
+  stats?(k: PolicyCtx): Partial<PinHashStats>;
 }
 
-/** shmem-truncate axis (issue: next axes): a partial hole punch inside a shmem THP. */
+/** shmem-truncate axis: a partial hole punch inside a shmem THP. */
 export interface ShmemTruncatePolicy {
   readonly id: string;
   /** Whether a punch that covers only part of the huge folio tries to split it. `split` is the punch_hole_split mode. */
-  splitOnPartialPunch(k: Kernel, head: number, splitRequested: boolean): boolean;
+  splitOnPartialPunch(k: PolicyCtx, head: number, splitRequested: boolean): boolean;
   /** Whether khugepaged may collapse this shmem range back after it was split by a punch (or guarded by onPunch). */
-  mayRecollapse(k: Kernel, fileId: number, index: number): boolean;
+  mayRecollapse(k: PolicyCtx, fileId: number, index: number): boolean;
   /**
    * After fallocate(PUNCH_HOLE) removed what it could of page indexes
    * [start, end): a design that guards the freed memory against re-collapse
-   * marks it here, through shmem_guard.ts' primitives (the marks are the
-   * file's state; khugepaged and the fault path honour them). Absent: no guard.
+   * marks it here, through the guard mechanisms (policy_ctx.ts over
+   * shmem_guard.ts; the marks are the file's state, and khugepaged and the
+   * fault path honour them). Absent: no guard.
    */
-  onPunch?(k: Kernel, file: ShmemFile, start: number, end: number): void;
+  onPunch?(k: PolicyCtx, file: PolicyShmemFile, start: number, end: number): void;
 }
 
 /** One policy per axis, under the field the model reads it from (AXIS_TABLE's `field`). */

@@ -14,16 +14,25 @@ export * from './pte.js';
 export * from './queries.js';
 export * from './split.js';
 // The policy context and the mechanisms a policy may run, typed to take it
-// (these names shadow the Kernel-typed ones of split.js and nr_pages_mapped.js).
+// (these names shadow the Kernel-typed ones of split.js, nr_pages_mapped.js,
+// compaction.js, migrate.js and shmem_guard.js).
 export * from './policy_ctx.js';
 export {
   addNrPagesMapped,
   clearCompoundHead,
+  collapseGuarded,
+  driverMigrateTarget,
+  driverPageHandle,
   folioMappings,
   grabFolioRefs,
+  guardCollapse,
   makeTailIndependent,
+  markPunchedHoles,
+  migrateFolio,
   moveDriverPage,
+  moveGupPinnedFolio,
   putFolioRef,
+  reclaimDriverPage,
   rmapPmdBecomesPtes,
   splitAndRecord,
   splitFolioFrozen,
@@ -42,25 +51,8 @@ export * from './testing/reference.js';
 export * from './testing/replay.js';
 export * from './testing/scenarios.js';
 export { khugepagedStats, KHUGEPAGED_CC, MADV_COLLAPSE_CC, type CollapseControl, type ScanReport, type ScanResult } from './khugepaged.js';
-export {
-  migrateFolio,
-  migrateLongtermUnpinnable,
-  moveGupPinnedFolio,
-  type MigrateCause,
-  type MigrateReason,
-  type MigrateResult,
-  type MigrateTarget,
-} from './migrate.js';
-export {
-  MAX_CONTIG_CANDIDATES,
-  PG_ZBUD,
-  driverMigrateTarget,
-  driverPageHandle,
-  folioPagePinned,
-  reclaimDriverPage,
-  type CompactResult,
-  type ContigFailure,
-} from './compaction.js';
+export { migrateLongtermUnpinnable, type MigrateCause, type MigrateReason, type MigrateResult, type MigrateTarget } from './migrate.js';
+export { MAX_CONTIG_CANDIDATES, PG_ZBUD, folioPagePinned, type CompactResult, type ContigFailure } from './compaction.js';
 export { hwpoisonedAddresses, memoryFailurePfn, type MemoryFailureResult } from './memory_failure.js';
 export { ksmStats } from './ksm.js';
 export * from './testing/streams.js';

@@ -21,12 +21,25 @@
  * hands out is its Kernel.
  */
 import type { GupKind, SplitResult } from './axes.js';
-import { moveDriverPage as moveDriverPageK } from './compaction.js';
-import type { MigrateTarget } from './migrate.js';
+import {
+  driverMigrateTarget as driverMigrateTargetK,
+  driverPageHandle as driverPageHandleK,
+  moveDriverPage as moveDriverPageK,
+  reclaimDriverPage as reclaimDriverPageK,
+} from './compaction.js';
+import {
+  type MigrateReason,
+  type MigrateResult,
+  type MigrateTarget,
+  migrateFolio as migrateFolioK,
+  moveGupPinnedFolio as moveGupPinnedFolioK,
+} from './migrate.js';
 import { grabFolioRefs as grabFolioRefsK, putFolioRef as putFolioRefK } from './gup.js';
-import type { Kernel } from './kernel.js';
+import type { GupHandle, Kernel } from './kernel.js';
 import type { Site } from './ledger.js';
 import type { AnonVma, MM } from './mm.js';
+import type { ShmemFile } from './shmem_file.js';
+import { collapseGuarded as collapseGuardedK, guardCollapse as guardCollapseK, markPunchedHoles as markPunchedHolesK } from './shmem_guard.js';
 import { addNrPagesMapped as addNrPagesMappedK, subNrPagesMapped as subNrPagesMappedK } from './nr_pages_mapped.js';
 import { type FolioMapping, folioMappings as folioMappingsK, rmapPmdBecomesPtes as rmapPmdBecomesPtesK } from './rmap.js';
 import {
@@ -105,6 +118,30 @@ export interface PolicyLedger {
   unlockPage(flags: ReadonlyWords, i: number, bit: number, s: Site): void;
   tlbFlush(): void;
   copyPage(): void;
+  /** Locked ops counted so far at one site (a read: DM reports its global lock's acquisitions from it). */
+  atSite(s: Site): number;
+}
+
+/**
+ * A GUP handle as the pinned-migration axis sees it (onGupPin): which
+ * pages were grabbed, by whom, never to be rewritten by a policy.
+ */
+export interface PolicyGupHandle {
+  readonly kind: GupHandle['kind'];
+  readonly pid: number;
+  readonly addr: number;
+  readonly pfns: ReadonlyWords;
+}
+
+/**
+ * A shmem file as the shmem-truncate axis sees it (onPunch): its identity
+ * and size. The page cache and the guard marks are not the policy's to
+ * touch; it changes the marks only through the guard mechanisms below.
+ */
+export interface PolicyShmemFile {
+  readonly id: number;
+  readonly name: string;
+  readonly size: number;
 }
 
 /** What a policy is handed: frames to read, the ledger to change them, and the listed machine methods. */
@@ -129,6 +166,11 @@ export const kernelIsPolicyCtx: (k: Kernel) => PolicyCtx = (k) => k;
 /** The one cast back: every PolicyCtx the model hands out is its Kernel. */
 function machine(k: PolicyCtx): Kernel {
   return k as Kernel;
+}
+
+/** The same for a shmem file: every PolicyShmemFile the model hands out is its ShmemFile. */
+function shmemFile(f: PolicyShmemFile): ShmemFile {
+  return f as ShmemFile;
 }
 
 // ----------------------------------------- mechanisms a policy may run
@@ -180,4 +222,42 @@ export function subNrPagesMapped(k: PolicyCtx, head: number, nr: number, pmd: bo
 /** The owner's migrate_page for a driver page (compaction.ts): the new pfn, or -1. */
 export function moveDriverPage(k: PolicyCtx, pfn: number, target?: MigrateTarget): number {
   return moveDriverPageK(machine(k), pfn, target);
+}
+/** The handle of the driver allocation holding `pfn`, if any (compaction.ts). */
+export function driverPageHandle(k: PolicyCtx, pfn: number): string | undefined {
+  return driverPageHandleK(machine(k), pfn);
+}
+/** The owner name the driver allocation holding `pfn` was made for (`driver_alloc`'s owner: zbud, zswap, ...), if any. */
+export function driverPageOwner(k: PolicyCtx, pfn: number): string | undefined {
+  const m = machine(k);
+  const h = driverPageHandleK(m, pfn);
+  return h === undefined ? undefined : m.drivers.get(h)?.owner;
+}
+/** Where compaction / alloc_contig wants the driver page it is asking about to go, while it asks (compaction.ts). */
+export function driverMigrateTarget(k: PolicyCtx): Readonly<MigrateTarget> | undefined {
+  return driverMigrateTargetK(machine(k));
+}
+/** Kozlowski's zbud reclaim of one driver page into swap-cache pages (compaction.ts). */
+export function reclaimDriverPage(k: PolicyCtx, pfn: number, target?: MigrateTarget, objects = 2): boolean {
+  return reclaimDriverPageK(machine(k), pfn, target, objects);
+}
+/** migrate_pages on one folio: isolate, unmap, copy, remap (migrate.ts). */
+export function migrateFolio(k: PolicyCtx, head: number, reason: MigrateReason, dst: MigrateTarget = {}): MigrateResult {
+  return migrateFolioK(machine(k), head, reason, dst);
+}
+/** A GUP-pinned folio moved by its pin owners: they drop their pins, it migrates, they pin the new pages (migrate.ts). */
+export function moveGupPinnedFolio(k: PolicyCtx, head: number, owners: readonly string[], reason: MigrateReason, dst: MigrateTarget = {}): MigrateResult {
+  return moveGupPinnedFolioK(machine(k), head, owners, reason, dst);
+}
+/** Marks the holes a punch left in [start, end) (shmem_guard.ts); returns how many. */
+export function markPunchedHoles(k: PolicyCtx, file: PolicyShmemFile, start: number, end: number): number {
+  return markPunchedHolesK(k, shmemFile(file), start, end);
+}
+/** Guards the 2 MiB ranges over [start, end) against collapse (shmem_guard.ts); returns how many. */
+export function guardCollapse(k: PolicyCtx, file: PolicyShmemFile, start: number, end: number): number {
+  return guardCollapseK(k, shmemFile(file), start, end);
+}
+/** Whether the range at `aligned` of file `fileId` is guarded (shmem_guard.ts, a lockless read). */
+export function collapseGuarded(k: PolicyCtx, fileId: number, aligned: number): boolean {
+  return collapseGuardedK(k, fileId, aligned);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ShmemTruncatePolicy } from './axes.js';
 import { checkInvariants } from './invariants.js';
 import type { Kernel } from './kernel.js';
-import { guardCollapse, markPunchedHoles } from './shmem_guard.js';
+import { collapseGuarded, guardCollapse, markPunchedHoles } from './policy_ctx.js';
 import { applyEvent } from './syscalls.js';
 import { testKernel } from './testing/reference.js';
 
@@ -15,7 +15,7 @@ function guarded(by: 'holes' | 'range'): ShmemTruncatePolicy {
   return {
     id: `test-${by}`,
     splitOnPartialPunch: () => true,
-    mayRecollapse: (k, fileId, index) => !k.fileById(fileId)?.collapseGuard.has(index),
+    mayRecollapse: (k, fileId, index) => !collapseGuarded(k, fileId, index),
     onPunch: (k, file, start, end) => void (by === 'holes' ? markPunchedHoles(k, file, start, end) : guardCollapse(k, file, start, end)),
   };
 }

@@ -7,7 +7,7 @@
  * got them) still blocks (docs/kernel/mm-facts.md §6 D.4, S13).
  */
 import * as t from 'io-ts';
-import { type PinnedMigrationPolicy, type PolicyCtx, type PolicyDescriptor, PG, moveDriverPage, site } from '@pagelab/kernel-core';
+import { type PinnedMigrationPolicy, type PolicyDescriptor, PG, moveDriverPage, site } from '@pagelab/kernel-core';
 
 const POOL_MIGRATE_LOCK = site('zs_page_migrate.pool_migrate_lock');
 const CLASS_LOCK = site('zs_page_migrate.class_lock');
@@ -19,8 +19,7 @@ export type MovableOpsParams = t.TypeOf<typeof MovableOpsParams>;
 export function createMovableOps(): PinnedMigrationPolicy {
   return {
     id: 'movable-ops',
-    // Typed as the narrow context (the axis interface still passes Kernel until every pinned policy takes PolicyCtx).
-    migrateDriverPage(k: PolicyCtx, pfn: number) {
+    migrateDriverPage(k, pfn) {
       if (!k.frames.test(pfn, PG.movable_ops)) return 'busy';
       // zs_page_migrate: pool->migrate_lock (write), class->lock, the zspage's migrate lock, nested.
       const l = k.ledger;

@@ -37,14 +37,13 @@
  */
 import * as t from 'io-ts';
 import {
-  type GupHandle,
   type HashMultiplier,
-  type Kernel,
   type MigrateReason,
   type MigrateResult,
   type MigrateTarget,
   PG,
   type PinnedMigrationPolicy,
+  type PolicyCtx,
   type PolicyDescriptor,
   ZERO_PFN,
   driverMigrateTarget,
@@ -105,16 +104,16 @@ export function createOwnerHandlers(params: Params = DEFAULTS): OwnerHandlersPol
   };
 
   /** set_pinned_page for one page, the global lock already held. */
-  const insert = (k: Kernel, pfn: number, owner: number) => {
+  const insert = (k: PolicyCtx, pfn: number, owner: number) => {
     table.insert(pfn, owner);
     k.ledger.setBit(k.frames.flags, pfn, PG.pinned_owner, SET_PINNED);
   };
   /** clear_pinned_page for one page, the global lock already held: PagePinned goes with the page's last owner. */
-  const remove = (k: Kernel, pfn: number, owner: number) => {
+  const remove = (k: PolicyCtx, pfn: number, owner: number) => {
     if (!table.remove(pfn, owner)) k.ledger.clearBit(k.frames.flags, pfn, PG.pinned_owner, CLEAR_PINNED);
   };
   /** get_page_pin_info: the owners of `pfn`, under the global lock. */
-  const lookup = (k: Kernel, pfn: number): number => {
+  const lookup = (k: PolicyCtx, pfn: number): number => {
     k.ledger.spinLock(PINPAGE_LOCK);
     lookups++;
     walked += table.chainLength(pfn);
@@ -155,7 +154,7 @@ export function createOwnerHandlers(params: Params = DEFAULTS): OwnerHandlersPol
       return 'migrated';
     },
 
-    onGupPin(k, name, h: GupHandle, pinned) {
+    onGupPin(k, name, h, pinned) {
       if (!params.coverGup) return;
       const l = k.ledger;
       const id = ownerId(name);

@@ -33,7 +33,7 @@ import {
   type PinnedMigrationPolicy,
   type PolicyDescriptor,
   driverMigrateTarget,
-  driverPageHandle,
+  driverPageOwner,
   moveDriverPage,
   reclaimDriverPage,
 } from '@pagelab/kernel-core';
@@ -49,10 +49,6 @@ export const DEFAULTS: Params = { zbudOwners: ['zbud', 'zswap'], objectsPerPage:
 
 export function createReclaimOnMigrate(params: Params = DEFAULTS): PinnedMigrationPolicy {
   const zbud = new Set(params.zbudOwners);
-  const ownerOf = (k: Parameters<PinnedMigrationPolicy['onDriverPin']>[0], pfn: number) => {
-    const h = driverPageHandle(k, pfn);
-    return h === undefined ? undefined : k.drivers.get(h)?.owner;
-  };
   return {
     id: 'reclaim-on-migrate',
 
@@ -61,7 +57,7 @@ export function createReclaimOnMigrate(params: Params = DEFAULTS): PinnedMigrati
 
     onDriverPin(k, pfn, pinned) {
       // __SetPageZbud on a page nobody else sees yet: a plain store. The flag goes with the page at free.
-      if (pinned && !k.frames.test(pfn, PG.movable_ops) && zbud.has(ownerOf(k, pfn) ?? '')) k.ledger.__setBit(k.frames.flags, pfn, PG_ZBUD);
+      if (pinned && !k.frames.test(pfn, PG.movable_ops) && zbud.has(driverPageOwner(k, pfn) ?? '')) k.ledger.__setBit(k.frames.flags, pfn, PG_ZBUD);
     },
 
     migrateDriverPage(k, pfn) {
@@ -69,7 +65,7 @@ export function createReclaimOnMigrate(params: Params = DEFAULTS): PinnedMigrati
       const target = driverMigrateTarget(k);
       if (f.test(pfn, PG_ZBUD)) return reclaimDriverPage(k, pfn, target, params.objectsPerPage) ? 'reclaimed' : 'busy';
       // A swap-cache page that holds a reclaimed object: an LRU page, migrated as one.
-      if (f.test(pfn, PG.movable_ops) && zbud.has(ownerOf(k, pfn) ?? '')) return moveDriverPage(k, pfn, target) >= 0 ? 'migrated' : 'busy';
+      if (f.test(pfn, PG.movable_ops) && zbud.has(driverPageOwner(k, pfn) ?? '')) return moveDriverPage(k, pfn, target) >= 0 ? 'migrated' : 'busy';
       return 'busy';
     },
   };

@@ -3,6 +3,7 @@
 export * from './machine.js';
 export * from './streams.js';
 export * from './audit.js';
+export * from './axis-suite.js';
 export * from './refcount.js';
 // sharedness axis: export line added by its owner (./sharedness.js).
 export * from './sharedness.js';

@@ -9,6 +9,7 @@ import {
   Kernel,
   type MachineConfig,
   type ModelParams,
+  type PolicyCtx,
   type PolicyDescriptor,
   type RefcountPolicy,
   type Settings,
@@ -52,8 +53,33 @@ export function streamKernel(policies: Partial<DesignPolicies>, opts: Omit<Machi
   );
 }
 
+/**
+ * The Kernel behind a PolicyCtx, for the conformance watchers: they wrap a
+ * policy to check it, so they read what the policy cannot (lock depth, GUP
+ * handles, files). Every PolicyCtx the model hands out is its Kernel.
+ */
+export function watchedKernel(k: PolicyCtx): Kernel {
+  return k as Kernel;
+}
+
+/**
+ * A policy descriptor of any axis: kernel-core's PolicyDescriptor<A, P> is
+ * one, and so is the descriptor of an axis a test defines for itself.
+ */
+export interface AxisDescriptor<A extends string, Pol, P> {
+  readonly id: string;
+  readonly axis: A;
+  readonly title: string;
+  readonly models: string;
+  readonly params: { is(u: unknown): u is P; decode(u: unknown): { readonly _tag: string }; readonly name: string };
+  readonly defaults: P;
+  create(params: P): Pol;
+}
+
 /** Instantiates a descriptor's policy (any axis) from its defaults plus overrides, through its own codec. */
-export function policyFrom<A extends AxisName, P>(d: PolicyDescriptor<A, P>, overrides: Partial<P> = {}): AxisPolicy[A] {
+export function policyFrom<A extends AxisName, P>(d: PolicyDescriptor<A, P>, overrides?: Partial<P>): AxisPolicy[A];
+export function policyFrom<A extends string, Pol, P>(d: AxisDescriptor<A, Pol, P>, overrides?: Partial<P>): Pol;
+export function policyFrom<A extends string, Pol, P>(d: AxisDescriptor<A, Pol, P>, overrides: Partial<P> = {}): Pol {
   const raw: unknown = { ...d.defaults, ...overrides };
   if (!d.params.is(raw)) throw new Error(`${d.id}: parameters ${JSON.stringify(raw)} do not decode with ${d.params.name}`);
   return d.create(raw);
@@ -64,7 +90,7 @@ export function policyFrom<A extends AxisName, P>(d: PolicyDescriptor<A, P>, ove
  * its defaults decode with its own codec, a title and what it models, and
  * that the policy it creates carries its id and the axis's `methods`.
  */
-export function descriptorProblems<A extends AxisName, P>(d: PolicyDescriptor<A, P>, axis: A, methods: readonly string[]): string[] {
+export function descriptorProblems<A extends string, Pol, P>(d: AxisDescriptor<A, Pol, P>, axis: A, methods: readonly string[]): string[] {
   const out: string[] = [];
   if (d.axis !== axis) out.push(`axis is ${JSON.stringify(d.axis)}, not "${axis}"`);
   if (!d.params.is(d.defaults)) out.push(`defaults ${JSON.stringify(d.defaults)} are not a ${d.params.name}`);

@@ -8,7 +8,7 @@
 import * as t from 'io-ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PG, type PinnedMigrationPolicy, type PolicyDescriptor, moveDriverPage, refPinsBlock, site } from '@pagelab/kernel-core';
+import { type Kernel, PG, type PinnedMigrationPolicy, type PolicyDescriptor, moveDriverPage, refPinsBlock, site } from '@pagelab/kernel-core';
 import {
   DRIVER_PAGE_SCENARIO,
   PINNED_MIGRATION_SEED,
@@ -42,7 +42,7 @@ const broken = {
     migrateDriverPage: (k, pfn) => {
       const np = moveDriverPage(k, pfn);
       if (np < 0) return 'busy';
-      k.frames.content[np] = 0;
+      (k as Kernel).frames.content[np] = 0; // past the read-only view: the cast is part of the breakage
       return 'migrated';
     },
   } satisfies PinnedMigrationPolicy,
@@ -51,7 +51,7 @@ const broken = {
     ...refPinsBlock,
     id: 'test-fake-reclaim',
     migrateDriverPage: (k, pfn) => {
-      k.frames.flags[pfn] = k.frames.flags[pfn]! & ~(1 << PG.driver);
+      (k as Kernel).frames.flags[pfn] = k.frames.flags[pfn]! & ~(1 << PG.driver); // the cast is part of the breakage
       return 'reclaimed';
     },
   } satisfies PinnedMigrationPolicy,
@@ -83,7 +83,7 @@ const broken = {
     ...refPinsBlock,
     id: 'test-direct-store',
     migrateDriverPage: (k, pfn) => {
-      k.frames.refcount[pfn]! += 1;
+      (k as Kernel).frames.refcount[pfn]! += 1; // the cast is part of the breakage
       return 'busy';
     },
   } satisfies PinnedMigrationPolicy,

@@ -37,7 +37,7 @@
  * unmovable one in the way of compaction.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
   type Kernel,
@@ -49,21 +49,9 @@ import {
   type Settings,
   driverPageHandle,
 } from '@pagelab/kernel-core';
-import { auditLedger } from './audit.js';
-import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
-import {
-  type Intent,
-  STREAM_MACHINE,
-  type StreamOptions,
-  describeEvent,
-  intentArbitrary,
-  leftovers,
-  runEvents,
-  teardownEvents,
-  toEvents,
-  userView,
-  propertyParams,
-} from './streams.js';
+import { type AxisSuiteOptions, axisAudit, axisLeftovers, defineAxisSuite } from './axis-suite.js';
+import { descriptorProblems, policyFrom, streamKernel, watchedKernel } from './machine.js';
+import { type Intent, STREAM_MACHINE, type StreamOptions, describeEvent, intentArbitrary, runEvents, toEvents, userView } from './streams.js';
 
 export const PINNED_MIGRATION_SEED = 20130815;
 /**
@@ -73,20 +61,8 @@ export const PINNED_MIGRATION_SEED = 20130815;
  */
 const STREAM_BUDGET_MS = 120_000;
 
-export interface PinnedMigrationConformanceOptions<P> {
-  /** Era parameters the policy is meant for (default kernel-core's DEFAULT_PARAMS). */
-  params?: Partial<ModelParams>;
-  /** Policy parameters on top of the descriptor's defaults. */
-  policyParams?: Partial<P>;
-  /** fast-check seed (fixed, so failures reproduce). */
-  seed?: number;
-  /** Streams per property (default 60; the slower properties run a half or a quarter of it). */
-  numRuns?: number;
-  /** Options of the shared stream generator (its generic share). */
-  stream?: StreamOptions;
-  /** Title suffix, e.g. the variant under test. */
-  label?: string;
-}
+/** The options every axis' suite takes (axis-suite.ts). */
+export type PinnedMigrationConformanceOptions<P> = AxisSuiteOptions<P>;
 
 // ------------------------------------------------------------- plumbing
 
@@ -247,15 +223,16 @@ export class PinnedMigrationWatch {
       },
       onDriverPin(k, pfn, pinned) {
         const f = k.frames;
+        const l = watchedKernel(k).ledger;
         const content = f.content[pfn]!,
           owner = driverPageHandle(k, pfn),
-          depth = k.ledger.currentDepth;
+          depth = l.currentDepth;
         inner.onDriverPin(k, pfn, pinned);
         const what = `onDriverPin(${pfn}, ${pinned})`;
         if (f.content[pfn] !== content) self.violations.push(`${what} changed the page's content ${content} -> ${f.content[pfn]}`);
         if (driverPageHandle(k, pfn) !== owner) self.violations.push(`${what} changed the page's owner`);
         if (!f.test(pfn, PG.driver)) self.violations.push(`${what} cleared PG_driver`);
-        if (k.ledger.currentDepth !== depth) self.violations.push(`${what} left ${k.ledger.currentDepth - depth} locks held`);
+        if (l.currentDepth !== depth) self.violations.push(`${what} left ${l.currentDepth - depth} locks held`);
       },
     };
   }
@@ -385,29 +362,16 @@ export function pinnedMigrationDigest(policy: PinnedMigrationPolicy, events: rea
 
 /** Releases everything after `events` and returns what is left (every count should be 0). */
 export function pinnedMigrationLeftovers(policy: PinnedMigrationPolicy, events: readonly WorkloadEvent[], opts: PinnedMigrationMachineOptions = {}) {
-  const k = pinnedMigrationKernel(policy, opts);
-  const free0 = k.buddy.freeFrames();
-  runEvents(k, events);
-  runEvents(k, teardownEvents(k), { check: true });
-  let driverFrames = 0;
-  for (let p = 0; p < k.frames.nr; p++) if (k.frames.test(p, PG.driver)) driverFrames++;
-  return { ...leftovers(k, free0), driverHandles: k.drivers.size, driverFrames };
+  return axisLeftovers(pinnedMigrationKernel(policy, opts), events, (k) => {
+    let driverFrames = 0;
+    for (let p = 0; p < k.frames.nr; p++) if (k.frames.test(p, PG.driver)) driverFrames++;
+    return { driverHandles: k.drivers.size, driverFrames };
+  });
 }
 
 /** The ledger audit (audit.ts) after every event; returns the first event's complaints, or []. */
 export function pinnedMigrationAudit(policy: PinnedMigrationPolicy, events: readonly WorkloadEvent[], opts: PinnedMigrationMachineOptions = {}): string[] {
-  const k = pinnedMigrationKernel(policy, opts);
-  const audit = auditLedger(k);
-  let bad: string[] = [];
-  audit.begin();
-  runEvents(k, events, {
-    after: (i, e) => {
-      const v = audit.end();
-      if (v.length && bad.length === 0) bad = [describeEvent(i, e), ...v.slice(0, 10)];
-      audit.begin();
-    },
-  });
-  return bad;
+  return axisAudit(pinnedMigrationKernel(policy, opts), events);
 }
 
 // ----------------------------------------------------- fixed scenarios
@@ -442,101 +406,52 @@ export const DRIVER_PAGE_SCENARIO: readonly WorkloadEvent[] = [
 
 // ---------------------------------------------------------------- suite
 
-export function runPinnedMigrationConformance<P>(descriptor: PolicyDescriptor<'pinned-migration', P>, opts: PinnedMigrationConformanceOptions<P> = {}): void {
-  const make = () => pinnedMigrationPolicyFrom(descriptor, opts.policyParams ?? {});
-  const mopts: PinnedMigrationMachineOptions = { params: opts.params ?? {} };
-  const fcParams = propertyParams(opts.seed ?? PINNED_MIGRATION_SEED, opts.numRuns ?? 60);
-  const numRuns = fcParams.numRuns;
-  const streams = pinnedMigrationStreams(opts.stream);
-  const title = `${descriptor.id}${opts.label ? ` (${opts.label})` : ''} conforms to the pinned-migration axis`;
-
-  describe(title, () => {
-    it('is a pinned-migration plug-in whose defaults decode and whose policy carries its id', () => {
-      expect(pinnedMigrationDescriptorProblems(descriptor)).toEqual([]);
-      expect(make().id).toBe(descriptor.id);
-    });
-
-    it(
+/**
+ * The suite (axis-suite.ts writes the cases every axis owes: plug-in,
+ * determinism, leftovers, audit); the axis adds its contract, the fixed
+ * driver-page scenario and a check that the streams really ask the policy.
+ */
+export const runPinnedMigrationConformance: <P>(descriptor: PolicyDescriptor<'pinned-migration', P>, options?: PinnedMigrationConformanceOptions<P>) => void =
+  defineAxisSuite<'pinned-migration', PinnedMigrationPolicy, AxisSuiteOptions<unknown>>({
+    axis: 'pinned-migration',
+    methods: ['migrateDriverPage', 'onDriverPin'],
+    seed: PINNED_MIGRATION_SEED,
+    budgetMs: STREAM_BUDGET_MS,
+    streams: (o) => pinnedMigrationStreams(o.stream),
+    kernel: (policy, o) => pinnedMigrationKernel(policy, { params: o.params ?? {} }),
+    replay: (policy, events, o) => void replayPinnedMigration(policy, events, { params: o.params ?? {} }),
+    contract:
       "keeps kernel-core's invariants, every process' content, every driver page's owner and data, and each answer's contract after every event of random streams",
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => void replayPinnedMigration(make(), events, mopts)),
-          fcParams,
-        );
-      },
-      STREAM_BUDGET_MS,
-    );
+    digest: (policy, events, o) => pinnedMigrationDigest(policy, events, { params: o.params ?? {} }),
+    digestHolds: 'ledger totals, outcomes, observations and answers',
+    leftovers: (policy, events, o) => pinnedMigrationLeftovers(policy, events, { params: o.params ?? {} }),
+    released: 'every driver page, contiguous range, pin and process is gone and every file truncated',
+    cases: ({ make, options, streams, fc: fcParams, budgetMs }) => {
+      const mopts: PinnedMigrationMachineOptions = { params: options.params ?? {} };
+      it('honours each answer on a movable driver page in the way of CMA and an unmovable one in the way of compaction', () => {
+        const { watch } = replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO, mopts);
+        expect(new Set(watch.answers.map((a) => (a.movable ? 'movable' : 'unmovable')))).toEqual(new Set(['movable', 'unmovable']));
+        // The CMA allocation of the whole area succeeds iff no page in it was answered 'busy'.
+        const cmaEvent = DRIVER_PAGE_SCENARIO.findIndex((e) => e.type === 'alloc_contig' && e.cma);
+        const busy = watch.answers.some((a) => a.event === cmaEvent && a.answer === 'busy');
+        expect(replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO.slice(0, cmaEvent + 1), mopts).k.drivers.has('cma')).toBe(!busy);
+      });
 
-    it('honours each answer on a movable driver page in the way of CMA and an unmovable one in the way of compaction', () => {
-      const { watch } = replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO, mopts);
-      expect(new Set(watch.answers.map((a) => (a.movable ? 'movable' : 'unmovable')))).toEqual(new Set(['movable', 'unmovable']));
-      // The CMA allocation of the whole area succeeds iff no page in it was answered 'busy'.
-      const cmaEvent = DRIVER_PAGE_SCENARIO.findIndex((e) => e.type === 'alloc_contig' && e.cma);
-      const busy = watch.answers.some((a) => a.event === cmaEvent && a.answer === 'busy');
-      expect(replayPinnedMigration(make(), DRIVER_PAGE_SCENARIO.slice(0, cmaEvent + 1), mopts).k.drivers.has('cma')).toBe(!busy);
-    });
-
-    it(
-      'asks the policy about driver pages met by compaction and contiguous allocation in the random streams',
-      () => {
-        const samples = fc.sample(streams, { seed: fcParams.seed, numRuns: 24 });
-        let asking = 0;
-        for (const events of samples) {
-          const watch = new PinnedMigrationWatch(make());
-          const k = pinnedMigrationKernel(watch.policy, mopts);
-          watch.attach(k);
-          runEvents(k, events, { after: (i, e) => void watch.afterEvent(i, e) });
-          if (watch.answers.length > 0) asking++;
-        }
-        expect(asking).toBeGreaterThanOrEqual(samples.length / 4);
-      },
-      STREAM_BUDGET_MS,
-    );
-
-    it(
-      'replays a stream identically: the same ledger totals, outcomes, observations and answers',
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => {
-            expect(pinnedMigrationDigest(make(), events, mopts)).toBe(pinnedMigrationDigest(make(), events, mopts));
-          }),
-          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
-        );
-      },
-      STREAM_BUDGET_MS,
-    );
-
-    it(
-      'frees every frame once every driver page, contiguous range, pin and process is gone and every file truncated',
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => {
-            expect(pinnedMigrationLeftovers(make(), events, mopts)).toEqual({
-              freeFrames: 0,
-              lruFolios: 0,
-              swapSlots: 0,
-              deferred: 0,
-              driverHandles: 0,
-              driverFrames: 0,
-            });
-          }),
-          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-        );
-      },
-      STREAM_BUDGET_MS,
-    );
-
-    it(
-      'changes refcounts and mapcounts only through ledger primitives, and never for free',
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => {
-            expect(pinnedMigrationAudit(make(), events, mopts)).toEqual([]);
-          }),
-          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-        );
-      },
-      STREAM_BUDGET_MS,
-    );
+      it(
+        'asks the policy about driver pages met by compaction and contiguous allocation in the random streams',
+        () => {
+          const samples = fc.sample(streams, { seed: fcParams.seed, numRuns: 24 });
+          let asking = 0;
+          for (const events of samples) {
+            const watch = new PinnedMigrationWatch(make());
+            const k = pinnedMigrationKernel(watch.policy, mopts);
+            watch.attach(k);
+            runEvents(k, events, { after: (i, e) => void watch.afterEvent(i, e) });
+            if (watch.answers.length > 0) asking++;
+          }
+          expect(asking).toBeGreaterThanOrEqual(samples.length / 4);
+        },
+        budgetMs,
+      );
+    },
   });
-}

@@ -8,7 +8,7 @@
 import * as t from 'io-ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PG_PUNCHED, type PolicyDescriptor, type ShmemTruncatePolicy, refSplitOnPunch, site } from '@pagelab/kernel-core';
+import { type Kernel, PG_PUNCHED, type PolicyDescriptor, type ShmemTruncatePolicy, refSplitOnPunch, site } from '@pagelab/kernel-core';
 import {
   SHMEM_PUNCH_SCENARIO,
   SHMEM_TRUNCATE_SEED,
@@ -37,7 +37,8 @@ const broken = {
     ...keep,
     id: 'test-unzeroes',
     splitOnPartialPunch: (k, head) => {
-      for (let i = 0; i < k.frames.nrPages(head); i++) if (k.frames.content[head + i] === 0) k.frames.content[head + i] = k.nextToken();
+      const m = k as Kernel; // past the read-only view: the cast is part of the breakage
+      for (let i = 0; i < k.frames.nrPages(head); i++) if (m.frames.content[head + i] === 0) m.frames.content[head + i] = m.nextToken();
       return false;
     },
   } satisfies ShmemTruncatePolicy,
@@ -46,7 +47,7 @@ const broken = {
     ...keep,
     id: 'test-zeroes-all',
     splitOnPartialPunch: (k, head) => {
-      k.frames.content.fill(0, head, head + k.frames.nrPages(head));
+      (k as Kernel).frames.content.fill(0, head, head + k.frames.nrPages(head)); // the cast is part of the breakage
       return false;
     },
   } satisfies ShmemTruncatePolicy,
@@ -64,7 +65,8 @@ const broken = {
     ...keep,
     id: 'test-forgets-punched',
     splitOnPartialPunch: (k, head) => {
-      for (let i = 0; i < k.frames.nrPages(head); i++) k.frames.flags[head + i] = k.frames.flags[head + i]! & ~(1 << PG_PUNCHED);
+      const m = k as Kernel; // the cast is part of the breakage
+      for (let i = 0; i < k.frames.nrPages(head); i++) m.frames.flags[head + i] = m.frames.flags[head + i]! & ~(1 << PG_PUNCHED);
       return false;
     },
   } satisfies ShmemTruncatePolicy,
@@ -73,7 +75,7 @@ const broken = {
     ...splitAndGuard,
     id: 'test-forgetful-guard',
     mayRecollapse: (k, fileId) => {
-      k.fileById(fileId)?.punchSplit.clear();
+      (k as Kernel).fileById(fileId)?.punchSplit.clear(); // the cast is part of the breakage
       return false;
     },
   } satisfies ShmemTruncatePolicy,
@@ -94,7 +96,7 @@ const broken = {
     ...keep,
     id: 'test-direct-store',
     splitOnPartialPunch: (k, head) => {
-      k.frames.refcount[head + 511]! += 1;
+      (k as Kernel).frames.refcount[head + 511]! += 1; // the cast is part of the breakage
       return false;
     },
   } satisfies ShmemTruncatePolicy,

@@ -37,7 +37,7 @@
  * and an unpinned folio and tries to collapse the punched range back.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
 import {
   HPAGE_PMD_NR,
@@ -54,39 +54,16 @@ import {
   ptePfn,
   ptePresent,
 } from '@pagelab/kernel-core';
-import { auditLedger } from './audit.js';
-import { descriptorProblems, policyFrom, streamKernel } from './machine.js';
-import {
-  type Intent,
-  type StreamOptions,
-  describeEvent,
-  intentArbitrary,
-  leftovers,
-  runEvents,
-  teardownEvents,
-  toEvents,
-  userView,
-  propertyParams,
-} from './streams.js';
+import { type AxisSuiteOptions, axisAudit, axisLeftovers, defineAxisSuite } from './axis-suite.js';
+import { descriptorProblems, policyFrom, streamKernel, watchedKernel } from './machine.js';
+import { type Intent, type StreamOptions, describeEvent, intentArbitrary, runEvents, toEvents, userView } from './streams.js';
 
 type ShmemFile = ReturnType<Kernel['file']>;
 
 export const SHMEM_TRUNCATE_SEED = 20180228;
 
-export interface ShmemTruncateConformanceOptions<P> {
-  /** Era parameters the policy is meant for (default kernel-core's DEFAULT_PARAMS; shmem THPs need shmemThp). */
-  params?: Partial<ModelParams>;
-  /** Policy parameters on top of the descriptor's defaults. */
-  policyParams?: Partial<P>;
-  /** fast-check seed (fixed, so failures reproduce). */
-  seed?: number;
-  /** Streams per property (default 60; the slower properties run a half or a quarter of it). */
-  numRuns?: number;
-  /** Options of the shared stream generator (its generic share). */
-  stream?: StreamOptions;
-  /** Title suffix, e.g. the variant under test. */
-  label?: string;
-}
+/** The options every axis' suite takes (axis-suite.ts). */
+export type ShmemTruncateConformanceOptions<P> = AxisSuiteOptions<P>;
 
 // ------------------------------------------------------------- plumbing
 
@@ -326,11 +303,12 @@ export class ShmemTruncateWatch {
         const start = f.index[head]!;
         const h = self.hole;
         let pinned = false;
-        for (const hd of k.handles.values()) for (const p of hd.pfns) if (p >= head && p < head + nr) pinned = true;
+        const m = watchedKernel(k);
+        for (const hd of m.handles.values()) for (const p of hd.pfns) if (p >= head && p < head + nr) pinned = true;
         for (let i = 0; i < nr; i++) if (f.test(head + i, PG.hwpoison)) pinned = true;
-        const depth = k.ledger.currentDepth;
+        const depth = m.ledger.currentDepth;
         const split = inner.splitOnPartialPunch(k, head, splitRequested);
-        if (k.ledger.currentDepth !== depth) self.violations.push(`splitOnPartialPunch(${head}) left ${k.ledger.currentDepth - depth} locks held`);
+        if (m.ledger.currentDepth !== depth) self.violations.push(`splitOnPartialPunch(${head}) left ${m.ledger.currentDepth - depth} locks held`);
         if (!h) self.violations.push(`the model asked splitOnPartialPunch(${head}) outside a punch or truncate`);
         else {
           const lo = Math.max(h.start, start) - start,
@@ -348,9 +326,10 @@ export class ShmemTruncateWatch {
     if (inner.onPunch) {
       const onPunch = inner.onPunch.bind(inner);
       this.policy.onPunch = (k, file, start, end) => {
-        const depth = k.ledger.currentDepth;
+        const l = watchedKernel(k).ledger;
+        const depth = l.currentDepth;
         onPunch(k, file, start, end);
-        if (k.ledger.currentDepth !== depth) self.violations.push(`onPunch(${file.name}, ${start}, ${end}) left ${k.ledger.currentDepth - depth} locks held`);
+        if (l.currentDepth !== depth) self.violations.push(`onPunch(${file.name}, ${start}, ${end}) left ${l.currentDepth - depth} locks held`);
         if (!self.hole || self.hole.file !== file.name) self.violations.push(`the model called onPunch(${file.name}) outside a punch of that file`);
       };
     }
@@ -520,29 +499,16 @@ export function shmemTruncateDigest(policy: ShmemTruncatePolicy, events: readonl
 
 /** Releases everything after `events` and returns what is left (every count should be 0). */
 export function shmemTruncateLeftovers(policy: ShmemTruncatePolicy, events: readonly WorkloadEvent[], opts: ShmemTruncateMachineOptions = {}) {
-  const k = shmemTruncateKernel(policy, opts);
-  const free0 = k.buddy.freeFrames();
-  runEvents(k, events);
-  runEvents(k, teardownEvents(k), { check: true });
-  let cached = 0;
-  for (const f of k.files.values()) cached += f.cache.size;
-  return { ...leftovers(k, free0), cachedPages: cached };
+  return axisLeftovers(shmemTruncateKernel(policy, opts), events, (k) => {
+    let cachedPages = 0;
+    for (const f of k.files.values()) cachedPages += f.cache.size;
+    return { cachedPages };
+  });
 }
 
 /** The ledger audit (audit.ts) after every event; returns the first event's complaints, or []. */
 export function shmemTruncateAudit(policy: ShmemTruncatePolicy, events: readonly WorkloadEvent[], opts: ShmemTruncateMachineOptions = {}): string[] {
-  const k = shmemTruncateKernel(policy, opts);
-  const audit = auditLedger(k);
-  let bad: string[] = [];
-  audit.begin();
-  runEvents(k, events, {
-    after: (i, e) => {
-      const v = audit.end();
-      if (v.length && bad.length === 0) bad = [describeEvent(i, e), ...v.slice(0, 10)];
-      audit.begin();
-    },
-  });
-  return bad;
+  return axisAudit(shmemTruncateKernel(policy, opts), events);
 }
 
 // ----------------------------------------------------- fixed scenario
@@ -580,78 +546,34 @@ export const SHMEM_PUNCH_SCENARIO: readonly WorkloadEvent[] = [
 
 // ---------------------------------------------------------------- suite
 
-export function runShmemTruncateConformance<P>(descriptor: PolicyDescriptor<'shmem-truncate', P>, opts: ShmemTruncateConformanceOptions<P> = {}): void {
-  const make = () => shmemTruncatePolicyFrom(descriptor, opts.policyParams ?? {});
-  const mopts: ShmemTruncateMachineOptions = { params: opts.params ?? {} };
-  const fcParams = propertyParams(opts.seed ?? SHMEM_TRUNCATE_SEED, opts.numRuns ?? 60);
-  const numRuns = fcParams.numRuns;
-  const streams = shmemTruncateStreams(opts.stream);
-  const title = `${descriptor.id}${opts.label ? ` (${opts.label})` : ''} conforms to the shmem-truncate axis`;
-
-  // The property tests replay dozens of random streams with full invariant walks: ~1-3 s idle, several times that on a
-  // loaded 2-core machine, hence their budget.
-  const BUDGET = 60_000;
-  describe(title, () => {
-    it('is a shmem-truncate plug-in whose defaults decode and whose policy carries its id', () => {
-      expect(shmemTruncateDescriptorProblems(descriptor)).toEqual([]);
-      expect(make().id).toBe(descriptor.id);
-    });
-
-    it(
+/**
+ * The suite (axis-suite.ts writes the cases every axis owes: plug-in,
+ * determinism, leftovers, audit); the axis adds its contract and the fixed
+ * punch scenario.
+ */
+export const runShmemTruncateConformance: <P>(descriptor: PolicyDescriptor<'shmem-truncate', P>, options?: ShmemTruncateConformanceOptions<P>) => void =
+  defineAxisSuite<'shmem-truncate', ShmemTruncatePolicy, AxisSuiteOptions<unknown>>({
+    axis: 'shmem-truncate',
+    methods: ['splitOnPartialPunch', 'mayRecollapse'],
+    seed: SHMEM_TRUNCATE_SEED,
+    // The property tests replay dozens of random streams with full invariant walks: ~1-3 s idle, several times that on a
+    // loaded 2-core machine, hence their budget.
+    budgetMs: 60_000,
+    streams: (o) => shmemTruncateStreams(o.stream),
+    kernel: (policy, o) => shmemTruncateKernel(policy, { params: o.params ?? {} }),
+    replay: (policy, events, o) => void replayShmemTruncate(policy, events, { params: o.params ?? {} }),
+    contract:
       "keeps kernel-core's invariants, every reader's content, zeroes in every hole, data outside it, and each answer's consequences after every event of random streams",
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => void replayShmemTruncate(make(), events, mopts)),
-          fcParams,
-        );
-      },
-      BUDGET,
-    );
-
-    it('honours its answers on a pinned and an unpinned punch of a shmem THP, and its recollapse answer after them', () => {
-      const { watch } = replayShmemTruncate(make(), SHMEM_PUNCH_SCENARIO, mopts);
-      // Asked about the pinned punch, the unpinned one (unless the first split the folio) and the truncate.
-      expect(watch.answers.some((a) => a.pinned)).toBe(true);
-      expect(watch.answers.some((a) => !a.pinned)).toBe(true);
-    });
-
-    it(
-      'replays a stream identically: the same ledger totals, outcomes, observations, answers and waste',
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => {
-            expect(shmemTruncateDigest(make(), events, mopts)).toBe(shmemTruncateDigest(make(), events, mopts));
-          }),
-          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 4)) },
-        );
-      },
-      BUDGET,
-    );
-
-    it(
-      'frees every frame once every pin and process is gone and every file truncated',
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => {
-            expect(shmemTruncateLeftovers(make(), events, mopts)).toEqual({ freeFrames: 0, lruFolios: 0, swapSlots: 0, deferred: 0, cachedPages: 0 });
-          }),
-          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-        );
-      },
-      BUDGET,
-    );
-
-    it(
-      'changes refcounts and mapcounts only through ledger primitives, and never for free',
-      () => {
-        fc.assert(
-          fc.property(streams, (events) => {
-            expect(shmemTruncateAudit(make(), events, mopts)).toEqual([]);
-          }),
-          { ...fcParams, numRuns: Math.max(5, Math.floor(numRuns / 2)) },
-        );
-      },
-      BUDGET,
-    );
+    digest: (policy, events, o) => shmemTruncateDigest(policy, events, { params: o.params ?? {} }),
+    digestHolds: 'ledger totals, outcomes, observations, answers and waste',
+    leftovers: (policy, events, o) => shmemTruncateLeftovers(policy, events, { params: o.params ?? {} }),
+    released: 'every pin and process is gone and every file truncated',
+    cases: ({ make, options }) => {
+      it('honours its answers on a pinned and an unpinned punch of a shmem THP, and its recollapse answer after them', () => {
+        const { watch } = replayShmemTruncate(make(), SHMEM_PUNCH_SCENARIO, { params: options.params ?? {} });
+        // Asked about the pinned punch, the unpinned one (unless the first split the folio) and the truncate.
+        expect(watch.answers.some((a) => a.pinned)).toBe(true);
+        expect(watch.answers.some((a) => !a.pinned)).toBe(true);
+      });
+    },
   });
-}
