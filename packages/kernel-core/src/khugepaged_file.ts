@@ -16,7 +16,7 @@
  * (no other path here returns SCAN_FAIL).
  */
 import type { Kernel } from './kernel.js';
-import type { ScanResult } from './khugepaged.js';
+import type { ScanResult } from './khugepaged_control.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, Vma } from './mm.js';
