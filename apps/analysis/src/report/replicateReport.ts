@@ -53,13 +53,15 @@ async function loadReplicates(runDir: string, raw: unknown): Promise<Loaded> {
   const m = ReplicateManifestC.decode(raw);
   if (isLeft(m)) throw new Error(`${path}: not the expected shape:\n  ${PathReporter.report(m).join('\n  ')}`);
   const manifest = m.right;
-  const runs: Loaded['runs'] = [];
-  for (const r of manifest.replicates) {
-    for (const d of manifest.designs) {
-      const p = join(runDir, r.dir, d.dir, 'summary.json');
-      runs.push({ seed: r.seed, design: d.name, summary: summaryFrom(await readJson(p), p) });
-    }
-  }
+  // every seed's and design's summary.json read at once; the order stays seed by seed, design by design
+  const runs: Loaded['runs'] = await Promise.all(
+    manifest.replicates.flatMap((r) =>
+      manifest.designs.map(async (d) => {
+        const p = join(runDir, r.dir, d.dir, 'summary.json');
+        return { seed: r.seed, design: d.name, summary: summaryFrom(await readJson(p), p) };
+      }),
+    ),
+  );
   return { manifest, runs };
 }
 
