@@ -158,6 +158,26 @@ describe('khugepaged collapse of small pages', () => {
 });
 
 describe('khugepaged refusals', () => {
+  it('a PTE table emptied by MADV_DONTNEED stays and is walked (512 none PTEs, SCAN_EXCEED_NONE_PTE); a zapped THP leaves the PMD pmd_none (SCAN_PMD_NULL)', () => {
+    const { run, scans } = lab();
+    run(
+      { type: 'sysctl', key: 'thp.enabled', value: 'never' },
+      { type: 'spawn', pid: 1 },
+      { type: 'mmap', pid: 1, addr: A, len: 3 * PMD, kind: 'anon' },
+      { type: 'touch', pid: 1, addr: A, len: KB4, write: true },
+      { type: 'madvise', pid: 1, addr: A, len: KB4, advice: 'dontneed' },
+      { type: 'sysctl', key: 'thp.enabled', value: 'always' },
+      { type: 'touch', pid: 1, addr: A + PMD, len: KB4, write: true },
+      { type: 'madvise', pid: 1, addr: A + PMD, len: PMD, advice: 'dontneed' },
+      { type: 'khugepaged' },
+    );
+    expect(scans(1).map((o) => [o.addr, o.result, o.none])).toEqual([
+      [A, 'SCAN_EXCEED_NONE_PTE', 512],
+      [A + PMD, 'SCAN_PMD_NULL', 0],
+      [A + 2 * PMD, 'SCAN_PMD_NULL', 0],
+    ]);
+  });
+
   for (const [era, params] of [
     ['4.5', ERA_45],
     ['5.8', ERA_58],

@@ -23,7 +23,7 @@ import { type CollapseControl, type ScanReport, type ScanResult, isNoneOrZero, m
 import { faultInAnon, thpAllowed } from './fault.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import type { MM, PageTable, Vma } from './mm.js';
+import { type MM, type PageTable, type Vma, pmdNone } from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, pteYoung } from './pte.js';
 import { ZERO_PFN, addRmapPmd, removeRmapPtes } from './rmap.js';
 
@@ -118,7 +118,7 @@ function revalidate(k: Kernel, mm: MM, vma: Vma, base: number, cc: CollapseContr
   if (cc.isKhugepaged ? !thpAllowed(k, vma, base) : vma.nohugepage) return 'SCAN_VMA_CHECK';
   if (vma.kind !== 'anon' || !vma.anonVma) return 'SCAN_PAGE_ANON';
   const pt = mm.pt(base);
-  if (!pt) return 'SCAN_PMD_NULL';
+  if (pt === undefined || pmdNone(pt)) return 'SCAN_PMD_NULL';
   if (pt.pmd > 0) return 'SCAN_PMD_MAPPED';
   return 'SCAN_SUCCEED';
 }

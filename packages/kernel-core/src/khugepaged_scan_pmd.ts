@@ -22,20 +22,22 @@ import { type CollapseControl, type ScanReport, type ScanResult, emptyReport, is
 import { ScanSharedness, observeScanSharedness } from './khugepaged_divergence.js';
 import { HPAGE_PMD_NR, PG } from './frames.js';
 import { site } from './ledger.js';
-import type { MM, PageTable } from './mm.js';
+import { type MM, type PageTable, pmdNone } from './mm.js';
 import { ptePfn, pteSwap, pteWrite, pteYoung } from './pte.js';
 
 const SCAN_PTL = site('hpage_collapse_scan_pmd.ptl');
 
 /**
  * The scan of the PMD range at `base` (mmap_lock held for read by the
- * caller). SCAN_PMD_NULL without a page table, SCAN_PMD_MAPPED when a PMD
+ * caller), after find_pmd_or_thp_or_none: SCAN_PMD_NULL when the PMD is
+ * pmd_none (no page table; an emptied one that stayed allocated is not
+ * pmd_none and is walked, 512 none PTEs), SCAN_PMD_MAPPED when a PMD
  * already maps a THP there; otherwise the per-PTE walk.
  */
 export function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): ScanReport {
   const r = emptyReport(k, mm);
   const pt = mm.pt(base);
-  if (!pt) {
+  if (pt === undefined || pmdNone(pt)) {
     r.result = 'SCAN_PMD_NULL';
     return r;
   }
