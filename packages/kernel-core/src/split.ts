@@ -150,7 +150,7 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
           locked = true;
         }
         pt.ptes[j] = 0; // a migration entry: the slot stays in use
-        removeRmapPtes(k, mm, pfn, 1);
+        removeRmapPtes(k, mm, pfn, 1, head); // try_to_migrate_one: one PTE at a time in every era
         k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
         k.ledger.tlbFlush();
         const n = saved.n++;
@@ -189,8 +189,9 @@ export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) =>
       continue;
     }
     saved.table[e]!.ptes[saved.slot[e]!] = mkPte(pfn, pteWrite(saved.pte[e]!), true);
-    k.ledger.atomicInc(f.refcount, f.head(pfn), REMAP_REF);
-    addRmapPtes(k, saved.mm[e]!, pfn, 1);
+    const head = f.head(pfn);
+    k.ledger.atomicInc(f.refcount, head, REMAP_REF);
+    addRmapPtes(k, saved.mm[e]!, pfn, 1, head);
     k.ledger.spinUnlock();
   }
   putSaved(saved);
