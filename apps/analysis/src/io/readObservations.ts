@@ -9,7 +9,7 @@ export type ObservationLine = { kind: 'header'; header: ObservationHeader } | { 
 
 const codecs: Readonly<Record<string, t.Decoder<unknown, Observation> | undefined>> = observationCodecs;
 
-/** The first issue of a failed decode as `path:line: at $.field: expected …, got …`. */
+/** The first problem a failed decode found, as `path:line: at $.field: expected …, got …`. */
 function decodeError(path: string, line: number, errors: t.Errors): Error {
   const issue = issuesOf(errors)[0];
   return new Error(issue === undefined ? `${path}:${line}: not the expected shape` : formatIssue(path, line, issue));

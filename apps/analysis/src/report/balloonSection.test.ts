@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { balloonRoundsTable, balloonSection, balloonTotalsTable } from './balloonSection.js';
+import type { Summary } from '@pagelab/events';
+import { summaryWith } from '../testing/summary.js';
 import type { DesignRun } from './load.js';
 
-const run = (name: string, index: number, summary: Record<string, unknown>): DesignRun => ({ name, index, summary }) as unknown as DesignRun;
+const run = (name: string, index: number, summary: Partial<Summary>): DesignRun => ({
+  name,
+  index,
+  dir: name,
+  observationsPath: `${name}/observations.jsonl`,
+  provenance: undefined,
+  summary: summaryWith(summary),
+});
 const MiB = 1 << 20;
 const counts = (requested: number, freed: number, refilled: number, recollapses = 0, splitFailures = 0) => ({
   requestedBytes: requested,

@@ -1,8 +1,30 @@
 import { describe, expect, it } from 'vitest';
+import type { PinnedMigrationSummary, Summary } from '@pagelab/events';
+import { summaryWith } from '../testing/summary.js';
 import type { DesignRun } from './load.js';
 import { pinnedMigrationSection, pinnedMigrationTable } from './pinnedSection.js';
 
-const run = (name: string, index: number, summary: Record<string, unknown>): DesignRun => ({ name, index, summary }) as unknown as DesignRun;
+const run = (name: string, index: number, summary: Partial<Summary>): DesignRun => ({
+  name,
+  index,
+  dir: name,
+  observationsPath: `${name}/observations.jsonl`,
+  provenance: undefined,
+  summary: summaryWith(summary),
+});
+/** A pinnedMigration block: zeros, as a design without the mechanism reports, with `over` set. */
+const pinned = (over: Partial<PinnedMigrationSummary>): PinnedMigrationSummary => ({
+  globalLockAcquisitions: 0,
+  hashBuckets: 0,
+  hashMaxChain: 0,
+  hashMeanChain: 0,
+  hashCollisions: 0,
+  crossNodeMigrations: 0,
+  ownerMigrations: 0,
+  reclaimedDriverPages: 0,
+  reclaimAllocatedPages: 0,
+  ...over,
+});
 const contiguity = (success: number, failure: number, causes: Record<string, number>) => ({
   cma: { success, failure, causes, candidates: success + failure, retries: 0 },
   compaction: {},
@@ -13,9 +35,9 @@ const contiguity = (success: number, failure: number, causes: Record<string, num
 describe('the pinned-migration report section', () => {
   it('shows CMA results with causes, global-lock acquisitions per registered page and the hash chains, per design', () => {
     const t = pinnedMigrationTable([
-      run('linux-3.13', 0, { pinnedMigration: { globalLockAcquisitions: 0 }, contiguity: contiguity(1, 1, { pinned: 1 }) }),
+      run('linux-3.13', 0, { pinnedMigration: pinned({ globalLockAcquisitions: 0 }), contiguity: contiguity(1, 1, { pinned: 1 }) }),
       run('minchan-2013', 1, {
-        pinnedMigration: { globalLockAcquisitions: 30, hashInserts: 12, hashPeakEntries: 8, hashBuckets: 1024, hashMaxChain: 8, hashMeanChain: 8 },
+        pinnedMigration: pinned({ globalLockAcquisitions: 30, hashInserts: 12, hashPeakEntries: 8, hashBuckets: 1024, hashMaxChain: 8, hashMeanChain: 8 }),
         contiguity: contiguity(2, 0, {}),
       }),
     ])!;
