@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AXES, DEFAULT_PARAMS } from '@pagelab/kernel-core';
+import { AXES, AXIS_TABLE, DEFAULT_PARAMS } from '@pagelab/kernel-core';
 import { KNOWN_POLICY_IDS, PRESETS, findPreset } from './presets.js';
 
 describe('design presets', () => {
@@ -25,6 +25,15 @@ describe('design presets', () => {
       for (const axis of AXES) expect(KNOWN_POLICY_IDS[axis]).toContain(p.policies[axis].id);
       expect(Object.keys(p.params).sort()).toEqual(Object.keys(DEFAULT_PARAMS).sort());
       expect(p.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("take every axis they do not name at the axis table's baseline, the 3.13 design, and make KNOWN_POLICY_IDS of what they name", () => {
+    const baselines = Object.fromEntries(AXES.map((a) => [a, { id: AXIS_TABLE[a].baseline, params: {} }]));
+    expect(findPreset('linux-3.13')!.policies).toEqual(baselines);
+    for (const axis of AXES) {
+      expect(KNOWN_POLICY_IDS[axis][0]).toBe(AXIS_TABLE[axis].baseline);
+      expect(new Set(KNOWN_POLICY_IDS[axis])).toEqual(new Set([AXIS_TABLE[axis].baseline, ...PRESETS.map((p) => p.policies[axis].id)]));
     }
   });
 

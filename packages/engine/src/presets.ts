@@ -3,7 +3,7 @@
  * policy (with params) per axis plus the era parameters (ModelParams) that
  * are not axes under study. Ids follow docs/kernel/mm-facts.md §8.
  */
-import { type AxisName, ERA_PARAMS, type ModelParams } from '@pagelab/kernel-core';
+import { AXIS_TABLE, type AxisName, ERA_PARAMS, type ModelParams, everyAxis, namedPolicyIds } from '@pagelab/kernel-core';
 
 export interface PolicyChoice {
   readonly id: string;
@@ -21,15 +21,9 @@ export interface Preset {
   readonly params: Readonly<ModelParams>;
 }
 
-/** Every policy id a preset (or the architecture) names, per axis: the ids a design may use before the registry is consulted. */
-export const KNOWN_POLICY_IDS: Readonly<Record<AxisName, readonly string[]>> = {
-  refcount: ['tail-refcount', 'head-refcount'],
-  sharedness: ['precise-mapcount', 'likely-mapped-shared', 'mm-owner-tracking'],
-  'pinned-migration': ['pins-block', 'reclaim-on-migrate', 'owner-handlers', 'movable-ops'],
-  'shmem-truncate': ['zero-keep', 'split-on-request', 'split-on-punch', 'split-and-guard'],
-};
-
 const p = (id: string, params: Record<string, unknown> = {}): PolicyChoice => ({ id, params });
+/** A choice on every axis: `picks`, and each other axis at its baseline policy (AXIS_TABLE), so a new axis needs no preset edit. */
+const choose = (picks: Partial<AxisChoices>): AxisChoices => everyAxis(AXIS_TABLE, picks, (_axis, e) => p(e.baseline));
 
 const LEGACY_PARAMS = ERA_PARAMS['linux-3.13'];
 const FIVE_EIGHT_PARAMS = ERA_PARAMS['linux-5.8'];
@@ -39,12 +33,12 @@ const linux313: Preset = {
   name: 'linux-3.13',
   description:
     'Linux 3.13 (T313), design A: tail-page refcounting under compound_lock, precise mapcount, pinned pages block migration, shmem punch zeroes and keeps',
-  policies: {
+  policies: choose({
     refcount: p('tail-refcount'),
     sharedness: p('precise-mapcount'),
     'pinned-migration': p('pins-block'),
     'shmem-truncate': p('zero-keep'),
-  },
+  }),
   params: LEGACY_PARAMS,
 };
 
@@ -67,25 +61,25 @@ const linux58: Preset = {
   name: 'linux-5.8',
   description:
     'Linux 5.8 (T61), design B58: 4 KiB THP CoW, khugepaged collapses shared and PTE-mapped pages, FOLL_PIN, THP migration, movable_ops migration callbacks (4.8+), shmem split on punch',
-  policies: {
+  policies: choose({
     refcount: p('head-refcount'),
     sharedness: p('precise-mapcount'),
     // Non-LRU movable page migration (Minchan, "mm: migrate: support non-lru movable page migration") is in since v4.8.
     'pinned-migration': p('movable-ops'),
     'shmem-truncate': p('split-on-punch'),
-  },
+  }),
   params: FIVE_EIGHT_PARAMS,
 };
 
 const linux610: Preset = {
   name: 'linux-6.10',
   description: 'Linux 6.10 (T612), design C610: folio_likely_mapped_shared() in khugepaged/CoW, movable_ops migration callbacks, PG_anon_exclusive',
-  policies: {
+  policies: choose({
     refcount: p('head-refcount'),
     sharedness: p('likely-mapped-shared'),
     'pinned-migration': p('movable-ops'),
     'shmem-truncate': p('split-on-punch'),
-  },
+  }),
   params: MODERN_PARAMS,
 };
 
@@ -171,3 +165,9 @@ export function findPreset(name: string): Preset | undefined {
 }
 
 export const PRESET_NAMES: readonly string[] = PRESETS.map((x) => x.name);
+
+/** Every policy id a preset names, per axis (the axis' baseline first): the ids a design may use before the registry is consulted. */
+export const KNOWN_POLICY_IDS: Readonly<Record<AxisName, readonly string[]>> = namedPolicyIds(
+  AXIS_TABLE,
+  PRESETS.map((x) => x.policies),
+);

@@ -10,50 +10,154 @@ import type { PinHashStats } from './pinned_stats.js';
 import type { PolicyCtx, PolicyGupHandle, PolicyShmemFile } from './policy_ctx.js';
 
 /**
- * The axis table: the one list of axes. `AxisName`, `AXES`, `DesignPolicies`
- * (the field the model reads each policy from), `designPolicies` (the
- * factory) and the policy generator's maps (tools/policy-gen) all derive
- * from it. Adding an axis is an entry here, its interface in AxisPolicy
- * below, a reference policy (testing/reference.ts) and its conformance suite
- * (packages/policy-testkit).
+ * One entry of the axis table. `policy` is never set: it carries the axis
+ * interface's type, so `AxisPolicy` derives from the table like the rest
+ * (write entries with `axisEntry<TheInterface>()({...})`).
+ */
+export interface AxisEntry<P = unknown> {
+  /** The DesignPolicies field the model reads the axis' policy from. */
+  readonly field: string;
+  /** The package-name part: packages/policy-<short>-<name>. */
+  readonly short: string;
+  /** The interface's name, for the generator's templates. */
+  readonly iface: string;
+  /** kernel-core's reference policy of the axis (an export of testing/reference.ts). */
+  readonly reference: string;
+  /** The testkit's conformance suite of the axis (an export of @pagelab/policy-testkit, written with defineAxisSuite). */
+  readonly conformance: string;
+  /** The policy id a design uses on this axis unless it names another: what the oldest modelled kernel does. */
+  readonly baseline: string;
+  /** The question the axis answers, for `pagelab policies` and the generated README. */
+  readonly question: string;
+  readonly policy?: P;
+}
+
+/** An axis entry typed with its interface: `axisEntry<RefcountPolicy>()({ field: 'refcount', ... })`. */
+export const axisEntry =
+  <P>() =>
+  <const E extends Omit<AxisEntry<P>, 'policy'>>(e: E): E & { readonly policy?: P } =>
+    e;
+
+/** Any axis table: the real one, or one a test extends with a throwaway axis. */
+export type AxisTable = { readonly [axis: string]: AxisEntry };
+/** The axes of a table. */
+export type AxisNameOf<T extends AxisTable> = keyof T & string;
+/** The policy interface of each axis of a table. */
+export type AxisPolicyOf<T extends AxisTable> = { [A in AxisNameOf<T>]: NonNullable<T[A]['policy']> };
+/** One policy per axis of a table, under the field the model reads it from. */
+export type DesignPoliciesOf<T extends AxisTable> = { [A in AxisNameOf<T> as T[A]['field']]: AxisPolicyOf<T>[A] };
+
+/**
+ * The axis table: the one list of axes. `AxisName`, `AXES`, `AxisPolicy`,
+ * `DesignPolicies` (the field the model reads each policy from),
+ * `designPolicies` (the factory), the presets' default choice on every axis
+ * and the ids a design may name before the registry is read (engine
+ * presets.ts), and the policy generator's maps (tools/policy-gen) all derive
+ * from it, through the table-generic functions below. Adding an axis is an
+ * entry here (with its interface, below), its reference policy
+ * (testing/reference.ts) and its conformance suite, written with the
+ * testkit's defineAxisSuite; the testkit's axis-table test adds a throwaway
+ * axis to show that nothing else changes.
  */
 export const AXIS_TABLE = {
-  refcount: {
+  refcount: axisEntry<RefcountPolicy>()({
     field: 'refcount',
     short: 'refcount',
     iface: 'RefcountPolicy',
     reference: 'refHeadRefcount',
     conformance: 'runRefcountConformance',
+    baseline: 'tail-refcount',
     question: 'how references on a THP are counted; what get/put on a tail page does; when and how split works',
-  },
-  sharedness: {
+  }),
+  sharedness: axisEntry<SharednessPolicy>()({
     field: 'sharedness',
     short: 'sharedness',
     iface: 'SharednessPolicy',
     reference: 'refPreciseSharedness',
     conformance: 'runSharednessConformance',
+    baseline: 'precise-mapcount',
     question: '"is this folio mapped by more than one process?", as khugepaged and CoW reuse ask it',
-  },
-  'pinned-migration': {
+  }),
+  'pinned-migration': axisEntry<PinnedMigrationPolicy>()({
     field: 'pinnedMigration',
     short: 'pinned',
     iface: 'PinnedMigrationPolicy',
     reference: 'refPinsBlock',
     conformance: 'runPinnedMigrationConformance',
+    baseline: 'pins-block',
     question: 'what compaction, CMA and offlining do with pinned or driver-owned pages',
-  },
-  'shmem-truncate': {
+  }),
+  'shmem-truncate': axisEntry<ShmemTruncatePolicy>()({
     field: 'shmemTruncate',
     short: 'shmem',
     iface: 'ShmemTruncatePolicy',
     reference: 'refSplitOnPunch',
     conformance: 'runShmemTruncateConformance',
+    baseline: 'zero-keep',
     question: 'what a partial hole punch inside a shmem THP does, and whether khugepaged may collapse it back',
-  },
+  }),
 } as const;
 
-export type AxisName = keyof typeof AXIS_TABLE;
-export const AXES = Object.keys(AXIS_TABLE) as readonly AxisName[];
+// ------------------------------------------- derived from a table
+
+/** The axes of a table, in its order. */
+export function axesOf<T extends AxisTable>(table: T): readonly AxisNameOf<T>[] {
+  return Object.keys(table) as AxisNameOf<T>[];
+}
+
+/** The factory over a table: one policy made per axis by `make`, placed in its field. */
+export function designPoliciesOf<T extends AxisTable>(table: T, make: <A extends AxisNameOf<T>>(axis: A) => AxisPolicyOf<T>[A]): DesignPoliciesOf<T> {
+  const out: Record<string, unknown> = {};
+  for (const axis of axesOf(table)) out[table[axis]!.field] = make(axis);
+  return out as DesignPoliciesOf<T>;
+}
+
+/** A value for every axis of a table: `picks` where given, `fill` (e.g. the baseline policy) elsewhere. */
+export function everyAxis<T extends AxisTable, V>(
+  table: T,
+  picks: Partial<Record<AxisNameOf<T>, V>>,
+  fill: (axis: AxisNameOf<T>, entry: T[AxisNameOf<T>]) => V,
+): Record<AxisNameOf<T>, V> {
+  const out = {} as Record<AxisNameOf<T>, V>;
+  for (const axis of axesOf(table)) out[axis] = axis in picks ? (picks[axis] as V) : fill(axis, table[axis]!);
+  return out;
+}
+
+/** Per axis, every policy id a list of designs names, the baseline first, then in order of first use. */
+export function namedPolicyIds<T extends AxisTable>(
+  table: T,
+  designs: readonly Partial<Record<AxisNameOf<T>, { readonly id: string }>>[],
+): Record<AxisNameOf<T>, readonly string[]> {
+  return everyAxis(table, {}, (axis, entry) => {
+    const ids = new Set<string>([entry.baseline]);
+    for (const d of designs) {
+      const c = d[axis];
+      if (c) ids.add(c.id);
+    }
+    return [...ids];
+  });
+}
+
+/** What the policy generator writes for policy `name` on `axis`: the package, interface, reference policy and suite. */
+export function policyPackageOf<T extends AxisTable>(
+  table: T,
+  axis: string,
+  name: string,
+): { pkg: string; axis: AxisNameOf<T>; iface: string; reference: string; conformance: string; question: string } {
+  const entry = table[axis];
+  if (!entry || !Object.prototype.hasOwnProperty.call(table, axis)) throw new Error(`axis "${axis}": expected one of ${axesOf(table).join(', ')}`);
+  return {
+    pkg: `policy-${entry.short}-${name}`,
+    axis,
+    iface: entry.iface,
+    reference: entry.reference,
+    conformance: entry.conformance,
+    question: entry.question,
+  };
+}
+
+export type AxisName = AxisNameOf<typeof AXIS_TABLE>;
+export const AXES: readonly AxisName[] = axesOf(AXIS_TABLE);
 /** The DesignPolicies field of an axis (`pinned-migration` -> `pinnedMigration`). */
 export type AxisField<A extends AxisName = AxisName> = (typeof AXIS_TABLE)[A]['field'];
 
@@ -158,22 +262,15 @@ export interface ShmemTruncatePolicy {
   onPunch?(k: PolicyCtx, file: PolicyShmemFile, start: number, end: number): void;
 }
 
+/** The policy object of each axis (each entry's interface). */
+export type AxisPolicy = AxisPolicyOf<typeof AXIS_TABLE>;
+
 /** One policy per axis, under the field the model reads it from (AXIS_TABLE's `field`). */
-export type DesignPolicies = { [A in AxisName as AxisField<A>]: AxisPolicy[A] };
+export type DesignPolicies = DesignPoliciesOf<typeof AXIS_TABLE>;
 
 /** The factory: a design's policies, one made per axis by `make`, placed in their fields. */
 export function designPolicies(make: <A extends AxisName>(axis: A) => AxisPolicy[A]): DesignPolicies {
-  const out: Record<string, unknown> = {};
-  for (const axis of AXES) out[AXIS_TABLE[axis].field] = make(axis);
-  return out as DesignPolicies;
-}
-
-/** The policy object of each axis. */
-export interface AxisPolicy {
-  refcount: RefcountPolicy;
-  sharedness: SharednessPolicy;
-  'pinned-migration': PinnedMigrationPolicy;
-  'shmem-truncate': ShmemTruncatePolicy;
+  return designPoliciesOf(AXIS_TABLE, make);
 }
 
 /**

@@ -7,34 +7,31 @@ const { formatFiles, generateFiles, installPackagesTask, names, updateJson } = r
 const path = require('node:path');
 
 /**
- * The axes, their short names, interfaces, reference policies and
- * conformance suites: read from kernel-core's AXIS_TABLE (src/axes.ts, through
- * tsx), so a new axis needs no edit here.
- * @returns {Promise<Record<string, {field: string, short: string, iface: string, reference: string, conformance: string, question: string}>>}
+ * The axis table and what it gives a new package (policyPackageOf: package
+ * name, interface, reference policy, conformance suite), read from
+ * kernel-core's src/axes.ts through tsx, so a new axis needs no edit here.
+ * @returns {Promise<{AXIS_TABLE: Record<string, unknown>, policyPackageOf: (table: Record<string, unknown>, axis: string, name: string) => {pkg: string, iface: string, reference: string, conformance: string}}>}
  */
-async function axisTable() {
+async function axesModule() {
   const { tsImport } = await import('tsx/esm/api');
-  const mod = await tsImport(path.join(__dirname, '../../../packages/kernel-core/src/axes.ts'), __filename);
-  return mod.AXIS_TABLE;
+  return tsImport(path.join(__dirname, '../../../packages/kernel-core/src/axes.ts'), __filename);
 }
 
 /** @param {import('@nx/devkit').Tree} tree @param {{axis: string, name: string, title?: string, models?: string}} opts */
 module.exports = async function policyGenerator(tree, opts) {
-  const table = await axisTable();
-  const entry = table[opts.axis];
-  if (!entry) throw new Error(`axis "${opts.axis}": expected one of ${Object.keys(table).join(', ')}`);
+  const axes = await axesModule();
+  const { pkg, iface, reference, conformance } = axes.policyPackageOf(axes.AXIS_TABLE, opts.axis, opts.name);
   const n = names(opts.name);
   if (n.fileName !== opts.name) throw new Error(`name "${opts.name}": expected kebab-case, e.g. ${n.fileName}`);
-  const pkg = `policy-${entry.short}-${n.fileName}`;
   const root = `packages/${pkg}`;
   if (tree.exists(root)) throw new Error(`${root} already exists`);
   generateFiles(tree, path.join(__dirname, 'files'), root, {
     ...n,
     pkg,
     axis: opts.axis,
-    iface: entry.iface,
-    reference: entry.reference,
-    conformance: entry.conformance,
+    iface,
+    reference,
+    conformance,
     title: opts.title || `${n.fileName} (${opts.axis})`,
     models: opts.models || 'describe the seed thread or kernel version it models',
     tmpl: '',
