@@ -1,58 +1,26 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeReport } from './report/writeReport.js';
+import { ARTIFACTS, SKIP_BROWSER, useChromium } from './testing/chromium.js';
 import { writeFixtureRun } from './testing/fixture.js';
 import { writeFixtureReplicates } from './testing/replicates.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts');
-/** launch flags of TOOLCHAIN.md §6 */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
-
-// Set PAGELAB_SKIP_BROWSER=1 to skip on a machine without Chromium; otherwise a missing browser fails loudly.
 const DATA_MARKS = ['bar', 'rect', 'area', 'line']
   .map((m) => `g[aria-label="${m}"] ${m === 'area' || m === 'line' ? 'path' : 'rect'}`)
   .concat('g[aria-label="dot"] circle')
   .join(', ');
 
-describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in headless Chromium', () => {
-  let browser: BrowserContext | undefined;
-  let profile: string | undefined;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (or set PAGELAB_SKIP_BROWSER=1)`);
-    }
-    // a fresh profile each run; playwright takes it as userDataDir rather than a --user-data-dir flag
-    profile = mkdtempSync(join(tmpdir(), 'pagelab-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
-  });
+describe.skipIf(SKIP_BROWSER)('report.html in headless Chromium', () => {
+  const browser = useChromium();
 
   it('renders every chart and one headline row per design, fetching nothing', async () => {
     const runDir = writeFixtureRun();
     const out = await writeReport(runDir, { command: 'pagelab report ' + runDir });
     const url = pathToFileURL(out.html).href;
 
-    const page = await browser!.newPage();
+    const page = await browser().newPage();
     await page.setViewportSize({ width: 1024, height: 900 });
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
@@ -105,7 +73,7 @@ describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('report.html in hea
     const runDir = writeFixtureReplicates([1, 2, 3, 4, 5]);
     const out = await writeReport(runDir);
     const url = pathToFileURL(out.html).href;
-    const page = await browser!.newPage();
+    const page = await browser().newPage();
     await page.setViewportSize({ width: 1024, height: 900 });
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));

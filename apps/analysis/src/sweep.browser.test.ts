@@ -1,51 +1,21 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeReport } from './report/writeReport.js';
+import { ARTIFACTS, SKIP_BROWSER, useChromium } from './testing/chromium.js';
 import { SWEEP_DESIGNS, SWEEP_MAX_PTES_NONE, SWEEP_SEEDS, writeFixtureSweep } from './testing/sweep.js';
 
-// Debian's chromium through playwright-core, launched as report.browser.test.ts does (tools/ensure-chromium.sh installs it).
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts');
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
 const GREY = 'rgb(102, 102, 102)';
 
-describe.skipIf(process.env['PAGELAB_SKIP_BROWSER'] === '1')('a sweep report in headless Chromium', () => {
-  let browser: BrowserContext | undefined;
-  let profile: string | undefined;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (or set PAGELAB_SKIP_BROWSER=1)`);
-    }
-    profile = mkdtempSync(join(tmpdir(), 'pagelab-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
-  });
+describe.skipIf(SKIP_BROWSER)('a sweep report in headless Chromium', () => {
+  const browser = useChromium();
 
   it('heads with mean ± interval and paired deltas per setting, grey where no difference is significant, and draws every metric against max_ptes_none with bands and a dot per seed', async () => {
     const dir = writeFixtureSweep();
     const out = await writeReport(dir, { command: 'pagelab report DIR' });
     const url = pathToFileURL(out.html).href;
-    const page = await browser!.newPage();
+    const page = await browser().newPage();
     await page.setViewportSize({ width: 1100, height: 900 });
     const requests: string[] = [];
     const failed: string[] = [];

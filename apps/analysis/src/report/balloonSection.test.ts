@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { balloonRoundsTable, balloonSection, balloonTotalsTable } from './balloonSection.js';
-import type { Summary } from '@pagelab/events';
-import { summaryWith } from '../testing/summary.js';
-import type { DesignRun } from './load.js';
+import { designRun } from '../testing/summary.js';
 
-const run = (name: string, index: number, summary: Partial<Summary>): DesignRun => ({
-  name,
-  index,
-  dir: name,
-  observationsPath: `${name}/observations.jsonl`,
-  provenance: undefined,
-  summary: summaryWith(summary),
-});
+const run = designRun;
 const MiB = 1 << 20;
 const counts = (requested: number, freed: number, refilled: number, recollapses = 0, splitFailures = 0) => ({
   requestedBytes: requested,

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PinnedMigrationSummary, Summary } from '@pagelab/events';
-import { summaryWith } from '../testing/summary.js';
-import type { DesignRun } from './load.js';
+import type { PinnedMigrationSummary } from '@pagelab/events';
+import { designRun } from '../testing/summary.js';
 import { pinnedMigrationSection, pinnedMigrationTable } from './pinnedSection.js';
 
-const run = (name: string, index: number, summary: Partial<Summary>): DesignRun => ({
-  name,
-  index,
-  dir: name,
-  observationsPath: `${name}/observations.jsonl`,
-  provenance: undefined,
-  summary: summaryWith(summary),
-});
+const run = designRun;
 /** A pinnedMigration block: zeros, as a design without the mechanism reports, with `over` set. */
 const pinned = (over: Partial<PinnedMigrationSummary>): PinnedMigrationSummary => ({
   globalLockAcquisitions: 0,

@@ -1,5 +1,6 @@
 import { OUTCOME_NAMES, type Summary } from '@pagelab/events';
 import { metricsWith } from '../metrics.js';
+import type { DesignRun } from '../report/load.js';
 
 /**
  * A complete summary.json value as an engine from before the later blocks
@@ -19,4 +20,9 @@ export function summaryWith(over: Partial<Summary> = {}): Summary {
     invariantViolations: 0,
     ...over,
   };
+}
+
+/** A design of a comparison whose summary is `summaryWith(over)` (for the report's section tests). */
+export function designRun(name: string, index: number, over: Partial<Summary> = {}): DesignRun {
+  return { name, index, dir: name, observationsPath: `${name}/observations.jsonl`, provenance: undefined, summary: summaryWith(over) };
 }
