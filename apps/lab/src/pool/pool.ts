@@ -99,34 +99,49 @@ export interface CellExecutor {
 type Preloaded = (t: CellTask) => Parameters<typeof runCell>[2] | Promise<Parameters<typeof runCell>[2]>;
 
 /**
- * Cells on this machine: a piscina pool of `jobs` worker threads, started on
- * the first cell and kept until close() (so threads load the modules once,
- * not once per cell), or, with one job or no built worker, in this thread.
+ * Cells on this machine, `jobs` at once: this thread runs one lane of cells
+ * and a piscina pool of `jobs - 1` worker threads the others (a queue worker
+ * runs every lane in a thread: its event loop must stay free to renew job
+ * locks). The pool starts on the first cell and stays until close(). With one
+ * job, or without a built worker (under vitest), every cell runs here.
  */
 export class LocalExecutor implements CellExecutor {
   private pool: Promise<import('piscina').Piscina> | undefined;
-  readonly threads: boolean;
+  /** worker threads in the pool */
+  readonly threads: number;
+  /** whether this thread runs a lane of cells too */
+  private readonly here: boolean;
   readonly description: string;
   constructor(
     private readonly ctx: LabContext,
     readonly jobs: number,
-    /** in-thread only: a log already in memory for a task */
+    /** for cells run in this thread: a log already in memory for a task */
     private readonly preloaded?: Preloaded,
-    /** 'always': threads even for one job (a queue worker keeps its event loop free to renew job locks) */
+    /** 'always': every cell in a worker thread, even with one job */
     opts: { readonly threads?: 'always' } = {},
   ) {
-    this.threads = (jobs > 1 || opts.threads === 'always') && poolAvailable();
-    this.description = this.threads ? `${jobs} worker thread${jobs === 1 ? '' : 's'}` : 'this thread';
+    const always = opts.threads === 'always' && poolAvailable();
+    // A thread costs its start and, above all, the JIT's warm-up on its first replay: this thread, warm already
+    // from building the logs, is one of the lanes, so --jobs 2 pays for one extra thread, not two.
+    this.threads = always ? jobs : poolAvailable() ? jobs - 1 : 0;
+    this.here = !always;
+    this.description =
+      this.threads === 0
+        ? 'this thread'
+        : `${jobs} lanes (${this.here ? 'this thread and ' : ''}${this.threads} worker thread${this.threads === 1 ? '' : 's'})`;
   }
 
-  /** Runs one cell (in a worker thread when there are threads). */
+  /** Runs one cell in this thread. */
+  private async runHere(t: CellTask): Promise<CellResult> {
+    return runCell({ ...this.ctx, isTTY: false }, t, await this.preloaded?.(t));
+  }
+
+  /** Runs one cell in a worker thread (in this thread when the executor has none). */
   async runOne(t: CellTask): Promise<CellResult> {
-    if (!this.threads) return runCell({ ...this.ctx, isTTY: false }, t, await this.preloaded?.(t));
-    // One pool, made once even when many cells ask for it at the same moment. Its threads stay up for the
-    // executor's life: a thread's start (loading every module, and warming the JIT up on the first replay) costs
-    // as much as a small cell, so paying it per cell would eat the speed-up of a second core.
+    if (this.threads === 0) return this.runHere(t);
+    // One pool, made once even when many cells ask for it at the same moment, kept for the executor's life.
     this.pool ??= import('piscina').then(
-      ({ Piscina }) => new Piscina({ filename: WORKER!, execArgv: process.execArgv, minThreads: this.jobs, maxThreads: this.jobs, idleTimeout: 60_000 }),
+      ({ Piscina }) => new Piscina({ filename: WORKER!, execArgv: process.execArgv, minThreads: this.threads, maxThreads: this.threads, idleTimeout: 60_000 }),
     );
     const pool = await this.pool;
     try {
@@ -138,17 +153,28 @@ export class LocalExecutor implements CellExecutor {
   }
 
   async run(tasks: readonly CellTask[], hooks: RunHooks = {}): Promise<CellResult[]> {
-    const finish = async (t: CellTask, r: CellResult) => {
-      await hooks.onDone?.(t, r);
-      hooks.progress?.cell(r.events);
-      return r;
+    const results: CellResult[] = new Array(tasks.length);
+    let next = 0;
+    let failed = false;
+    // Each lane takes the next cell when its last one is done: a lane in this thread, one per worker thread.
+    const lane = async (here: boolean) => {
+      while (!failed && next < tasks.length) {
+        const i = next++;
+        const t = tasks[i]!;
+        try {
+          const r = here ? await this.runHere(t) : await this.runOne(t);
+          await hooks.onDone?.(t, r);
+          hooks.progress?.cell(r.events);
+          results[i] = r;
+        } catch (e) {
+          failed = true; // the other lanes take no new cell
+          throw e;
+        }
+      }
     };
-    if (!this.threads) {
-      const out: CellResult[] = [];
-      for (const t of tasks) out.push(await finish(t, await this.runOne(t)));
-      return out;
-    }
-    return Promise.all(tasks.map(async (t) => finish(t, await this.runOne(t))));
+    const lanes = [...(this.here ? [lane(true)] : []), ...Array.from({ length: this.threads }, () => lane(false))];
+    await Promise.all(lanes);
+    return results;
   }
 
   async close(): Promise<void> {
