@@ -251,7 +251,7 @@ Examples:
       'after',
       `
 A cell on the queue carries its scenario, --param items (the seed among them), --set items and design,
-never the log: the worker rebuilds the log and checks its sha256 against the sweep's. A log-file cell
+never the log: the worker rebuilds the log, and the sweep checks its sha256 against the cell's. A log-file cell
 carries the file's absolute path, which every worker must be able to read (a shared file system).
 The worker returns the cell's run files (summary.json, observations.jsonl, provenance.json) through
 the queue; the sweep writes them into its cache. Workers and the sweep must run the same pagelab
