@@ -19,9 +19,10 @@
  * the same ledger.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { type PolicyDescriptor, testKernel } from '@pagelab/kernel-core';
-import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary, propertyParams } from '../streams.js';
+import { expect, it } from 'vitest';
+import { type PolicyDescriptor, type SharednessPolicy, testKernel } from '@pagelab/kernel-core';
+import { type AxisSuiteOptions, defineAxisSuite } from '../axis-suite.js';
+import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary } from '../streams.js';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
 import { type MmHistory, type SharednessConformanceOptions, checkSharedness } from './oracle.js';
 import { s1Scenario } from './scenarios.js';
@@ -32,69 +33,74 @@ import { replaySharednessStream, sharednessStreams } from './streams.js';
 /**
  * Registers the sharedness-axis conformance tests (vitest) for a policy
  * descriptor. `opts.claims` and `opts.bookkeeping` say what the policy
- * promises beyond what every sharedness policy must do.
+ * promises beyond what every sharedness policy must do. Written with
+ * defineAxisSuite (axis-suite.ts), which adds the cases every axis owes
+ * (plug-in, determinism of the ledger and observations, leftovers, audit).
  */
 export function runSharednessConformance<P>(d: PolicyDescriptor<'sharedness', P>, opts: SharednessConformanceOptions = {}): void {
-  const create = () => d.create(d.defaults);
-  const fcOpts = propertyParams(opts.seed ?? 0x5eed0003, opts.numRuns ?? 30);
-
-  describe(`sharedness conformance: ${d.id}`, () => {
-    it('is a sharedness plug-in whose defaults decode and whose policy has the descriptor id', () => {
-      expect(d.axis).toBe('sharedness');
-      expect(d.params.is(d.defaults)).toBe(true);
-      expect(d.params.decode(d.defaults)._tag).toBe('Right');
-      expect(create().id).toBe(d.id);
-      expect(d.models.length).toBeGreaterThan(0);
-    });
-
-    it('keeps the invariants, its bookkeeping and its claimed guarantees after every event of random fork/touch/munmap/dontneed/exit streams', () => {
-      fc.assert(
-        fc.property(sharednessStreams, (ops) => {
-          replaySharednessStream(create(), ops, opts);
-        }),
-        fcOpts,
+  const machineFor = (policy: SharednessPolicy) => testKernel({ config: STREAM_MACHINE, settings: STREAM_SETTINGS, policies: { sharedness: policy } });
+  defineAxisSuite<'sharedness', SharednessPolicy, SharednessConformanceOptions & AxisSuiteOptions<unknown>>({
+    axis: 'sharedness',
+    methods: ['addLargeMapping', 'removeLargeMapping', 'mappedShared'],
+    seed: 0x5eed0003,
+    // Dozens of random streams, each asking the policy about every mapped page after every event: seconds on a loaded
+    // 2-core machine, over vitest's 5 s default.
+    budgetMs: 120_000,
+    streams: () => streamArbitrary(),
+    kernel: machineFor,
+    replay: (policy, events, o) => {
+      const k = machineFor(policy);
+      const history: MmHistory = new Map();
+      runEvents(k, events, {
+        check: true,
+        after: (i, e) => {
+          const bad = checkSharedness(k, policy, o, history);
+          if (bad.length > 0) throw new Error(`after event #${i} ${JSON.stringify(e)}:\n  ${bad.join('\n  ')}`);
+        },
+      });
+    },
+    contract: 'keeps the invariants, its bookkeeping and its claimed guarantees after every event of random streams of every event type',
+    released: 'every process is gone and every file truncated',
+    cases: ({ make, options, fc: fcOpts, budgetMs }) => {
+      it(
+        'keeps the invariants, its bookkeeping and its claimed guarantees after every event of random fork/touch/munmap/dontneed/exit streams',
+        () => {
+          fc.assert(
+            fc.property(sharednessStreams, (ops) => {
+              replaySharednessStream(make(), ops, options);
+            }),
+            fcOpts,
+          );
+        },
+        budgetMs,
       );
-    });
 
-    it('keeps the invariants, its bookkeeping and its claimed guarantees after every event of random streams of every event type', () => {
-      fc.assert(
-        fc.property(streamArbitrary(), (events) => {
-          const policy = create();
-          const k = testKernel({ config: STREAM_MACHINE, settings: STREAM_SETTINGS, policies: { sharedness: policy } });
-          const history: MmHistory = new Map();
-          runEvents(k, events, {
-            check: true,
-            after: (i, e) => {
-              const bad = checkSharedness(k, policy, opts, history);
-              if (bad.length > 0) throw new Error(`after event #${i} ${JSON.stringify(e)}:\n  ${bad.join('\n  ')}`);
-            },
-          });
-        }),
-        fcOpts,
+      it('answers the S1 state exactly for its small folios and never says "shared" for a folio mapped once', () => {
+        const s = s1Scenario();
+        const policy = make();
+        const k = applySharednessEvents(sharednessKernel(policy), s.events);
+        const bad = checkSharedness(k, policy, options, new Map());
+        expect(bad).toEqual([]);
+        // P's slot 0 holds its own small page, mapped once.
+        expect(policy.mappedShared(k, mappedPfn(k, 1, s.range))).toBe(false);
+      });
+
+      it(
+        'replays a stream to the same answers and the same ledger (determinism)',
+        () => {
+          fc.assert(
+            fc.property(sharednessStreams, (ops) => {
+              const a = replaySharednessStream(make(), ops, options);
+              const b = replaySharednessStream(make(), ops, options);
+              expect(b.events).toEqual(a.events);
+              expect(b.answers).toEqual(a.answers);
+              expect(b.ledger).toEqual(a.ledger);
+            }),
+            { ...fcOpts, numRuns: Math.max(5, Math.floor(fcOpts.numRuns / 3)) },
+          );
+        },
+        budgetMs,
       );
-    });
-
-    it('answers the S1 state exactly for its small folios and never says "shared" for a folio mapped once', () => {
-      const s = s1Scenario();
-      const policy = create();
-      const k = applySharednessEvents(sharednessKernel(policy), s.events);
-      const bad = checkSharedness(k, policy, opts, new Map());
-      expect(bad).toEqual([]);
-      // P's slot 0 holds its own small page, mapped once.
-      expect(policy.mappedShared(k, mappedPfn(k, 1, s.range))).toBe(false);
-    });
-
-    it('replays a stream to the same answers and the same ledger (determinism)', () => {
-      fc.assert(
-        fc.property(sharednessStreams, (ops) => {
-          const a = replaySharednessStream(create(), ops, opts);
-          const b = replaySharednessStream(create(), ops, opts);
-          expect(b.events).toEqual(a.events);
-          expect(b.answers).toEqual(a.answers);
-          expect(b.ledger).toEqual(a.ledger);
-        }),
-        { ...fcOpts, numRuns: Math.max(5, Math.floor(fcOpts.numRuns / 3)) },
-      );
-    });
-  });
+    },
+  })(d, { ...opts, numRuns: opts.numRuns ?? 30 });
 }
