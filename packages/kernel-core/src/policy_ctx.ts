@@ -10,8 +10,11 @@
  *     store to the real typed array happens inside the Ledger;
  *   - the machine's own methods a policy may call are listed here one by
  *     one, and the path mechanisms a policy may run (GUP grabs, the split
- *     and rmap steps, driver-page migration) are the functions at the end of
- *     this file, typed to take the context.
+ *     and rmap steps, driver-page moves and zbud reclaim, folio migration,
+ *     the shmem guard marks) are the functions at the end of this file,
+ *     typed to take the context;
+ *   - what a policy is handed besides the context is read-only too: a GUP
+ *     handle (PolicyGupHandle) and a shmem file (PolicyShmemFile).
  *
  * `Kernel` satisfies PolicyCtx structurally (checked below), so model code
  * keeps passing `k`. The mechanisms stay free functions of the Kernel (the
