@@ -66,7 +66,7 @@ export function troubleAlerts(design: string, runs: ReadonlyArray<RunTroubles>, 
       .filter(Boolean)
       .join(', ');
     out.push(
-      `${design}: ${fmtInt(bad)} of ${plural(all, 'device write')} through a pin were incoherent${how ? ` (${how})` : ''}${within((r) => r.incoherentWrites)}: data written by DMA is lost, the GUP-after-fork outcome of this design.`,
+      `${design}: ${fmtInt(bad)} of ${plural(all, 'device write')} through a pin ${bad === 1 ? 'was' : 'were'} incoherent${how ? ` (${how})` : ''}${within((r) => r.incoherentWrites)}: data written by DMA is lost, the GUP-after-fork outcome of this design.`,
     );
   }
   return out;
