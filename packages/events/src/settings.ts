@@ -22,13 +22,11 @@ const MILLIS = integer('a non-negative number of milliseconds', [(n) => n >= 0, 
 /**
  * Writable knobs under /sys/kernel/mm/transparent_hugepage the model accepts
  * but does not act on: a log may set them (the kernel's selftests do), the
- * run's provenance lists them as "not modelled". use_zero_page: the huge
- * zero page on a read fault (mm/huge_memory.c); khugepaged's sleeps are
+ * run's provenance lists them as "not modelled". khugepaged's sleeps are
  * wall time, which the event log does not have; khugepaged/defrag and the
  * per-size mTHP knobs choose allocations the model makes at PMD size only.
  */
 export const notModelledValues = {
-  'thp.use_zero_page': ZERO_OR_ONE,
   'khugepaged.defrag': ZERO_OR_ONE,
   'khugepaged.scan_sleep_millisecs': MILLIS,
   'khugepaged.alloc_sleep_millisecs': MILLIS,
@@ -47,6 +45,8 @@ export const sysctlValues = {
   'khugepaged.max_ptes_shared': intRange(0, HPAGE_PMD_NR - 1),
   // The kernel takes any unsigned int but 0 (pages_to_scan_store); the model scans at most 2^24 pages a pass.
   'khugepaged.pages_to_scan': intRange(1, 1 << 24, 'an integer from 1 to 16777216'),
+  // The huge zero page on a read fault in a THP-eligible anonymous range (do_huge_pmd_anonymous_page).
+  'thp.use_zero_page': ZERO_OR_ONE,
   ...notModelledValues,
 } as const;
 

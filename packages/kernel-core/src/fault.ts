@@ -8,7 +8,7 @@ import { ModelInputError } from './errors.js';
 import { P1, pageMapcount } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, type PageTable, type Vma, pmdBase, pmdNone, pteIndex } from './mm.js';
+import { type AnonVma, type MM, type PageTable, type Vma, pmdBase, pmdNone, pteIndex, splitHugeZeroPmd } from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { shmemFault } from './shmem.js';
@@ -100,7 +100,14 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
     }
     const v = pt.ptes[i]!;
     if (v === 0) {
-      if (write && pmdNone(pt) && thpAllowed(k, vma, pmdBase(addr)) && hugeAnonFault(k, mm, vma, addr, pt)) continue;
+      if (pmdNone(pt) && thpAllowed(k, vma, pmdBase(addr))) {
+        // do_huge_pmd_anonymous_page: a read maps the huge zero page (thp.use_zero_page), a write (or a read without it) a THP.
+        if (!write && k.settings['thp.use_zero_page'] === 1) {
+          mapHugeZero(k, mm, vma, pt);
+          return ZERO_PFN;
+        }
+        if (hugeAnonFault(k, mm, vma, addr, pt)) continue;
+      }
       if (!write) {
         // do_anonymous_page read: map the shared zero page, no reference taken.
         pt.ptes[i] = mkPte(ZERO_PFN, false);
@@ -122,6 +129,10 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
       continue;
     }
     if (write && !pteWrite(v)) {
+      if (pt.hugeZero) {
+        hugeZeroWpFault(k, mm, vma, addr, pt);
+        continue; // a THP now, or small zero PTEs for do_wp_page
+      }
       if (!wpPage(k, mm, vma, addr, pt)) return oom(k, mm, addr);
       if (!vma.write) return ptePfn(pt.ptes[i]!); // FOLL_COW, as above
       continue;
@@ -172,14 +183,20 @@ function oom(k: Kernel, mm: MM, addr: number): number {
   return -1;
 }
 
-/** folio_add_new_anon_rmap's setup: anon_vma, linear index, anon-exclusive. */
-function newAnonPage(k: Kernel, mm: MM, vma: Vma, addr: number, head: number, order: number): void {
-  const f = k.frames;
+/** anon_vma_prepare: the VMA's anon_vma, made at its first anonymous fault. */
+function anonVmaPrepare(k: Kernel, mm: MM, vma: Vma): AnonVma {
   let av = vma.anonVma;
   if (!av) {
     av = k.newAnonVma(mm);
     vma.chain.push(av);
   }
+  return av;
+}
+
+/** folio_add_new_anon_rmap's setup: anon_vma, linear index, anon-exclusive. */
+function newAnonPage(k: Kernel, mm: MM, vma: Vma, addr: number, head: number, order: number): void {
+  const f = k.frames;
+  const av = anonVmaPrepare(k, mm, vma);
   f.mapping[head] = av.id;
   f.index[head] = vma.pgoffOf(addr - (order ? addr % HPAGE_PMD_SIZE : 0));
   f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
@@ -200,6 +217,55 @@ function hugeAnonFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable)
   k.ledger.spinUnlock();
   k.outcomes.record('thp_fault', true);
   return true;
+}
+
+/**
+ * set_huge_zero_folio: a read-only PMD mapping the huge zero page over the
+ * whole range. No folio is allocated, no rmap or RSS changes; the fault
+ * still prepares the anon_vma (vmf_anon_prepare runs before the zero-page
+ * test) and makes the range khugepaged's business.
+ */
+function mapHugeZero(k: Kernel, mm: MM, vma: Vma, pt: PageTable): void {
+  anonVmaPrepare(k, mm, vma);
+  k.ledger.spinLock(PMD_LOCK);
+  pt.ptes.fill(mkPte(ZERO_PFN, false));
+  pt.used = HPAGE_PMD_NR;
+  pt.hugeZero = true;
+  pt.emptyTable = false;
+  k.ledger.spinUnlock();
+}
+
+/**
+ * A write fault on the huge zero PMD (do_huge_pmd_wp_page). hugeZeroWp
+ * 'thp' (<= 5.7: `goto alloc`; 6.12+: do_huge_zero_wp_pmd, 1ced09e0331f)
+ * allocates a zero-filled THP and maps it writable in place of the zero
+ * PMD; if no order-9 block is free, or with 'split' (5.8-6.11, 3917c80280c9
+ * `goto fallback`), the PMD is split into small zero PTEs and do_wp_page
+ * faults the one page written.
+ */
+function hugeZeroWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable): void {
+  if (k.params.hugeZeroWp === 'thp') {
+    const head = k.allocUserFolio(HPAGE_PMD_ORDER, k.homeNode(mm), true);
+    if (head >= 0) {
+      newAnonPage(k, mm, vma, pmdBase(addr), head, HPAGE_PMD_ORDER);
+      k.ledger.spinLock(PMD_LOCK);
+      pt.ptes.fill(0);
+      pt.used = 0;
+      pt.hugeZero = false;
+      pt.pmd = mkPte(head, vma.write);
+      addRmapPmd(k, mm, head);
+      k.ledger.tlbFlush();
+      k.ledger.spinUnlock();
+      k.outcomes.record('thp_fault', true);
+      return;
+    }
+    k.outcomes.record('thp_fault', false, 'no_order9_block');
+    k.emit({ type: 'thp_fault_fallback', pid: mm.pid, addr: pmdBase(addr) });
+  }
+  k.ledger.spinLock(PMD_LOCK);
+  splitHugeZeroPmd(pt);
+  k.ledger.tlbFlush();
+  k.ledger.spinUnlock();
 }
 
 /** do_swap_page: bring the page back from its swap slot. */

@@ -75,6 +75,8 @@ export function fork(k: Kernel, parent: MM, childPid: number): MM {
       // copy_pte_range allocates the child's PTE page for every parent table, an empty one too.
       const dst = child.pt(base)!;
       if (dst.used === 0 && !pmdNone(cur)) dst.emptyTable = true;
+      // copy_huge_pmd copies a huge zero PMD as one.
+      if (cur.hugeZero) dst.hugeZero = true;
     }
   }
   return child;

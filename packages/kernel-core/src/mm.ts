@@ -23,6 +23,21 @@ export class PageTable {
    * A THP fault needs pmd_none, so an empty table makes the next fault small.
    */
   emptyTable = false;
+  /**
+   * The 512 PTEs stand for a huge zero PMD (a read fault in a THP-eligible
+   * range with thp.use_zero_page=1, do_huge_pmd_anonymous_page ->
+   * set_huge_zero_folio): each maps the zero page read-only, nothing is
+   * allocated, nothing counts as anon. What splits a PMD (a partial zap, a
+   * VMA boundary inside it, a misaligned mremap) clears the flag and leaves
+   * the small zero PTEs, as __split_huge_zero_page_pmd does; a zap of the
+   * whole range leaves pmd_none (zap_huge_pmd).
+   */
+  hugeZero = false;
+}
+
+/** __split_huge_zero_page_pmd: the huge zero PMD becomes a table of 512 small-zero-page PTEs, which these already are. */
+export function splitHugeZeroPmd(pt: PageTable): void {
+  pt.hugeZero = false;
 }
 
 /**

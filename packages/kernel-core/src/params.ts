@@ -75,6 +75,14 @@ export interface ModelParams {
    * free_pgtables, and blocks a THP fault in its range.
    */
   ptReclaim: boolean;
+  /**
+   * A write fault on the huge zero PMD: 'thp' allocates a THP in its place
+   * (<= 5.7, do_huge_pmd_wp_page `goto alloc`; again from 6.12,
+   * do_huge_zero_wp_pmd, 1ced09e0331f "mm: allocate THP on hugezeropage
+   * wp-fault"); 'split' splits it into small zero PTEs and faults one 4 KiB
+   * page (5.8-6.11, 3917c80280c9 "thp: change CoW semantics for anon-THP").
+   */
+  hugeZeroWp: 'thp' | 'split';
 }
 
 /** The values each era parameter may take (design strings, help texts). Adding a parameter starts here. */
@@ -96,6 +104,7 @@ export const MODEL_PARAM_DOMAINS: { readonly [K in keyof ModelParams]: readonly 
   collapseReadOnly: [false, true],
   truncateFolioSplit: [false, true],
   ptReclaim: [false, true],
+  hugeZeroWp: ['thp', 'split'],
 };
 
 export const DEFAULT_PARAMS: ModelParams = {
@@ -116,6 +125,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   collapseReadOnly: false,
   truncateFolioSplit: false,
   ptReclaim: false,
+  hugeZeroWp: 'split',
 };
 
 /** sysctl-style tunables (same keys as the `sysctl` event), kernel defaults. */
@@ -128,6 +138,8 @@ export interface Settings {
   'khugepaged.max_ptes_swap': number;
   'khugepaged.max_ptes_shared': number;
   'khugepaged.pages_to_scan': number;
+  /** 1: a read fault in a THP-eligible anonymous range maps the huge zero page; 0: it allocates a THP. */
+  'thp.use_zero_page': number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -138,6 +150,7 @@ export const DEFAULT_SETTINGS: Settings = {
   'khugepaged.max_ptes_swap': 64,
   'khugepaged.max_ptes_shared': 256,
   'khugepaged.pages_to_scan': 4096,
+  'thp.use_zero_page': 1,
 };
 
 const ENUMS: Partial<Record<keyof Settings, readonly string[]>> = {
@@ -150,6 +163,7 @@ const RANGES: Partial<Record<keyof Settings, [number, number]>> = {
   'khugepaged.max_ptes_swap': [0, 511],
   'khugepaged.max_ptes_shared': [0, 511],
   'khugepaged.pages_to_scan': [1, 1 << 24],
+  'thp.use_zero_page': [0, 1],
 };
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
@@ -190,6 +204,7 @@ export const ERA_PARAMS = {
     collapseReadOnly: false,
     truncateFolioSplit: false,
     ptReclaim: false,
+    hugeZeroWp: 'thp',
   },
   /** 4.5–5.7 (T49): the redesign; 3.13's behaviour otherwise, plus khugepaged swap-in (max_ptes_swap) and huge tmpfs (4.8). */
   'linux-4.5': {
@@ -210,6 +225,7 @@ export const ERA_PARAMS = {
     collapseReadOnly: false,
     truncateFolioSplit: false,
     ptReclaim: false,
+    hugeZeroWp: 'thp',
   },
   /**
    * 5.8 (T61 shape, before PG_anon_exclusive): 4 KiB THP CoW, shared collapse, FOLL_PIN, THP migration, longterm
@@ -233,16 +249,17 @@ export const ERA_PARAMS = {
     collapseReadOnly: false,
     truncateFolioSplit: false,
     ptReclaim: false,
+    hugeZeroWp: 'split',
   },
   /** 6.10+ (T612): everything above plus early CoW of pinned pages at fork and PG_anon_exclusive. */
   'linux-6.10': { ...DEFAULT_PARAMS },
   /**
    * 6.12+ (T615): 6.10 plus zero-filled pages of a split anon THP remapped to the shared zero page, and (6.15)
    * the non-uniform split of a partly punched or truncated shmem folio (7460b470a131), and (6.14) empty PTE pages
-   * freed by MADV_DONTNEED (ptReclaim).
+   * freed by MADV_DONTNEED (ptReclaim), and (6.12) a write to the huge zero page allocating a THP (hugeZeroWp).
    */
-  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, truncateFolioSplit: true, ptReclaim: true },
+  'linux-6.15': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, truncateFolioSplit: true, ptReclaim: true, hugeZeroWp: 'thp' },
   /** 6.18 (the kernel the oracle runs on): 6.15 plus collapse of read-only ranges (b9f85966d1be). */
-  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true, truncateFolioSplit: true, ptReclaim: true },
+  'linux-6.18': { ...DEFAULT_PARAMS, splitRemapsZeropage: true, collapseReadOnly: true, truncateFolioSplit: true, ptReclaim: true, hugeZeroWp: 'thp' },
 } as const satisfies Record<string, ModelParams>;
 export type Era = keyof typeof ERA_PARAMS;

@@ -5,7 +5,7 @@
  */
 import type { Kernel } from './kernel.js';
 import { entireMapcount, pagesMapped } from './folio.js';
-import { HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
+import { HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { type MM, pmdBase, pteIndex } from './mm.js';
 import { ptePfn, ptePresent, pteSwap, swapSlot } from './pte.js';
 
@@ -83,6 +83,8 @@ export function mapped(k: Kernel, mm: MM, r: Range): boolean {
 export function folioOrder(k: Kernel, mm: MM, addr: number): number {
   const pt = mm.pt(addr);
   if (!pt) return -1;
+  // The huge zero folio is one order-9 compound page (kpageflags: COMPOUND_HEAD/TAIL, ZERO_PAGE, THP).
+  if (pt.hugeZero) return HPAGE_PMD_ORDER;
   const pfn = pt.pmd > 0 ? ptePfn(pt.pmd) : ptePresent(pt.ptes[pteIndex(addr)]!) ? ptePfn(pt.ptes[pteIndex(addr)]!) : -1;
   return pfn < 0 ? -1 : k.frames.order(pfn);
 }

@@ -7,7 +7,7 @@ import type { Kernel } from './kernel.js';
 import { ModelInputError } from './errors.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, PageTable, Vma, pmdBase, pmdNone } from './mm.js';
+import { type MM, PageTable, Vma, pmdBase, pmdNone, splitHugeZeroPmd } from './mm.js';
 import { ptePfn, ptePresent, pteSwap, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { gupForgetRange, gupMoveRange } from './gup_handles.js';
@@ -64,6 +64,13 @@ export function zapRange(k: Kernel, mm: MM, start: number, end: number, reclaimP
     if (!pt) continue;
     const lo = Math.max(start, base),
       hi = Math.min(end, base + HPAGE_PMD_SIZE);
+    if (pt.hugeZero) {
+      if (lo === base && hi === base + HPAGE_PMD_SIZE) {
+        zapHugeZero(k, mm, base, pt);
+        continue;
+      }
+      splitHugeZero(k, pt);
+    }
     if (pt.pmd > 0) {
       if (lo === base && hi === base + HPAGE_PMD_SIZE) {
         zapHugePmd(k, mm, base, pt);
@@ -98,6 +105,25 @@ function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   k.folioPutRefs(head, 1, ZAP_PMD);
   // zap_huge_pmd clears the PMD and frees the deposited table: pmd_none again.
   if (pt.used === 0) mm.dropPt(base);
+}
+
+/** zap_huge_pmd of the huge zero PMD: no folio, no rmap; the deposited table is freed, so the range is pmd_none. */
+function zapHugeZero(k: Kernel, mm: MM, base: number, pt: PageTable): void {
+  k.ledger.spinLock(ZAP_PMD);
+  pt.ptes.fill(0);
+  pt.shadow.fill(0);
+  pt.used = 0;
+  pt.hugeZero = false;
+  k.ledger.tlbFlush();
+  k.ledger.spinUnlock();
+  mm.dropPt(base);
+}
+
+/** split_huge_pmd of the huge zero PMD under the PMD lock (__split_huge_zero_page_pmd). */
+function splitHugeZero(k: Kernel, pt: PageTable): void {
+  k.ledger.spinLock(ZAP_PMD);
+  splitHugeZeroPmd(pt);
+  k.ledger.spinUnlock();
 }
 
 /** mmu_gather's batch: folios (and how many references each) dropped after the TLB flush, outside the PT lock. */
@@ -208,6 +234,7 @@ function splitStraddlingPmds(k: Kernel, mm: MM, addr: number, len: number): void
   for (const edge of len === 0 ? [addr] : [addr, addr + len]) {
     if (edge % HPAGE_PMD_SIZE === 0) continue;
     const pt = mm.pt(edge);
+    if (pt && pt.hugeZero) splitHugeZero(k, pt);
     if (pt && pt.pmd > 0) k.policies.refcount.splitHugePmd(k, mm, pmdBase(edge));
   }
 }
@@ -285,6 +312,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
   if (!aligned) {
     for (let base = pmdBase(addr); base < addr + len; base += HPAGE_PMD_SIZE) {
       const pt = mm.pt(base);
+      if (pt && pt.hugeZero) splitHugeZero(k, pt);
       if (pt && pt.pmd > 0) k.policies.refcount.splitHugePmd(k, mm, base);
     }
   } else splitStraddlingPmds(k, mm, addr, len);
@@ -293,6 +321,8 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
   const moves: { dst: number; pmd: number; pte: number; shadow: number; huge: boolean }[] = [];
   // move_page_tables allocates a destination table for every extent whose source PMD is not pmd_none, moved entries or not.
   const dstTables: number[] = [];
+  // A huge zero PMD still whole here moves whole (move_huge_pmd): its range at the destination is one again.
+  const dstHugeZero: number[] = [];
   for (let base = pmdBase(addr); base < addr + len; base += HPAGE_PMD_SIZE) {
     const pt = mm.pt(base);
     if (!pt || pmdNone(pt)) continue;
@@ -307,6 +337,10 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     const lo = Math.max(addr, base),
       hi = Math.min(addr + len, base + HPAGE_PMD_SIZE);
     dstTables.push(pmdBase(lo + delta), pmdBase(hi - PAGE_SIZE + delta));
+    if (pt.hugeZero) {
+      dstHugeZero.push(base + delta);
+      pt.hugeZero = false;
+    }
     for (let a = lo; a < hi; a += PAGE_SIZE) {
       const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
       if (pt.ptes[i] === 0 && pt.shadow[i] === 0) continue;
@@ -334,6 +368,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     const pt = mm.ptAlloc(base);
     if (pt.pmd === 0 && pt.used === 0) pt.emptyTable = true;
   }
+  for (const base of dstHugeZero) mm.ptAlloc(base).hugeZero = true;
   k.ledger.tlbFlush();
   gupMoveRange(k, mm, addr, addr + len, delta);
   if (moved.some((v) => v.kind === 'anon')) mm.movedAnon = true;

@@ -34,9 +34,6 @@ const ADVICE: Readonly<Record<EventOf<'madvise'>['advice'], number>> = {
 /** The checks the kernel can answer; the others (model metrics) are null. */
 export const KERNEL_CHECKS = ['anonHugeBytes', 'shmemPmdMappedBytes', 'rssAnonBytes', 'swapBytes', 'mapped', 'folioOrder', 'contentIntact'] as const;
 
-/** Settings the model's defaults do not list but the kernel has: their boot defaults. */
-const EXTRA_DEFAULTS: Readonly<Record<string, string | number>> = { 'thp.use_zero_page': 1 };
-
 export interface EventResult {
   readonly line: number;
   readonly type: WorkloadEvent['type'];
@@ -220,7 +217,7 @@ class Run {
         this.knobs.write(p, size === '2048kB' ? 'inherit' : 'never');
       }
     }
-    const settings: Record<string, string | number> = { ...DEFAULT_SETTINGS, ...EXTRA_DEFAULTS, ...(header.settings ?? {}) };
+    const settings: Record<string, string | number> = { ...DEFAULT_SETTINGS, ...(header.settings ?? {}) };
     for (const [k, v] of Object.entries(settings)) if (v !== undefined) await this.writeSetting(k, v);
     this.knobs.write(`${THP_DIR}/khugepaged/defrag`, 1);
     // The sentinel: a touched THP-eligible mapping in a process of our own keeps khugepaged's mm list non-empty,

@@ -1,5 +1,6 @@
 import { balloonScenarios } from './balloon.js';
 import { cowSelftestScenarios } from './cow_selftests.js';
+import { hugeZeroScenarios } from './huge_zero.js';
 import { khugepagedSelftestScenarios } from './khugepaged_selftests.js';
 import { mixed } from './mixed.js';
 import { pinnedScenarios } from './pinned_scenarios.js';
@@ -23,6 +24,7 @@ export const scenarios: Scenario[] = [
   ...khugepagedSelftestScenarios,
   ...cowSelftestScenarios,
   ...splitSelftestScenarios,
+  ...hugeZeroScenarios,
   ...recordedScenarios,
 ];
 
