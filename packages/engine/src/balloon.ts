@@ -40,7 +40,7 @@
  * same size whatever the log's length. Totals count every round.
  */
 import type { WorkloadEvent } from '@pagelab/events';
-import { HPAGE_PMD_NR, type Kernel, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
+import { HPAGE_PMD_NR, type Kernel, type PageTable, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
 
 export interface BalloonCounts {
   requestedBytes: number;
@@ -309,8 +309,43 @@ export class BalloonMeter {
         // No huge PMD and no PTE in use (present or swap): no slot of the range is populated.
         const pt = mm.pt(range * HPAGE_PMD_NR * PAGE_SIZE);
         if (!pt || (pt.pmd === 0 && pt.used === 0)) continue;
-        this.settleRange(k, null, pid, range, slots, collapse);
+        this.settleAnonRange(k, pt, ranges, range, slots, collapse);
       }
+    }
+  }
+
+  /**
+   * settleRange for an anonymous range whose page table is in use, read
+   * straight from its PTEs (what populated() and settleSlot() decide per
+   * slot, without a lookup per mark): the marks of pages never refilled are
+   * walked at every settle, so each must cost a few nanoseconds.
+   */
+  private settleAnonRange(k: Kernel, pt: PageTable, ranges: Map<number, Set<number>>, range: number, slots: Set<number>, collapse: boolean): void {
+    let refilled = 0;
+    let huge = false;
+    if (pt.pmd > 0) {
+      // A huge PMD populates every slot of the range.
+      refilled = slots.size;
+      huge = refilled > 0;
+      slots.clear();
+    } else {
+      const f = k.frames;
+      for (const slot of slots) {
+        const v = pt.ptes[slot % HPAGE_PMD_NR]!;
+        // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
+        if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+        slots.delete(slot);
+        refilled++;
+        if (f.order(f.head(ptePfn(v))) > 0) huge = true;
+      }
+    }
+    this.marks -= refilled;
+    this.current.refilledBytes += refilled * PAGE_SIZE;
+    this.total.refilledBytes += refilled * PAGE_SIZE;
+    if (slots.size === 0) ranges.delete(range);
+    if (collapse && huge) {
+      this.current.recollapses++;
+      this.total.recollapses++;
     }
   }
 
