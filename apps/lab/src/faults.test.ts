@@ -7,7 +7,7 @@
  * under the kernel-state lock, unmounted even when the test fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,14 +31,17 @@ function slowLog(name: string, passes: number): string {
   return path;
 }
 
+const started: ChildProcess[] = [];
 function pagelab(args: string[]): ChildProcess {
   // Its own process group, so a SIGKILL can take the bin and the app it runs from source together, as kill -9 -PGID does.
-  return spawn(process.execPath, [bin, ...args], {
+  const p = spawn(process.execPath, [bin, ...args], {
     cwd: dir,
     env: { ...process.env, PAGELAB_FROM_SOURCE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  started.push(p);
+  return p;
 }
 function runSync(args: string[]): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, PAGELAB_FROM_SOURCE: '1' }, encoding: 'utf8', timeout: 120_000 });
@@ -58,12 +61,54 @@ async function midRun(p: ChildProcess, parent: string): Promise<void> {
   }
 }
 
+/**
+ * Waits until the run's observations are reaching the disk: a file in its
+ * temporary directory (or a design's subdirectory of it) holds bytes, which
+ * the writer flushes 1 MiB at a time as the replay goes, so the replay is
+ * under way and far from done.
+ */
+async function replaying(p: ChildProcess, parent: string): Promise<void> {
+  const written = (d: string): boolean =>
+    readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? written(join(d, e.name)) : statSync(join(d, e.name)).size > 0));
+  const t0 = Date.now();
+  for (;;) {
+    if (p.exitCode !== null) throw new Error('the run ended before it could be interrupted');
+    const temps = existsSync(parent) ? readdirSync(parent).filter((n) => n.includes('.tmp-')) : [];
+    try {
+      if (temps.some((n) => written(join(parent, n)))) return;
+    } catch {
+      // the directory moved while it was read: look again
+    }
+    if (Date.now() - t0 > 150_000) throw new Error('no observations reached the disk within 150 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The process's stderr, collected as it comes. */
+function stderrOf(p: ChildProcess): () => string {
+  let text = '';
+  p.stderr!.on('data', (b: Buffer) => (text += b.toString()));
+  return () => text;
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pagelab-faults-'));
   slowLog('slow.jsonl', 400_000);
   slowLog('quick.jsonl', 10);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  // A failed case may leave its run going: end its process group, so no replay outlives the test.
+  for (const p of started) {
+    if (p.exitCode === null && p.signalCode === null) {
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
 
 // Each case starts node with tsx (1-3 s) and replays for seconds: budgets sized for a loaded 2-core machine.
 describe('a run or comparison interrupted mid-way', () => {
@@ -117,6 +162,53 @@ describe('a run or comparison interrupted mid-way', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(readdirSync(parent).includes('out')).toBe(false);
     expect(runSync(['compare', 'quick.jsonl', '--designs', 'linux-5.8,linux-6.10', '--out', join(parent, 'out')]).status).toBe(0);
+    expect(readdirSync(parent)).toEqual(['out']);
+  }, 180_000);
+});
+
+// A named scenario is replayed from memory, in slices of events with the event loop run between them: a signal
+// stops it mid-replay, not after the last event. The run says where it stopped, which shows it: fewer events
+// applied than the log has. (A replay that ignored the signal until its end would report all of them.)
+describe('a generated scenario interrupted mid-replay', () => {
+  // A sample after every event: the observations reach the disk within the first thousand events, and the whole
+  // replay would take minutes.
+  const EVENTS = 200_000;
+  const stoppedAt = (stderr: string) => {
+    const m = /SIGINT: stopped after ([\d,]+) of ([\d,]+) events under ([^;\s]+)/.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    return { applied: Number(m![1]!.replace(/,/g, '')), events: Number(m![2]!.replace(/,/g, '')), design: m![3] };
+  };
+
+  it('SIGINT while `run mixed` replays: it stops within a slice of events, exit 130, nothing left, and a rerun works', async () => {
+    const parent = join(dir, 'scn-run');
+    const out = join(parent, 'out');
+    const p = pagelab(['run', 'mixed', '-p', `events=${EVENTS}`, '--design', 'linux-6.10', '--sample-every', '1', '--out', out]);
+    const stderr = stderrOf(p);
+    await replaying(p, parent);
+    p.kill('SIGINT');
+    expect((await exited(p)).code).toBe(130);
+    const at = stoppedAt(stderr());
+    expect(at.events).toBe(EVENTS);
+    expect(at.applied).toBeGreaterThan(0);
+    expect(at.applied).toBeLessThan(EVENTS);
+    expect(existsSync(parent) ? readdirSync(parent) : []).toEqual([]);
+    expect(runSync(['run', 'mixed', '-p', 'events=2000', '--design', 'linux-6.10', '--out', out]).status).toBe(0);
+    expect(readdirSync(parent)).toEqual(['out']);
+  }, 180_000);
+
+  it('SIGINT while `compare mixed` replays its first design: it stops there, exit 130, nothing left, and a rerun works', async () => {
+    const parent = join(dir, 'scn-cmp');
+    const out = join(parent, 'out');
+    const p = pagelab(['compare', 'mixed', '-p', `events=${EVENTS}`, '--designs', 'linux-5.8,linux-6.10', '--sample-every', '1', '--out', out]);
+    const stderr = stderrOf(p);
+    await replaying(p, parent);
+    p.kill('SIGINT');
+    expect((await exited(p)).code).toBe(130);
+    const at = stoppedAt(stderr());
+    expect([at.design, at.events]).toEqual(['linux-5.8', EVENTS]);
+    expect(at.applied).toBeLessThan(EVENTS);
+    expect(existsSync(parent) ? readdirSync(parent) : []).toEqual([]);
+    expect(runSync(['compare', 'mixed', '-p', 'events=2000', '--designs', 'linux-5.8,linux-6.10', '--out', out]).status).toBe(0);
     expect(readdirSync(parent)).toEqual(['out']);
   }, 180_000);
 });

@@ -22,10 +22,12 @@ import { CliError } from './context.js';
 
 const pending = new Set<string>();
 
-/** Removes temporary directories and claims still being built (for the signal handlers). */
-export function cleanupPending(): void {
+/** Removes temporary directories and claims still being built (for the signal handlers); returns how many. */
+export function cleanupPending(): number {
+  const n = pending.size;
   for (const path of pending) rmSync(path, { recursive: true, force: true });
   pending.clear();
+  return n;
 }
 
 export interface AtomicDirOptions {

@@ -89,11 +89,20 @@ export function invariantOptions(
   return { checkInvariants: false, invariantEvery: every, how: `${when}; --check walks at every sample` };
 }
 
+/** The replay under way (for a signal handler's message): its design, events applied and the log's length. */
+let replaying: { design: string; applied: number; events: number } | undefined;
+
+/** Where an interrupted replay stood, as "after N of M events under DESIGN", or undefined outside a replay. */
+export function replayInterruptedAt(): string | undefined {
+  return replaying && `after ${formatCount(replaying.applied)} of ${formatCount(replaying.events)} events under ${replaying.design}`;
+}
+
 /** Replays `log` under `design`, writing the run files into `dir`. */
 export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Design, opts: RunFileOptions, dir: string): Promise<RunSummary> {
   const meta = { design, header: log.header, logSha256: log.sha256 };
   const writer = await openJsonlWriter(join(dir, 'observations.jsonl'));
   const bar = progressBar(ctx, log.events, opts.label ?? design.name);
+  const at = (replaying = { design: design.name, applied: 0, events: log.events });
   let state: ReplayState | undefined;
   const t0 = Date.now();
   try {
@@ -104,7 +113,10 @@ export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Des
         checkInvariants: opts.checkInvariants,
         ...(opts.invariantEvery !== undefined ? { invariantEvery: opts.invariantEvery } : {}),
         source: log.source,
-        onProgress: (n) => bar.tick(n),
+        onProgress: (n) => {
+          at.applied = n;
+          bar.tick(n);
+        },
         onEnd: (s) => (state = s),
       }).subscribe({
         // Failures surface on close(); each write's own promise is not awaited here.
@@ -120,6 +132,7 @@ export async function writeRunFiles(ctx: LabContext, log: LoadedLog, design: Des
     throw e;
   } finally {
     bar.stop();
+    replaying = undefined;
   }
   const summary = summarize(state!, meta);
   await writeFileAtomic(join(dir, 'summary.json'), summaryJson(summary));
