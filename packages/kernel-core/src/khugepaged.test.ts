@@ -95,6 +95,13 @@ describe('khugepaged collapse of small pages', () => {
     expect(k.ledger.totals().pageCopies).toBe(copies);
   });
 
+  it('MADV_COLLAPSE counts no young PTEs: its scan reports referenced 0, as mm_khugepaged_scan_pmd does, and collapses all the same', () => {
+    const { k, run, lastScan } = lab();
+    run(...smallPages(), { type: 'madvise', pid: 1, addr: A, len: PMD, advice: 'collapse' });
+    expect(lastScan(1)).toMatchObject({ caller: 'madvise_collapse', result: 'SCAN_SUCCEED', none: 0, referenced: 0 });
+    expect(anonHugeBytes(k, k.mm(1))).toBe(PMD);
+  });
+
   it('the collapse takes its locks at the named sites, and copies exactly the present non-zero pages', () => {
     const { k, run, lastScan } = lab();
     run(

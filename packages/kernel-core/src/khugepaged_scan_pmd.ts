@@ -139,7 +139,8 @@ function walkPtes(k: Kernel, pt: PageTable, cc: CollapseControl, r: ScanReport, 
       result = 'SCAN_PAGE_COUNT';
       break;
     }
-    if (pteYoung(v) || f.test(head, PG.referenced)) referenced++;
+    // Only khugepaged counts young PTEs (cc->is_khugepaged, 6.1+): MADV_COLLAPSE needs none, and its tracepoint says 0.
+    if (cc.isKhugepaged && (pteYoung(v) || f.test(head, PG.referenced))) referenced++;
   }
   if (result === null) {
     if (!writable && !k.params.collapseReadOnly) result = 'SCAN_PAGE_RO';
