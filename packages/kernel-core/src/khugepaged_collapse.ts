@@ -119,7 +119,7 @@ function revalidate(k: Kernel, mm: MM, vma: Vma, base: number, cc: CollapseContr
   if (vma.kind !== 'anon' || !vma.anonVma) return 'SCAN_PAGE_ANON';
   const pt = mm.pt(base);
   if (pt === undefined || pmdNone(pt)) return 'SCAN_PMD_NULL';
-  if (pt.pmd > 0) return 'SCAN_PMD_MAPPED';
+  if (pt.pmd > 0 || pt.hugeZero) return 'SCAN_PMD_MAPPED';
   return 'SCAN_SUCCEED';
 }
 

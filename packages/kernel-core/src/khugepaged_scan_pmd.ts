@@ -41,7 +41,8 @@ export function scanPmd(k: Kernel, mm: MM, base: number, cc: CollapseControl): S
     r.result = 'SCAN_PMD_NULL';
     return r;
   }
-  if (pt.pmd > 0) {
+  // A huge zero PMD is pmd_trans_huge too: already huge, nothing to collapse.
+  if (pt.pmd > 0 || pt.hugeZero) {
     r.result = 'SCAN_PMD_MAPPED';
     return r;
   }
