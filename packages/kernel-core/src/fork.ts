@@ -13,7 +13,7 @@ import { pincount } from './folio.js';
 import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
 import { type MM, type PageTable, pmdNone } from './mm.js';
-import { mkPte, ptePfn, pteSwap, pteWrite, pteWrprotect, swapSlot } from './pte.js';
+import { PTE_YOUNG, mkPte, ptePfn, pteSwap, pteWrite, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes } from './rmap.js';
 import { munmap } from './vma_ops.js';
 
@@ -62,7 +62,8 @@ export function fork(k: Kernel, parent: MM, childPid: number): MM {
           addRmapPmd(k, child, head);
           f.flags[head] = f.flags[head]! & ~(1 << PG.anon_exclusive);
           src.pmd = pteWrprotect(src.pmd);
-          dst.pmd = src.pmd;
+          // copy_huge_pmd: pmd_mkold(pmd_wrprotect(pmd)) — the child's PMD starts old, the parent's keeps its young bit.
+          dst.pmd = src.pmd & ~PTE_YOUNG;
           dst.shadow.set(src.shadow);
           k.ledger.tlbFlush();
           k.ledger.spinUnlock();
@@ -134,7 +135,8 @@ function copyPteRange(k: Kernel, parent: MM, child: MM, src: PageTable, base: nu
     for (let j = 0; j < nr; j++) {
       if (f.test(pfn + j, PG.anon_exclusive)) k.ledger.clearBit(f.flags, pfn + j, PG.anon_exclusive, DUP_PTE);
       src.ptes[i + j] = pteWrprotect(src.ptes[i + j]!);
-      dst.ptes[i + j] = src.ptes[i + j]!;
+      // copy_present_pte(s): pte_mkold for the child; until it touches the page, khugepaged counts it unreferenced.
+      dst.ptes[i + j] = src.ptes[i + j]! & ~PTE_YOUNG;
       if (j > 0) {
         dst.shadow[i + j] = src.shadow[i + j]!;
         dst.used++;

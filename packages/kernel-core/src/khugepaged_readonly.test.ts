@@ -43,7 +43,13 @@ describe('collapse of a range fork write-protected (b9f85966d1be, 6.18)', () => 
     expect(anonHugeBytes(old.k, old.k.mm(1))).toBe(0);
 
     const now = lab('linux-6.18');
-    now.run(...forkedSmallPages, { type: 'madvise', pid: 1, addr: A, len: PMD, advice: 'collapse' }, { type: 'khugepaged' });
+    now.run(
+      ...forkedSmallPages,
+      { type: 'madvise', pid: 1, addr: A, len: PMD, advice: 'collapse' },
+      // The child's PTEs are old since the fork (pte_mkold): it reads its range so khugepaged finds them referenced.
+      { type: 'touch', pid: 2, addr: A, len: PMD, write: false },
+      { type: 'khugepaged' },
+    );
     expect(anonHugeBytes(now.k, now.k.mm(1))).toBe(PMD);
     expect(anonHugeBytes(now.k, now.k.mm(2))).toBe(PMD);
     const pmd1 = now.k.mm(1).pt(A)!.pmd;
