@@ -18,5 +18,15 @@ export {
 export { snapshotKnobs } from './snapshot.js';
 export { diffChecks, unexplained, parseKnownDifferences, type DiffRow, type KnownDifference, type ModelCheck } from './diff.js';
 export { type JsonValue } from './run.js';
-export { compareScans, type ScanRow, type ScanFacts } from './scans.js';
+export {
+  compareScans,
+  compareCollapses,
+  unexplainedScans,
+  SCAN_CHECK,
+  COLLAPSE_CHECK,
+  type ScanRow,
+  type ScanFacts,
+  type CollapseRow,
+  type ScanVerdictContext,
+} from './scans.js';
 export { logScans, type KernelScan } from './trace.js';

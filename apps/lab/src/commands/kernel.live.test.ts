@@ -171,13 +171,21 @@ describe.skipIf(why.length > 0).sequential('pagelab kernel on the live kernel', 
   if (notRunnable.length) console.log(`not run on the kernel (events it cannot perform): ${notRunnable.map((s) => s.name).join(', ')}`);
 
   it.each(runnable.map((s) => s.name))(
-    '%s: the kernel and linux-6.18 agree on every check, but for the known differences',
+    '%s: the kernel and linux-6.18 agree on every check and every khugepaged scan, but for the known differences',
     async (name) => {
       const t = labContext(dir);
       const code = await runCli(['kernel', 'diff', name, '--design', 'linux-6.18', '--json'], t.ctx);
-      const out = JSON.parse(t.out()) as { checks: { line: number; check: string; kernel: unknown; model: unknown; agree: boolean | null; known?: string }[] };
+      type Row = { line: number; agree: boolean | null; known?: string };
+      const out = JSON.parse(t.out()) as {
+        checks: (Row & { check: string; kernel: unknown; model: unknown })[];
+        scans: (Row & { pid: number; kernel: unknown; model: unknown })[] | null;
+        collapses: (Row & { pid: number; kernel: number; model: number })[] | null;
+      };
       const bad = out.checks.filter((c) => c.agree === false && !c.known);
       expect(bad).toEqual([]);
+      // Scan by scan (mm_khugepaged_scan_pmd and mm_collapse_huge_page of the run's private tracefs instance).
+      expect(out.scans).not.toBeNull();
+      expect([...out.scans!, ...out.collapses!].filter((r) => r.agree === false && !r.known)).toEqual([]);
       expect(code).toBe(0);
     },
     120_000,
