@@ -210,6 +210,21 @@ describe('the non-uniform split of a partly punched shmem THP (6.15+)', () => {
     expect(checkInvariants(k)).toEqual([]);
   });
 
+  it('the invariant walk catches a page cache whose mixed-order folios overlap or sit off their own index', () => {
+    const k = punch(shmemThp(), 300);
+    const file = k.files.get('shm0')!;
+    const order8 = file.cache.get(0)!;
+    file.cache.set(128, order8); // the order-8 folio stored a second time, inside itself
+    const v = checkInvariants(k);
+    expect(v.every((x) => x.invariant === 'folio')).toBe(true);
+    expect(v.map((x) => x.detail)).toEqual(
+      expect.arrayContaining([
+        `shmem shm0: index 128 holds pfn ${order8}, not the head of a folio of this file at that index`,
+        'shmem shm0: the folio at index 128 overlaps the one before it (which ends at 256)',
+      ]),
+    );
+  });
+
   it("the pieces of a split at any page tile the folio exactly once, each naturally aligned, with the split page alone and the old head's piece of the order of the page's highest bit", () => {
     for (const p of [0, 1, 2, 3, 100, 255, 256, 300, 383, 510, 511]) {
       const pieces = splitPieces(9, p);

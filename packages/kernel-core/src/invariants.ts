@@ -91,6 +91,20 @@ export function checkInvariants(k: Kernel): InvariantViolation[] {
     const bad = contentMismatch(k, mm, undefined, k.incoherentDmaTokens);
     if (bad) push('content', `content lost: ${bad}`);
   }
+  // The page cache: each folio is stored once, at its own index, aligned to its size, and no two overlap
+  // (folios of every order sit side by side after a 6.15 non-uniform split).
+  for (const file of k.files.values()) {
+    let end = -1;
+    for (const idx of [...file.cache.keys()].sort((a, b) => a - b)) {
+      const pfn = file.cache.get(idx)!;
+      const nr = f.nrPages(pfn);
+      if (f.isTail(pfn) || f.index[pfn] !== idx || f.mapping[pfn] !== file.id)
+        push('folio', `shmem ${file.name}: index ${idx} holds pfn ${pfn}, not the head of a folio of this file at that index`);
+      else if (idx % nr !== 0) push('folio', `shmem ${file.name}: the order-${f.order(pfn)} folio at index ${idx} is not aligned to its size`);
+      if (idx < end) push('folio', `shmem ${file.name}: the folio at index ${idx} overlaps the one before it (which ends at ${end})`);
+      end = Math.max(end, idx + nr);
+    }
+  }
   // A design's re-collapse guard marks only holes and small ranges (shmem_guard.ts).
   for (const file of k.files.values()) for (const d of guardViolations(k, file)) push('shmem_guard', d);
   return out;
