@@ -41,6 +41,7 @@
  */
 import type { WorkloadEvent } from '@pagelab/events';
 import { HPAGE_PMD_NR, type Kernel, type PageTable, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
+import { RangeMarks } from './range-marks.js';
 
 export interface BalloonCounts {
   requestedBytes: number;
@@ -112,9 +113,9 @@ export class BalloonMeter {
    * by pages never refilled (a process that exited, a range unmapped) were
    * walked one by one at every khugepaged event: quadratic on long logs.
    */
-  private readonly fileMarks = new Map<string, Map<number, Set<number>>>();
+  private readonly fileMarks = new Map<string, Map<number, RangeMarks>>();
   /** pid -> 2 MiB range (addr / HPAGE_PMD_SIZE) -> page numbers (addr / PAGE_SIZE) a request emptied */
-  private readonly anonMarks = new Map<number, Map<number, Set<number>>>();
+  private readonly anonMarks = new Map<number, Map<number, RangeMarks>>();
   /** the memory requests targeted: files, and anonymous VMAs as `pid:start` */
   private readonly guestFiles = new Set<string>();
   private readonly guestVmas = new Set<string>();
@@ -259,8 +260,8 @@ export class BalloonMeter {
     return { present: true, huge: f.order(f.head(ptePfn(v))) > 0 };
   }
 
-  private marksOf(file: string | null, pid: number, slot: number, create: boolean): Set<number> | undefined {
-    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, Map<number, Set<number>>>;
+  private marksOf(file: string | null, pid: number, slot: number, create: boolean): RangeMarks | undefined {
+    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, Map<number, RangeMarks>>;
     const key = file !== null ? file : pid;
     const range = Math.floor(slot / HPAGE_PMD_NR);
     let ranges = map.get(key);
@@ -269,16 +270,13 @@ export class BalloonMeter {
       map.set(key, (ranges = new Map()));
     }
     let s = ranges.get(range);
-    if (!s && create) ranges.set(range, (s = new Set()));
+    if (!s && create) ranges.set(range, (s = new RangeMarks(range * HPAGE_PMD_NR)));
     return s;
   }
 
   private markIfEmpty(k: Kernel, file: string | null, pid: number, slot: number): void {
     if (this.populated(k, file, pid, slot).present) return;
-    const s = this.marksOf(file, pid, slot, true)!;
-    if (s.has(slot)) return;
-    s.add(slot);
-    this.marks++;
+    if (this.marksOf(file, pid, slot, true)!.add(slot)) this.marks++;
   }
 
   /** A marked slot populated again counts as refilled (and its mark goes). Returns whether it was, and huge. */
@@ -320,7 +318,7 @@ export class BalloonMeter {
    * slot, without a lookup per mark): the marks of pages never refilled are
    * walked at every settle, so each must cost a few nanoseconds.
    */
-  private settleAnonRange(k: Kernel, pt: PageTable, ranges: Map<number, Set<number>>, range: number, slots: Set<number>, collapse: boolean): void {
+  private settleAnonRange(k: Kernel, pt: PageTable, ranges: Map<number, RangeMarks>, range: number, slots: RangeMarks, collapse: boolean): void {
     let refilled = 0;
     let huge = false;
     if (pt.pmd > 0) {
@@ -330,14 +328,21 @@ export class BalloonMeter {
       slots.clear();
     } else {
       const f = k.frames;
-      for (const slot of slots) {
-        const v = pt.ptes[slot % HPAGE_PMD_NR]!;
-        // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
-        if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
-        slots.delete(slot);
-        refilled++;
-        if (f.order(f.head(ptePfn(v))) > 0) huge = true;
+      const words = slots.words;
+      for (let w = 0; w < words.length; w++) {
+        let word = words[w]!;
+        while (word !== 0) {
+          const low = word & -word;
+          word ^= low;
+          const v = pt.ptes[(w << 5) + 31 - Math.clz32(low)]!;
+          // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
+          if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+          words[w] = words[w]! & ~low;
+          refilled++;
+          if (f.order(f.head(ptePfn(v))) > 0) huge = true;
+        }
       }
+      slots.size -= refilled;
     }
     this.marks -= refilled;
     this.current.refilledBytes += refilled * PAGE_SIZE;
@@ -350,9 +355,9 @@ export class BalloonMeter {
   }
 
   /** Settles one range's marks; after a collapse event, a range refilled by a huge folio is a re-collapse. */
-  private settleRange(k: Kernel, file: string | null, pid: number, range: number, slots: Set<number>, collapse: boolean): void {
+  private settleRange(k: Kernel, file: string | null, pid: number, range: number, slots: RangeMarks, collapse: boolean): void {
     let huge = false;
-    for (const slot of [...slots]) if (this.settleSlot(k, file, pid, slot) === 'huge') huge = true;
+    for (const slot of slots.slots()) if (this.settleSlot(k, file, pid, slot) === 'huge') huge = true;
     if (slots.size === 0) (file !== null ? this.fileMarks.get(file) : this.anonMarks.get(pid))?.delete(range);
     if (collapse && huge) {
       this.current.recollapses++;

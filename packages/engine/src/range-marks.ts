@@ -1,0 +1,61 @@
+import { HPAGE_PMD_NR } from '@pagelab/kernel-core';
+
+/**
+ * The marked pages of one 2 MiB range (512 slots from `base`), as a bitmap.
+ * The balloon meter re-reads every mark at each khugepaged event and round
+ * close; walking 16 words and their set bits costs a few nanoseconds a mark,
+ * where a Set<number> costs several times that and allocates as it grows.
+ */
+export class RangeMarks {
+  readonly words = new Uint32Array(HPAGE_PMD_NR / 32);
+  size = 0;
+
+  /** `base`: the range's first slot (range number × 512). */
+  constructor(readonly base: number) {}
+
+  has(slot: number): boolean {
+    const i = slot - this.base;
+    return ((this.words[i >>> 5]! >>> (i & 31)) & 1) === 1;
+  }
+
+  /** Marks `slot`; false when it already was. */
+  add(slot: number): boolean {
+    const i = slot - this.base;
+    const w = i >>> 5,
+      bit = 1 << (i & 31);
+    if ((this.words[w]! & bit) !== 0) return false;
+    this.words[w] = this.words[w]! | bit;
+    this.size++;
+    return true;
+  }
+
+  /** Unmarks `slot`; false when it was not marked. */
+  delete(slot: number): boolean {
+    const i = slot - this.base;
+    const w = i >>> 5,
+      bit = 1 << (i & 31);
+    if ((this.words[w]! & bit) === 0) return false;
+    this.words[w] = this.words[w]! & ~bit;
+    this.size--;
+    return true;
+  }
+
+  clear(): void {
+    this.words.fill(0);
+    this.size = 0;
+  }
+
+  /** The marked slots, ascending (a copy: the caller may unmark while it walks). */
+  slots(): number[] {
+    const out: number[] = [];
+    for (let w = 0; w < this.words.length; w++) {
+      let word = this.words[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        out.push(this.base + (w << 5) + 31 - Math.clz32(low));
+        word ^= low;
+      }
+    }
+    return out;
+  }
+}
