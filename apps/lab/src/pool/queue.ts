@@ -208,6 +208,9 @@ export class QueueExecutor implements CellExecutor {
       await events.waitUntilReady(); // listening before the first job can finish
       const done = new Promise<void>((resolve, reject) => {
         let chain = Promise.resolve();
+        // Counted in the chain, not from `pending` (which settle empties at once): a success collected after a
+        // failure was seen must not resolve the run before the failure's step rejects it.
+        let collected = 0;
         const settle = (id: string, outcome: { value: unknown } | { failed: string }) => {
           if (!pending.delete(id)) return;
           chain = chain
@@ -220,7 +223,7 @@ export class QueueExecutor implements CellExecutor {
               hooks.progress?.cell(r.events);
               results[i] = r;
               await queue.remove(id).catch(() => 0); // collected: nothing of it need stay in Redis
-              if (pending.size === 0) resolve();
+              if (++collected === tasks.length) resolve();
             })
             .catch(reject);
         };
