@@ -113,7 +113,10 @@ export const BalloonRound = object(
 export const BalloonSummary = object(
   'a balloon summary',
   { ...balloonCounts, guestHugeCoverage: Fraction, rounds: t.array(BalloonRound, 'an array of balloon rounds'), afterRounds: BalloonCounts },
-  {},
+  {
+    /** only past the first 512 rounds, which `rounds` lists: the rest, summed (engine balloon.ts MAX_BALLOON_ROUNDS) */
+    laterRounds: object('the balloon rounds past the listed ones', { rounds: PositiveInt, firstSeq: PositiveInt, ...balloonCounts }, {}, { exact: false }),
+  },
   { exact: false },
 );
 export type BalloonSummary = t.TypeOf<typeof BalloonSummary>;

@@ -1,6 +1,8 @@
+import { Summary } from '@pagelab/events';
 import { describe, expect, it } from 'vitest';
 import { balloonRoundsTable, balloonSection, balloonTotalsTable } from './balloonSection.js';
 import { designRun } from '../testing/summary.js';
+import { METRIC_COLUMNS } from './summaryColumns.js';
 
 const run = designRun;
 const MiB = 1 << 20;
@@ -50,5 +52,15 @@ describe('the balloon report section', () => {
 
   it('is left out when no summary has a balloon block', () => {
     expect(balloonSection([run('linux-3.13', 0, {})])).toEqual([]);
+  });
+});
+
+describe('summary.csv balloon_rounds', () => {
+  it('counts the rounds summed past the listed 512 too, and the codec accepts that block', () => {
+    const b = { ...balloon([counts(4096, 4096, 0), counts(4096, 0, 0)]), laterRounds: { rounds: 7, firstSeq: 900, ...counts(7 * 4096, 4096, 0) } };
+    const s = run('linux-6.10', 0, { balloon: b }).summary;
+    expect(METRIC_COLUMNS.find((c) => c.name === 'balloon_rounds')!.get(s)).toBe(9);
+    expect(Summary.decode(s)._tag).toBe('Right');
+    expect(Summary.decode({ ...s, balloon: { ...b, laterRounds: { ...b.laterRounds, rounds: 0 } } })._tag).toBe('Left');
   });
 });

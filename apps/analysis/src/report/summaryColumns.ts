@@ -69,7 +69,8 @@ const BALLOON_COLUMNS: readonly MetricColumn[] = [
   { name: 'balloon_recollapses', get: (s) => s.balloon?.recollapses, better: 'neither' },
   { name: 'balloon_split_failures', get: (s) => s.balloon?.splitFailures, better: 'lower' },
   { name: 'balloon_guest_huge_coverage_percent', get: (s) => pct(s.balloon?.guestHugeCoverage), better: 'higher' },
-  { name: 'balloon_rounds', get: (s) => s.balloon?.rounds.length, better: 'neither' },
+  // every round: the listed ones and those summed past them
+  { name: 'balloon_rounds', get: (s) => (s.balloon ? s.balloon.rounds.length + (s.balloon.laterRounds?.rounds ?? 0) : undefined), better: 'neither' },
 ];
 const splitFailed = (s: Summary): number => s.outcomes['split_page']?.failed ?? 0;
 
