@@ -8,7 +8,7 @@ import { ModelInputError } from './errors.js';
 import { P1, pageMapcount } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type AnonVma, type MM, type PageTable, type Vma, pmdBase, pmdNone, pteIndex, splitHugeZeroPmd } from './mm.js';
+import { type AnonVma, type MM, type PageTable, type Vma, pmdBase, pmdNone, pteIndex, splitHugeZeroPmd, fillPtes, setPmd, setPte } from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { shmemFault } from './shmem.js';
@@ -59,11 +59,11 @@ export function touch(k: Kernel, mm: MM, addr: number, len: number, write: boole
         const v = pt.ptes[i]!;
         if (pt.pmd > 0 && (!write || pteWrite(pt.pmd))) {
           // Hot path: a huge PMD that allows the access.
-          pt.pmd |= PTE_YOUNG;
+          setPmd(pt, pt.pmd | PTE_YOUNG);
           pfn = ptePfn(pt.pmd) + i;
         } else if (pt.pmd === 0 && v > 0 && (!write || (v & PTE_WRITE) !== 0)) {
           // Hot path: a present PTE that allows the access; no fault.
-          pt.ptes[i] = v | PTE_YOUNG;
+          setPte(pt, i, v | PTE_YOUNG);
           pfn = ptePfn(v);
         } else {
           pfn = faultInAnon(k, mm, vma, a, write);
@@ -95,7 +95,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
         if (!vma.write && pt.pmd > 0) return ptePfn(pt.pmd) + i;
         continue; // the PMD was reused, replaced, or split: look again
       }
-      pt.pmd |= PTE_YOUNG;
+      setPmd(pt, pt.pmd | PTE_YOUNG);
       return ptePfn(pt.pmd) + i;
     }
     const v = pt.ptes[i]!;
@@ -110,7 +110,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
       }
       if (!write) {
         // do_anonymous_page read: map the shared zero page, no reference taken.
-        pt.ptes[i] = mkPte(ZERO_PFN, false);
+        setPte(pt, i, mkPte(ZERO_PFN, false));
         pt.used++;
         return ZERO_PFN;
       }
@@ -118,7 +118,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
       if (p < 0) return oom(k, mm, addr);
       newAnonPage(k, mm, vma, addr, p, 0);
       k.ledger.spinLock(PTL);
-      pt.ptes[i] = mkPte(p, vma.write); // maybe_mkwrite
+      setPte(pt, i, mkPte(p, vma.write)); // maybe_mkwrite
       pt.used++;
       addRmapPtes(k, mm, p, 1);
       k.ledger.spinUnlock();
@@ -137,7 +137,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
       if (!vma.write) return ptePfn(pt.ptes[i]!); // FOLL_COW, as above
       continue;
     }
-    pt.ptes[i] = v | PTE_YOUNG;
+    setPte(pt, i, v | PTE_YOUNG);
     return ptePfn(v);
   }
 }
@@ -212,7 +212,7 @@ function hugeAnonFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable)
   }
   newAnonPage(k, mm, vma, pmdBase(addr), head, HPAGE_PMD_ORDER);
   k.ledger.spinLock(PMD_LOCK);
-  pt.pmd = mkPte(head, vma.write);
+  setPmd(pt, mkPte(head, vma.write));
   addRmapPmd(k, mm, head);
   k.ledger.spinUnlock();
   k.outcomes.record('thp_fault', true);
@@ -228,7 +228,7 @@ function hugeAnonFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable)
 function mapHugeZero(k: Kernel, mm: MM, vma: Vma, pt: PageTable): void {
   anonVmaPrepare(k, mm, vma);
   k.ledger.spinLock(PMD_LOCK);
-  pt.ptes.fill(mkPte(ZERO_PFN, false));
+  fillPtes(pt, mkPte(ZERO_PFN, false));
   pt.used = HPAGE_PMD_NR;
   pt.hugeZero = true;
   pt.emptyTable = false;
@@ -249,10 +249,10 @@ function hugeZeroWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTabl
     if (head >= 0) {
       newAnonPage(k, mm, vma, pmdBase(addr), head, HPAGE_PMD_ORDER);
       k.ledger.spinLock(PMD_LOCK);
-      pt.ptes.fill(0);
+      fillPtes(pt, 0);
       pt.used = 0;
       pt.hugeZero = false;
-      pt.pmd = mkPte(head, vma.write);
+      setPmd(pt, mkPte(head, vma.write));
       addRmapPmd(k, mm, head);
       k.ledger.tlbFlush();
       k.ledger.spinUnlock();
@@ -279,7 +279,7 @@ function swapIn(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, write:
   if (!exclusive) k.frames.flags[p] = k.frames.flags[p]! & ~(1 << PG.anon_exclusive);
   k.frames.content[p] = k.swap.content[slot]!;
   k.ledger.spinLock(PTL);
-  pt.ptes[i] = mkPte(p, write && exclusive && vma.write);
+  setPte(pt, i, mkPte(p, write && exclusive && vma.write));
   addRmapPtes(k, mm, p, 1);
   k.ledger.spinUnlock();
   k.swap.put(slot);
@@ -315,7 +315,7 @@ function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshar
   const old = ptePfn(pt.ptes[i]!);
   if (old !== ZERO_PFN && canReusePage(k, mm, old)) {
     f.flags[old] = f.flags[old]! | (1 << PG.anon_exclusive);
-    pt.ptes[i] = pt.ptes[i]! | (unshare || !vma.write ? 0 : PTE_WRITE) | PTE_YOUNG;
+    setPte(pt, i, pt.ptes[i]! | (unshare || !vma.write ? 0 : PTE_WRITE) | PTE_YOUNG);
     k.outcomes.record('cow', true, unshare ? 'unshare_reuse' : 'reuse');
     return true;
   }
@@ -327,7 +327,7 @@ function wpPage(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, unshar
     k.ledger.copyPage();
   }
   k.ledger.spinLock(PTL);
-  pt.ptes[i] = mkPte(p, !unshare && vma.write);
+  setPte(pt, i, mkPte(p, !unshare && vma.write));
   addRmapPtes(k, mm, p, 1);
   if (old !== ZERO_PFN) {
     removeRmapPtes(k, mm, old, 1);
@@ -347,7 +347,7 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, u
     : f.entireMapcount[head + P1] === 1 && onlyPmdMapped(k, head);
   if (exclusive) {
     f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
-    pt.pmd |= (unshare || !vma.write ? 0 : PTE_WRITE) | PTE_YOUNG;
+    setPmd(pt, pt.pmd | (unshare || !vma.write ? 0 : PTE_WRITE) | PTE_YOUNG);
     k.outcomes.record('cow', true, unshare ? 'unshare_reuse_pmd' : 'reuse_pmd');
     return;
   }
@@ -365,7 +365,7 @@ function hugeWpFault(k: Kernel, mm: MM, vma: Vma, addr: number, pt: PageTable, u
         k.ledger.copyPage();
       }
       k.ledger.spinLock(PMD_LOCK);
-      pt.pmd = mkPte(copy, vma.write);
+      setPmd(pt, mkPte(copy, vma.write));
       addRmapPmd(k, mm, copy);
       removeRmapPmd(k, mm, head);
       k.folioPutRefs(head, 1, COW_GET);

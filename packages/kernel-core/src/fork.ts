@@ -12,7 +12,7 @@ import type { Kernel } from './kernel.js';
 import { pincount } from './folio.js';
 import { GUP_PIN_COUNTING_BIAS, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, type PageTable, pmdNone } from './mm.js';
+import { type MM, type PageTable, pmdNone, setPmd, setPte } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteSwap, pteWrite, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes } from './rmap.js';
 import { munmap } from './vma_ops.js';
@@ -61,9 +61,9 @@ export function fork(k: Kernel, parent: MM, childPid: number): MM {
           k.ledger.atomicInc(f.refcount, head, DUP_PMD);
           addRmapPmd(k, child, head);
           f.flags[head] = f.flags[head]! & ~(1 << PG.anon_exclusive);
-          src.pmd = pteWrprotect(src.pmd);
+          setPmd(src, pteWrprotect(src.pmd));
           // copy_huge_pmd: pmd_mkold(pmd_wrprotect(pmd)) — the child's PMD starts old, the parent's keeps its young bit.
-          dst.pmd = src.pmd & ~PTE_YOUNG;
+          setPmd(dst, src.pmd & ~PTE_YOUNG);
           dst.shadow.set(src.shadow);
           k.ledger.tlbFlush();
           k.ledger.spinUnlock();
@@ -96,12 +96,12 @@ function copyPteRange(k: Kernel, parent: MM, child: MM, src: PageTable, base: nu
     if (pteSwap(v)) {
       k.swap.dup(swapSlot(v));
       child.swapEnts++;
-      dst.ptes[i] = v;
+      setPte(dst, i, v);
       continue;
     }
     const pfn = ptePfn(v);
     if (pfn === ZERO_PFN) {
-      dst.ptes[i] = v;
+      setPte(dst, i, v);
       continue;
     }
     const head = f.head(pfn);
@@ -115,7 +115,7 @@ function copyPteRange(k: Kernel, parent: MM, child: MM, src: PageTable, base: nu
         f.flags[p] = f.flags[p]! | (1 << PG.anon_exclusive);
         f.content[p] = f.content[pfn]!;
         k.ledger.copyPage();
-        dst.ptes[i] = mkPte(p, pteWrite(v));
+        setPte(dst, i, mkPte(p, pteWrite(v)));
         addRmapPtes(k, child, p, 1);
         k.outcomes.record('cow', true, 'fork_copy_pinned');
         continue;
@@ -134,9 +134,9 @@ function copyPteRange(k: Kernel, parent: MM, child: MM, src: PageTable, base: nu
     addRmapPtes(k, child, pfn, nr);
     for (let j = 0; j < nr; j++) {
       if (f.test(pfn + j, PG.anon_exclusive)) k.ledger.clearBit(f.flags, pfn + j, PG.anon_exclusive, DUP_PTE);
-      src.ptes[i + j] = pteWrprotect(src.ptes[i + j]!);
+      setPte(src, i + j, pteWrprotect(src.ptes[i + j]!));
       // copy_present_pte(s): pte_mkold for the child; until it touches the page, khugepaged counts it unreferenced.
-      dst.ptes[i + j] = src.ptes[i + j]! & ~PTE_YOUNG;
+      setPte(dst, i + j, src.ptes[i + j]! & ~PTE_YOUNG);
       if (j > 0) {
         dst.shadow[i + j] = src.shadow[i + j]!;
         dst.used++;

@@ -23,7 +23,7 @@ import { type CollapseControl, type ScanReport, type ScanResult, isNoneOrZero, m
 import { faultInAnon, thpAllowed } from './fault.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, type PageTable, type Vma, pmdNone } from './mm.js';
+import { type MM, type PageTable, type Vma, pmdNone, setPmd, setPte } from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, pteYoung } from './pte.js';
 import { ZERO_PFN, addRmapPmd, removeRmapPtes } from './rmap.js';
 
@@ -260,7 +260,7 @@ function copySucceeded(k: Kernel, mm: MM, pt: PageTable, iso: Isolated): void {
     const pfn = ptePfn(v);
     if (pfn === ZERO_PFN) {
       l.spinLock(COPY_PTL);
-      pt.ptes[i] = 0;
+      setPte(pt, i, 0);
       pt.used--;
       l.spinUnlock();
       continue;
@@ -273,7 +273,7 @@ function copySucceeded(k: Kernel, mm: MM, pt: PageTable, iso: Isolated): void {
       k.folioPutRefs(src, 1, RELEASE_PUT);
     }
     l.spinLock(COPY_PTL);
-    pt.ptes[i] = 0;
+    setPte(pt, i, 0);
     pt.used--;
     removeRmapPtes(k, mm, pfn, 1);
     l.spinUnlock();
@@ -297,7 +297,7 @@ function installPmd(k: Kernel, mm: MM, vma: Vma, base: number, pt: PageTable, he
   f.index[head] = vma.pgoffOf(base);
   f.flags[head] = f.flags[head]! | (1 << PG.anon_exclusive);
   k.ledger.spinLock(COLLAPSE_PMD_LOCK);
-  pt.pmd = mkPte(head, vma.write);
+  setPmd(pt, mkPte(head, vma.write));
   addRmapPmd(k, mm, head);
   k.ledger.spinUnlock();
 }

@@ -20,6 +20,7 @@ import type { ScanResult } from './khugepaged_control.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PG } from './frames.js';
 import { site } from './ledger.js';
 import type { MM, Vma } from './mm.js';
+import { setPmd, setPte } from './mm.js';
 import { mkPte, ptePfn, ptePresent } from './pte.js';
 import { addRmapPmd, folioMappings, removeRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
@@ -222,7 +223,7 @@ function tryToUnmap(k: Kernel, head: number): void {
   for (const m of folioMappings(k, head)) {
     const pt = m.mm.pt(m.addr)!;
     k.ledger.spinLock(UNMAP_PTL);
-    pt.ptes[Math.floor(m.addr / 4096) % HPAGE_PMD_NR] = 0;
+    setPte(pt, Math.floor(m.addr / 4096) % HPAGE_PMD_NR, 0);
     pt.used--;
     removeRmapPtes(k, m.mm, ptePfn(m.pte), 1);
     k.ledger.tlbFlush();
@@ -249,7 +250,7 @@ function installPmd(k: Kernel, mm: MM, vma: Vma, base: number, head: number): vo
   if (existing && (existing.pmd > 0 || existing.used > 0)) return;
   const pt = existing ?? mm.ptAlloc(base);
   k.ledger.spinLock(SET_PMD);
-  pt.pmd = mkPte(head, vma.write);
+  setPmd(pt, mkPte(head, vma.write));
   k.ledger.atomicInc(f.refcount, head, SET_PMD);
   addRmapPmd(k, mm, head);
   k.ledger.spinUnlock();
@@ -277,7 +278,7 @@ function collapsePteMappedThp(k: Kernel, mm: MM, vma: Vma, base: number, head: n
     }
     for (let i = 0; i < HPAGE_PMD_NR; i++) {
       if (!ptePresent(pt.ptes[i]!)) continue;
-      pt.ptes[i] = 0;
+      setPte(pt, i, 0);
       pt.used--;
       removeRmapPtes(k, mm, head + i, 1);
       retracted++;

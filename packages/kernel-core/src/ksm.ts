@@ -29,7 +29,7 @@ import type { Kernel } from './kernel.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
 import type { KsmRmapItem, KsmState } from './subsystem_state.js';
-import { pmdBase, pteIndex } from './mm.js';
+import { pmdBase, pteIndex, setPte } from './mm.js';
 import { mkPte, ptePfn, ptePresent, pteWrprotect } from './pte.js';
 import { ZERO_PFN, addRmapPtes, removeRmapPtes } from './rmap.js';
 import { splitAndRecord } from './split.js';
@@ -90,7 +90,7 @@ function writeProtectPage(k: Kernel, mm: MM, addr: number, pfn: number): MergeFa
     return 'pinned';
   }
   if (f.test(pfn, PG.anon_exclusive)) l.clearBit(f.flags, pfn, PG.anon_exclusive, WP_SHARE);
-  pt.ptes[i] = pteWrprotect(pt.ptes[i]!);
+  setPte(pt, i, pteWrprotect(pt.ptes[i]!));
   l.tlbFlush();
   l.spinUnlock();
   return null;
@@ -111,7 +111,7 @@ function mergeInto(k: Kernel, s: KsmState, mm: MM, addr: number, pfn: number, kp
     l.spinLock(REPLACE_PTL);
     l.atomicInc(f.refcount, kp, REPLACE_GET);
     addRmapPtes(k, mm, kp, 1);
-    pt.ptes[pteIndex(addr)] = mkPte(kp, false);
+    setPte(pt, pteIndex(addr), mkPte(kp, false));
     removeRmapPtes(k, mm, pfn, 1);
     l.atomicDec(f.refcount, pfn, REPLACE_PUT);
     l.tlbFlush();

@@ -22,7 +22,7 @@ import { gupForgetRange } from './gup_handles.js';
 import type { Kernel } from './kernel.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
-import { pteIndex } from './mm.js';
+import { pteIndex, setPte } from './mm.js';
 import { ptePfn, ptePresent } from './pte.js';
 import { ZERO_PFN, folioMappings, removeRmapPtes } from './rmap.js';
 import { splitAndRecord } from './split.js';
@@ -113,7 +113,7 @@ function hwpoisonUserMappings(k: Kernel, pfn: number): void {
     const pt = m.mm.pt(m.addr)!;
     const i = pteIndex(m.addr);
     l.spinLock(UNMAP_PTL);
-    pt.ptes[i] = 0;
+    setPte(pt, i, 0);
     pt.used--;
     pt.shadow[i] = 0;
     gupForgetRange(k, m.mm, m.addr, m.addr + PAGE_SIZE);

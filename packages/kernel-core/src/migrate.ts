@@ -23,7 +23,7 @@ import { PG } from './frames.js';
 import type { Kernel } from './kernel.js';
 import { site } from './ledger.js';
 import type { MM } from './mm.js';
-import { pteIndex } from './mm.js';
+import { pteIndex, setPmd, setPte } from './mm.js';
 import { ptePfn } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, folioMappings, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { ksmFolioMigrated } from './ksm.js';
@@ -248,10 +248,10 @@ function tryToMigrate(k: Kernel, head: number): { ok: boolean; saved: MigrationE
     }
     l.spinLock(UNMAP_PTL);
     if (m.pmd) {
-      pt.pmd = 0; // set_pmd_migration_entry
+      setPmd(pt, 0); // set_pmd_migration_entry
       removeRmapPmd(k, m.mm, head);
     } else {
-      pt.ptes[pteIndex(m.addr)] = 0; // a migration entry: the slot stays counted in pt.used
+      setPte(pt, pteIndex(m.addr), 0); // a migration entry: the slot stays counted in pt.used
       removeRmapPtes(k, m.mm, pfn, 1);
     }
     if (exclusive) l.clearBit(f.flags, pfn, PG.anon_exclusive, UNMAP_SHARE);
@@ -276,10 +276,10 @@ function removeMigrationPtes(k: Kernel, head: number, saved: MigrationEntry[]): 
     l.spinLock(REMAP_PTL);
     l.atomicInc(f.refcount, head, REMAP_GET);
     if (e.pmd) {
-      pt.pmd = ((head + 1) << 3) | e.bits;
+      setPmd(pt, ((head + 1) << 3) | e.bits);
       addRmapPmd(k, e.mm, head);
     } else {
-      pt.ptes[pteIndex(e.addr)] = ((pfn + 1) << 3) | e.bits;
+      setPte(pt, pteIndex(e.addr), ((pfn + 1) << 3) | e.bits);
       addRmapPtes(k, e.mm, pfn, 1);
     }
     if (e.exclusive) l.setBit(f.flags, pfn, PG.anon_exclusive, REMAP_EXCL);

@@ -7,6 +7,7 @@
  * check that CoW, collapse, migration and DMA never lose or misdirect data.
  */
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SHIFT, PAGE_SIZE } from './frames.js';
+import { mkPte } from './pte.js';
 
 export class PageTable {
   readonly ptes = new Int32Array(HPAGE_PMD_NR);
@@ -33,6 +34,49 @@ export class PageTable {
    * whole range leaves pmd_none (zap_huge_pmd).
    */
   hugeZero = false;
+  /**
+   * Bumped by every write of a PTE or of the PMD (setPte, setPmd, fillPtes,
+   * pmdToPtes: the only writers; repo-checks fails a direct one), and
+   * `wordGen[w]` is the generation of the last write to PTEs 32w..32w+31.
+   * Not kernel state: a reader that saw the table at generation g knows that
+   * no entry changed while gen is still g, and that a word with
+   * wordGen <= g did not, so it may skip re-reading them (the balloon
+   * meter's settle). dropPt bumps it too, so a table that is still at g
+   * is still its mm's table for the range. Float64: no wrap however many
+   * writes.
+   */
+  gen = 0;
+  readonly wordGen = new Float64Array(HPAGE_PMD_NR / 32);
+}
+
+/** set_pte_at: entry `i` becomes `v`. */
+export function setPte(pt: PageTable, i: number, v: number): void {
+  pt.ptes[i] = v;
+  pt.wordGen[i >>> 5] = ++pt.gen;
+}
+
+/** set_pmd_at: the PMD becomes `v` (0: a PTE table or pmd_none, per `used`). */
+export function setPmd(pt: PageTable, v: number): void {
+  pt.pmd = v;
+  pt.gen++;
+}
+
+/**
+ * The huge PMD becomes a table of 512 PTEs mapping head .. head + 511, each
+ * writable and young as the PMD was (__split_huge_pmd_locked; before 4.5,
+ * __split_huge_page_map). The caller moves the refcounts and rmap.
+ */
+export function pmdToPtes(pt: PageTable, head: number, write: boolean, young: boolean): void {
+  for (let i = 0; i < HPAGE_PMD_NR; i++) pt.ptes[i] = mkPte(head + i, write, young);
+  pt.used = HPAGE_PMD_NR;
+  pt.pmd = 0;
+  pt.wordGen.fill(++pt.gen);
+}
+
+/** Every one of the 512 PTEs becomes `v` (a huge zero PMD's table, a cleared table). */
+export function fillPtes(pt: PageTable, v: number): void {
+  pt.ptes.fill(v);
+  pt.wordGen.fill(++pt.gen);
 }
 
 /** __split_huge_zero_page_pmd: the huge zero PMD becomes a table of 512 small-zero-page PTEs, which these already are. */
@@ -174,6 +218,9 @@ export class MM {
   /** Frees the (empty) page table of the PMD range holding addr (free_pte_range). */
   dropPt(addr: number): void {
     const key = Math.floor(addr / HPAGE_PMD_SIZE);
+    const t = this.pts.get(key);
+    // A freed table's generation moves too: a reader holding it sees that it changed (PageTable.gen).
+    if (t) t.gen++;
     this.pts.delete(key);
     if (key === this.lastKey) {
       this.lastKey = -1;

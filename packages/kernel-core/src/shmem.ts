@@ -20,7 +20,7 @@ import type { Kernel } from './kernel.js';
 import { ModelInputError } from './errors.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, type Vma, pmdBase, pteIndex } from './mm.js';
+import { type MM, type Vma, pmdBase, pteIndex, setPmd, setPte } from './mm.js';
 import { mkPte, ptePfn } from './pte.js';
 import { addRmapPmd, addRmapPtes } from './rmap.js';
 import type { ShmemFile } from './shmem_file.js';
@@ -154,13 +154,13 @@ export function shmemFault(k: Kernel, mm: MM, vma: Vma, addr: number, write: boo
     // and a VMA THP may map (only VM_NOHUGEPAGE refuses; the huge= policy was for allocation).
     if (f.order(head) === HPAGE_PMD_ORDER && pt.used === 0 && !vma.nohugepage && vmaSuitableForPmd(vma, base) && vma.pgoffOf(base) === f.index[head]) {
       k.ledger.spinLock(SHMEM_PTL);
-      pt.pmd = mkPte(head, vma.write);
+      setPmd(pt, mkPte(head, vma.write));
       k.ledger.atomicInc(f.refcount, head, SHMEM_MAP);
       addRmapPmd(k, mm, head);
       k.ledger.spinUnlock();
     } else {
       k.ledger.spinLock(SHMEM_PTL);
-      pt.ptes[i] = mkPte(pfn, vma.write);
+      setPte(pt, i, mkPte(pfn, vma.write));
       pt.used++;
       k.ledger.atomicInc(f.refcount, head, SHMEM_MAP);
       addRmapPtes(k, mm, pfn, 1);

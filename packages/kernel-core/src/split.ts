@@ -11,7 +11,7 @@ import { P1, P2, P3, clearLargeFields } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG, PG_SPLIT_FAILED, ZERO_CONTENT } from './frames.js';
 import { site } from './ledger.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
-import { type MM, type PageTable, pmdBase, pteIndex } from './mm.js';
+import { type MM, type PageTable, pmdBase, pteIndex, pmdToPtes, setPmd, setPte } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
 import { ZERO_PFN, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
 
@@ -37,7 +37,7 @@ export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
   k.ledger.spinLock(PMD_LOCK);
   k.ledger.tlbFlush(); // pmdp_invalidate
   if (!f.test(head, PG.anon)) {
-    pt.pmd = 0;
+    setPmd(pt, 0);
     removeRmapPmd(k, mm, head);
     k.ledger.spinUnlock();
     k.folioPutRefs(head, 1, PMD_REF);
@@ -46,9 +46,7 @@ export function splitHugePmdLocked(k: Kernel, mm: MM, base: number): void {
     return;
   }
   k.ledger.atomicAdd(f.refcount, head, HPAGE_PMD_NR - 1, PMD_REF);
-  for (let i = 0; i < HPAGE_PMD_NR; i++) pt.ptes[i] = mkPte(head + i, write, (pt.pmd & PTE_YOUNG) !== 0);
-  pt.used = HPAGE_PMD_NR;
-  pt.pmd = 0;
+  pmdToPtes(pt, head, write, (pt.pmd & PTE_YOUNG) !== 0);
   addRmapPtes(k, mm, head, HPAGE_PMD_NR);
   if (k.params.anonExclusive && f.test(head, PG.anon_exclusive)) {
     for (let i = 1; i < HPAGE_PMD_NR; i++) k.ledger.setBit(f.flags, head + i, PG.anon_exclusive, PMD_EXCL);
@@ -149,7 +147,7 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
           k.ledger.spinLock(UNMAP_PTL);
           locked = true;
         }
-        pt.ptes[j] = 0; // a migration entry: the slot stays in use
+        setPte(pt, j, 0); // a migration entry: the slot stays in use
         removeRmapPtes(k, mm, pfn, 1, head); // try_to_migrate_one: one PTE at a time in every era
         k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
         k.ledger.tlbFlush();
@@ -184,11 +182,11 @@ export function remapFolio(k: Kernel, saved: SavedPtes, toPfn?: (pfn: number) =>
     // A poisoned page is never read for zeroes (6.17's "prevent poison consumption when splitting THP",
     // in stable): it is remapped as it was, so memory_failure still finds and isolates it.
     if (zeropage && f.content[pfn] === ZERO_CONTENT && !f.test(pfn, PG.hwpoison)) {
-      saved.table[e]!.ptes[saved.slot[e]!] = mkPte(ZERO_PFN, false, true);
+      setPte(saved.table[e]!, saved.slot[e]!, mkPte(ZERO_PFN, false, true));
       k.ledger.spinUnlock();
       continue;
     }
-    saved.table[e]!.ptes[saved.slot[e]!] = mkPte(pfn, pteWrite(saved.pte[e]!), true);
+    setPte(saved.table[e]!, saved.slot[e]!, mkPte(pfn, pteWrite(saved.pte[e]!), true));
     const head = f.head(pfn);
     k.ledger.atomicInc(f.refcount, head, REMAP_REF);
     addRmapPtes(k, saved.mm[e]!, pfn, 1, head);

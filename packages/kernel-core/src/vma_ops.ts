@@ -7,7 +7,7 @@ import type { Kernel } from './kernel.js';
 import { ModelInputError } from './errors.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE } from './frames.js';
 import { site } from './ledger.js';
-import { type MM, PageTable, Vma, pmdBase, pmdNone, splitHugeZeroPmd } from './mm.js';
+import { type MM, PageTable, Vma, pmdBase, pmdNone, splitHugeZeroPmd, fillPtes, setPmd, setPte } from './mm.js';
 import { ptePfn, ptePresent, pteSwap, pteWrprotect, swapSlot } from './pte.js';
 import { ZERO_PFN, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { gupForgetRange, gupMoveRange } from './gup_handles.js';
@@ -97,7 +97,7 @@ function vmaCovers(mm: MM, base: number): boolean {
 function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   const head = ptePfn(pt.pmd);
   k.ledger.spinLock(ZAP_PMD);
-  pt.pmd = 0;
+  setPmd(pt, 0);
   pt.shadow.fill(0);
   removeRmapPmd(k, mm, head);
   k.ledger.tlbFlush();
@@ -110,7 +110,7 @@ function zapHugePmd(k: Kernel, mm: MM, base: number, pt: PageTable): void {
 /** zap_huge_pmd of the huge zero PMD: no folio, no rmap; the deposited table is freed, so the range is pmd_none. */
 function zapHugeZero(k: Kernel, mm: MM, base: number, pt: PageTable): void {
   k.ledger.spinLock(ZAP_PMD);
-  pt.ptes.fill(0);
+  fillPtes(pt, 0);
   pt.shadow.fill(0);
   pt.used = 0;
   pt.hugeZero = false;
@@ -147,7 +147,7 @@ function zapPteRange(k: Kernel, mm: MM, pt: PageTable, from: number, to: number)
     const v = pt.ptes[i]!;
     pt.shadow[i] = 0;
     if (v === 0) continue;
-    pt.ptes[i] = 0;
+    setPte(pt, i, 0);
     pt.used--;
     if (pteSwap(v)) {
       k.swap.put(swapSlot(v));
@@ -162,7 +162,7 @@ function zapPteRange(k: Kernel, mm: MM, pt: PageTable, from: number, to: number)
       const last = head + f.nrPages(head);
       while (i + nr < to && pfn + nr < last && pt.ptes[i + nr]! > 0 && ptePfn(pt.ptes[i + nr]!) === pfn + nr) {
         pt.shadow[i + nr] = 0;
-        pt.ptes[i + nr] = 0;
+        setPte(pt, i + nr, 0);
         pt.used--;
         nr++;
       }
@@ -249,13 +249,13 @@ export function mprotect(k: Kernel, mm: MM, addr: number, len: number, write: bo
       const pt = mm.pt(base);
       if (!pt) continue;
       k.ledger.spinLock(MPROTECT);
-      if (pt.pmd > 0) pt.pmd = pteWrprotect(pt.pmd);
+      if (pt.pmd > 0) setPmd(pt, pteWrprotect(pt.pmd));
       else {
         const lo = Math.max(v.start, base),
           hi = Math.min(v.end, base + HPAGE_PMD_SIZE);
         for (let a = lo; a < hi; a += PAGE_SIZE) {
           const i = Math.floor(a / PAGE_SIZE) % HPAGE_PMD_NR;
-          if (ptePresent(pt.ptes[i]!)) pt.ptes[i] = pteWrprotect(pt.ptes[i]!);
+          if (ptePresent(pt.ptes[i]!)) setPte(pt, i, pteWrprotect(pt.ptes[i]!));
         }
       }
       k.ledger.tlbFlush();
@@ -329,7 +329,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
     if (pt.pmd > 0) {
       moves.push({ dst: base + delta, pmd: pt.pmd, pte: 0, shadow: 0, huge: true });
       const sh = Array.from(pt.shadow);
-      pt.pmd = 0;
+      setPmd(pt, 0);
       mm.dropPt(base);
       moves.push(...sh.map((s, i) => ({ dst: base + delta + i * PAGE_SIZE, pmd: 0, pte: 0, shadow: s, huge: false })));
       continue;
@@ -346,7 +346,7 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
       if (pt.ptes[i] === 0 && pt.shadow[i] === 0) continue;
       moves.push({ dst: a + delta, pmd: 0, pte: pt.ptes[i]!, shadow: pt.shadow[i]!, huge: false });
       if (pt.ptes[i] !== 0) pt.used--;
-      pt.ptes[i] = 0;
+      setPte(pt, i, 0);
       pt.shadow[i] = 0;
     }
     // The emptied source table stays until the old range is unmapped (free_pgtables below).
@@ -354,11 +354,11 @@ export function mremap(k: Kernel, mm: MM, addr: number, len: number, newAddr: nu
   }
   for (const m of moves) {
     const pt = mm.ptAlloc(m.dst);
-    if (m.huge) pt.pmd = m.pmd;
+    if (m.huge) setPmd(pt, m.pmd);
     else {
       const i = Math.floor(m.dst / PAGE_SIZE) % HPAGE_PMD_NR;
       if (m.pte !== 0) {
-        pt.ptes[i] = m.pte;
+        setPte(pt, i, m.pte);
         pt.used++;
       }
       pt.shadow[i] = m.shadow;

@@ -11,8 +11,7 @@ import { maybeDmaPinned } from './fork.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PG } from './frames.js';
 import { splitAndRecord } from './split.js';
 import { site } from './ledger.js';
-import type { MM } from './mm.js';
-import { pteIndex } from './mm.js';
+import { type MM, pteIndex, setPte } from './mm.js';
 import { mkSwapPte, ptePfn, ptePresent } from './pte.js';
 import { removeRmapPtes, rmapWalk } from './rmap.js';
 import { shmemUnusedHugeShrink } from './shmem.js';
@@ -112,7 +111,7 @@ export function swapOutPage(k: Kernel, pfn: number): boolean {
     const i = pteIndex(base);
     if (!pt || pt.pmd > 0 || !ptePresent(pt.ptes[i]!) || ptePfn(pt.ptes[i]!) !== pfn) return;
     k.ledger.spinLock(UNMAP_PTL);
-    pt.ptes[i] = mkSwapPte(slot);
+    setPte(pt, i, mkSwapPte(slot));
     k.swap.dup(slot);
     mm.swapEnts++;
     removeRmapPtes(k, mm, pfn, 1);

@@ -27,7 +27,7 @@ import {
   entireMapcount,
   folioMappings,
   makeTailIndependent,
-  mkPte,
+  pmdToPtes,
   ptePfn,
   pteWrite,
   pteYoung,
@@ -240,9 +240,7 @@ function splitHugePage(k: PolicyCtx, head: number, perTail: boolean): SplitResul
     l.spinLock(SPLIT_MAP);
     const write = pteWrite(pt.pmd),
       young = pteYoung(pt.pmd);
-    for (let i = 0; i < HPAGE_PMD_NR; i++) pt.ptes[i] = mkPte(head + i, write, young);
-    pt.used = HPAGE_PMD_NR;
-    pt.pmd = 0;
+    pmdToPtes(pt, head, write, young);
     l.tlbFlush(); // pmdp_invalidate + flush
     l.spinUnlock();
   }

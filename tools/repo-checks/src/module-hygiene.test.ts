@@ -6,7 +6,11 @@
  * - the model keeps no per-kernel state at module level (a WeakMap or Map
  *   keyed by Kernel hides state from the invariants and the fingerprint;
  *   it belongs in a named field of the Kernel, subsystem_state.ts);
- * - kernel-core has no cycle of value imports (type-only imports may cycle).
+ * - kernel-core has no cycle of value imports (type-only imports may cycle);
+ * - a page table's entries are written only by mm.ts's setPte / setPmd /
+ *   fillPtes / pmdToPtes, and tables freed only by its dropPt, which bump
+ *   the table's generation (what lets the balloon meter skip a table nothing
+ *   wrote since it last looked).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -57,6 +61,44 @@ export function moduleLevelKernelState(sf: ts.SourceFile): string[] {
       }
     }
   }
+  return out;
+}
+
+/** Writes of a page table's PTEs or PMD (`x.ptes[i] = …`, `x.pmd |= …`, `x.ptes.fill(…)`, `x.pmd++`), or of an mm's table map (`mm.pts.delete(…)`), outside mm.ts. */
+export function pageTableWrites(sf: ts.SourceFile): string[] {
+  const out: string[] = [];
+  const isEntry = (e: ts.Expression): boolean =>
+    (ts.isElementAccessExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'ptes') ||
+    (ts.isPropertyAccessExpression(e) && e.name.text === 'pmd');
+  const report = (n: ts.Node) => {
+    const { line } = sf.getLineAndCharacterOfPosition(n.getStart());
+    out.push(`${relative(root, sf.fileName)}:${line + 1}: ${n.getText().split('\n')[0]!.slice(0, 80)}`);
+  };
+  const visit = (n: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      isEntry(n.left)
+    )
+      report(n);
+    else if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) &&
+      isEntry(n.operand)
+    )
+      report(n);
+    else if (
+      ts.isCallExpression(n) &&
+      ts.isPropertyAccessExpression(n.expression) &&
+      ts.isPropertyAccessExpression(n.expression.expression) &&
+      ((n.expression.expression.name.text === 'ptes' && ['fill', 'set', 'copyWithin'].includes(n.expression.name.text)) ||
+        (n.expression.expression.name.text === 'pts' && ['delete', 'clear', 'set'].includes(n.expression.name.text)))
+    )
+      report(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
   return out;
 }
 
@@ -116,6 +158,32 @@ describe('module hygiene of the model', () => {
   it('kernel-core has no cycle of value imports', () => {
     const cycles = valueCycles(sources(join(root, 'packages/kernel-core/src')));
     expect(cycles).toEqual([]);
+  });
+
+  it('only mm.ts writes page-table entries, so every write bumps the table generation', () => {
+    const mmTs = join(root, 'packages/kernel-core/src/mm.ts');
+    const writes = modelDirs.flatMap((d) =>
+      sources(d)
+        .filter((f) => f !== mmTs)
+        .flatMap((f) => pageTableWrites(parse(f))),
+    );
+    expect(writes).toEqual([]);
+  });
+
+  it('the page-table write check sees an element store, a compound PMD store, a fill, an increment and a table freed', () => {
+    const sf = ts.createSourceFile(
+      join(root, 'probe.ts'),
+      'pt.ptes[i] = 0;\nconst v = pt.ptes[i];\npt.pmd |= 2;\nif (pt.pmd === 0) x.ptes.fill(0);\nsaved.table[e]!.pmd++;\nmm.pts.delete(3);\nmm.pts.get(3);\n',
+      ts.ScriptTarget.ES2022,
+      true,
+    );
+    expect(pageTableWrites(sf)).toEqual([
+      'probe.ts:1: pt.ptes[i] = 0',
+      'probe.ts:3: pt.pmd |= 2',
+      'probe.ts:4: x.ptes.fill(0)',
+      'probe.ts:5: saved.table[e]!.pmd++',
+      'probe.ts:6: mm.pts.delete(3)',
+    ]);
   });
 
   it('the checks see what they look for (a registration call, a WeakMap keyed by Kernel)', () => {
