@@ -84,6 +84,41 @@ describe('the balloon meter', () => {
     expect(b.requestedBytes).toBe((MAX_BALLOON_ROUNDS + extra) * PAGE);
   });
 
+  it('counts an anonymous page the process touches again after MADV_DONTNEED, but not a page of a new process given the pid of one that exited', () => {
+    const B = 2 * A;
+    const dontneed = (pid: number, page: number, pages = 1): WorkloadEvent => ({
+      type: 'madvise',
+      pid,
+      addr: B + page * PAGE,
+      len: pages * PAGE,
+      advice: 'dontneed',
+    });
+    const anonStart = (pid: number): WorkloadEvent[] => [
+      { type: 'spawn', pid },
+      { type: 'mmap', pid, addr: B, len: 2 * MB, kind: 'anon' },
+      { type: 'touch', pid, addr: B, len: 64 * PAGE, write: true },
+    ];
+    const b = replayChecked(
+      {
+        header,
+        events: [
+          ...anonStart(2),
+          dontneed(2, 0, 8),
+          { type: 'touch', pid: 2, addr: B, len: 2 * PAGE, write: true },
+          dontneed(2, 16, 8),
+          { type: 'exit', pid: 2 },
+          ...anonStart(2),
+          dontneed(2, 40),
+        ],
+      },
+      'linux-6.10',
+      registry,
+    ).balloon!;
+    // Pages 0-1 come back in round 1. Pages 16-23 belonged to the process that exited: the new pid 2 touching them refills nothing.
+    expect(b.rounds.map((r) => r.refilledBytes / PAGE)).toEqual([2, 0, 0]);
+    expect(b.refilledBytes / PAGE).toBe(2);
+  });
+
   it('measures freed from the frames: a zeroed-and-kept subpage frees nothing', () => {
     const b = run('linux-4.5', [punch(10), punch(0, 512)]);
     expect([b.requestedBytes, b.freedBytes]).toEqual([513 * PAGE, 512 * PAGE]);

@@ -40,7 +40,7 @@
  * same size whatever the log's length. Totals count every round.
  */
 import type { WorkloadEvent } from '@pagelab/events';
-import { HPAGE_PMD_NR, type Kernel, type PageTable, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
+import { HPAGE_PMD_NR, type Kernel, type MM, type PageTable, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
 import { RangeMarks } from './range-marks.js';
 
 export interface BalloonCounts {
@@ -96,6 +96,13 @@ function isCollapse(e: WorkloadEvent): boolean {
   return e.type === 'khugepaged' || (e.type === 'madvise' && e.advice === 'collapse');
 }
 
+/** Whether entry `i` of an anonymous table holds guest memory: a huge PMD, or a present PTE that is not the shared zero page. */
+function anonPopulated(pt: PageTable, i: number): boolean {
+  if (pt.pmd > 0) return true;
+  const v = pt.ptes[i]!;
+  return ptePresent(v) && ptePfn(v) !== ZERO_PFN;
+}
+
 export class BalloonMeter {
   private readonly total = zero();
   private current: BalloonCounts = zero();
@@ -114,13 +121,25 @@ export class BalloonMeter {
    * walked one by one at every khugepaged event: quadratic on long logs.
    */
   private readonly fileMarks = new Map<string, Map<number, RangeMarks>>();
-  /** pid -> 2 MiB range (addr / HPAGE_PMD_SIZE) -> page numbers (addr / PAGE_SIZE) a request emptied */
+  /**
+   * pid -> 2 MiB range (addr / HPAGE_PMD_SIZE) -> page numbers (addr /
+   * PAGE_SIZE) a request emptied. The marks belong to the address space
+   * (`anonOwners`): once it exits they go, since nothing can refill them
+   * (a later process given the same pid is not the guest refilling).
+   */
   private readonly anonMarks = new Map<number, Map<number, RangeMarks>>();
-  /** the memory requests targeted: files, and anonymous VMAs as `pid:start` */
+  private readonly anonOwners = new Map<number, MM>();
+  /** the memory requests targeted: files, and per address space the start of each anonymous VMA */
   private readonly guestFiles = new Set<string>();
-  private readonly guestVmas = new Set<string>();
+  private readonly guestVmas = new Map<number, { readonly mm: MM; readonly starts: Set<number> }>();
   private marks = 0;
   private result_: BalloonSummary | null = null;
+
+  /**
+   * `exhaustive`: never skip a range at a settle, re-read every mark (the
+   * reference the skipping meter is tested against; same counts, slower).
+   */
+  constructor(private readonly exhaustive = false) {}
 
   /** Whether any request was seen (the summary has a `balloon` block only then). */
   get active(): boolean {
@@ -142,7 +161,12 @@ export class BalloonMeter {
     if (this.phase !== 'requests') this.openRound(k, seq);
     this.phase = 'requests';
     // A page refilled since and emptied again by this request counts as refilled first.
-    this.forEachSlot(k, e, (file, pid, slot) => this.settleSlot(k, file, pid, slot));
+    this.forEachSlot(
+      k,
+      e,
+      (file, pid, slot) => this.settleSlot(k, file, pid, slot),
+      (mm, pid, first, end) => this.settleAnonSpan(mm, pid, first, end),
+    );
     this.free0 = k.buddy.freeFrames();
     this.splitFailed0 = k.outcomes.get('split_page').failed;
   }
@@ -159,7 +183,12 @@ export class BalloonMeter {
       const failed = k.outcomes.get('split_page').failed - this.splitFailed0;
       c.splitFailures += failed;
       this.total.splitFailures += failed;
-      this.forEachSlot(k, e, (file, pid, slot) => this.markIfEmpty(k, file, pid, slot));
+      this.forEachSlot(
+        k,
+        e,
+        (file, pid, slot) => this.markIfEmpty(k, file, pid, slot),
+        (mm, pid, first, end) => this.markAnonSpan(mm, pid, first, end),
+      );
       return;
     }
     if (this.phase === 'none' || !isCollapse(e)) return;
@@ -209,8 +238,17 @@ export class BalloonMeter {
 
   // ------------------------------------------------------------ slots
 
-  /** Every page a request covers: (file, index) for a file, (pid, page number) for anonymous memory. */
-  private forEachSlot(k: Kernel, e: WorkloadEvent, fn: (file: string | null, pid: number, slot: number) => void): void {
+  /**
+   * Every page a request covers: (file, index) for a file page to `fn`; the
+   * anonymous pages of one VMA as a span of page numbers (addr / PAGE_SIZE)
+   * [first, end) to `anon`, which reads each 2 MiB range's table once.
+   */
+  private forEachSlot(
+    k: Kernel,
+    e: WorkloadEvent,
+    fn: (file: string | null, pid: number, slot: number) => void,
+    anon: (mm: MM, pid: number, first: number, end: number) => void,
+  ): void {
     if (e.type === 'fallocate') {
       if (!k.files.has(e.file)) return;
       this.guestFiles.add(e.file);
@@ -227,11 +265,13 @@ export class BalloonMeter {
       if (lo >= hi) continue;
       const file = vma.kind === 'shmem' ? (k.fileById(vma.fileId)?.name ?? null) : null;
       if (file) this.guestFiles.add(file);
-      else this.guestVmas.add(`${e.pid}:${vma.start}`);
-      for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) {
-        if (file) fn(file, e.pid, vma.pgoffOf(a));
-        else fn(null, e.pid, a / PAGE_SIZE);
+      else {
+        let g = this.guestVmas.get(e.pid);
+        if (!g || g.mm !== mm) this.guestVmas.set(e.pid, (g = { mm, starts: new Set() }));
+        g.starts.add(vma.start);
       }
+      if (file) for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) fn(file, e.pid, vma.pgoffOf(a));
+      else anon(mm, e.pid, Math.floor(lo / PAGE_SIZE), Math.ceil(hi / PAGE_SIZE));
     }
   }
 
@@ -260,7 +300,16 @@ export class BalloonMeter {
     return { present: true, huge: f.order(f.head(ptePfn(v))) > 0 };
   }
 
-  private marksOf(file: string | null, pid: number, slot: number, create: boolean): RangeMarks | undefined {
+  private marksOf(k: Kernel, file: string | null, pid: number, slot: number, create: boolean): RangeMarks | undefined {
+    if (file === null) {
+      const mm = k.mms.get(pid);
+      if (this.anonOwners.get(pid) !== mm) {
+        // The marks of an address space that exited (or none yet): a new one starts empty.
+        this.dropAnon(pid);
+        if (!create || !mm) return undefined;
+        this.anonOwners.set(pid, mm);
+      }
+    }
     const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, Map<number, RangeMarks>>;
     const key = file !== null ? file : pid;
     const range = Math.floor(slot / HPAGE_PMD_NR);
@@ -276,12 +325,70 @@ export class BalloonMeter {
 
   private markIfEmpty(k: Kernel, file: string | null, pid: number, slot: number): void {
     if (this.populated(k, file, pid, slot).present) return;
-    if (this.marksOf(file, pid, slot, true)!.add(slot)) this.marks++;
+    if (this.marksOf(k, file, pid, slot, true)!.add(slot)) this.marks++;
+  }
+
+  /** The marks of `pid`'s ranges, or undefined when it has none (or only an exited address space's, which go). */
+  private anonRanges(mm: MM, pid: number, create: boolean): Map<number, RangeMarks> | undefined {
+    if (this.anonOwners.get(pid) !== mm) {
+      this.dropAnon(pid);
+      if (!create) return undefined;
+      this.anonOwners.set(pid, mm);
+    }
+    let ranges = this.anonMarks.get(pid);
+    if (!ranges && create) this.anonMarks.set(pid, (ranges = new Map()));
+    return ranges;
+  }
+
+  /** settleSlot for anonymous pages [first, end) of `mm`: a marked page populated again is refilled. */
+  private settleAnonSpan(mm: MM, pid: number, first: number, end: number): void {
+    const ranges = this.anonRanges(mm, pid, false);
+    if (!ranges) return;
+    for (let p = first; p < end;) {
+      const range = Math.floor(p / HPAGE_PMD_NR);
+      const stop = Math.min(end, (range + 1) * HPAGE_PMD_NR);
+      const slots = ranges.get(range);
+      const pt = slots && slots.size > 0 ? mm.pts.get(range) : undefined;
+      if (slots && pt) {
+        let refilled = 0;
+        for (; p < stop; p++) if (slots.has(p) && anonPopulated(pt, p % HPAGE_PMD_NR) && slots.delete(p)) refilled++;
+        this.marks -= refilled;
+        this.current.refilledBytes += refilled * PAGE_SIZE;
+        this.total.refilledBytes += refilled * PAGE_SIZE;
+      }
+      p = stop;
+    }
+  }
+
+  /** markIfEmpty for anonymous pages [first, end) of `mm`. */
+  private markAnonSpan(mm: MM, pid: number, first: number, end: number): void {
+    let ranges: Map<number, RangeMarks> | undefined = undefined;
+    for (let p = first; p < end;) {
+      const range = Math.floor(p / HPAGE_PMD_NR);
+      const stop = Math.min(end, (range + 1) * HPAGE_PMD_NR);
+      const pt = mm.pts.get(range);
+      let slots: RangeMarks | undefined = undefined;
+      for (; p < stop; p++) {
+        if (pt && anonPopulated(pt, p % HPAGE_PMD_NR)) continue;
+        ranges ??= this.anonRanges(mm, pid, true)!;
+        slots ??= ranges.get(range);
+        if (!slots) ranges.set(range, (slots = new RangeMarks(range * HPAGE_PMD_NR)));
+        if (slots.add(p)) this.marks++;
+      }
+    }
+  }
+
+  /** Forgets an exited address space's marks. */
+  private dropAnon(pid: number): void {
+    const ranges = this.anonMarks.get(pid);
+    if (ranges) for (const slots of ranges.values()) this.marks -= slots.size;
+    this.anonMarks.delete(pid);
+    this.anonOwners.delete(pid);
   }
 
   /** A marked slot populated again counts as refilled (and its mark goes). Returns whether it was, and huge. */
   private settleSlot(k: Kernel, file: string | null, pid: number, slot: number): 'no' | 'small' | 'huge' {
-    const s = this.marksOf(file, pid, slot, false);
+    const s = this.marksOf(k, file, pid, slot, false);
     if (!s?.has(slot)) return 'no';
     const now = this.populated(k, file, pid, slot);
     if (!now.present) return 'no';
@@ -302,12 +409,20 @@ export class BalloonMeter {
     }
     for (const [pid, ranges] of this.anonMarks) {
       const mm = k.mms.get(pid);
-      if (!mm) continue;
-      for (const [range, slots] of ranges) {
+      if (!mm || mm !== this.anonOwners.get(pid)) {
+        this.dropAnon(pid);
+        continue;
+      }
+      for (const slots of ranges.values()) {
+        // The table these marks were last found unpopulated in was neither written nor freed since (PageTable.gen): none is populated now.
+        const seen = slots.settledPt;
+        if (seen !== null && seen.gen === slots.settledGen && !this.exhaustive) continue;
+        const pt = mm.pts.get(slots.base / HPAGE_PMD_NR);
+        if (!pt) continue;
         // No huge PMD and no PTE in use (present or swap): no slot of the range is populated.
-        const pt = mm.pt(range * HPAGE_PMD_NR * PAGE_SIZE);
-        if (!pt || (pt.pmd === 0 && pt.used === 0)) continue;
-        this.settleAnonRange(k, pt, ranges, range, slots, collapse);
+        if (pt.pmd !== 0 || pt.used !== 0) this.settleAnonRange(k, pt, ranges, slots, collapse, pt === seen && !this.exhaustive ? slots.settledGen : -1);
+        slots.settledPt = pt;
+        slots.settledGen = pt.gen;
       }
     }
   }
@@ -315,10 +430,10 @@ export class BalloonMeter {
   /**
    * settleRange for an anonymous range whose page table is in use, read
    * straight from its PTEs (what populated() and settleSlot() decide per
-   * slot, without a lookup per mark): the marks of pages never refilled are
-   * walked at every settle, so each must cost a few nanoseconds.
+   * slot, without a lookup per mark). A range whose table nothing wrote
+   * since its last settle is skipped before this (settleAll).
    */
-  private settleAnonRange(k: Kernel, pt: PageTable, ranges: Map<number, RangeMarks>, range: number, slots: RangeMarks, collapse: boolean): void {
+  private settleAnonRange(k: Kernel, pt: PageTable, ranges: Map<number, RangeMarks>, slots: RangeMarks, collapse: boolean, since: number): void {
     let refilled = 0;
     let huge = false;
     if (pt.pmd > 0) {
@@ -330,6 +445,8 @@ export class BalloonMeter {
       const f = k.frames;
       const words = slots.words;
       for (let w = 0; w < words.length; w++) {
+        // These 32 PTEs were not written since the marks were last found unpopulated in this table (-1: never).
+        if (pt.wordGen[w]! <= since) continue;
         let word = words[w]!;
         while (word !== 0) {
           const low = word & -word;
@@ -347,7 +464,7 @@ export class BalloonMeter {
     this.marks -= refilled;
     this.current.refilledBytes += refilled * PAGE_SIZE;
     this.total.refilledBytes += refilled * PAGE_SIZE;
-    if (slots.size === 0) ranges.delete(range);
+    if (slots.size === 0) ranges.delete(slots.base / HPAGE_PMD_NR);
     if (collapse && huge) {
       this.current.recollapses++;
       this.total.recollapses++;
@@ -381,25 +498,30 @@ export class BalloonMeter {
         if (n > 1) huge += n;
       }
     }
-    for (const key of this.guestVmas) {
-      const [pid, start] = key.split(':').map(Number) as [number, number];
-      const mm = k.mms.get(pid);
-      const vma = mm?.vmas.find((v) => v.start === start);
-      if (!mm || !vma) continue;
-      for (let base = vma.start - (vma.start % (HPAGE_PMD_NR * PAGE_SIZE)); base < vma.end; base += HPAGE_PMD_NR * PAGE_SIZE) {
-        const pt = mm.pt(base);
-        if (!pt) continue;
-        if (pt.pmd > 0) {
-          pages += HPAGE_PMD_NR;
-          huge += HPAGE_PMD_NR;
-          continue;
-        }
-        for (let i = 0; i < HPAGE_PMD_NR; i++) {
-          const a = base + i * PAGE_SIZE;
-          const v = pt.ptes[i]!;
-          if (a < vma.start || a >= vma.end || !ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
-          pages++;
-          if (f.order(f.head(ptePfn(v))) > 0) huge++;
+    for (const [pid, g] of this.guestVmas) {
+      const mm = g.mm;
+      if (k.mms.get(pid) !== mm) {
+        this.guestVmas.delete(pid); // exited: it holds no memory now or later
+        continue;
+      }
+      // The VMAs that still start where a targeted one did (their order does not matter: the sums are integers).
+      for (const vma of mm.vmas) {
+        if (!g.starts.has(vma.start)) continue;
+        for (let base = vma.start - (vma.start % (HPAGE_PMD_NR * PAGE_SIZE)); base < vma.end; base += HPAGE_PMD_NR * PAGE_SIZE) {
+          const pt = mm.pt(base);
+          if (!pt) continue;
+          if (pt.pmd > 0) {
+            pages += HPAGE_PMD_NR;
+            huge += HPAGE_PMD_NR;
+            continue;
+          }
+          for (let i = 0; i < HPAGE_PMD_NR; i++) {
+            const a = base + i * PAGE_SIZE;
+            const v = pt.ptes[i]!;
+            if (a < vma.start || a >= vma.end || !ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+            pages++;
+            if (f.order(f.head(ptePfn(v))) > 0) huge++;
+          }
         }
       }
     }

@@ -1,4 +1,4 @@
-import { HPAGE_PMD_NR } from '@pagelab/kernel-core';
+import { HPAGE_PMD_NR, type PageTable } from '@pagelab/kernel-core';
 
 /**
  * The marked pages of one 2 MiB range (512 slots from `base`), as a bitmap.
@@ -9,6 +9,13 @@ import { HPAGE_PMD_NR } from '@pagelab/kernel-core';
 export class RangeMarks {
   readonly words = new Uint32Array(HPAGE_PMD_NR / 32);
   size = 0;
+  /**
+   * The page table an anonymous range's marks were last settled against,
+   * and its generation then: while both are unchanged no entry was written,
+   * so every mark is still unpopulated and a settle may skip the range.
+   */
+  settledPt: PageTable | null = null;
+  settledGen = 0;
 
   /** `base`: the range's first slot (range number × 512). */
   constructor(readonly base: number) {}
