@@ -41,7 +41,7 @@
  */
 import type { WorkloadEvent } from '@pagelab/events';
 import { HPAGE_PMD_NR, type Kernel, type MM, type PageTable, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
-import { RangeMarks } from './range-marks.js';
+import { type RangeMarks, RangeSet } from './range-marks.js';
 
 export interface BalloonCounts {
   requestedBytes: number;
@@ -120,14 +120,14 @@ export class BalloonMeter {
    * by pages never refilled (a process that exited, a range unmapped) were
    * walked one by one at every khugepaged event: quadratic on long logs.
    */
-  private readonly fileMarks = new Map<string, Map<number, RangeMarks>>();
+  private readonly fileMarks = new Map<string, RangeSet>();
   /**
    * pid -> 2 MiB range (addr / HPAGE_PMD_SIZE) -> page numbers (addr /
    * PAGE_SIZE) a request emptied. The marks belong to the address space
    * (`anonOwners`): once it exits they go, since nothing can refill them
    * (a later process given the same pid is not the guest refilling).
    */
-  private readonly anonMarks = new Map<number, Map<number, RangeMarks>>();
+  private readonly anonMarks = new Map<number, RangeSet>();
   private readonly anonOwners = new Map<number, MM>();
   /** the memory requests targeted: files, and per address space the start of each anonymous VMA */
   private readonly guestFiles = new Set<string>();
@@ -310,17 +310,15 @@ export class BalloonMeter {
         this.anonOwners.set(pid, mm);
       }
     }
-    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, Map<number, RangeMarks>>;
+    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, RangeSet>;
     const key = file !== null ? file : pid;
     const range = Math.floor(slot / HPAGE_PMD_NR);
     let ranges = map.get(key);
     if (!ranges) {
       if (!create) return undefined;
-      map.set(key, (ranges = new Map()));
+      map.set(key, (ranges = new RangeSet()));
     }
-    let s = ranges.get(range);
-    if (!s && create) ranges.set(range, (s = new RangeMarks(range * HPAGE_PMD_NR)));
-    return s;
+    return create ? ranges.getOrAdd(range) : ranges.get(range);
   }
 
   private markIfEmpty(k: Kernel, file: string | null, pid: number, slot: number): void {
@@ -329,14 +327,14 @@ export class BalloonMeter {
   }
 
   /** The marks of `pid`'s ranges, or undefined when it has none (or only an exited address space's, which go). */
-  private anonRanges(mm: MM, pid: number, create: boolean): Map<number, RangeMarks> | undefined {
+  private anonRanges(mm: MM, pid: number, create: boolean): RangeSet | undefined {
     if (this.anonOwners.get(pid) !== mm) {
       this.dropAnon(pid);
       if (!create) return undefined;
       this.anonOwners.set(pid, mm);
     }
     let ranges = this.anonMarks.get(pid);
-    if (!ranges && create) this.anonMarks.set(pid, (ranges = new Map()));
+    if (!ranges && create) this.anonMarks.set(pid, (ranges = new RangeSet()));
     return ranges;
   }
 
@@ -362,7 +360,7 @@ export class BalloonMeter {
 
   /** markIfEmpty for anonymous pages [first, end) of `mm`. */
   private markAnonSpan(mm: MM, pid: number, first: number, end: number): void {
-    let ranges: Map<number, RangeMarks> | undefined = undefined;
+    let ranges: RangeSet | undefined = undefined;
     for (let p = first; p < end;) {
       const range = Math.floor(p / HPAGE_PMD_NR);
       const stop = Math.min(end, (range + 1) * HPAGE_PMD_NR);
@@ -371,8 +369,7 @@ export class BalloonMeter {
       for (; p < stop; p++) {
         if (pt && anonPopulated(pt, p % HPAGE_PMD_NR)) continue;
         ranges ??= this.anonRanges(mm, pid, true)!;
-        slots ??= ranges.get(range);
-        if (!slots) ranges.set(range, (slots = new RangeMarks(range * HPAGE_PMD_NR)));
+        slots ??= ranges.getOrAdd(range);
         if (slots.add(p)) this.marks++;
       }
     }
@@ -381,7 +378,7 @@ export class BalloonMeter {
   /** Forgets an exited address space's marks. */
   private dropAnon(pid: number): void {
     const ranges = this.anonMarks.get(pid);
-    if (ranges) for (const slots of ranges.values()) this.marks -= slots.size;
+    if (ranges) for (const slots of ranges.list) this.marks -= slots.size;
     this.anonMarks.delete(pid);
     this.anonOwners.delete(pid);
   }
@@ -405,7 +402,8 @@ export class BalloonMeter {
     for (const [file, ranges] of this.fileMarks) {
       // A file that is gone holds no page: populated() is false for every slot.
       if (!k.files.has(file)) continue;
-      for (const [range, slots] of ranges) this.settleRange(k, file, 0, range, slots, collapse);
+      // From the end: settleRange may delete the range it settles.
+      for (let i = ranges.list.length - 1; i >= 0; i--) this.settleRange(k, file, 0, ranges.list[i]!, collapse);
     }
     for (const [pid, ranges] of this.anonMarks) {
       const mm = k.mms.get(pid);
@@ -413,7 +411,9 @@ export class BalloonMeter {
         this.dropAnon(pid);
         continue;
       }
-      for (const slots of ranges.values()) {
+      // From the end: settleAnonRange may delete the range it settles.
+      for (let i = ranges.list.length - 1; i >= 0; i--) {
+        const slots = ranges.list[i]!;
         // The table these marks were last found unpopulated in was neither written nor freed since (PageTable.gen): none is populated now.
         const seen = slots.settledPt;
         if (seen !== null && seen.gen === slots.settledGen && !this.exhaustive) continue;
@@ -433,7 +433,7 @@ export class BalloonMeter {
    * slot, without a lookup per mark). A range whose table nothing wrote
    * since its last settle is skipped before this (settleAll).
    */
-  private settleAnonRange(k: Kernel, pt: PageTable, ranges: Map<number, RangeMarks>, slots: RangeMarks, collapse: boolean, since: number): void {
+  private settleAnonRange(k: Kernel, pt: PageTable, ranges: RangeSet, slots: RangeMarks, collapse: boolean, since: number): void {
     let refilled = 0;
     let huge = false;
     if (pt.pmd > 0) {
@@ -472,10 +472,10 @@ export class BalloonMeter {
   }
 
   /** Settles one range's marks; after a collapse event, a range refilled by a huge folio is a re-collapse. */
-  private settleRange(k: Kernel, file: string | null, pid: number, range: number, slots: RangeMarks, collapse: boolean): void {
+  private settleRange(k: Kernel, file: string | null, pid: number, slots: RangeMarks, collapse: boolean): void {
     let huge = false;
     for (const slot of slots.slots()) if (this.settleSlot(k, file, pid, slot) === 'huge') huge = true;
-    if (slots.size === 0) (file !== null ? this.fileMarks.get(file) : this.anonMarks.get(pid))?.delete(range);
+    if (slots.size === 0) (file !== null ? this.fileMarks.get(file) : this.anonMarks.get(pid))?.delete(slots.base / HPAGE_PMD_NR);
     if (collapse && huge) {
       this.current.recollapses++;
       this.total.recollapses++;

@@ -16,6 +16,8 @@ export class RangeMarks {
    */
   settledPt: PageTable | null = null;
   settledGen = 0;
+  /** Where it sits in its RangeSet's list. */
+  index = -1;
 
   /** `base`: the range's first slot (range number × 512). */
   constructor(readonly base: number) {}
@@ -64,5 +66,44 @@ export class RangeMarks {
       }
     }
     return out;
+  }
+}
+
+/**
+ * The marked ranges of one file or address space: found by range number,
+ * walked as a dense array (a settle visits every range; walking a Map's
+ * entries cost several times more per range).
+ */
+export class RangeSet {
+  private readonly byRange = new Map<number, RangeMarks>();
+  /** Every range, in no particular order; walk it from the end to delete as you go. */
+  readonly list: RangeMarks[] = [];
+
+  get(range: number): RangeMarks | undefined {
+    return this.byRange.get(range);
+  }
+
+  /** The range's marks, empty ones added when it has none. */
+  getOrAdd(range: number): RangeMarks {
+    let s = this.byRange.get(range);
+    if (!s) {
+      s = new RangeMarks(range * HPAGE_PMD_NR);
+      s.index = this.list.length;
+      this.list.push(s);
+      this.byRange.set(range, s);
+    }
+    return s;
+  }
+
+  /** Forgets the range (the last of the list takes its place). */
+  delete(range: number): void {
+    const s = this.byRange.get(range);
+    if (!s) return;
+    this.byRange.delete(range);
+    const last = this.list.pop()!;
+    if (last !== s) {
+      this.list[s.index] = last;
+      last.index = s.index;
+    }
   }
 }
