@@ -1,8 +1,8 @@
 /**
  * The balloon meter skips, at each settle, a 2 MiB range whose page table
  * nothing wrote or freed since its marks were last found unpopulated there
- * (PageTable.gen), and within a table every 32 PTEs nothing wrote
- * (wordGen). That is only an optimisation if it never changes a count:
+ * (PageTable.gen), and within a table every group of 8 PTEs nothing wrote
+ * (groupGen). That is only an optimisation if it never changes a count:
  * random streams of every event type, under every preset, are replayed
  * with a skipping meter and an exhaustive one watching the same kernel, and
  * their balloon blocks must be equal.

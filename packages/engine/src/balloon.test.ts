@@ -119,6 +119,32 @@ describe('the balloon meter', () => {
     expect(b.refilledBytes / PAGE).toBe(2);
   });
 
+  it('finds a page refilled by the only write to its page table since the last settle', () => {
+    // The settle skips what nothing wrote since it last looked (PageTable.gen, groupGen): one PTE write must be enough to be seen.
+    const C = 3 * A;
+    const dontneed = (addr: number, pages: number): WorkloadEvent => ({ type: 'madvise', pid: 3, addr, len: pages * PAGE, advice: 'dontneed' });
+    const touch = (addr: number, pages = 1): WorkloadEvent => ({ type: 'touch', pid: 3, addr, len: pages * PAGE, write: true });
+    const b = replayChecked(
+      {
+        header,
+        events: [
+          { type: 'spawn', pid: 3 },
+          { type: 'mmap', pid: 3, addr: C, len: 4 * MB, kind: 'anon' },
+          touch(C, 64),
+          touch(C + 2 * MB, 64),
+          dontneed(C + 8 * PAGE, 8),
+          touch(C + 40 * PAGE),
+          dontneed(C + 2 * MB, 4), // closes round 1 (a settle), in the other table
+          touch(C + 9 * PAGE), // the one write to the first table since
+          dontneed(C + 2 * MB + 10 * PAGE, 2), // closes round 2
+        ],
+      },
+      'linux-6.10',
+      registry,
+    ).balloon!;
+    expect(b.rounds.map((r) => r.refilledBytes / PAGE)).toEqual([0, 1, 0]);
+  });
+
   it('measures freed from the frames: a zeroed-and-kept subpage frees nothing', () => {
     const b = run('linux-4.5', [punch(10), punch(0, 512)]);
     expect([b.requestedBytes, b.freedBytes]).toEqual([513 * PAGE, 512 * PAGE]);

@@ -444,10 +444,14 @@ export class BalloonMeter {
     } else {
       const f = k.frames;
       const words = slots.words;
+      const gens = pt.groupGen;
       for (let w = 0; w < words.length; w++) {
-        // These 32 PTEs were not written since the marks were last found unpopulated in this table (-1: never).
-        if (pt.wordGen[w]! <= since) continue;
-        let word = words[w]!;
+        if (words[w] === 0) continue;
+        // Only the marks of the 8-PTE groups written since these marks were last found unpopulated in this table (-1: never).
+        const g = w << 2;
+        const written =
+          (gens[g]! > since ? 0xff : 0) | (gens[g + 1]! > since ? 0xff00 : 0) | (gens[g + 2]! > since ? 0xff0000 : 0) | (gens[g + 3]! > since ? 0xff000000 : 0);
+        let word = words[w]! & written;
         while (word !== 0) {
           const low = word & -word;
           word ^= low;

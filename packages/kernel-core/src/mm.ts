@@ -9,6 +9,9 @@
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SHIFT, PAGE_SIZE } from './frames.js';
 import { mkPte } from './pte.js';
 
+/** PTEs per PageTable.groupGen entry (8: a settle re-reads few marks per write; 512 B per table). */
+export const PTE_GROUP = 8;
+
 export class PageTable {
   readonly ptes = new Int32Array(HPAGE_PMD_NR);
   readonly shadow = new Uint32Array(HPAGE_PMD_NR);
@@ -37,22 +40,22 @@ export class PageTable {
   /**
    * Bumped by every write of a PTE or of the PMD (setPte, setPmd, fillPtes,
    * pmdToPtes: the only writers; repo-checks fails a direct one), and
-   * `wordGen[w]` is the generation of the last write to PTEs 32w..32w+31.
+   * `groupGen[g]` is the generation of the last write to PTEs 8g..8g+7.
    * Not kernel state: a reader that saw the table at generation g knows that
-   * no entry changed while gen is still g, and that a word with
-   * wordGen <= g did not, so it may skip re-reading them (the balloon
+   * no entry changed while gen is still g, and that a group with
+   * groupGen <= g did not, so it may skip re-reading them (the balloon
    * meter's settle). dropPt bumps it too, so a table that is still at g
    * is still its mm's table for the range. Float64: no wrap however many
    * writes.
    */
   gen = 0;
-  readonly wordGen = new Float64Array(HPAGE_PMD_NR / 32);
+  readonly groupGen = new Float64Array(HPAGE_PMD_NR / PTE_GROUP);
 }
 
 /** set_pte_at: entry `i` becomes `v`. */
 export function setPte(pt: PageTable, i: number, v: number): void {
   pt.ptes[i] = v;
-  pt.wordGen[i >>> 5] = ++pt.gen;
+  pt.groupGen[i >>> 3] = ++pt.gen;
 }
 
 /** set_pmd_at: the PMD becomes `v` (0: a PTE table or pmd_none, per `used`). */
@@ -70,13 +73,13 @@ export function pmdToPtes(pt: PageTable, head: number, write: boolean, young: bo
   for (let i = 0; i < HPAGE_PMD_NR; i++) pt.ptes[i] = mkPte(head + i, write, young);
   pt.used = HPAGE_PMD_NR;
   pt.pmd = 0;
-  pt.wordGen.fill(++pt.gen);
+  pt.groupGen.fill(++pt.gen);
 }
 
 /** Every one of the 512 PTEs becomes `v` (a huge zero PMD's table, a cleared table). */
 export function fillPtes(pt: PageTable, v: number): void {
   pt.ptes.fill(v);
-  pt.wordGen.fill(++pt.gen);
+  pt.groupGen.fill(++pt.gen);
 }
 
 /** __split_huge_zero_page_pmd: the huge zero PMD becomes a table of 512 small-zero-page PTEs, which these already are. */
