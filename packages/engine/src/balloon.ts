@@ -120,14 +120,14 @@ export class BalloonMeter {
    * by pages never refilled (a process that exited, a range unmapped) were
    * walked one by one at every khugepaged event: quadratic on long logs.
    */
-  private readonly fileMarks = new Map<string, RangeSet>();
+  private readonly fileMarks = new Map<string, RangeSet<string>>();
   /**
    * pid -> 2 MiB range (addr / HPAGE_PMD_SIZE) -> page numbers (addr /
    * PAGE_SIZE) a request emptied. The marks belong to the address space
    * (`anonOwners`): once it exits they go, since nothing can refill them
    * (a later process given the same pid is not the guest refilling).
    */
-  private readonly anonMarks = new Map<number, RangeSet>();
+  private readonly anonMarks = new Map<number, RangeSet<number>>();
   private readonly anonOwners = new Map<number, MM>();
   /** the memory requests targeted: files, and per address space the start of each anonymous VMA */
   private readonly guestFiles = new Set<string>();
@@ -161,12 +161,7 @@ export class BalloonMeter {
     if (this.phase !== 'requests') this.openRound(k, seq);
     this.phase = 'requests';
     // A page refilled since and emptied again by this request counts as refilled first.
-    this.forEachSlot(
-      k,
-      e,
-      (file, pid, slot) => this.settleSlot(k, file, pid, slot),
-      (mm, pid, first, end) => this.settleAnonSpan(mm, pid, first, end),
-    );
+    this.forEachSlot(k, e, false);
     this.free0 = k.buddy.freeFrames();
     this.splitFailed0 = k.outcomes.get('split_page').failed;
   }
@@ -183,12 +178,7 @@ export class BalloonMeter {
       const failed = k.outcomes.get('split_page').failed - this.splitFailed0;
       c.splitFailures += failed;
       this.total.splitFailures += failed;
-      this.forEachSlot(
-        k,
-        e,
-        (file, pid, slot) => this.markIfEmpty(k, file, pid, slot),
-        (mm, pid, first, end) => this.markAnonSpan(mm, pid, first, end),
-      );
+      this.forEachSlot(k, e, true);
       return;
     }
     if (this.phase === 'none' || !isCollapse(e)) return;
@@ -239,21 +229,19 @@ export class BalloonMeter {
   // ------------------------------------------------------------ slots
 
   /**
-   * Every page a request covers: (file, index) for a file page to `fn`; the
-   * anonymous pages of one VMA as a span of page numbers (addr / PAGE_SIZE)
-   * [first, end) to `anon`, which reads each 2 MiB range's table once.
+   * Every page a request covers, settled (a marked page populated again is
+   * refilled) or, with `mark`, marked when empty: a file page one by one by
+   * (file, index); the anonymous pages of one VMA as a span of page numbers
+   * (addr / PAGE_SIZE), reading each 2 MiB range's table once. No closures:
+   * a function that makes one allocates its context on every call, and
+   * before/after run at every event.
    */
-  private forEachSlot(
-    k: Kernel,
-    e: WorkloadEvent,
-    fn: (file: string | null, pid: number, slot: number) => void,
-    anon: (mm: MM, pid: number, first: number, end: number) => void,
-  ): void {
+  private forEachSlot(k: Kernel, e: WorkloadEvent, mark: boolean): void {
     if (e.type === 'fallocate') {
       if (!k.files.has(e.file)) return;
       this.guestFiles.add(e.file);
       const end = Math.ceil((e.offset + e.len) / PAGE_SIZE);
-      for (let idx = Math.floor(e.offset / PAGE_SIZE); idx < end; idx++) fn(e.file, 0, idx);
+      for (let idx = Math.floor(e.offset / PAGE_SIZE); idx < end; idx++) this.fileSlot(k, e.file, 0, idx, mark);
       return;
     }
     if (e.type !== 'madvise') return;
@@ -270,9 +258,15 @@ export class BalloonMeter {
         if (!g || g.mm !== mm) this.guestVmas.set(e.pid, (g = { mm, starts: new Set() }));
         g.starts.add(vma.start);
       }
-      if (file) for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) fn(file, e.pid, vma.pgoffOf(a));
-      else anon(mm, e.pid, Math.floor(lo / PAGE_SIZE), Math.ceil(hi / PAGE_SIZE));
+      if (file) for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) this.fileSlot(k, file, e.pid, vma.pgoffOf(a), mark);
+      else if (mark) this.markAnonSpan(mm, e.pid, Math.floor(lo / PAGE_SIZE), Math.ceil(hi / PAGE_SIZE));
+      else this.settleAnonSpan(mm, e.pid, Math.floor(lo / PAGE_SIZE), Math.ceil(hi / PAGE_SIZE));
     }
+  }
+
+  private fileSlot(k: Kernel, file: string, pid: number, slot: number, mark: boolean): void {
+    if (mark) this.markIfEmpty(k, file, pid, slot);
+    else this.settleSlot(k, file, pid, slot);
   }
 
   private requestBytes(_k: Kernel, e: WorkloadEvent): number {
@@ -310,13 +304,13 @@ export class BalloonMeter {
         this.anonOwners.set(pid, mm);
       }
     }
-    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, RangeSet>;
+    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, RangeSet<string | number>>;
     const key = file !== null ? file : pid;
     const range = Math.floor(slot / HPAGE_PMD_NR);
     let ranges = map.get(key);
     if (!ranges) {
       if (!create) return undefined;
-      map.set(key, (ranges = new RangeSet()));
+      map.set(key, (ranges = new RangeSet<string | number>(key)));
     }
     return create ? ranges.getOrAdd(range) : ranges.get(range);
   }
@@ -327,14 +321,14 @@ export class BalloonMeter {
   }
 
   /** The marks of `pid`'s ranges, or undefined when it has none (or only an exited address space's, which go). */
-  private anonRanges(mm: MM, pid: number, create: boolean): RangeSet | undefined {
+  private anonRanges(mm: MM, pid: number, create: boolean): RangeSet<number> | undefined {
     if (this.anonOwners.get(pid) !== mm) {
       this.dropAnon(pid);
       if (!create) return undefined;
       this.anonOwners.set(pid, mm);
     }
     let ranges = this.anonMarks.get(pid);
-    if (!ranges && create) this.anonMarks.set(pid, (ranges = new RangeSet()));
+    if (!ranges && create) this.anonMarks.set(pid, (ranges = new RangeSet(pid)));
     return ranges;
   }
 
@@ -360,7 +354,7 @@ export class BalloonMeter {
 
   /** markIfEmpty for anonymous pages [first, end) of `mm`. */
   private markAnonSpan(mm: MM, pid: number, first: number, end: number): void {
-    let ranges: RangeSet | undefined = undefined;
+    let ranges: RangeSet<number> | undefined = undefined;
     for (let p = first; p < end;) {
       const range = Math.floor(p / HPAGE_PMD_NR);
       const stop = Math.min(end, (range + 1) * HPAGE_PMD_NR);
@@ -399,13 +393,15 @@ export class BalloonMeter {
   /** Settles every mark; after a collapse event, each 2 MiB range refilled by a huge folio is a re-collapse. */
   private settleAll(k: Kernel, collapse: boolean): void {
     if (this.marks === 0) return;
-    for (const [file, ranges] of this.fileMarks) {
+    for (const ranges of this.fileMarks.values()) {
+      const file = ranges.key;
       // A file that is gone holds no page: populated() is false for every slot.
       if (!k.files.has(file)) continue;
       // From the end: settleRange may delete the range it settles.
       for (let i = ranges.list.length - 1; i >= 0; i--) this.settleRange(k, file, 0, ranges.list[i]!, collapse);
     }
-    for (const [pid, ranges] of this.anonMarks) {
+    for (const ranges of this.anonMarks.values()) {
+      const pid = ranges.key;
       const mm = k.mms.get(pid);
       if (!mm || mm !== this.anonOwners.get(pid)) {
         this.dropAnon(pid);
@@ -433,7 +429,7 @@ export class BalloonMeter {
    * slot, without a lookup per mark). A range whose table nothing wrote
    * since its last settle is skipped before this (settleAll).
    */
-  private settleAnonRange(k: Kernel, pt: PageTable, ranges: RangeSet, slots: RangeMarks, collapse: boolean, since: number): void {
+  private settleAnonRange(k: Kernel, pt: PageTable, ranges: RangeSet<number>, slots: RangeMarks, collapse: boolean, since: number): void {
     let refilled = 0;
     let huge = false;
     if (pt.pmd > 0) {

@@ -74,7 +74,9 @@ export class RangeMarks {
  * walked as a dense array (a settle visits every range; walking a Map's
  * entries cost several times more per range).
  */
-export class RangeSet {
+export class RangeSet<K = unknown> {
+  /** `key`: the file name or pid whose ranges these are (walking a Map's values allocates nothing per entry; its entries do). */
+  constructor(readonly key: K) {}
   private readonly byRange = new Map<number, RangeMarks>();
   /** Every range, in no particular order; walk it from the end to delete as you go. */
   readonly list: RangeMarks[] = [];
