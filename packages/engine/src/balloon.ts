@@ -41,7 +41,7 @@
  */
 import type { WorkloadEvent } from '@pagelab/events';
 import { HPAGE_PMD_NR, type Kernel, type MM, type PageTable, PAGE_SIZE, ZERO_PFN, ptePfn, ptePresent } from '@pagelab/kernel-core';
-import { type RangeMarks, RangeSet } from './range-marks.js';
+import { type RangeMarks, RangeSet, bitsIn } from './range-marks.js';
 
 export interface BalloonCounts {
   requestedBytes: number;
@@ -96,6 +96,14 @@ function isCollapse(e: WorkloadEvent): boolean {
   return e.type === 'khugepaged' || (e.type === 'madvise' && e.advice === 'collapse');
 }
 
+interface TableCensus {
+  gen: number;
+  /** bit i: PTE i maps guest memory (present, not the zero page) */
+  readonly present: Uint32Array;
+  /** bit i: and a large folio backs it */
+  readonly huge: Uint32Array;
+}
+
 /** Whether entry `i` of an anonymous table holds guest memory: a huge PMD, or a present PTE that is not the shared zero page. */
 function anonPopulated(pt: PageTable, i: number): boolean {
   if (pt.pmd > 0) return true;
@@ -133,6 +141,8 @@ export class BalloonMeter {
   private readonly guestFiles = new Set<string>();
   private readonly guestVmas = new Map<number, { readonly mm: MM; readonly starts: Set<number> }>();
   private marks = 0;
+  /** per anonymous page table: its census at the generation it was taken (tableCensus) */
+  private readonly census = new WeakMap<PageTable, TableCensus>();
   private result_: BalloonSummary | null = null;
 
   /**
@@ -485,6 +495,33 @@ export class BalloonMeter {
   // ------------------------------------------------------------ coverage
 
   /** Of the populated pages of the targeted memory, the share backed by a PMD-sized folio (1 when nothing is populated). */
+  /**
+   * Which PTEs of an anonymous table hold guest memory and which of those a
+   * large folio backs, as bitmaps, re-read only when the table changed
+   * (PageTable.gen): a round's coverage then costs a few words per
+   * unchanged table, not 512 PTEs. A mapped folio changes order only by a
+   * split or collapse, which rewrites the PTEs that map it (unmap/remap,
+   * pmdToPtes, setPmd), so an unchanged table still maps folios of the
+   * orders it did.
+   */
+  private tableCensus(k: Kernel, pt: PageTable): TableCensus {
+    let c = this.census.get(pt);
+    if (c && c.gen === pt.gen && !this.exhaustive) return c;
+    if (!c) this.census.set(pt, (c = { gen: -1, present: new Uint32Array(HPAGE_PMD_NR / 32), huge: new Uint32Array(HPAGE_PMD_NR / 32) }));
+    const f = k.frames;
+    c.present.fill(0);
+    c.huge.fill(0);
+    for (let i = 0; i < HPAGE_PMD_NR; i++) {
+      const v = pt.ptes[i]!;
+      // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
+      if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+      c.present[i >>> 5] = c.present[i >>> 5]! | (1 << (i & 31));
+      if (f.order(f.head(ptePfn(v))) > 0) c.huge[i >>> 5] = c.huge[i >>> 5]! | (1 << (i & 31));
+    }
+    c.gen = pt.gen;
+    return c;
+  }
+
   private coverage(k: Kernel): number {
     const f = k.frames;
     let pages = 0,
@@ -515,13 +552,12 @@ export class BalloonMeter {
             huge += HPAGE_PMD_NR;
             continue;
           }
-          for (let i = 0; i < HPAGE_PMD_NR; i++) {
-            const a = base + i * PAGE_SIZE;
-            const v = pt.ptes[i]!;
-            if (a < vma.start || a >= vma.end || !ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
-            pages++;
-            if (f.order(f.head(ptePfn(v))) > 0) huge++;
-          }
+          // The table's entries inside the VMA: [lo, hi).
+          const c = this.tableCensus(k, pt);
+          const lo = Math.max(0, (vma.start - base) / PAGE_SIZE),
+            hi = Math.min(HPAGE_PMD_NR, (vma.end - base) / PAGE_SIZE);
+          pages += bitsIn(c.present, lo, hi);
+          huge += bitsIn(c.huge, lo, hi);
         }
       }
     }

@@ -109,3 +109,19 @@ export class RangeSet<K = unknown> {
     }
   }
 }
+
+/** Set bits of a bitmap (bit i = word i >>> 5, bit i & 31) in [lo, hi). */
+export function bitsIn(map: Uint32Array, lo: number, hi: number): number {
+  let n = 0;
+  for (let w = lo >>> 5; w < map.length && w << 5 < hi; w++) {
+    let word = map[w]!;
+    if (word === 0) continue;
+    const first = w << 5;
+    if (lo > first) word &= ~0 << (lo - first);
+    if (hi < first + 32) word &= (1 << (hi - first)) - 1;
+    word -= (word >>> 1) & 0x55555555;
+    word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
+    n += (((word + (word >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return n;
+}
