@@ -451,8 +451,10 @@ export class BalloonMeter {
       const f = k.frames;
       const words = slots.words;
       const gens = pt.groupGen;
+      const wordGens = pt.wordGen;
       for (let w = 0; w < words.length; w++) {
-        if (words[w] === 0) continue;
+        // Nothing marked here, or none of these 32 PTEs written since.
+        if (words[w] === 0 || wordGens[w]! <= since) continue;
         // Only the marks of the 8-PTE groups written since these marks were last found unpopulated in this table (-1: never).
         const g = w << 2;
         const written =

@@ -39,8 +39,9 @@ export class PageTable {
   hugeZero = false;
   /**
    * Bumped by every write of a PTE or of the PMD (setPte, setPmd, fillPtes,
-   * pmdToPtes: the only writers; repo-checks fails a direct one), and
-   * `groupGen[g]` is the generation of the last write to PTEs 8g..8g+7.
+   * pmdToPtes: the only writers; repo-checks fails a direct one);
+   * `groupGen[g]` is the generation of the last write to PTEs 8g..8g+7,
+   * and `wordGen[w]` of the last write to PTEs 32w..32w+31.
    * Not kernel state: a reader that saw the table at generation g knows that
    * no entry changed while gen is still g, and that a group with
    * groupGen <= g did not, so it may skip re-reading them (the balloon
@@ -50,12 +51,13 @@ export class PageTable {
    */
   gen = 0;
   readonly groupGen = new Float64Array(HPAGE_PMD_NR / PTE_GROUP);
+  readonly wordGen = new Float64Array(HPAGE_PMD_NR / 32);
 }
 
 /** set_pte_at: entry `i` becomes `v`. */
 export function setPte(pt: PageTable, i: number, v: number): void {
   pt.ptes[i] = v;
-  pt.groupGen[i >>> 3] = ++pt.gen;
+  pt.groupGen[i >>> 3] = pt.wordGen[i >>> 5] = ++pt.gen;
 }
 
 /** set_pmd_at: the PMD becomes `v` (0: a PTE table or pmd_none, per `used`). */
@@ -74,12 +76,14 @@ export function pmdToPtes(pt: PageTable, head: number, write: boolean, young: bo
   pt.used = HPAGE_PMD_NR;
   pt.pmd = 0;
   pt.groupGen.fill(++pt.gen);
+  pt.wordGen.fill(pt.gen);
 }
 
 /** Every one of the 512 PTEs becomes `v` (a huge zero PMD's table, a cleared table). */
 export function fillPtes(pt: PageTable, v: number): void {
   pt.ptes.fill(v);
   pt.groupGen.fill(++pt.gen);
+  pt.wordGen.fill(pt.gen);
 }
 
 /** __split_huge_zero_page_pmd: the huge zero PMD becomes a table of 512 small-zero-page PTEs, which these already are. */
