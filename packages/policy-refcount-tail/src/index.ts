@@ -16,7 +16,6 @@
  */
 import * as t from 'io-ts';
 import {
-  HPAGE_PMD_NR,
   type MM,
   PG,
   type PolicyCtx,
