@@ -5,7 +5,7 @@
  * instance.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TRACEFS = '/sys/kernel/tracing';
@@ -83,4 +83,41 @@ export function createTraceInstance(cleanup: Cleanup): string {
 export function readTrace(dir: string): string {
   writeFileSync(join(dir, 'tracing_on'), '0');
   return readFileSync(join(dir, 'trace'), 'utf8');
+}
+
+/** DAMON's sysfs interface: one directory per kdamond. */
+export const DAMON_KDAMONDS = '/sys/kernel/mm/damon/admin/kdamonds';
+
+/**
+ * Whatever clears and moves accessed bits behind the log's back while a run
+ * goes on: each DAMON kdamond that is on (read only, never stopped: it is
+ * the machine's, not ours). A physical- or virtual-address monitor clears
+ * PTE young bits as it samples and sets the folio's young flag instead
+ * (damon_ptep_mkold -> folio_set_young), which khugepaged counts as
+ * referenced (hpage_collapse_scan_pmd: pte_young || folio_test_young ||
+ * folio_test_referenced); the model keeps PTE young bits only. So while one
+ * runs, the scans' `referenced` counts are not the log's alone.
+ */
+export function accessBitAgents(root = DAMON_KDAMONDS): string[] {
+  const out: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return out; // no DAMON sysfs: nothing to report
+  }
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  for (const n of names.sort((a, b) => Number(a) - Number(b))) {
+    const dir = join(root, n);
+    if (read(join(dir, 'state')) !== 'on') continue;
+    const ops = read(join(dir, 'contexts/0/operations')) || 'unknown';
+    out.push(`DAMON kdamond ${n} (pid ${read(join(dir, 'pid')) || '?'}, ${ops} operations) was on`);
+  }
+  return out;
 }

@@ -21,6 +21,7 @@ export { type JsonValue } from './run.js';
 export {
   compareScans,
   compareCollapses,
+  environmentalFields,
   unexplainedScans,
   SCAN_CHECK,
   COLLAPSE_CHECK,

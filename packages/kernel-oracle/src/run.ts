@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { EventOf, LogHeader, WorkloadEvent } from '@pagelab/events';
 import { DEFAULT_SETTINGS } from '@pagelab/kernel-core';
-import { Cleanup, createDioFile, createSwap, createTraceInstance, readTrace } from './environment.js';
+import { Cleanup, accessBitAgents, createDioFile, createSwap, createTraceInstance, readTrace } from './environment.js';
 import { Executor, type Reply } from './executor.js';
 import { KhugepagedDriver } from './khugepaged.js';
 import { KSM_DIR, Knobs, settingFile, THP_DIR } from './knobs.js';
@@ -55,6 +55,8 @@ export interface KernelCheck {
 export interface KernelRun {
   readonly kernel: string;
   readonly approximations: readonly string[];
+  /** What cleared or moved accessed bits while the run went on (environment.ts accessBitAgents), seen before or after it. */
+  readonly accessAgents: readonly string[];
   readonly events: readonly EventResult[];
   readonly checks: readonly KernelCheck[];
   /** khugepaged and collapse tracepoints of the log's processes (with a trace instance). */
@@ -497,6 +499,7 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
   const why = refusals(events);
   if (why.length) throw new KernelRunRefused(why);
   const lock = await acquireKernelStateLock();
+  const agentsBefore = accessBitAgents();
   const run = new Run();
   let interrupted: string | null = null;
   let cleaned: string[] | null = null;
@@ -545,6 +548,7 @@ export async function runOnKernel(header: LogHeader, events: readonly LineEvent[
     return {
       kernel: release(),
       approximations: approximations(events, String(header.settings?.['thp.enabled'] ?? DEFAULT_SETTINGS['thp.enabled'])),
+      accessAgents: [...new Set([...agentsBefore, ...accessBitAgents()])],
       events: run.results,
       checks: run.checks,
       knobs,

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseKnownDifferences } from './diff.js';
-import { compareCollapses, compareScans, type Scan, unexplainedScans } from './scans.js';
+import { compareCollapses, compareScans, environmentalFields, type Scan, unexplainedScans } from './scans.js';
+import { accessBitAgents } from './environment.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type KernelScan, logScans, parseTrace } from './trace.js';
 
 /**
@@ -101,5 +105,39 @@ describe('khugepaged scan by scan, from recorded ftrace', () => {
     // A collapse only the kernel made, or a scan only the model made, is a disagreement.
     expect(unexplainedScans(compareScans([scan('SCAN_SUCCEED')], []))).toMatchObject([{ differs: ['scan'], model: null }]);
     expect(unexplainedScans(compareScans([], [scan('SCAN_EXCEED_NONE_PTE')]))).toMatchObject([{ differs: ['scan'], kernel: null }]);
+  });
+
+  it('while a DAMON monitor moves accessed bits, a scan differing only in referenced reads as known with that reason; any other field still fails', () => {
+    const k = kernelScans(MAX_PTES_SHARED, 9);
+    const agents = ['DAMON kdamond 0 (pid 79, paddr operations) was on'];
+    const ctx = { workload: 'kh12', design: 'linux-6.18', known: [], environmental: environmentalFields(agents) };
+    // The counts differ in referenced only (DAMON's folio_set_young made the kernel's 511 where the model kept 255 on this machine).
+    const rows = compareScans(k.scans, [model(9, 'SCAN_EXCEED_SHARED_PTE', 511)], ctx);
+    expect(rows[0]!.agree).toBe(false);
+    expect(rows[0]!.known).toContain('DAMON kdamond 0');
+    expect(unexplainedScans(rows)).toEqual([]);
+    expect(unexplainedScans(compareScans(k.scans, [model(9, 'SCAN_SUCCEED', 511)], ctx))).toHaveLength(1);
+    // With no agent nothing is excused.
+    expect(environmentalFields([])).toEqual({});
+    expect(unexplainedScans(compareScans(k.scans, [model(9, 'SCAN_EXCEED_SHARED_PTE', 511)], { ...ctx, environmental: {} }))).toHaveLength(1);
+  });
+
+  it('finds each kdamond that is on in DAMON sysfs, and none where DAMON sysfs is missing', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pagelab-damon-'));
+    try {
+      const kd = (n: string, state: string, ops: string, pid: string) => {
+        mkdirSync(join(root, n, 'contexts/0'), { recursive: true });
+        writeFileSync(join(root, n, 'state'), `${state}\n`);
+        writeFileSync(join(root, n, 'pid'), `${pid}\n`);
+        writeFileSync(join(root, n, 'contexts/0/operations'), `${ops}\n`);
+      };
+      kd('0', 'on', 'paddr', '79');
+      kd('1', 'off', 'vaddr', '-1');
+      writeFileSync(join(root, 'nr_kdamonds'), '2\n');
+      expect(accessBitAgents(root)).toEqual(['DAMON kdamond 0 (pid 79, paddr operations) was on']);
+      expect(accessBitAgents(join(root, 'missing'))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -76,6 +76,20 @@ export interface ScanVerdictContext {
   readonly workload: string;
   readonly design: string;
   readonly known: readonly KnownDifference[];
+  /**
+   * Fields the run's machine made unreliable, with why (a DAMON monitor
+   * moving accessed bits makes `referenced` not the log's alone): a
+   * difference in only those reads as known, with that reason.
+   */
+  readonly environmental?: Readonly<Partial<Record<ScanField, string>>>;
+}
+
+/** The scan fields a run's access-bit agents (run.ts accessAgents) make unreliable, with the reason. */
+export function environmentalFields(accessAgents: readonly string[]): Partial<Record<ScanField, string>> {
+  if (accessAgents.length === 0) return {};
+  return {
+    referenced: `${accessAgents.join('; ')} during the run: it clears PTE young bits and sets the folio's young flag, which khugepaged counts as referenced and the model does not keep`,
+  };
 }
 
 const NO_TABLE = new Set(['SCAN_PMD_NONE', 'SCAN_PMD_NULL']);
@@ -126,10 +140,14 @@ function matching(ctx: ScanVerdictContext | undefined, check: string, line: numb
 /** A scan row's differences are known when each differing field is named by a matching entry (a bare check names them all). */
 function knownFor(ctx: ScanVerdictContext | undefined, line: number, differs: readonly string[]): string | undefined {
   const entries = matching(ctx, SCAN_CHECK, line);
-  const covering = (f: string) => entries.find((d) => d.check === '*' || d.check === SCAN_CHECK || d.check === `${SCAN_CHECK}.${f}`);
+  const covering = (f: string): string | undefined => {
+    const d = entries.find((d) => d.check === '*' || d.check === SCAN_CHECK || d.check === `${SCAN_CHECK}.${f}`);
+    if (d) return `${d.reason} (${d.commit})`;
+    return ctx?.environmental?.[f as ScanField];
+  };
   const used = differs.map(covering);
   if (used.some((d) => d === undefined)) return undefined;
-  return [...new Set(used.map((d) => `${d!.reason} (${d!.commit})`))].join('; ');
+  return [...new Set(used)].join('; ');
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   runOnKernel,
   unexplained,
   compareScans,
+  environmentalFields,
   compareCollapses,
   unexplainedScans,
   type CollapseRow,
@@ -85,6 +86,7 @@ export function kernelJsonl(log: LoadedLog, run: KernelRun): string {
         workload: log.header.workload,
         logSha256: log.sha256,
         approximations: run.approximations,
+        accessAgents: run.accessAgents,
         knobs: run.knobs,
         traced: run.traced,
       },
@@ -128,6 +130,7 @@ function summaryText(log: LoadedLog, run: KernelRun): string {
   for (const e of failed.slice(0, 5)) out.push(`  line ${e.line} (${e.type}): rc ${e.rc}, errno ${e.errno}`);
   if (failed.length > 5) out.push(`  ... and ${failed.length - 5} more`);
   for (const a of run.approximations) out.push(`approximated: ${a}`);
+  for (const a of run.accessAgents) out.push(`accessed bits not the log's alone: ${a} (khugepaged's referenced counts are not compared strictly)`);
   out.push(`restored ${Object.keys(run.knobs).length} knobs`);
   return `${out.join('\n')}\n`;
 }
@@ -272,12 +275,13 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
     let kCollapses: KernelRun['collapses'] = [];
     let traced = false;
     let approx: readonly string[] = [];
+    let agents: readonly string[] = [];
     const events = await collectEvents(log);
     if (args.kernel) {
       const file = resolve(ctx.cwd, args.kernel, 'kernel.jsonl');
       if (!existsSync(file)) throw new CliError(`${args.kernel} has no kernel.jsonl; write one with \`pagelab kernel run ${args.log} --out ${args.kernel}\``);
       const text = readFileSync(file, 'utf8');
-      const head = JSON.parse(text.slice(0, text.indexOf('\n'))) as { logSha256?: string; approximations?: string[] };
+      const head = JSON.parse(text.slice(0, text.indexOf('\n'))) as { logSha256?: string; approximations?: string[]; accessAgents?: string[] };
       if (head.logSha256 !== log.sha256)
         throw new CliError(
           `${args.kernel}/kernel.jsonl was run from another log (sha256 ${head.logSha256?.slice(0, 12)}, this one ${log.sha256.slice(0, 12)})`,
@@ -285,14 +289,16 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
       ({ checks: kernel, scans: kScans, collapses: kCollapses } = readKernelRun(text));
       traced = text.includes('"type":"khugepaged_scan"') || (JSON.parse(text.slice(0, text.indexOf('\n'))) as { traced?: boolean }).traced === true;
       approx = head.approximations ?? [];
+      agents = head.accessAgents ?? [];
     } else {
       const run = await kernelRun(ctx, log, events, args.trace ?? true);
       ({ checks: kernel, scans: kScans, collapses: kCollapses, traced } = run);
       approx = run.approximations;
+      agents = run.accessAgents;
     }
     const model = await modelRun(log, design!, events);
     const rows = diffChecks(kernel, model.checks, log.header.workload.name, design!.name, known);
-    const verdictCtx = { workload: log.header.workload.name, design: design!.name, known };
+    const verdictCtx = { workload: log.header.workload.name, design: design!.name, known, environmental: environmentalFields(agents) };
     const scanRows = traced ? compareScans(kScans, model.scans, verdictCtx) : [];
     const collapseRows = traced ? compareCollapses(kCollapses, model.scans, verdictCtx) : [];
     const bad = unexplained(rows);
@@ -307,6 +313,7 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
             logSha256: log.sha256,
             knownDifferences: knownPath,
             approximations: approx,
+            accessAgents: agents,
             scans: traced ? scanRows : null,
             collapses: traced ? collapseRows : null,
             checks: rows.map((r) => ({
@@ -349,6 +356,7 @@ export function kernelDiffCommand(ctx: LabContext, args: KernelDiffArgs): Promis
         );
       }
       for (const a of approx) ctx.stdout(`approximated: ${a}\n`);
+      for (const a of agents) ctx.stdout(`accessed bits not the log's alone: ${a}; a scan differing only in referenced counts reads as known\n`);
     }
     const failures = [
       ...bad.map((r) => `line ${r.line} ${r.check} (kernel ${show(r.kernel)}, model ${show(r.model)})`),
@@ -473,7 +481,7 @@ export function kernelTableCommand(ctx: LabContext, args: KernelTableArgs): Prom
         last = diff;
         if (i === designs.length - 1) {
           // Scan by scan, for the newest preset: scan rows with a model counterpart, then collapse rows.
-          const ctxV = { workload: s.name, design: d.name, known };
+          const ctxV = { workload: s.name, design: d.name, known, environmental: environmentalFields(run.accessAgents) };
           const compared = [...compareScans(run.scans, model.scans, ctxV), ...compareCollapses(run.collapses, model.scans, ctxV)].filter(
             (r) => r.agree !== null,
           );
