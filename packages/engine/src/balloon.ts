@@ -104,11 +104,14 @@ interface TableCensus {
   readonly huge: Uint32Array;
 }
 
-/** Whether entry `i` of an anonymous table holds guest memory: a huge PMD, or a present PTE that is not the shared zero page. */
-function anonPopulated(pt: PageTable, i: number): boolean {
-  if (pt.pmd > 0) return true;
-  const v = pt.ptes[i]!;
+/** Whether a PTE maps guest memory: present, and not the shared zero page (a read of an empty anonymous page is no memory of the guest's). */
+function guestPte(v: number): boolean {
   return ptePresent(v) && ptePfn(v) !== ZERO_PFN;
+}
+
+/** Whether entry `i` of an anonymous table holds guest memory: a huge PMD, or a guest PTE. */
+function anonPopulated(pt: PageTable, i: number): boolean {
+  return pt.pmd > 0 || guestPte(pt.ptes[i]!);
 }
 
 export class BalloonMeter {
@@ -251,7 +254,7 @@ export class BalloonMeter {
       if (!k.files.has(e.file)) return;
       this.guestFiles.add(e.file);
       const end = Math.ceil((e.offset + e.len) / PAGE_SIZE);
-      for (let idx = Math.floor(e.offset / PAGE_SIZE); idx < end; idx++) this.fileSlot(k, e.file, 0, idx, mark);
+      for (let idx = Math.floor(e.offset / PAGE_SIZE); idx < end; idx++) this.fileSlot(k, e.file, idx, mark);
       return;
     }
     if (e.type !== 'madvise') return;
@@ -268,15 +271,15 @@ export class BalloonMeter {
         if (!g || g.mm !== mm) this.guestVmas.set(e.pid, (g = { mm, starts: new Set() }));
         g.starts.add(vma.start);
       }
-      if (file) for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) this.fileSlot(k, file, e.pid, vma.pgoffOf(a), mark);
+      if (file) for (let a = lo - (lo % PAGE_SIZE); a < hi; a += PAGE_SIZE) this.fileSlot(k, file, vma.pgoffOf(a), mark);
       else if (mark) this.markAnonSpan(mm, e.pid, Math.floor(lo / PAGE_SIZE), Math.ceil(hi / PAGE_SIZE));
       else this.settleAnonSpan(mm, e.pid, Math.floor(lo / PAGE_SIZE), Math.ceil(hi / PAGE_SIZE));
     }
   }
 
-  private fileSlot(k: Kernel, file: string, pid: number, slot: number, mark: boolean): void {
-    if (mark) this.markIfEmpty(k, file, pid, slot);
-    else this.settleSlot(k, file, pid, slot);
+  private fileSlot(k: Kernel, file: string, slot: number, mark: boolean): void {
+    if (mark) this.markIfEmpty(k, file, slot);
+    else this.settleSlot(k, file, slot);
   }
 
   private requestBytes(_k: Kernel, e: WorkloadEvent): number {
@@ -285,49 +288,27 @@ export class BalloonMeter {
     return 0;
   }
 
-  /** Whether the slot holds memory now; `huge`: backed by a PMD-sized folio. */
-  private populated(k: Kernel, file: string | null, pid: number, slot: number): { present: boolean; huge: boolean } {
+  /** Whether page `slot` of a file is in its page cache now, and in a PMD-sized folio. */
+  private fileSlotState(k: Kernel, file: string, slot: number): 'none' | 'small' | 'huge' {
     const f = k.frames;
-    if (file !== null) {
-      const sf = k.files.get(file);
-      const pfn = sf?.lookup(slot, (p) => f.order(p));
-      return pfn === undefined ? { present: false, huge: false } : { present: true, huge: f.order(f.head(pfn)) > 0 };
-    }
-    const mm = k.mms.get(pid);
-    const addr = slot * PAGE_SIZE;
-    const pt = mm?.pt(addr);
-    if (!pt) return { present: false, huge: false };
-    if (pt.pmd > 0) return { present: true, huge: true };
-    const v = pt.ptes[slot % HPAGE_PMD_NR]!;
-    // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
-    if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) return { present: false, huge: false };
-    return { present: true, huge: f.order(f.head(ptePfn(v))) > 0 };
+    const pfn = k.files.get(file)?.lookup(slot, (p) => f.order(p));
+    if (pfn === undefined) return 'none';
+    return f.order(f.head(pfn)) > 0 ? 'huge' : 'small';
   }
 
-  private marksOf(k: Kernel, file: string | null, pid: number, slot: number, create: boolean): RangeMarks | undefined {
-    if (file === null) {
-      const mm = k.mms.get(pid);
-      if (this.anonOwners.get(pid) !== mm) {
-        // The marks of an address space that exited (or none yet): a new one starts empty.
-        this.dropAnon(pid);
-        if (!create || !mm) return undefined;
-        this.anonOwners.set(pid, mm);
-      }
-    }
-    const map = (file !== null ? this.fileMarks : this.anonMarks) as Map<string | number, RangeSet<string | number>>;
-    const key = file !== null ? file : pid;
-    const range = Math.floor(slot / HPAGE_PMD_NR);
-    let ranges = map.get(key);
+  private fileMarksOf(file: string, slot: number, create: boolean): RangeMarks | undefined {
+    let ranges = this.fileMarks.get(file);
     if (!ranges) {
       if (!create) return undefined;
-      map.set(key, (ranges = new RangeSet<string | number>(key)));
+      this.fileMarks.set(file, (ranges = new RangeSet(file)));
     }
+    const range = Math.floor(slot / HPAGE_PMD_NR);
     return create ? ranges.getOrAdd(range) : ranges.get(range);
   }
 
-  private markIfEmpty(k: Kernel, file: string | null, pid: number, slot: number): void {
-    if (this.populated(k, file, pid, slot).present) return;
-    if (this.marksOf(k, file, pid, slot, true)!.add(slot)) this.marks++;
+  private markIfEmpty(k: Kernel, file: string, slot: number): void {
+    if (this.fileSlotState(k, file, slot) !== 'none') return;
+    if (this.fileMarksOf(file, slot, true)!.add(slot)) this.marks++;
   }
 
   /** The marks of `pid`'s ranges, or undefined when it has none (or only an exited address space's, which go). */
@@ -387,17 +368,17 @@ export class BalloonMeter {
     this.anonOwners.delete(pid);
   }
 
-  /** A marked slot populated again counts as refilled (and its mark goes). Returns whether it was, and huge. */
-  private settleSlot(k: Kernel, file: string | null, pid: number, slot: number): 'no' | 'small' | 'huge' {
-    const s = this.marksOf(k, file, pid, slot, false);
+  /** A marked file page in the page cache again counts as refilled (and its mark goes). Returns whether it was, and huge. */
+  private settleSlot(k: Kernel, file: string, slot: number): 'no' | 'small' | 'huge' {
+    const s = this.fileMarksOf(file, slot, false);
     if (!s?.has(slot)) return 'no';
-    const now = this.populated(k, file, pid, slot);
-    if (!now.present) return 'no';
+    const now = this.fileSlotState(k, file, slot);
+    if (now === 'none') return 'no';
     s.delete(slot);
     this.marks--;
     this.current.refilledBytes += PAGE_SIZE;
     this.total.refilledBytes += PAGE_SIZE;
-    return now.huge ? 'huge' : 'small';
+    return now;
   }
 
   /** Settles every mark; after a collapse event, each 2 MiB range refilled by a huge folio is a re-collapse. */
@@ -405,10 +386,10 @@ export class BalloonMeter {
     if (this.marks === 0) return;
     for (const ranges of this.fileMarks.values()) {
       const file = ranges.key;
-      // A file that is gone holds no page: populated() is false for every slot.
+      // A file that is gone holds no page: no slot of it is refilled.
       if (!k.files.has(file)) continue;
       // From the end: settleRange may delete the range it settles.
-      for (let i = ranges.list.length - 1; i >= 0; i--) this.settleRange(k, file, 0, ranges.list[i]!, collapse);
+      for (let i = ranges.list.length - 1; i >= 0; i--) this.settleRange(k, file, ranges.list[i]!, collapse);
     }
     for (const ranges of this.anonMarks.values()) {
       const pid = ranges.key;
@@ -435,8 +416,7 @@ export class BalloonMeter {
 
   /**
    * settleRange for an anonymous range whose page table is in use, read
-   * straight from its PTEs (what populated() and settleSlot() decide per
-   * slot, without a lookup per mark). A range whose table nothing wrote
+   * straight from its PTEs (what settleSlot decides per file page). A range whose table nothing wrote
    * since its last settle is skipped before this (settleAll).
    */
   private settleAnonRange(k: Kernel, pt: PageTable, ranges: RangeSet<number>, slots: RangeMarks, collapse: boolean, since: number): void {
@@ -464,8 +444,7 @@ export class BalloonMeter {
           const low = word & -word;
           word ^= low;
           const v = pt.ptes[(w << 5) + 31 - Math.clz32(low)]!;
-          // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
-          if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+          if (!guestPte(v)) continue;
           words[w] = words[w]! & ~low;
           refilled++;
           if (f.order(f.head(ptePfn(v))) > 0) huge = true;
@@ -483,11 +462,11 @@ export class BalloonMeter {
     }
   }
 
-  /** Settles one range's marks; after a collapse event, a range refilled by a huge folio is a re-collapse. */
-  private settleRange(k: Kernel, file: string | null, pid: number, slots: RangeMarks, collapse: boolean): void {
+  /** Settles one file range's marks; after a collapse event, a range refilled by a huge folio is a re-collapse. */
+  private settleRange(k: Kernel, file: string, slots: RangeMarks, collapse: boolean): void {
     let huge = false;
-    for (const slot of slots.slots()) if (this.settleSlot(k, file, pid, slot) === 'huge') huge = true;
-    if (slots.size === 0) (file !== null ? this.fileMarks.get(file) : this.anonMarks.get(pid))?.delete(slots.base / HPAGE_PMD_NR);
+    for (const slot of slots.slots()) if (this.settleSlot(k, file, slot) === 'huge') huge = true;
+    if (slots.size === 0) this.fileMarks.get(file)?.delete(slots.base / HPAGE_PMD_NR);
     if (collapse && huge) {
       this.current.recollapses++;
       this.total.recollapses++;
@@ -496,7 +475,6 @@ export class BalloonMeter {
 
   // ------------------------------------------------------------ coverage
 
-  /** Of the populated pages of the targeted memory, the share backed by a PMD-sized folio (1 when nothing is populated). */
   /**
    * Which PTEs of an anonymous table hold guest memory and which of those a
    * large folio backs, as bitmaps, re-read only when the table changed
@@ -515,8 +493,7 @@ export class BalloonMeter {
     c.huge.fill(0);
     for (let i = 0; i < HPAGE_PMD_NR; i++) {
       const v = pt.ptes[i]!;
-      // The shared zero page (a read of an empty anonymous page) is no memory of the guest's.
-      if (!ptePresent(v) || ptePfn(v) === ZERO_PFN) continue;
+      if (!guestPte(v)) continue;
       c.present[i >>> 5] = c.present[i >>> 5]! | (1 << (i & 31));
       if (f.order(f.head(ptePfn(v))) > 0) c.huge[i >>> 5] = c.huge[i >>> 5]! | (1 << (i & 31));
     }
@@ -524,6 +501,7 @@ export class BalloonMeter {
     return c;
   }
 
+  /** Of the populated pages of the targeted memory, the share backed by a PMD-sized folio (1 when nothing is populated). */
   private coverage(k: Kernel): number {
     const f = k.frames;
     let pages = 0,

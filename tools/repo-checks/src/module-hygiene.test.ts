@@ -32,6 +32,8 @@ function sources(dir: string): string[] {
 }
 
 const parse = (file: string) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+/** A source text as the checks see a file, named probe.ts at the root. */
+const probe = (text: string) => ts.createSourceFile(join(root, 'probe.ts'), text, ts.ScriptTarget.ES2022, true);
 
 /** Top-level statements that do something when the module is imported. */
 export function topLevelEffects(sf: ts.SourceFile): string[] {
@@ -171,11 +173,8 @@ describe('module hygiene of the model', () => {
   });
 
   it('the page-table write check sees an element store, a compound PMD store, a fill, an increment and a table freed', () => {
-    const sf = ts.createSourceFile(
-      join(root, 'probe.ts'),
+    const sf = probe(
       'pt.ptes[i] = 0;\nconst v = pt.ptes[i];\npt.pmd |= 2;\nif (pt.pmd === 0) x.ptes.fill(0);\nsaved.table[e]!.pmd++;\nmm.pts.delete(3);\nmm.pts.get(3);\n',
-      ts.ScriptTarget.ES2022,
-      true,
     );
     expect(pageTableWrites(sf)).toEqual([
       'probe.ts:1: pt.ptes[i] = 0',
@@ -187,12 +186,7 @@ describe('module hygiene of the model', () => {
   });
 
   it('the checks see what they look for (a registration call, a WeakMap keyed by Kernel)', () => {
-    const sf = ts.createSourceFile(
-      join(root, 'probe.ts'),
-      "import { x } from './y.js';\nconst s = new WeakMap<Kernel, number>();\nsetWalk(() => 1);\nexport const ok = 1;\n",
-      ts.ScriptTarget.ES2022,
-      true,
-    );
+    const sf = probe("import { x } from './y.js';\nconst s = new WeakMap<Kernel, number>();\nsetWalk(() => 1);\nexport const ok = 1;\n");
     expect(topLevelEffects(sf)).toEqual(['probe.ts:3: setWalk(() => 1);']);
     expect(moduleLevelKernelState(sf)).toEqual(['probe.ts:2: s = new WeakMap<Kernel, …>']);
   });
