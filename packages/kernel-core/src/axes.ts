@@ -204,6 +204,15 @@ export interface SharednessPolicy {
   addLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
   /** Called after the common rmap update when a large folio loses mappings (`pfn` as above: which pages went 1 -> 0). */
   removeLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void;
+  /**
+   * removeLargeMapping(k, head, mm, 1, false, pfn + i) for i = 0 .. n - 1, in
+   * a row: what a run of single-PTE unmaps of one folio in one mm does
+   * (try_to_migrate_one unmaps one PTE at a time in every era), with the
+   * per-page mapcounts of the run already dropped. It must make exactly the
+   * stores and counted operations those n calls make; absent, the caller
+   * makes the n calls.
+   */
+  removeLargeMappingEach?(k: PolicyCtx, head: number, mm: MM, n: number, pfn: number): void;
   /** khugepaged's per-PTE question: does the page `pfn` (mapped by this PTE) count as shared? */
   mappedShared(k: PolicyCtx, pfn: number): boolean;
   /**

@@ -76,6 +76,10 @@ export function folioSetLargeMapcount(k: PolicyCtx, head: number, v: number): vo
 export function folioAddLargeMapcountAtomic(k: PolicyCtx, head: number, delta: number, s: Site): number {
   return k.ledger.atomicAdd(k.frames.largeMapcount, head + P1, delta, s);
 }
+/** folioAddLargeMapcountAtomic(k, head, delta, s), `times` times in a row: `times` locked ops. */
+export function folioAddLargeMapcountAtomicEach(k: PolicyCtx, head: number, delta: number, times: number, s: Site): number {
+  return k.ledger.atomicAddEach(k.frames.largeMapcount, head + P1, delta, times, s);
+}
 /** `_mm_id[slot]` (slot 0 or 1) of a large folio: the MM id owning that slot, 0 = free. */
 export function folioMmId(f: PolicyFrames, head: number, slot: number): number {
   return (slot === 0 ? f.mapping : f.index)[head + P2]!;

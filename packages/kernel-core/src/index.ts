@@ -38,6 +38,7 @@ export {
   splitFolioFrozen,
   splitHugePmdLocked,
   subNrPagesMapped,
+  subNrPagesMappedEach,
 } from './policy_ctx.js';
 export * from './syscalls.js';
 export * from './waste.js';

@@ -118,6 +118,20 @@ export class Ledger {
     this.count(K_ATOMIC, s, 1);
     return (field[i] = field[i]! + delta);
   }
+  /**
+   * `times` atomic_add(delta) on one word, one after another (a run of
+   * single-PTE unmaps each dropping a reference): `times` locked ops, the
+   * word moved by times × delta. Returns the new value.
+   */
+  atomicAddEach(field: Int32Array, i: number, delta: number, times: number, s: Site): number {
+    this.count(K_ATOMIC, s, times);
+    return (field[i] = field[i]! + delta * times);
+  }
+  /** atomic_dec on each of the `n` words from `i` (one per page of a run): n locked ops. */
+  atomicDecEach(field: Int32Array, i: number, n: number, s: Site): void {
+    this.count(K_ATOMIC, s, n);
+    for (let j = i, end = i + n; j < end; j++) field[j] = field[j]! - 1;
+  }
   atomicInc(field: Int32Array, i: number, s: Site): number {
     return this.atomicAdd(field, i, 1, s);
   }
@@ -211,6 +225,20 @@ export class Ledger {
     flags[i] = flags[i]! & ~(1 << bit);
     this.release(true);
   }
+  /**
+   * `times` critical sections in a row under one bit spinlock nobody else
+   * holds, each bit_spin_lock ... __bit_spin_unlock (a run of single-PTE
+   * unmaps under the folio's `_mm_ids` lock): `times` locked ops and
+   * acquisitions, nesting one level deep as each section does. The bit is
+   * clear again afterwards, as it was.
+   */
+  bitSpinLockedEach(times: number, s: Site): void {
+    if (times <= 0) return;
+    this.acquire(K_BITSPIN, s, true);
+    this.count(K_BITSPIN, s, times - 1);
+    this.acquisitions += times - 1;
+    this.release(true);
+  }
   /** __bit_spin_unlock: non-atomic release (0 locked ops). */
   __bitSpinUnlock(flags: Uint32Array, i: number, bit: number): void {
     flags[i] = flags[i]! & ~(1 << bit);
@@ -246,8 +274,9 @@ export class Ledger {
 
   // ---- not locked ops, reported separately ----
 
-  tlbFlush(): void {
-    this.tlb++;
+  /** A TLB flush (shootdown), or `n` of them. */
+  tlbFlush(n = 1): void {
+    this.tlb += n;
   }
   copyPage(): void {
     this.copies++;

@@ -59,3 +59,15 @@ export function subNrPagesMapped(k: Kernel, head: number, nr: number, pmd: boole
   const last = pagesCrossing(k, head, nr, pfn, 0);
   if (last > 0) k.ledger.atomicAdd(f.nrPagesMapped, head + P1, -last, s);
 }
+
+/**
+ * subNrPagesMapped(…, 1, false, pfn + i) for each page of [pfn, pfn + n), in
+ * a row (a run of single-PTE unmaps, whose per-page mapcounts have all been
+ * dropped): one -1 atomic per page that went 1 -> 0, as the n calls count.
+ */
+export function subNrPagesMappedEach(k: Kernel, head: number, pfn: number, n: number, s: Site = SUB_NR_PAGES_MAPPED): void {
+  const f = k.frames;
+  let last = 0;
+  for (let i = 0; i < n; i++) if (f.mapcount[pfn + i] === 0) last++;
+  if (last > 0) k.ledger.atomicAddEach(f.nrPagesMapped, head + P1, -1, last, s);
+}

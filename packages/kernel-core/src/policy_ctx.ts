@@ -43,7 +43,11 @@ import type { Site } from './ledger.js';
 import type { AnonVma, MM } from './mm.js';
 import type { ShmemFile } from './shmem_file.js';
 import { collapseGuarded as collapseGuardedK, guardCollapse as guardCollapseK, markPunchedHoles as markPunchedHolesK } from './shmem_guard.js';
-import { addNrPagesMapped as addNrPagesMappedK, subNrPagesMapped as subNrPagesMappedK } from './nr_pages_mapped.js';
+import {
+  addNrPagesMapped as addNrPagesMappedK,
+  subNrPagesMapped as subNrPagesMappedK,
+  subNrPagesMappedEach as subNrPagesMappedEachK,
+} from './nr_pages_mapped.js';
 import { type FolioMapping, folioMappings as folioMappingsK, rmapPmdBecomesPtes as rmapPmdBecomesPtesK } from './rmap.js';
 import {
   clearCompoundHead as clearCompoundHeadK,
@@ -92,6 +96,8 @@ export interface PolicyFrames {
  */
 export interface PolicyLedger {
   atomicAdd(field: ReadonlyWords, i: number, delta: number, s: Site): number;
+  atomicAddEach(field: ReadonlyWords, i: number, delta: number, times: number, s: Site): number;
+  atomicDecEach(field: ReadonlyWords, i: number, n: number, s: Site): void;
   atomicInc(field: ReadonlyWords, i: number, s: Site): number;
   atomicDec(field: ReadonlyWords, i: number, s: Site): number;
   atomicDecAndTest(field: ReadonlyWords, i: number, s: Site): boolean;
@@ -113,13 +119,14 @@ export interface PolicyLedger {
   bitSpinLock(flags: ReadonlyWords, i: number, bit: number, s: Site): void;
   bitSpinUnlock(flags: ReadonlyWords, i: number, bit: number, s: Site): void;
   __bitSpinUnlock(flags: ReadonlyWords, i: number, bit: number): void;
+  bitSpinLockedEach(times: number, s: Site): void;
   downWrite(s: Site): void;
   upWrite(s: Site): void;
   downRead(s: Site): void;
   upRead(s: Site): void;
   lockPage(flags: ReadonlyWords, i: number, bit: number, s: Site): boolean;
   unlockPage(flags: ReadonlyWords, i: number, bit: number, s: Site): void;
-  tlbFlush(): void;
+  tlbFlush(n?: number): void;
   copyPage(): void;
   /** Locked ops counted so far at one site (a read: DM reports its global lock's acquisitions from it). */
   atSite(s: Site): number;
@@ -221,6 +228,10 @@ export function addNrPagesMapped(k: PolicyCtx, head: number, nr: number, pmd: bo
 /** `_nr_pages_mapped` after an unmap (nr_pages_mapped.ts). */
 export function subNrPagesMapped(k: PolicyCtx, head: number, nr: number, pmd: boolean, pfn: number | undefined, s?: Site): void {
   subNrPagesMappedK(machine(k), head, nr, pmd, pfn, s);
+}
+/** subNrPagesMapped for a run of single-PTE unmaps of [pfn, pfn + n) (nr_pages_mapped.ts). */
+export function subNrPagesMappedEach(k: PolicyCtx, head: number, pfn: number, n: number, s?: Site): void {
+  subNrPagesMappedEachK(machine(k), head, pfn, n, s);
 }
 /** The owner's migrate_page for a driver page (compaction.ts): the new pfn, or -1. */
 export function moveDriverPage(k: PolicyCtx, pfn: number, target?: MigrateTarget): number {

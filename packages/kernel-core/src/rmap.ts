@@ -69,6 +69,32 @@ export function removeRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number, head 
   }
 }
 
+/**
+ * `n` single-PTE removals, of pages pfn .. pfn + n - 1 of the folio at
+ * `head`, in `mm`: what n removeRmapPtes(…, 1) calls in a row do
+ * (try_to_migrate_one unmaps one PTE at a time in every era, so a split's
+ * unmap counts per PTE), with the same stores and counted operations but one
+ * trip through the layers per run. The per-page mapcounts drop first and the
+ * policy then sees the run (removeLargeMappingEach): a page's hook reads its
+ * own mapcount and the folio-wide fields, which no other page of the run
+ * moves. When the removals could queue the folio for deferred split (an
+ * anon folio not queued yet, in a design with PTE-mapped THPs), whether it is
+ * partially mapped after each one matters, so they run one by one.
+ */
+export function removeRmapPteEach(k: Kernel, mm: MM, pfn: number, n: number, head: number): void {
+  const f = k.frames;
+  const large = f.order(head) >= 2;
+  const each = k.policies.sharedness.removeLargeMappingEach;
+  if (large && (each === undefined || mayDeferSplit(k, head))) {
+    for (let i = 0; i < n; i++) removeRmapPtes(k, mm, pfn + i, 1, head);
+    return;
+  }
+  k.ledger.atomicDecEach(f.mapcount, pfn, n, REMOVE_PTE);
+  k.pteMappedPages -= n;
+  rssAdd(k, mm, head, -n);
+  if (large) each!.call(k.policies.sharedness, k, head, mm, n, pfn);
+}
+
 export function removeRmapPmd(k: Kernel, mm: MM, head: number): void {
   const f = k.frames;
   k.ledger.atomicDec(f.entireMapcount, head + P1, REMOVE_PMD);
@@ -92,10 +118,14 @@ export function rmapPmdBecomesPtes(k: Kernel, mm: MM, head: number): void {
   k.pteMappedPages += HPAGE_PMD_NR;
 }
 
-function maybeDeferSplit(k: Kernel, head: number): void {
+/** Whether losing a mapping may queue the folio for deferred split (deferred_split_folio's preconditions). */
+function mayDeferSplit(k: Kernel, head: number): boolean {
   const f = k.frames;
-  if (!f.test(head, PG.anon) || f.test(head, PG.deferred) || !k.policies.refcount.pteMappedThp) return;
-  if (partiallyMapped(f, head)) k.deferredSplitFolio(head);
+  return f.test(head, PG.anon) && !f.test(head, PG.deferred) && k.policies.refcount.pteMappedThp;
+}
+
+function maybeDeferSplit(k: Kernel, head: number): void {
+  if (mayDeferSplit(k, head) && partiallyMapped(k.frames, head)) k.deferredSplitFolio(head);
 }
 
 /**

@@ -13,7 +13,7 @@ import { site } from './ledger.js';
 import { PAGEBLOCK_FLAG_BITS } from './pageblock.js';
 import { type MM, type PageTable, pmdBase, pteIndex, pmdToPtes, setPmd, setPte } from './mm.js';
 import { PTE_YOUNG, mkPte, ptePfn, pteWrite } from './pte.js';
-import { ZERO_PFN, addRmapPtes, removeRmapPmd, removeRmapPtes, rmapWalk } from './rmap.js';
+import { ZERO_PFN, addRmapPtes, removeRmapPmd, removeRmapPteEach, rmapWalk } from './rmap.js';
 
 const PMD_LOCK = site('split_huge_pmd.pmd_lock');
 const PMD_REF = site('split_huge_pmd.refcount');
@@ -140,26 +140,42 @@ export function unmapFolio(k: Kernel, head: number): SavedPtes {
       // page_vma_mapped_walk takes the PTE lock at the first mapped PTE of a table and keeps it across the table.
       let locked = false;
       let pfn = head + (a - base) / PAGE_SIZE;
-      for (let j = pteIndex(a); a < stop; a += PAGE_SIZE, j++, pfn++) {
-        const v = pt.ptes[j]!;
-        if (!(v > 0) || ptePfn(v) !== pfn) continue;
+      const last = pteIndex(a) + (stop - a) / PAGE_SIZE;
+      for (let j = pteIndex(a); j < last;) {
+        // A run of PTEs mapping consecutive pages of the folio: try_to_migrate_one takes them one at a
+        // time in every era (one rmap removal, one reference and one flush each), counted per PTE below.
+        let run = 0;
+        for (; j + run < last; run++) {
+          const v = pt.ptes[j + run]!;
+          if (!(v > 0) || ptePfn(v) !== pfn + run) break;
+        }
+        if (run === 0) {
+          j++;
+          pfn++;
+          continue;
+        }
         if (!locked) {
           k.ledger.spinLock(UNMAP_PTL);
           locked = true;
         }
-        setPte(pt, j, 0); // a migration entry: the slot stays in use
-        removeRmapPtes(k, mm, pfn, 1, head); // try_to_migrate_one: one PTE at a time in every era
-        k.ledger.atomicDec(f.refcount, head, UNMAP_REF);
-        k.ledger.tlbFlush();
-        const n = saved.n++;
-        if (n === saved.slot.length) growSaved(saved, n * 2);
-        saved.mm[n] = mm;
-        saved.table[n] = pt;
-        saved.slot[n] = j;
-        saved.pfn[n] = pfn;
-        saved.pte[n] = v;
+        if (saved.n + run > saved.slot.length) growSaved(saved, Math.max(saved.n + run, saved.slot.length * 2));
+        for (let r = 0; r < run; r++) {
+          const n = saved.n++;
+          saved.mm[n] = mm;
+          saved.table[n] = pt;
+          saved.slot[n] = j + r;
+          saved.pfn[n] = pfn + r;
+          saved.pte[n] = pt.ptes[j + r]!;
+          setPte(pt, j + r, 0); // a migration entry: the slot stays in use
+        }
+        removeRmapPteEach(k, mm, pfn, run, head);
+        k.ledger.atomicAddEach(f.refcount, head, -1, run, UNMAP_REF);
+        k.ledger.tlbFlush(run);
+        j += run;
+        pfn += run;
       }
       if (locked) k.ledger.spinUnlock();
+      a = stop;
     }
   });
   return saved;

@@ -25,9 +25,11 @@ import {
   addNrPagesMapped,
   entireMapcount,
   folioAddLargeMapcountAtomic,
+  folioAddLargeMapcountAtomicEach,
   folioLargeMapcount as largeMapcount,
   site,
   subNrPagesMapped,
+  subNrPagesMappedEach,
   totalMapcount,
 } from '@pagelab/kernel-core';
 
@@ -72,6 +74,11 @@ export function createLikelyMappedShared(_params: Params = {}): SharednessPolicy
     removeLargeMapping(k: PolicyCtx, head: number, _mm: MM, nr: number, pmd: boolean, pfn?: number): void {
       folioAddLargeMapcountAtomic(k, head, pmd ? -1 : -nr, SUB_LARGE_MAPCOUNT);
       subNrPagesMapped(k, head, nr, pmd, pfn);
+    },
+    removeLargeMappingEach(k: PolicyCtx, head: number, _mm: MM, n: number, pfn: number): void {
+      // n atomic_sub(1) on _large_mapcount, then _nr_pages_mapped per page gone 1 -> 0.
+      folioAddLargeMapcountAtomicEach(k, head, -1, n, SUB_LARGE_MAPCOUNT);
+      subNrPagesMappedEach(k, head, pfn, n);
     },
     mappedShared: folioLikelyMappedShared,
   };

@@ -36,6 +36,7 @@ import {
   folioSetMmIdMapcount,
   site,
   subNrPagesMapped,
+  subNrPagesMappedEach,
   totalMapcount,
 } from '@pagelab/kernel-core';
 
@@ -148,6 +149,47 @@ export function folioSubLargeMapcount(k: PolicyCtx, head: number, diff: number, 
 }
 
 /**
+ * folioSubLargeMapcount(k, head, 1, mm), `n` times in a row (a run of
+ * single-PTE unmaps by one MM): each call takes the lock, drops one mapping
+ * from the total and from the MM's slot (freeing the slot once it would reach
+ * zero), and clears MAYBE_SHARED when one slot then owns every remaining
+ * mapping. The same steps on locals, the same final stores, and the n lock
+ * sections counted as n.
+ */
+export function folioSubLargeMapcountEach(k: PolicyCtx, head: number, n: number, mm: MM): void {
+  const f = k.frames;
+  const l = k.ledger;
+  const id = mm.mmId;
+  let total = largeMapcount(f, head);
+  let id0 = folioMmId(f, head, 0),
+    id1 = folioMmId(f, head, 1);
+  let c0 = folioMmIdMapcount(f, head, 0),
+    c1 = folioMmIdMapcount(f, head, 1);
+  let clearShared = false;
+  for (let i = 0; i < n; i++) {
+    total--;
+    let slotStillMapped = false;
+    if (id0 === id) {
+      slotStillMapped = c0 - 1 > 0;
+      c0 = Math.max(c0 - 1, 0);
+      if (!slotStillMapped) id0 = MM_ID_DUMMY;
+    } else if (id1 === id) {
+      slotStillMapped = c1 - 1 > 0;
+      c1 = Math.max(c1 - 1, 0);
+      if (!slotStillMapped) id1 = MM_ID_DUMMY;
+    }
+    if (!slotStillMapped && (c0 === total || c1 === total)) clearShared = true;
+  }
+  l.bitSpinLockedEach(n, SUB_LARGE_MAPCOUNT);
+  folioSetLargeMapcount(k, head, total);
+  folioSetMmId(k, head, 0, id0);
+  folioSetMmIdMapcount(k, head, 0, c0);
+  folioSetMmId(k, head, 1, id1);
+  folioSetMmIdMapcount(k, head, 1, c1);
+  if (clearShared) l.__clearBit(f.mappingWords, folioMmIdsWord(head), FOLIO_MM_IDS_SHARED_BITNUM);
+}
+
+/**
  * folio_maybe_mapped_shared (ML-DH-mmid patch 14), asked for the folio of
  * `pfn`: exact for small folios; a single mapping is exclusive whatever the
  * bit says; otherwise the MAYBE_SHARED bit. Reads only.
@@ -170,6 +212,10 @@ export function createMmOwnerTracking(_params: Params = {}): SharednessPolicy {
     removeLargeMapping(k: PolicyCtx, head: number, mm: MM, nr: number, pmd: boolean, pfn?: number): void {
       folioSubLargeMapcount(k, head, pmd ? 1 : nr, mm);
       subNrPagesMapped(k, head, nr, pmd, pfn);
+    },
+    removeLargeMappingEach(k: PolicyCtx, head: number, mm: MM, n: number, pfn: number): void {
+      folioSubLargeMapcountEach(k, head, n, mm);
+      subNrPagesMappedEach(k, head, pfn, n);
     },
     mappedShared: folioMaybeMappedShared,
     canReuseLargeAnon: wpCanReuseLargeAnonFolio,

@@ -24,6 +24,7 @@ export function createPreciseMapcount(_params: Params = {}): SharednessPolicy {
     // Nothing beyond the common per-page rmap counts: no atomics here.
     addLargeMapping: () => {},
     removeLargeMapping: () => {},
+    removeLargeMappingEach: () => {},
     mappedShared: pageMappedShared,
   };
 }

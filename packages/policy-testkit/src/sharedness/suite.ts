@@ -20,7 +20,8 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { type PolicyDescriptor, type SharednessPolicy, testKernel } from '@pagelab/kernel-core';
+import type { WorkloadEvent } from '@pagelab/events';
+import { type PolicyDescriptor, type SharednessPolicy, HPAGE_PMD_NR, applyEvent, ptePfn, ptePresent, testKernel } from '@pagelab/kernel-core';
 import { type AxisSuiteOptions, defineAxisSuite } from '../axis-suite.js';
 import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary } from '../streams.js';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
@@ -85,6 +86,24 @@ export function runSharednessConformance<P>(d: PolicyDescriptor<'sharedness', P>
         expect(policy.mappedShared(k, mappedPfn(k, 1, s.range))).toBe(false);
       });
 
+      if (make().removeLargeMappingEach)
+        it(
+          'removeLargeMappingEach makes the stores and counted operations of as many single-PTE removeLargeMapping calls',
+          () => {
+            fc.assert(
+              fc.property(sharednessStreams, (ops) => {
+                const { events } = replaySharednessStream(make(), ops, options);
+                const [a, b] = [runRemovals(make(), events, false), runRemovals(make(), events, true)];
+                expect(b.runs).toEqual(a.runs);
+                expect(b.ledger).toEqual(a.ledger);
+                expect(b.fields).toEqual(a.fields);
+              }),
+              { ...fcOpts, numRuns: Math.max(5, Math.floor(fcOpts.numRuns / 3)) },
+            );
+          },
+          budgetMs,
+        );
+
       it(
         'replays a stream to the same answers and the same ledger (determinism)',
         () => {
@@ -103,4 +122,44 @@ export function runSharednessConformance<P>(d: PolicyDescriptor<'sharedness', P>
       );
     },
   })(d, { ...opts, numRuns: opts.numRuns ?? 30 });
+}
+
+/**
+ * Replays `events`, then takes away every run of PTEs that map consecutive
+ * pages of one large folio (each process, each table, in order): the
+ * per-page mapcounts drop, then the policy hears of the run as one
+ * removeLargeMappingEach (`each`) or as one removeLargeMapping(…, 1) per
+ * page. Returns the runs, the ledger and every frame field a policy keeps.
+ * The page tables are left as they were: only the two ways are compared.
+ */
+function runRemovals(policy: SharednessPolicy, events: readonly WorkloadEvent[], each: boolean) {
+  const k = sharednessKernel(policy);
+  events.forEach((e, i) => applyEvent(k, e, i + 1));
+  const f = k.frames;
+  const runs: number[] = [];
+  for (const pid of [...k.mms.keys()].sort((x, y) => x - y)) {
+    const mm = k.mms.get(pid)!;
+    for (const key of [...mm.pts.keys()].sort((x, y) => x - y)) {
+      const pt = mm.pts.get(key)!;
+      if (pt.pmd > 0) continue;
+      for (let j = 0; j < HPAGE_PMD_NR;) {
+        const v = pt.ptes[j]!;
+        const head = ptePresent(v) ? f.head(ptePfn(v)) : -1;
+        if (head < 0 || ptePfn(v) === 0 || f.order(head) < 2) {
+          j++;
+          continue;
+        }
+        const pfn = ptePfn(v);
+        let n = 1;
+        while (j + n < HPAGE_PMD_NR && ptePresent(pt.ptes[j + n]!) && ptePfn(pt.ptes[j + n]!) === pfn + n && f.head(pfn + n) === head) n++;
+        for (let i = 0; i < n; i++) f.mapcount[pfn + i] = f.mapcount[pfn + i]! - 1;
+        if (each) policy.removeLargeMappingEach!(k, head, mm, n, pfn);
+        else for (let i = 0; i < n; i++) policy.removeLargeMapping(k, head, mm, 1, false, pfn + i);
+        runs.push(pfn, n);
+        j += n;
+      }
+    }
+  }
+  const fields = [f.flags, f.mapcount, f.mapping, f.index, f.lruNext, f.lruPrev, f.largeMapcount, f.nrPagesMapped].map((a) => Array.from(a));
+  return { runs, ledger: k.ledger.totals(), fields };
 }
