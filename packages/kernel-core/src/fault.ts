@@ -8,7 +8,21 @@ import { ModelInputError } from './errors.js';
 import { P1, pageMapcount } from './folio.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PG } from './frames.js';
 import { site } from './ledger.js';
-import { type AnonVma, type MM, type PageTable, type Vma, pmdBase, pmdNone, pteIndex, splitHugeZeroPmd, fillPtes, setPmd, setPte } from './mm.js';
+import {
+  type AnonVma,
+  type MM,
+  type PageTable,
+  type Vma,
+  pmdBase,
+  pmdNone,
+  pmdPageAccessed,
+  pteIndex,
+  ptePageAccessed,
+  splitHugeZeroPmd,
+  fillPtes,
+  setPmd,
+  setPte,
+} from './mm.js';
 import { mkPte, ptePfn, pteSwap, pteWrite, PTE_WRITE, PTE_YOUNG, swapSlot } from './pte.js';
 import { ZERO_PFN, addRmapPmd, addRmapPtes, removeRmapPmd, removeRmapPtes } from './rmap.js';
 import { shmemFault } from './shmem.js';
@@ -59,11 +73,11 @@ export function touch(k: Kernel, mm: MM, addr: number, len: number, write: boole
         const v = pt.ptes[i]!;
         if (pt.pmd > 0 && (!write || pteWrite(pt.pmd))) {
           // Hot path: a huge PMD that allows the access.
-          setPmd(pt, pt.pmd | PTE_YOUNG);
+          pmdPageAccessed(pt);
           pfn = ptePfn(pt.pmd) + i;
         } else if (pt.pmd === 0 && v > 0 && (!write || (v & PTE_WRITE) !== 0)) {
           // Hot path: a present PTE that allows the access; no fault.
-          setPte(pt, i, v | PTE_YOUNG);
+          ptePageAccessed(pt, i);
           pfn = ptePfn(v);
         } else {
           pfn = faultInAnon(k, mm, vma, a, write);
@@ -95,7 +109,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
         if (!vma.write && pt.pmd > 0) return ptePfn(pt.pmd) + i;
         continue; // the PMD was reused, replaced, or split: look again
       }
-      setPmd(pt, pt.pmd | PTE_YOUNG);
+      pmdPageAccessed(pt);
       return ptePfn(pt.pmd) + i;
     }
     const v = pt.ptes[i]!;
@@ -137,7 +151,7 @@ export function faultInAnon(k: Kernel, mm: MM, vma: Vma, addr: number, write: bo
       if (!vma.write) return ptePfn(pt.ptes[i]!); // FOLL_COW, as above
       continue;
     }
-    setPte(pt, i, v | PTE_YOUNG);
+    ptePageAccessed(pt, i);
     return ptePfn(v);
   }
 }

@@ -7,7 +7,7 @@
  * check that CoW, collapse, migration and DMA never lose or misdirect data.
  */
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SHIFT, PAGE_SIZE } from './frames.js';
-import { mkPte } from './pte.js';
+import { PTE_YOUNG, mkPte } from './pte.js';
 
 /** PTEs per PageTable.groupGen entry (8: a settle re-reads few marks per write; 512 B per table). */
 export const PTE_GROUP = 8;
@@ -64,6 +64,22 @@ export function setPte(pt: PageTable, i: number, v: number): void {
 export function setPmd(pt: PageTable, v: number): void {
   pt.pmd = v;
   pt.gen++;
+}
+
+/**
+ * pte_mkyoung on an access through a present PTE: a store only when the
+ * accessed bit is clear. A PTE already young is not written (the CPU sets
+ * the bit once), so its table's generation does not move for an access
+ * that changed nothing, and a reader skipping unchanged tables skips it.
+ */
+export function ptePageAccessed(pt: PageTable, i: number): void {
+  const v = pt.ptes[i]!;
+  if ((v & PTE_YOUNG) === 0) setPte(pt, i, v | PTE_YOUNG);
+}
+
+/** The same for an access through a huge PMD. */
+export function pmdPageAccessed(pt: PageTable): void {
+  if ((pt.pmd & PTE_YOUNG) === 0) setPmd(pt, pt.pmd | PTE_YOUNG);
 }
 
 /**
