@@ -85,7 +85,12 @@ type Phase = 'none' | 'requests' | 'open' | 'khugepaged' | 'between';
 const zero = (): BalloonCounts => ({ requestedBytes: 0, freedBytes: 0, refilledBytes: 0, recollapses: 0, splitFailures: 0 });
 
 function addCounts(into: BalloonCounts, c: BalloonCounts): void {
-  for (const key of Object.keys(c) as (keyof BalloonCounts)[]) into[key] += c[key];
+  // Field by field: a loop over Object.keys allocates its array at every round close.
+  into.requestedBytes += c.requestedBytes;
+  into.freedBytes += c.freedBytes;
+  into.refilledBytes += c.refilledBytes;
+  into.recollapses += c.recollapses;
+  into.splitFailures += c.splitFailures;
 }
 
 function isRequest(e: WorkloadEvent): boolean {
