@@ -10,12 +10,12 @@
 import fc from 'fast-check';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Kernel, STREAM_MACHINE, STREAM_SETTINGS, applyEvent, propertyParams, streamArbitrary, type Settings } from '@pagelab/kernel-core';
+import { STREAM_MACHINE, STREAM_SETTINGS, propertyParams, streamArbitrary, type Settings } from '@pagelab/kernel-core';
 import type { WorkloadEvent } from '@pagelab/events';
-import { BalloonMeter, type BalloonSummary } from './balloon.js';
 import { designFrom } from './design.js';
 import { PRESETS } from './presets.js';
 import type { Registry } from './registry.js';
+import { balloonBothWays } from './testing/balloon.js';
 import { installedRegistry } from './testing/checked.js';
 
 const { seed: SEED, numRuns: RUNS } = propertyParams(0xba1100, 40);
@@ -26,28 +26,8 @@ beforeAll(async () => {
 });
 
 /** Both meters' blocks after the stream (up to the first event the design refuses). */
-function bothMeters(design: string, events: readonly WorkloadEvent[]): { skipping?: BalloonSummary; exhaustive?: BalloonSummary } {
-  const d = designFrom(design, registry);
-  if (isLeft(d)) throw new Error(d.left.message);
-  const k = new Kernel(STREAM_MACHINE, d.right.createPolicies(), { ...d.right.params }, STREAM_SETTINGS as Partial<Settings>);
-  const skipping = new BalloonMeter();
-  const exhaustive = new BalloonMeter(true);
-  let seq = 0;
-  for (const e of events) {
-    seq++;
-    skipping.before(k, e, seq);
-    exhaustive.before(k, e, seq);
-    try {
-      applyEvent(k, e, seq + 1);
-    } catch {
-      break; // input this design refuses: the stream stops here for both
-    }
-    k.drain();
-    skipping.after(k, e);
-    exhaustive.after(k, e);
-  }
-  return { skipping: skipping.result(k), exhaustive: exhaustive.result(k) };
-}
+const bothMeters = (design: string, events: readonly WorkloadEvent[]) =>
+  balloonBothWays(registry, design, STREAM_MACHINE, STREAM_SETTINGS as Partial<Settings>, events, true);
 
 describe('the balloon meter skips only tables that cannot hold a refill', () => {
   const refilled = { runs: 0, bytes: 0 };

@@ -1,10 +1,8 @@
 import type { LogHeader, WorkloadEvent } from '@pagelab/events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from './registry.js';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { Kernel, applyEvent, type Settings } from '@pagelab/kernel-core';
-import { BalloonMeter, MAX_BALLOON_ROUNDS, type BalloonSummary } from './balloon.js';
-import { designFrom } from './design.js';
+import { MAX_BALLOON_ROUNDS } from './balloon.js';
+import { balloonBothWays } from './testing/balloon.js';
 import { installedRegistry, replayChecked } from './testing/checked.js';
 
 let registry: Registry;
@@ -164,23 +162,16 @@ describe('the balloon meter', () => {
  */
 describe('the balloon meter finds pages populated by what no fault named', () => {
   const D = 4 * A;
-  const thpHeader = { ...header, settings: { 'thp.enabled': 'always' } } as LogHeader;
-  function both(design: string, events: WorkloadEvent[]): { meter: BalloonSummary; exhaustive: BalloonSummary } {
-    const d = designFrom(design, registry);
-    if (isLeft(d)) throw new Error(d.left.message);
-    const k = new Kernel(thpHeader.machine, d.right.createPolicies(), { ...d.right.params }, thpHeader.settings as Partial<Settings>);
-    const meter = new BalloonMeter(),
-      exhaustive = new BalloonMeter(true);
-    events.forEach((e, i) => {
-      meter.before(k, e, i + 1);
-      exhaustive.before(k, e, i + 1);
-      applyEvent(k, e, i + 2);
-      k.drain();
-      meter.after(k, e);
-      exhaustive.after(k, e);
-    });
-    return { meter: meter.result(k)!, exhaustive: exhaustive.result(k)! };
-  }
+  const both = (design: string, events: WorkloadEvent[]) => {
+    const { skipping, exhaustive } = balloonBothWays(registry, design, header.machine, { 'thp.enabled': 'always' }, events);
+    return { meter: skipping!, exhaustive: exhaustive! };
+  };
+  /** pid 4 maps `len` bytes of anonymous memory at D and writes all of it. */
+  const mapped = (len: number): WorkloadEvent[] => [
+    { type: 'spawn', pid: 4 },
+    { type: 'mmap', pid: 4, addr: D, len, kind: 'anon' },
+    { type: 'touch', pid: 4, addr: D, len, write: true },
+  ];
   const dontneed = (addr: number, len: number): WorkloadEvent => ({ type: 'madvise', pid: 4, addr, len, advice: 'dontneed' });
 
   // A settle between the emptying and the refill, so that the refill is found by a settle that follows only the events after it.
@@ -190,9 +181,7 @@ describe('the balloon meter finds pages populated by what no fault named', () =>
   it('counts every page of a range a one-page fault made huge, even after mprotect split the PMD before the settle', () => {
     // 6.15 frees a table a MADV_DONTNEED empties whole (ptReclaim), so the next fault there is a THP fault.
     const { meter, exhaustive } = both('linux-6.15', [
-      { type: 'spawn', pid: 4 },
-      { type: 'mmap', pid: 4, addr: D, len: 4 * MB, kind: 'anon' },
-      { type: 'touch', pid: 4, addr: D, len: 2 * MB, write: true },
+      ...mapped(2 * MB),
       dontneed(D, 2 * MB), // round 1: 512 pages emptied
       ...settleHere, // round 2
       { type: 'touch', pid: 4, addr: D + 5 * PAGE, len: PAGE, write: true }, // a THP fault: all 512 back
@@ -205,9 +194,7 @@ describe('the balloon meter finds pages populated by what no fault named', () =>
 
   it('counts the pages mremap moved onto emptied addresses', () => {
     const { meter, exhaustive } = both('linux-6.10', [
-      { type: 'spawn', pid: 4 },
-      { type: 'mmap', pid: 4, addr: D, len: 64 * PAGE, kind: 'anon' },
-      { type: 'touch', pid: 4, addr: D, len: 64 * PAGE, write: true },
+      ...mapped(64 * PAGE),
       dontneed(D, 16 * PAGE), // round 1: 16 pages emptied
       { type: 'munmap', pid: 4, addr: D, len: 64 * PAGE },
       { type: 'mmap', pid: 4, addr: D + 4 * MB, len: 16 * PAGE, kind: 'anon' },

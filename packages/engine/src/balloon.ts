@@ -340,9 +340,7 @@ export class BalloonMeter {
       if (slots && pt) {
         let refilled = 0;
         for (; p < stop; p++) if (slots.has(p) && anonPopulated(pt, p % HPAGE_PMD_NR) && slots.delete(p)) refilled++;
-        this.marks -= refilled;
-        this.current.refilledBytes += refilled * PAGE_SIZE;
-        this.total.refilledBytes += refilled * PAGE_SIZE;
+        this.refilled(refilled);
       }
       p = stop;
     }
@@ -365,6 +363,13 @@ export class BalloonMeter {
     }
   }
 
+  /** `pages` marked pages found populated again: their marks went, and they count as refilled. */
+  private refilled(pages: number): void {
+    this.marks -= pages;
+    this.current.refilledBytes += pages * PAGE_SIZE;
+    this.total.refilledBytes += pages * PAGE_SIZE;
+  }
+
   /** Forgets an exited address space's marks. */
   private dropAnon(pid: number): void {
     const ranges = this.anonMarks.get(pid);
@@ -380,9 +385,7 @@ export class BalloonMeter {
     const now = this.fileSlotState(k, file, slot);
     if (now === 'none') return 'no';
     s.delete(slot);
-    this.marks--;
-    this.current.refilledBytes += PAGE_SIZE;
-    this.total.refilledBytes += PAGE_SIZE;
+    this.refilled(1);
     return now;
   }
 
@@ -457,9 +460,7 @@ export class BalloonMeter {
       }
       slots.size -= refilled;
     }
-    this.marks -= refilled;
-    this.current.refilledBytes += refilled * PAGE_SIZE;
-    this.total.refilledBytes += refilled * PAGE_SIZE;
+    this.refilled(refilled);
     if (slots.size === 0) ranges.delete(slots.base / HPAGE_PMD_NR);
     if (collapse && huge) {
       this.current.recollapses++;

@@ -97,7 +97,6 @@ export interface PolicyFrames {
 export interface PolicyLedger {
   atomicAdd(field: ReadonlyWords, i: number, delta: number, s: Site): number;
   atomicAddEach(field: ReadonlyWords, i: number, delta: number, times: number, s: Site): number;
-  atomicDecEach(field: ReadonlyWords, i: number, n: number, s: Site): void;
   atomicInc(field: ReadonlyWords, i: number, s: Site): number;
   atomicDec(field: ReadonlyWords, i: number, s: Site): number;
   atomicDecAndTest(field: ReadonlyWords, i: number, s: Site): boolean;

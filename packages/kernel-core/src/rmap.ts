@@ -60,9 +60,7 @@ export function addRmapPmd(k: Kernel, mm: MM, head: number): void {
  */
 export function removeRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number, head = k.frames.head(pfn)): void {
   const f = k.frames;
-  for (let i = 0; i < nr; i++) k.ledger.atomicDec(f.mapcount, pfn + i, REMOVE_PTE);
-  k.pteMappedPages -= nr;
-  rssAdd(k, mm, head, -nr);
+  dropPteMappings(k, mm, pfn, nr, head);
   if (f.order(head) >= 2) {
     k.policies.sharedness.removeLargeMapping(k, head, mm, nr, false, pfn);
     maybeDeferSplit(k, head);
@@ -84,15 +82,20 @@ export function removeRmapPtes(k: Kernel, mm: MM, pfn: number, nr: number, head 
 export function removeRmapPteEach(k: Kernel, mm: MM, pfn: number, n: number, head: number): void {
   const f = k.frames;
   const large = f.order(head) >= 2;
-  const each = k.policies.sharedness.removeLargeMappingEach;
-  if (large && (each === undefined || mayDeferSplit(k, head))) {
+  const sharedness = k.policies.sharedness;
+  if (large && (sharedness.removeLargeMappingEach === undefined || mayDeferSplit(k, head))) {
     for (let i = 0; i < n; i++) removeRmapPtes(k, mm, pfn + i, 1, head);
     return;
   }
-  k.ledger.atomicDecEach(f.mapcount, pfn, n, REMOVE_PTE);
-  k.pteMappedPages -= n;
-  rssAdd(k, mm, head, -n);
-  if (large) each!.call(k.policies.sharedness, k, head, mm, n, pfn);
+  dropPteMappings(k, mm, pfn, n, head);
+  if (large) sharedness.removeLargeMappingEach!(k, head, mm, n, pfn);
+}
+
+/** What every PTE removal does before the policy hears of it: each page's _mapcount, the PTE-mapped page count and RSS. */
+function dropPteMappings(k: Kernel, mm: MM, pfn: number, nr: number, head: number): void {
+  k.ledger.atomicDecEach(k.frames.mapcount, pfn, nr, REMOVE_PTE);
+  k.pteMappedPages -= nr;
+  rssAdd(k, mm, head, -nr);
 }
 
 export function removeRmapPmd(k: Kernel, mm: MM, head: number): void {

@@ -7,7 +7,8 @@
  * around them and for model paths that hold the whole Kernel.
  *
  * How: the audit wraps, on one Kernel instance (no Proxy, no prototype
- * change), every Ledger primitive that takes a (field, index) pair, the
+ * change), every Ledger primitive that takes a (field, index) pair (and
+ * atomicDecEach's (field, index, count) range), the
  * allocator's prep_new_page and the kernel's freeFolio, and records which
  * refcount/mapcount slots they touched. `begin()` snapshots both arrays;
  * `end()` compares: every slot whose value changed must have been touched by
@@ -31,6 +32,7 @@ import type { Kernel } from '@pagelab/kernel-core';
 
 const FIELD_PRIMITIVES = [
   'atomicAdd',
+  'atomicAddEach',
   'atomicInc',
   'atomicDec',
   'atomicDecAndTest',
@@ -65,6 +67,14 @@ export function auditLedger(k: Kernel): LedgerAudit {
       return orig(...args);
     };
   }
+  // atomicDecEach(field, i, n): one atomic on each of the n slots from i.
+  const decEach = ledger['atomicDecEach']!.bind(k.ledger);
+  ledger['atomicDecEach'] = (...args: unknown[]) => {
+    const [field, i, n] = args as [Int32Array, number, number];
+    const touched = field === f.refcount ? touchedRef : field === f.mapcount ? touchedMap : undefined;
+    if (touched) for (let j = i; j < i + n; j++) touched.add(j);
+    return decEach(...args);
+  };
   const markRange = (pfn: number, order: number) => {
     for (let i = 0; i < 1 << order; i++) touchedFrame.add(pfn + i);
   };

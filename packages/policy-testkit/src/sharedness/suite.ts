@@ -21,7 +21,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { WorkloadEvent } from '@pagelab/events';
-import { type PolicyDescriptor, type SharednessPolicy, HPAGE_PMD_NR, applyEvent, ptePfn, ptePresent, testKernel } from '@pagelab/kernel-core';
+import { type PolicyDescriptor, type SharednessPolicy, HPAGE_PMD_NR, ZERO_PFN, applyEvent, ptePfn, ptePresent, testKernel } from '@pagelab/kernel-core';
 import { type AxisSuiteOptions, defineAxisSuite } from '../axis-suite.js';
 import { STREAM_MACHINE, STREAM_SETTINGS, runEvents, streamArbitrary } from '../streams.js';
 import { applySharednessEvents, mappedPfn, sharednessKernel } from './machine.js';
@@ -145,7 +145,7 @@ function runRemovals(policy: SharednessPolicy, events: readonly WorkloadEvent[],
       for (let j = 0; j < HPAGE_PMD_NR;) {
         const v = pt.ptes[j]!;
         const head = ptePresent(v) ? f.head(ptePfn(v)) : -1;
-        if (head < 0 || ptePfn(v) === 0 || f.order(head) < 2) {
+        if (head < 0 || ptePfn(v) === ZERO_PFN || f.order(head) < 2) {
           j++;
           continue;
         }
