@@ -268,6 +268,19 @@ export class Kernel {
   }
 
   /**
+   * folios_put_refs (6.9+; release_pages before it) on the first `n` entries
+   * of an mmu_gather batch: `refs[j]` references off folio `heads[j]`, in
+   * order, each folio freed when its count reaches 0. The same counted
+   * operations as folioPutRefs entry by entry, in one call for the batch
+   * (the zap's gather, after its TLB flush).
+   */
+  foliosPutRefs(heads: Int32Array, refs: Int32Array, n: number, s: Site): void {
+    const rc = this.frames.refcount;
+    const l = this.ledger;
+    for (let j = 0; j < n; j++) if (l.atomicSubAndTest(rc, heads[j]!, refs[j]!, s)) this.freeFolio(heads[j]!);
+  }
+
+  /**
    * folio_put on each of `count` consecutive order-0 pages from `first`, one
    * reference each, in ascending order: a split's tails after the remap
    * (__split_huge_page's loop of put_page on the pieces). The same counted

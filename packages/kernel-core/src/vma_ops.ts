@@ -174,7 +174,7 @@ function zapPteRange(k: Kernel, mm: MM, pt: PageTable, from: number, to: number)
   }
   if (n > 0) k.ledger.tlbFlush();
   k.ledger.spinUnlock();
-  for (let j = 0; j < n; j++) k.folioPutRefs(gather[j]!, gatherRefs[j]!, ZAP_PTL);
+  k.foliosPutRefs(gather, gatherRefs, n, ZAP_PTL);
 }
 
 /**
