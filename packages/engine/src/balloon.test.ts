@@ -192,6 +192,38 @@ describe('the balloon meter finds pages populated by what no fault named', () =>
     expect(meter).toEqual(exhaustive);
   });
 
+  it('counts the pages faulted into a new page table after munmap freed the emptied one the last settle read', () => {
+    // A settle skips a table nothing wrote since it last read it (PageTable.gen). munmap frees this one without a write (nothing
+    // is left to zap), so only dropPt's own generation bump tells the settle that the table it read is gone.
+    const { meter, exhaustive } = both('linux-6.10', [
+      ...mapped(64 * PAGE),
+      dontneed(D, 64 * PAGE), // round 1: all 64 emptied; 6.10 keeps the empty table
+      ...settleHere, // round 2: the settle reads the table
+      { type: 'munmap', pid: 4, addr: D, len: 64 * PAGE }, // frees it (free_pgtables), writing no entry
+      { type: 'mmap', pid: 4, addr: D, len: 64 * PAGE, kind: 'anon' },
+      { type: 'touch', pid: 4, addr: D, len: 4 * PAGE, write: true }, // a new table: 4 pages back
+      dontneed(E, PAGE), // closes round 2
+    ]);
+    expect(exhaustive.rounds.map((r) => r.refilledBytes / PAGE)).toEqual([0, 4, 0]);
+    expect(meter).toEqual(exhaustive);
+  });
+
+  it('counts the pages MADV_COLLAPSE refills by a huge PMD in a table the last settle read, and the re-collapse', () => {
+    const { meter, exhaustive } = both('linux-6.10', [
+      ...mapped(2 * MB), // a THP
+      dontneed(D, 16 * PAGE), // round 1: splits it, 16 pages emptied
+      ...settleHere, // round 2: the settle reads the table
+      { type: 'madvise', pid: 4, addr: D, len: 2 * MB, advice: 'collapse' },
+      dontneed(E, PAGE), // closes round 2
+    ]);
+    expect(exhaustive.rounds.map((r) => [r.refilledBytes / PAGE, r.recollapses])).toEqual([
+      [0, 0],
+      [16, 1],
+      [0, 0],
+    ]);
+    expect(meter).toEqual(exhaustive);
+  });
+
   it('counts the pages mremap moved onto emptied addresses', () => {
     const { meter, exhaustive } = both('linux-6.10', [
       ...mapped(64 * PAGE),

@@ -455,7 +455,8 @@ export class BalloonMeter {
           if (!guestPte(v)) continue;
           words[w] = words[w]! & ~low;
           refilled++;
-          if (f.order(f.head(ptePfn(v))) > 0) huge = true;
+          // Whether a large folio backs it matters only after a collapse event (a re-collapse); elsewhere it would cost two frame reads a page.
+          if (collapse && !huge && f.order(f.head(ptePfn(v))) > 0) huge = true;
         }
       }
       slots.size -= refilled;

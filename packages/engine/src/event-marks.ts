@@ -17,36 +17,40 @@ export interface EventMarks {
   readonly counts: Record<string, number>;
 }
 
+/** The marked types, for a membership test in one lookup (add runs at every event). */
+const MARKED: ReadonlySet<string> = new Set(MARKED_EVENTS);
+
+interface TypeMarks {
+  count: number;
+  /** every stride-th event of the type is kept */
+  stride: number;
+  seqs: number[];
+}
+
 export class EventMarkMeter {
-  private readonly seqs = new Map<string, number[]>();
-  private readonly counts = new Map<string, number>();
-  private readonly stride = new Map<string, number>();
+  private readonly byType = new Map<string, TypeMarks>();
 
   add(type: string, seq: number): void {
-    if (!(MARKED_EVENTS as readonly string[]).includes(type)) return;
-    const n = (this.counts.get(type) ?? 0) + 1;
-    this.counts.set(type, n);
-    let s = this.seqs.get(type);
-    if (s === undefined) this.seqs.set(type, (s = []));
-    const stride = this.stride.get(type) ?? 1;
-    if ((n - 1) % stride !== 0) return;
-    s.push(seq);
-    if (s.length >= MAX_MARKS) {
+    if (!MARKED.has(type)) return;
+    let m = this.byType.get(type);
+    if (m === undefined) this.byType.set(type, (m = { count: 0, stride: 1, seqs: [] }));
+    const n = ++m.count;
+    if ((n - 1) % m.stride !== 0) return;
+    m.seqs.push(seq);
+    if (m.seqs.length >= MAX_MARKS) {
       // keep every other mark and double the stride: an even spread at any length
-      this.seqs.set(
-        type,
-        s.filter((_, i) => i % 2 === 0),
-      );
-      this.stride.set(type, stride * 2);
+      m.seqs = m.seqs.filter((_, i) => i % 2 === 0);
+      m.stride *= 2;
     }
   }
 
   result(): EventMarks {
     const seqs: Record<string, number[]> = {};
     const counts: Record<string, number> = {};
-    for (const t of [...this.counts.keys()].sort()) {
-      seqs[t] = [...this.seqs.get(t)!];
-      counts[t] = this.counts.get(t)!;
+    for (const t of [...this.byType.keys()].sort()) {
+      const m = this.byType.get(t)!;
+      seqs[t] = [...m.seqs];
+      counts[t] = m.count;
     }
     return { seqs, counts };
   }
