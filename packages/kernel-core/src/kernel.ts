@@ -275,9 +275,7 @@ export class Kernel {
    * (the zap's gather, after its TLB flush).
    */
   foliosPutRefs(heads: Int32Array, refs: Int32Array, n: number, s: Site): void {
-    const rc = this.frames.refcount;
-    const l = this.ledger;
-    for (let j = 0; j < n; j++) if (l.atomicSubAndTest(rc, heads[j]!, refs[j]!, s)) this.freeFolio(heads[j]!);
+    for (let j = 0; j < n; j++) this.folioPutRefs(heads[j]!, refs[j]!, s);
   }
 
   /**
